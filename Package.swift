@@ -1,0 +1,84 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+/// Shoal: an AWS Lambda execution-layer emulator that shards functions across worker
+/// processes. Module names carry a `Shoal` prefix (folders keep the short names the
+/// architecture brief requires) so that `Protocol` never collides with Swift's `.Protocol`.
+let package = Package(
+    name: "shoal",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "shoal", targets: ["shoal"]),
+        .library(name: "ShoalProtocol", targets: ["ShoalProtocol"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CCurl",
+            path: "Sources/CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .systemLibrary(
+            name: "CShoalZlib",
+            path: "Sources/CShoalZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        .target(
+            name: "ShoalProtocol",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Protocol"
+        ),
+        .target(
+            name: "ShoalWorker",
+            dependencies: ["ShoalProtocol", "CCurl"],
+            path: "Sources/Worker"
+        ),
+        .target(
+            name: "ShoalGateway",
+            dependencies: ["ShoalProtocol", "CShoalZlib"],
+            path: "Sources/Gateway"
+        ),
+        .executableTarget(
+            name: "shoal",
+            dependencies: [
+                "ShoalProtocol", "ShoalWorker", "ShoalGateway",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/shoal"
+        ),
+        .testTarget(
+            name: "ProtocolTests",
+            dependencies: [
+                "ShoalProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
+            path: "Tests/ProtocolTests"
+        ),
+        .testTarget(
+            name: "WorkerTests",
+            dependencies: ["ShoalWorker"],
+            path: "Tests/WorkerTests"
+        ),
+        .testTarget(
+            name: "GatewayTests",
+            dependencies: ["ShoalGateway"],
+            path: "Tests/GatewayTests"
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

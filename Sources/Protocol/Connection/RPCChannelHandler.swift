@@ -1,0 +1,46 @@
+import Foundation
+import NIOCore
+
+/// Turns frames into classified JSON-RPC messages and hands them to the connection.
+///
+/// Protocol-level errors that need no method (parse errors, oversized frames) are answered
+/// here. An oversized frame is answered and the connection closed, since the stream can no
+/// longer be trusted to be in step; every other malformed input leaves it usable.
+final class RPCChannelHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+
+    private let connection: RPCConnection
+    private let decoder = JSONDecoder()
+
+    init(connection: RPCConnection) {
+        self.connection = connection
+        decoder.userInfo[RPCDecodingContext.key] = connection.decodingContext
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        let inbound: InboundFrame
+        do {
+            inbound = try decoder.decode(InboundFrame.self, from: Data(frame.readableBytesView))
+        } catch {
+            connection.send(RPCConnection.encodeError(id: nil, .parseError("frame is not valid UTF-8 JSON")))
+            return
+        }
+        connection.received(inbound)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let error = error as? RPCError, error.data?.reason == "frame too large" {
+            let answer = Frame.encode(RPCConnection.encodeError(id: nil, error), allocator: context.channel.allocator)
+            context.writeAndFlush(wrapOutbound(answer), promise: nil)
+        }
+        context.close(promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        connection.channelClosed()
+        context.fireChannelInactive()
+    }
+
+    private func wrapOutbound(_ buffer: ByteBuffer) -> NIOAny { NIOAny(buffer) }
+}

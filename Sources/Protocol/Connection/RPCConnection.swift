@@ -1,0 +1,345 @@
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+/// One JSON-RPC 2.0 connection, usable from both ends at once: it makes calls and answers them.
+///
+/// Many calls share the connection; each gets its own id and its own promise, and answers may
+/// come back in any order. Requests from the peer run as separate tasks, so a slow one never
+/// holds up the rest. Notifications are handled on the event loop in arrival order, which is
+/// what keeps a stream's chunks in order.
+///
+/// State lives behind one lock and is touched for a few dictionary operations per call; all
+/// encoding happens on the calling task, all decoding on the event loop.
+public final class RPCConnection: Sendable {
+    public let channel: any Channel
+    public let configuration: Configuration
+    let methods: RPCMethodTable
+    private let state = NIOLockedValueBox(State())
+
+    struct PendingCall {
+        var promise: EventLoopPromise<any Sendable>
+        var decodeResult: RPCDecodingContext.ResultDecoder
+        var written = false
+        var timer: Scheduled<Void>?
+    }
+
+    struct ServedRequest {
+        var token: UInt64
+        var task: Task<Void, Never>?
+        var cancelRequested = false
+    }
+
+    struct State {
+        var nextID: Int64 = 1
+        var nextToken: UInt64 = 1
+        var pending: [RPCID: PendingCall] = [:]
+        var served: [RPCID: ServedRequest] = [:]
+        var isClosed = false
+    }
+
+    init(channel: any Channel, methods: RPCMethodTable, configuration: Configuration) {
+        self.channel = channel
+        self.methods = methods
+        self.configuration = configuration
+    }
+
+    /// Connects to a JSON-RPC server and returns the client end of the connection.
+    public static func connect(
+        host: String,
+        port: Int,
+        methods: RPCMethodTable = RPCMethodTable(),
+        configuration: Configuration = Configuration(),
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws -> RPCConnection {
+        let channel = try await ClientBootstrap(group: group)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .connect(host: host, port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try RPCConnection.install(on: channel, methods: methods, configuration: configuration)
+                }
+            }
+        return channel
+    }
+
+    /// Adds the framing and RPC handlers to a fresh channel; call on its event loop.
+    static func install(on channel: any Channel, methods: RPCMethodTable, configuration: Configuration) throws -> RPCConnection {
+        let connection = RPCConnection(channel: channel, methods: methods, configuration: configuration)
+        try channel.pipeline.syncOperations.addHandlers(
+            FrameDecoder(
+                maximumFrameLength: configuration.maximumFrameLength,
+                incompleteFrameTimeout: configuration.incompleteFrameTimeout
+            ),
+            RPCChannelHandler(connection: connection)
+        )
+        return connection
+    }
+
+    /// Completes when the connection has closed, for whatever reason.
+    public var closeFuture: EventLoopFuture<Void> { channel.closeFuture }
+
+    public var isClosed: Bool { state.withLockedValue { $0.isClosed } }
+
+    /// Closes the connection; every pending call fails with `.notSent` or `.connectionClosed`.
+    public func close() async {
+        try? await channel.close()
+    }
+
+    // MARK: Calls
+
+    /// Calls `method` on the peer and waits for its answer.
+    ///
+    /// Throws the peer's `RPCError`, or a local one: `.notSent` (the request never left, safe to
+    /// retry elsewhere), `.connectionClosed` (it left, the peer may have run it), `.timedOut`
+    /// or `.cancelled` (the peer was sent `$/cancel`).
+    public func call<M: RPCMethod>(
+        _ method: M.Type, _ params: M.Params, timeout: Duration? = nil
+    ) async throws -> M.Result {
+        let promise = channel.eventLoop.makePromise(of: (any Sendable).self)
+        let id: RPCID? = state.withLockedValue { state in
+            guard !state.isClosed else { return nil }
+            let id = RPCID.number(state.nextID)
+            state.nextID += 1
+            state.pending[id] = PendingCall(promise: promise, decodeResult: { container in
+                try container.decode(M.Result.self, forKey: .result)
+            })
+            return id
+        }
+        guard let id else {
+            promise.fail(RPCError(.notSent, "connection closed"))
+            throw RPCError(.notSent, "connection closed before the request was sent")
+        }
+        let frame: ByteBuffer
+        do {
+            frame = try encodeFrame(RequestEnvelope(id: id, method: M.name, params: params), orThrow: .notSent)
+        } catch {
+            finish(id, .failure(error as! RPCError))
+            throw error
+        }
+        if let timeout = timeout ?? configuration.defaultCallTimeout {
+            armTimeout(for: id, after: timeout)
+        }
+        channel.writeAndFlush(frame).whenComplete { result in
+            switch result {
+            case .success:
+                self.state.withLockedValue { $0.pending[id]?.written = true }
+            case .failure(let error):
+                self.finish(id, .failure(RPCError(.notSent, "request could not be written: \(error)")))
+            }
+        }
+        let value = try await withTaskCancellationHandler {
+            try await promise.futureResult.get()
+        } onCancel: {
+            self.abandon(id, RPCError(.cancelled, "call cancelled by the caller"))
+        }
+        return value as! M.Result
+    }
+
+    /// Sends a notification. Returns once it is handed to the socket.
+    public func notify<N: RPCNotification>(_ notification: N.Type, _ params: N.Params) async throws {
+        let frame = try encodeFrame(RequestEnvelope(id: nil, method: N.name, params: params), orThrow: .internalError)
+        try await channel.writeAndFlush(frame)
+    }
+
+    /// Sends a notification without waiting for the write.
+    public func notifyNow<N: RPCNotification>(_ notification: N.Type, _ params: N.Params) {
+        guard let frame = try? encodeFrame(RequestEnvelope(id: nil, method: N.name, params: params), orThrow: .internalError) else {
+            return
+        }
+        channel.writeAndFlush(frame, promise: nil)
+    }
+
+    /// Encodes a message into a frame; a body over the frame maximum is refused before it is sent.
+    private func encodeFrame(_ value: some Encodable, orThrow code: RPCError.Code) throws -> ByteBuffer {
+        let data: Data
+        do {
+            data = try RPCCoding.encoder.encode(value)
+        } catch {
+            throw RPCError(code, "could not encode message: \(error)")
+        }
+        guard data.count <= configuration.maximumFrameLength else {
+            throw RPCError(code, "message of \(data.count) bytes exceeds the maximum frame of \(configuration.maximumFrameLength)", reason: "frame too large")
+        }
+        return Frame.encode(data, allocator: channel.allocator)
+    }
+
+    private func armTimeout(for id: RPCID, after timeout: Duration) {
+        let timer = channel.eventLoop.scheduleTask(in: TimeAmount(timeout)) {
+            self.abandon(id, RPCError(.timedOut, "no answer within \(timeout)"))
+        }
+        let armed = state.withLockedValue { state -> Bool in
+            guard state.pending[id] != nil else { return false }
+            state.pending[id]!.timer = timer
+            return true
+        }
+        if !armed { timer.cancel() }
+    }
+
+    /// Gives up on a call locally and tells the peer, so it can stop the work.
+    private func abandon(_ id: RPCID, _ error: RPCError) {
+        guard finish(id, .failure(error)) else { return }
+        notifyNow(CancelRequest.self, .init(id: id))
+    }
+
+    /// Completes a pending call exactly once; false if it was already completed.
+    @discardableResult
+    private func finish(_ id: RPCID, _ result: Result<any Sendable, RPCError>) -> Bool {
+        guard let call = state.withLockedValue({ $0.pending.removeValue(forKey: id) }) else { return false }
+        call.timer?.cancel()
+        call.promise.completeWith(result.mapError { $0 as any Error })
+        return true
+    }
+
+    // MARK: Inbound (called by RPCChannelHandler on the event loop)
+
+    var decodingContext: RPCDecodingContext {
+        RPCDecodingContext(methods: methods, pendingResult: { [weak self] id in
+            self?.state.withLockedValue { $0.pending[id]?.decodeResult }
+        })
+    }
+
+    func received(_ frame: InboundFrame) {
+        switch frame {
+        case .single(let message):
+            switch message {
+            case .request(let id, let method, let params, let entry):
+                serve(id: id, method: method, params: params, entry: entry)
+            case .invalid(let id, let error):
+                send(Self.encodeError(id: id, error))
+            default:
+                handleOneWay(message)
+            }
+        case .batch(let messages):
+            serveBatch(messages)
+        }
+    }
+
+    /// Handles messages that need no answer: responses, notifications, cancellations.
+    private func handleOneWay(_ message: InboundMessage) {
+        switch message {
+        case .response(let id, let result):
+            finish(id, result)
+        case .notification(let method, let params, let entry):
+            entry.handle(params, RPCNotificationContext(connection: self, method: method))
+        case .cancel(let id):
+            cancelServed(id)
+        case .ignored(let why):
+            configuration.logger.debug("ignored inbound message", metadata: ["reason": "\(why)"])
+        case .request, .invalid:
+            preconditionFailure("requests are answered, not handled one-way")
+        }
+    }
+
+    private func serve(id: RPCID, method: String, params: any Sendable, entry: RPCMethodTable.RequestEntry) {
+        let token = state.withLockedValue { state -> UInt64 in
+            let token = state.nextToken
+            state.nextToken += 1
+            state.served[id] = ServedRequest(token: token)
+            return token
+        }
+        let context = RPCRequestContext(connection: self, id: id, method: method)
+        let task = Task {
+            let response = await Self.run(entry, params: params, context: context)
+            self.state.withLockedValue { state in
+                if state.served[id]?.token == token { state.served[id] = nil }
+            }
+            self.send(response)
+        }
+        let cancelNow = state.withLockedValue { state -> Bool in
+            guard state.served[id]?.token == token else { return false }
+            state.served[id]!.task = task
+            return state.served[id]!.cancelRequested
+        }
+        if cancelNow { task.cancel() }
+    }
+
+    private func cancelServed(_ id: RPCID) {
+        let task = state.withLockedValue { state -> Task<Void, Never>? in
+            state.served[id]?.cancelRequested = true
+            return state.served[id]?.task
+        }
+        task?.cancel()
+    }
+
+    /// Answers a batch with one array, in member order; members that need no answer are
+    /// handled at once, and a batch of only those gets no answer at all (JSON-RPC 2.0 §6).
+    private func serveBatch(_ messages: [InboundMessage]) {
+        var answered: [InboundMessage] = []
+        for message in messages {
+            switch message {
+            case .request, .invalid: answered.append(message)
+            default: handleOneWay(message)
+            }
+        }
+        guard !answered.isEmpty else { return }
+        Task {
+            let responses = await withTaskGroup(of: (Int, Data).self) { group in
+                for (index, message) in answered.enumerated() {
+                    group.addTask {
+                        switch message {
+                        case .request(let id, let method, let params, let entry):
+                            let context = RPCRequestContext(connection: self, id: id, method: method)
+                            return (index, await Self.run(entry, params: params, context: context))
+                        case .invalid(let id, let error):
+                            return (index, Self.encodeError(id: id, error))
+                        default:
+                            preconditionFailure("only requests and invalid members are answered")
+                        }
+                    }
+                }
+                var responses = [Data](repeating: Data(), count: answered.count)
+                for await (index, data) in group { responses[index] = data }
+                return responses
+            }
+            var array = Data("[".utf8)
+            for (index, response) in responses.enumerated() {
+                if index > 0 { array.append(UInt8(ascii: ",")) }
+                array.append(response)
+            }
+            array.append(UInt8(ascii: "]"))
+            self.send(array)
+        }
+    }
+
+    private static func run(_ entry: RPCMethodTable.RequestEntry, params: any Sendable, context: RPCRequestContext) async -> Data {
+        do {
+            return try await entry.run(params, context)
+        } catch {
+            return encodeError(id: context.id, RPCError.from(error))
+        }
+    }
+
+    static func encodeError(id: RPCID?, _ error: RPCError) -> Data {
+        // An RPCError always encodes; the fallback only guards against a broken encoder.
+        (try? RPCCoding.encoder.encode(ErrorEnvelope(id: id ?? .null, error: error)))
+            ?? Data(#"{"jsonrpc":"2.0","id":null,"error":{"code":-32603,"message":"encoding failed"}}"#.utf8)
+    }
+
+    /// Writes one answer; an answer too large for a frame becomes an error answer instead.
+    func send(_ data: Data) {
+        guard data.count <= configuration.maximumFrameLength else {
+            configuration.logger.warning("answer exceeds the maximum frame length", metadata: ["bytes": "\(data.count)"])
+            send(Self.encodeError(id: nil, RPCError(.internalError, "answer of \(data.count) bytes exceeds the maximum frame", reason: "frame too large")))
+            return
+        }
+        channel.writeAndFlush(Frame.encode(data, allocator: channel.allocator), promise: nil)
+    }
+
+    /// Fails every pending call and cancels every request being served.
+    func channelClosed() {
+        let (pending, served) = state.withLockedValue { state in
+            state.isClosed = true
+            defer { state.pending = [:]; state.served = [:] }
+            return (state.pending, state.served)
+        }
+        for (_, call) in pending {
+            call.timer?.cancel()
+            call.promise.fail(call.written
+                ? RPCError(.connectionClosed, "connection closed while the call was in flight")
+                : RPCError(.notSent, "connection closed before the request was sent"))
+        }
+        for (_, request) in served { request.task?.cancel() }
+    }
+}

@@ -1,0 +1,45 @@
+/// The keys of a JSON-RPC 2.0 message object.
+enum EnvelopeKey: String, CodingKey {
+    case jsonrpc, id, method, params, result, error
+}
+
+/// An outgoing request (with `id`) or notification (`id` omitted).
+struct RequestEnvelope<Params: Encodable>: Encodable {
+    var id: RPCID?
+    var method: String
+    var params: Params
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: EnvelopeKey.self)
+        try container.encode("2.0", forKey: .jsonrpc)
+        try container.encodeIfPresent(id, forKey: .id)
+        try container.encode(method, forKey: .method)
+        try container.encode(params, forKey: .params)
+    }
+}
+
+/// An outgoing successful response.
+struct ResultEnvelope<Result: Encodable>: Encodable {
+    var id: RPCID
+    var result: Result
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: EnvelopeKey.self)
+        try container.encode("2.0", forKey: .jsonrpc)
+        try container.encode(id, forKey: .id)
+        try container.encode(result, forKey: .result)
+    }
+}
+
+/// An outgoing error response; `id` is null when the request's id could not be read.
+struct ErrorEnvelope: Encodable {
+    var id: RPCID
+    var error: RPCError
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: EnvelopeKey.self)
+        try container.encode("2.0", forKey: .jsonrpc)
+        try container.encode(id, forKey: .id)
+        try container.encode(error, forKey: .error)
+    }
+}

@@ -1,0 +1,134 @@
+/// The one error type of the protocol module: a JSON-RPC 2.0 error object.
+///
+/// It is what travels on the wire (`{"code", "message", "data": {"type", "reason"}}`), what a
+/// method handler throws to answer with an error, and what `RPCConnection.call` throws when the
+/// peer answered with one or when the call failed locally (closed connection, timeout,
+/// cancellation). Local failures use codes from the implementation-defined range so a caller
+/// can tell "the request never left" from "the request may have reached the peer".
+public struct RPCError: Error, Sendable, Hashable, Codable, CustomStringConvertible {
+    /// A JSON-RPC error code. Known codes carry the AWS-style exception name of CONTRACT.md.
+    public struct Code: RawRepresentable, Sendable, Hashable, Codable, CustomStringConvertible {
+        public var rawValue: Int
+        public init(rawValue: Int) { self.rawValue = rawValue }
+
+        // JSON-RPC 2.0 codes.
+        public static let parseError = Code(rawValue: -32700)
+        public static let invalidRequest = Code(rawValue: -32600)
+        public static let methodNotFound = Code(rawValue: -32601)
+        public static let invalidParams = Code(rawValue: -32602)
+        public static let internalError = Code(rawValue: -32603)
+
+        // Shoal's service errors (CONTRACT.md).
+        public static let resourceNotFound = Code(rawValue: -32001)
+        public static let resourceConflict = Code(rawValue: -32002)
+        public static let requestTooLarge = Code(rawValue: -32003)
+        public static let tooManyRequests = Code(rawValue: -32004)
+        public static let serviceUnavailable = Code(rawValue: -32005)
+
+        // Local outcomes of a call; never sent by a well-behaved peer.
+        /// The connection closed before the request was written: the peer never saw it.
+        public static let notSent = Code(rawValue: -32050)
+        /// The connection closed after the request was written: the peer may have run it.
+        public static let connectionClosed = Code(rawValue: -32051)
+        /// No answer within the call's timeout; the peer was told to cancel.
+        public static let timedOut = Code(rawValue: -32052)
+        /// The caller cancelled; the peer was told to cancel. Same value as LSP's RequestCancelled.
+        public static let cancelled = Code(rawValue: -32800)
+
+        /// The AWS-style exception name that goes into `data.type`.
+        public var exceptionType: String {
+            switch self {
+            case .parseError: "ParseError"
+            case .invalidRequest: "InvalidRequest"
+            case .methodNotFound: "MethodNotFound"
+            case .invalidParams: "InvalidParameterValueException"
+            case .resourceNotFound: "ResourceNotFoundException"
+            case .resourceConflict: "ResourceConflictException"
+            case .requestTooLarge: "RequestTooLargeException"
+            case .tooManyRequests: "TooManyRequestsException"
+            case .serviceUnavailable, .notSent, .connectionClosed: "ServiceUnavailableException"
+            case .timedOut: "TimeoutException"
+            case .cancelled: "RequestCancelled"
+            default: "ServiceException"
+            }
+        }
+
+        public var description: String { "\(rawValue) (\(exceptionType))" }
+
+        public init(from decoder: any Decoder) throws {
+            self.rawValue = try decoder.singleValueContainer().decode(Int.self)
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.singleValueContainer()
+            try container.encode(rawValue)
+        }
+    }
+
+    /// The `data` member: the exception name and, where it helps, a machine-readable reason.
+    public struct Detail: Sendable, Hashable, Codable {
+        public var type: String
+        public var reason: String?
+
+        public init(type: String, reason: String? = nil) {
+            self.type = type
+            self.reason = reason
+        }
+    }
+
+    public var code: Code
+    public var message: String
+    public var data: Detail?
+
+    public init(code: Code, message: String, data: Detail? = nil) {
+        self.code = code
+        self.message = message
+        self.data = data
+    }
+
+    /// An error whose `data.type` is the code's exception name.
+    public init(_ code: Code, _ message: String, reason: String? = nil) {
+        self.init(code: code, message: message, data: Detail(type: code.exceptionType, reason: reason))
+    }
+
+    public var description: String {
+        let reason = data?.reason.map { " [\($0)]" } ?? ""
+        return "RPCError \(code): \(message)\(reason)"
+    }
+
+    public static func parseError(_ message: String) -> RPCError { RPCError(.parseError, message) }
+    public static func invalidRequest(_ message: String, reason: String? = nil) -> RPCError {
+        RPCError(.invalidRequest, message, reason: reason)
+    }
+    public static func methodNotFound(_ method: String) -> RPCError {
+        RPCError(.methodNotFound, "method not found: \(method)")
+    }
+    public static func invalidParams(_ message: String) -> RPCError { RPCError(.invalidParams, message) }
+    public static func internalError(_ message: String) -> RPCError { RPCError(.internalError, message) }
+
+    /// The error a peer gets for a frame whose declared length is over the maximum.
+    public static func frameTooLarge(length: Int, maximum: Int) -> RPCError {
+        RPCError(.invalidRequest, "frame of \(length) bytes exceeds the maximum of \(maximum)", reason: "frame too large")
+    }
+}
+
+/// An error that knows how to render itself as a JSON-RPC error object.
+///
+/// Module error types adopt it so a method handler can throw them directly; anything else a
+/// handler throws becomes a `ServiceException` (-32603).
+public protocol RPCErrorConvertible: Error {
+    var rpcError: RPCError { get }
+}
+
+extension RPCError: RPCErrorConvertible {
+    public var rpcError: RPCError { self }
+}
+
+extension RPCError {
+    /// The wire error for anything a handler threw.
+    static func from(_ error: any Error) -> RPCError {
+        if let convertible = error as? any RPCErrorConvertible { return convertible.rpcError }
+        if error is CancellationError { return RPCError(.cancelled, "request cancelled") }
+        return RPCError(.internalError, "internal error: \(error)")
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+
+/// What a request handler knows about the call it serves.
+public struct RPCRequestContext: Sendable {
+    /// The connection the request came in on; use it to send notifications back (streaming).
+    public let connection: RPCConnection
+    public let id: RPCID
+    public let method: String
+}
+
+/// What a notification handler knows about the message it handles.
+public struct RPCNotificationContext: Sendable {
+    public let connection: RPCConnection
+    public let method: String
+}
+
+/// The methods and notifications one end of a connection answers, by wire name.
+///
+/// Built once before a connection starts and shared read-only by every connection of a server.
+/// Each entry is a pair of closures made while the method's types are still known, so decoding
+/// and dispatch never open existentials on the hot path.
+public struct RPCMethodTable: Sendable {
+    struct RequestEntry: Sendable {
+        var decodeParams: @Sendable (KeyedDecodingContainer<EnvelopeKey>) throws -> any Sendable
+        var run: @Sendable (any Sendable, RPCRequestContext) async throws -> Data
+    }
+
+    struct NotificationEntry: Sendable {
+        var decodeParams: @Sendable (KeyedDecodingContainer<EnvelopeKey>) throws -> any Sendable
+        var handle: @Sendable (any Sendable, RPCNotificationContext) -> Void
+    }
+
+    private(set) var requests: [String: RequestEntry] = [:]
+    private(set) var notifications: [String: NotificationEntry] = [:]
+
+    public init() {}
+
+    /// Answers method `M` with `handler`. Anything the handler throws becomes an error response
+    /// (an `RPCErrorConvertible` renders itself; anything else is a ServiceException).
+    public mutating func register<M: RPCMethod>(
+        _ method: M.Type,
+        _ handler: @escaping @Sendable (M.Params, RPCRequestContext) async throws -> M.Result
+    ) {
+        precondition(requests[M.name] == nil, "method \(M.name) registered twice")
+        requests[M.name] = RequestEntry(
+            decodeParams: { container in try Self.decodeParams(M.Params.self, from: container) },
+            run: { params, context in
+                let result = try await handler(params as! M.Params, context)
+                return try RPCCoding.encoder.encode(ResultEnvelope(id: context.id, result: result))
+            }
+        )
+    }
+
+    /// Handles notification `N` with `handler`, called on the connection's event loop in the
+    /// order messages arrive: keep it short and non-blocking (hand work to a stream or a task).
+    public mutating func on<N: RPCNotification>(
+        _ notification: N.Type,
+        _ handler: @escaping @Sendable (N.Params, RPCNotificationContext) -> Void
+    ) {
+        precondition(notifications[N.name] == nil, "notification \(N.name) registered twice")
+        notifications[N.name] = NotificationEntry(
+            decodeParams: { container in try Self.decodeParams(N.Params.self, from: container) },
+            handle: { params, context in handler(params as! N.Params, context) }
+        )
+    }
+
+    /// Params may be omitted on the wire; then they decode as if they were `{}`.
+    private static func decodeParams<P: Decodable>(
+        _ type: P.Type, from container: KeyedDecodingContainer<EnvelopeKey>
+    ) throws -> P {
+        if container.contains(.params) {
+            return try container.decode(P.self, forKey: .params)
+        }
+        return try RPCCoding.decoder.decode(P.self, from: Data("{}".utf8))
+    }
+}
+
+/// Shared coders. JSONEncoder and JSONDecoder are thread-safe when their options are not mutated.
+enum RPCCoding {
+    static let encoder = JSONEncoder()
+    static let decoder = JSONDecoder()
+}

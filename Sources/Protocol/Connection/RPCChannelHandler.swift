@@ -21,6 +21,7 @@ final class RPCChannelHandler: ChannelInboundHandler {
         let frame = unwrapInboundIn(data)
         let inbound: InboundFrame
         do {
+            guard frame.withUnsafeReadableBytes(UTF8Validation.isValid) else { throw RPCError.parseError("invalid UTF-8") }
             inbound = try decoder.decode(InboundFrame.self, from: Data(frame.readableBytesView))
         } catch {
             connection.send(RPCConnection.encodeError(id: nil, .parseError("frame is not valid UTF-8 JSON")))

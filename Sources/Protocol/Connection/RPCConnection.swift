@@ -317,12 +317,13 @@ public final class RPCConnection: Sendable {
             ?? Data(#"{"jsonrpc":"2.0","id":null,"error":{"code":-32603,"message":"encoding failed"}}"#.utf8)
     }
 
-    /// Writes one answer; an answer too large for a frame becomes an error answer instead.
+    /// Writes one answer. An answer too large for a frame is replaced by a short error answer,
+    /// written as is: it is a few hundred bytes, and replacing it again would never end.
     func send(_ data: Data) {
-        guard data.count <= configuration.maximumFrameLength else {
+        var data = data
+        if data.count > configuration.maximumFrameLength {
             configuration.logger.warning("answer exceeds the maximum frame length", metadata: ["bytes": "\(data.count)"])
-            send(Self.encodeError(id: nil, RPCError(.internalError, "answer of \(data.count) bytes exceeds the maximum frame", reason: "frame too large")))
-            return
+            data = Self.encodeError(id: nil, RPCError(.internalError, "answer of \(data.count) bytes exceeds the maximum frame", reason: "frame too large"))
         }
         channel.writeAndFlush(Frame.encode(data, allocator: channel.allocator), promise: nil)
     }

@@ -84,7 +84,7 @@ public final class FrameDecoder: ChannelInboundHandler {
             frameStartedAt = nil
             return
         }
-        if frameStartedAt == nil || frameCompleted { frameStartedAt = .now() }
+        if frameStartedAt == nil || frameCompleted { frameStartedAt = context.eventLoop.now }
         if timer == nil { armTimer(context: context) }
     }
 
@@ -101,7 +101,7 @@ public final class FrameDecoder: ChannelInboundHandler {
     private func timerFired(context: ChannelHandlerContext) {
         timer = nil
         guard let started = frameStartedAt, !failed else { return }
-        if NIODeadline.now() >= started + incompleteFrameTimeout {
+        if context.eventLoop.now >= started + incompleteFrameTimeout {
             failed = true
             buffer = nil
             context.close(promise: nil)

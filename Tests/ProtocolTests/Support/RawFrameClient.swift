@@ -38,21 +38,26 @@ actor RawFrameClient {
         try await channel.writeAndFlush(ByteBuffer(bytes: bytes))
     }
 
-    /// Reads answers until `count` have arrived, each parsed as JSON; nil if the server closed first.
-    func readFrames(_ count: Int) async throws -> [Any]? {
-        var parsed: [Any] = []
-        while parsed.count < count {
+    /// Reads answers until `count` have arrived; nil if the server closed first.
+    func readRawFrames(_ count: Int) async -> [Data]? {
+        var frames: [Data] = []
+        while frames.count < count {
             guard let frame = await nextFrame() else { return nil }
-            parsed.append(try JSONSerialization.jsonObject(with: Data(frame.readableBytesView)))
+            frames.append(Data(frame.readableBytesView))
         }
-        return parsed
+        return frames
     }
 
-    func readFrame() async throws -> [String: Any]? {
+    /// Reads answers until `count` have arrived, each parsed as JSON; nil if the server closed first.
+    nonisolated func readFrames(_ count: Int) async throws -> [Any]? {
+        try await readRawFrames(count)?.map { try JSONSerialization.jsonObject(with: $0) }
+    }
+
+    nonisolated func readFrame() async throws -> [String: Any]? {
         try await readFrames(1)?.first as? [String: Any]
     }
 
-    func readBatch() async throws -> [[String: Any]]? {
+    nonisolated func readBatch() async throws -> [[String: Any]]? {
         try await readFrames(1)?.first as? [[String: Any]]
     }
 

@@ -1,4 +1,7 @@
 import ArgumentParser
+import Foundation
+import NIOCore
+import NIOPosix
 
 /// The one `shoal` executable. Subcommands are added as the pieces they start land.
 @main
@@ -8,4 +11,24 @@ struct Shoal: AsyncParsableCommand {
         abstract: "An AWS Lambda execution-layer emulator that shards functions across worker processes.",
         subcommands: [UpCommand.self, BenchCommand.self]
     )
+
+    /// Runs every Swift task on NIO's event loops, so a request handler and the socket it
+    /// answers on share a thread instead of hopping between the cooperative pool and an event
+    /// loop (measured: small-call round trips about twice as fast; README, Performance). Safe
+    /// because nothing in Shoal blocks a task's thread. `SHOAL_NIO_EXECUTOR=0` turns it off.
+    static func main() async {
+        if ProcessInfo.processInfo.environment["SHOAL_NIO_EXECUTOR"] != "0" {
+            NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        }
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

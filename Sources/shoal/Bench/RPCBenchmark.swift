@@ -1,9 +1,8 @@
 import Foundation
-import NIOPosix
 import ShoalProtocol
 
 /// Echo-style round trips between a client and a server in this process, over real loopback
-/// TCP, each side on its own event-loop thread (the machine this targets has two cores).
+/// TCP, on the process's shared event loops (one per core), as `shoal` runs them.
 struct RPCBenchmark {
     enum Echo: RPCMethod {
         struct Params: Codable, Sendable { var seq: Int; var text: String }
@@ -14,12 +13,10 @@ struct RPCBenchmark {
     var duration: Duration
 
     func run(callerLevels: [Int]) async throws -> String {
-        let serverGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let clientGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         var methods = RPCMethodTable()
         methods.register(Echo.self) { params, _ in params }
-        let server = try await RPCServer.bind(host: "127.0.0.1", port: 0, methods: methods, group: serverGroup)
-        let client = try await RPCConnection.connect(host: "127.0.0.1", port: server.port, group: clientGroup)
+        let server = try await RPCServer.bind(host: "127.0.0.1", port: 0, methods: methods)
+        let client = try await RPCConnection.connect(host: "127.0.0.1", port: server.port)
         var lines = ["shoal bench rpc: small echo calls over one loopback connection, \(duration) per level"]
         for callers in callerLevels {
             _ = try await measure(client: client, callers: callers, for: .seconds(1))
@@ -28,8 +25,6 @@ struct RPCBenchmark {
         }
         await client.close()
         await server.close()
-        try await clientGroup.shutdownGracefully()
-        try await serverGroup.shutdownGracefully()
         return lines.joined(separator: "\n")
     }
 

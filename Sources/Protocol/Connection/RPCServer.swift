@@ -51,6 +51,9 @@ public final class RPCServer: Sendable {
         return RPCServer(serverChannel: channel, connections: connections)
     }
 
+    /// Completes when the server has stopped accepting.
+    public var closeFuture: EventLoopFuture<Void> { serverChannel.closeFuture }
+
     /// The connections open right now.
     public var openConnections: [RPCConnection] {
         connections.withLockedValue { Array($0.values) }

@@ -1,8 +1,10 @@
 import Foundation
+import NIOCore
+import NIOPosix
 import ShoalProtocol
 
-/// Echo-style round trips between a client and a server in this process, over real loopback
-/// TCP, on the process's shared event loops (one per core), as `shoal` runs them.
+/// Echo round trips over one real loopback TCP connection from this process to a
+/// `shoal bench echo-server` child process, which it starts and stops by PID.
 struct RPCBenchmark {
     enum Echo: RPCMethod {
         struct Params: Codable, Sendable { var seq: Int; var text: String }
@@ -10,22 +12,57 @@ struct RPCBenchmark {
         static let name = "bench.echo"
     }
 
-    var duration: Duration
-
-    func run(callerLevels: [Int]) async throws -> String {
+    static var methods: RPCMethodTable {
         var methods = RPCMethodTable()
         methods.register(Echo.self) { params, _ in params }
-        let server = try await RPCServer.bind(host: "127.0.0.1", port: 0, methods: methods)
-        let client = try await RPCConnection.connect(host: "127.0.0.1", port: server.port)
-        var lines = ["shoal bench rpc: small echo calls over one loopback connection, \(duration) per level"]
+        return methods
+    }
+
+    var duration: Duration
+    var repeats: Int
+
+    func run(callerLevels: [Int]) async throws -> String {
+        let port = try await Self.freePort()
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        server.arguments = ["bench", "echo-server", "--port", "\(port)"]
+        try server.run()
+        defer {
+            server.terminate()
+            server.waitUntilExit()
+        }
+        let client = try await Self.connect(port: port)
+        var lines = ["shoal bench rpc: small echo calls over one loopback connection to server pid \(server.processIdentifier), \(duration) per run"]
         for callers in callerLevels {
             _ = try await measure(client: client, callers: callers, for: .seconds(1))
-            let summary = try await measure(client: client, callers: callers, for: duration)
-            lines.append("  \(callers) caller\(callers == 1 ? "" : "s"): \(summary)")
+            for run in 1...repeats {
+                let summary = try await measure(client: client, callers: callers, for: duration)
+                lines.append("  \(callers) caller\(callers == 1 ? "" : "s"), run \(run): \(summary)")
+            }
         }
         await client.close()
-        await server.close()
         return lines.joined(separator: "\n")
+    }
+
+    /// A port the kernel just handed out and released, for the child to bind.
+    private static func freePort() async throws -> Int {
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .bind(host: "127.0.0.1", port: 0).get()
+        let port = channel.localAddress?.port ?? 0
+        try await channel.close()
+        return port
+    }
+
+    /// Connects once the child is listening (it needs a moment to start).
+    private static func connect(port: Int) async throws -> RPCConnection {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while true {
+            do {
+                return try await RPCConnection.connect(host: "127.0.0.1", port: port)
+            } catch where ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+        }
     }
 
     private func measure(client: RPCConnection, callers: Int, for duration: Duration) async throws -> LatencySummary {

@@ -1,29 +1,49 @@
 import ArgumentParser
+import Foundation
+import ShoalProtocol
 
 /// `shoal bench ...`: measurements whose figures go into the README.
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Run a benchmark and print its figures.",
-        subcommands: [RPCBenchCommand.self]
+        subcommands: [RPCBenchCommand.self, EchoServerCommand.self]
     )
 }
 
 struct RPCBenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rpc",
-        abstract: "Round trips per second and latency of small JSON-RPC calls over one loopback connection."
+        abstract: "Round trips per second and latency of small JSON-RPC calls over one loopback connection to a server process."
     )
 
     @Option(help: "Comma-separated numbers of concurrent callers.") var callers = "1,64"
     @Option(help: "Seconds to measure at each level (after a one-second warm-up).") var seconds = 5.0
+    @Option(help: "How many times to repeat each level; the README reports every repetition.") var repeats = 3
 
     func run() async throws {
         let levels = callers.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !levels.isEmpty, levels.allSatisfy({ $0 > 0 }) else {
-            throw ValidationError("--callers takes positive integers, e.g. 1,64")
+        guard !levels.isEmpty, levels.allSatisfy({ $0 > 0 }), repeats > 0 else {
+            throw ValidationError("--callers takes positive integers, e.g. 1,64; --repeats a positive integer")
         }
-        let report = try await RPCBenchmark(duration: .milliseconds(Int(seconds * 1000))).run(callerLevels: levels)
-        print(report)
+        let benchmark = RPCBenchmark(duration: .milliseconds(Int(seconds * 1000)), repeats: repeats)
+        print(try await benchmark.run(callerLevels: levels))
+    }
+}
+
+/// The server side of `shoal bench rpc`, run as a child process so that the client and the
+/// server do not share event loops (as the gateway and workers will not).
+struct EchoServerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "echo-server",
+        abstract: "Serve the benchmark's echo method until terminated.",
+        shouldDisplay: false
+    )
+
+    @Option(help: "Port on 127.0.0.1.") var port: Int
+
+    func run() async throws {
+        let server = try await RPCServer.bind(host: "127.0.0.1", port: port, methods: RPCBenchmark.methods)
+        try await server.closeFuture.get()
     }
 }

@@ -202,4 +202,29 @@ import Testing
         await client.close()
         await server.close()
     }
+
+    @Test func aPeerThatDoesNotReadItsAnswersIsNotReadEither() async throws {
+        let server = try await server()
+        let raw = try await RawFrameClient.connect(port: server.port)
+        // 2,000 requests whose answers total 64 MiB, far beyond the 4 MiB outbound bound plus
+        // what the kernel's loopback buffers hold.
+        let text = String(repeating: "x", count: 32 * 1024)
+        var bytes: [UInt8] = []
+        for id in 0..<2_000 {
+            let request = #"{"jsonrpc":"2.0","id":\#(id),"method":"test.echo","params":{"text":"\#(text)"}}"#
+            bytes += Array(Frame.encode(Array(request.utf8), allocator: .init()).readableBytesView)
+        }
+        try await raw.pauseReading()
+        let sending = Task { try await raw.sendBytes(bytes) }
+        try await Task.sleep(for: .seconds(1))
+        // With backpressure the server stopped reading, so the kernel buffers filled and our
+        // write cannot have completed; without it the server would have swallowed all of it.
+        #expect(!raw.channel.isWritable, "the server kept reading although nobody read its answers")
+        try await raw.resumeReading()
+        let answers = try #require(await raw.readRawFrames(2_000))
+        #expect(answers.count == 2_000)
+        try await sending.value
+        await raw.close()
+        await server.close()
+    }
 }

@@ -38,6 +38,15 @@ final class RPCChannelHandler: ChannelInboundHandler {
         context.close(promise: nil)
     }
 
+    /// Backpressure: while the socket's outbound queue is over its high-water mark, stop
+    /// reading, so a peer that does not read its answers cannot make this end buffer more.
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        let writable = context.channel.isWritable
+        try? context.channel.syncOptions?.setOption(.autoRead, value: writable)
+        if writable { context.read() }
+        context.fireChannelWritabilityChanged()
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         connection.channelClosed()
         context.fireChannelInactive()

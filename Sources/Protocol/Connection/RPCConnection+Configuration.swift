@@ -8,6 +8,11 @@ extension RPCConnection {
         public var maximumFrameLength: Int = 16 * 1024 * 1024
         /// How long a frame may stay incomplete before the connection is closed (slow-loris guard).
         public var incompleteFrameTimeout: TimeAmount = .seconds(30)
+        /// Outbound bytes queued on the socket above which the connection stops reading the
+        /// peer's requests, until the queue drains below `outboundLowWaterMark`. A peer that
+        /// sends requests and never reads the answers is thereby held to a bounded buffer.
+        public var outboundHighWaterMark: Int = 4 * 1024 * 1024
+        public var outboundLowWaterMark: Int = 1024 * 1024
         /// Timeout for calls that do not pass their own; nil waits indefinitely.
         public var defaultCallTimeout: Duration? = nil
         public var logger = Logger(label: "shoal.rpc")
@@ -18,8 +23,12 @@ extension RPCConnection {
             maximumFrameLength: Int = 16 * 1024 * 1024,
             incompleteFrameTimeout: TimeAmount = .seconds(30),
             defaultCallTimeout: Duration? = nil,
+            outboundHighWaterMark: Int = 4 * 1024 * 1024,
+            outboundLowWaterMark: Int = 1024 * 1024,
             logger: Logger = Logger(label: "shoal.rpc")
         ) {
+            self.outboundHighWaterMark = outboundHighWaterMark
+            self.outboundLowWaterMark = outboundLowWaterMark
             self.maximumFrameLength = maximumFrameLength
             self.incompleteFrameTimeout = incompleteFrameTimeout
             self.defaultCallTimeout = defaultCallTimeout

@@ -67,6 +67,10 @@ public final class RPCConnection: Sendable {
     /// Adds the framing and RPC handlers to a fresh channel; call on its event loop.
     static func install(on channel: any Channel, methods: RPCMethodTable, configuration: Configuration) throws -> RPCConnection {
         let connection = RPCConnection(channel: channel, methods: methods, configuration: configuration)
+        try channel.syncOptions?.setOption(
+            .writeBufferWaterMark,
+            value: .init(low: configuration.outboundLowWaterMark, high: configuration.outboundHighWaterMark)
+        )
         try channel.pipeline.syncOperations.addHandlers(
             FrameDecoder(
                 maximumFrameLength: configuration.maximumFrameLength,

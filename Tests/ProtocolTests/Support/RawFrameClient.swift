@@ -34,6 +34,16 @@ actor RawFrameClient {
         try await sendBytes(Array(Frame.encode(Array(json.utf8), allocator: .init()).readableBytesView))
     }
 
+    /// Stops reading from the socket, so the server's answers back up in the kernel.
+    func pauseReading() async throws {
+        try await channel.setOption(.autoRead, value: false)
+    }
+
+    func resumeReading() async throws {
+        try await channel.setOption(.autoRead, value: true)
+        channel.read()
+    }
+
     func sendBytes(_ bytes: [UInt8]) async throws {
         try await channel.writeAndFlush(ByteBuffer(bytes: bytes))
     }

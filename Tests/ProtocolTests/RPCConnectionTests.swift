@@ -203,6 +203,19 @@ import Testing
         await server.close()
     }
 
+    @Test func anAnswerOverTheMaximumReachesItsCallerAsAnError() async throws {
+        let server = try await server { $0.maximumFrameLength = 4096 }
+        let client = try await RPCConnection.connect(host: "127.0.0.1", port: server.port)
+        let error = await #expect(throws: RPCError.self) {
+            try await client.call(Repeat.self, .init(text: "ab", times: 10_000), timeout: .seconds(10))
+        }
+        #expect(error?.code == .internalError)
+        #expect(error?.data?.reason == "frame too large")
+        #expect(try await client.call(Repeat.self, .init(text: "ab", times: 3)) == "ababab")
+        await client.close()
+        await server.close()
+    }
+
     @Test func aPeerThatDoesNotReadItsAnswersIsNotReadEither() async throws {
         let server = try await server()
         let raw = try await RawFrameClient.connect(port: server.port)

@@ -12,12 +12,13 @@ import NIOPosix
 /// what keeps a stream's chunks in order.
 ///
 /// State lives behind one lock and is touched for a few dictionary operations per call; all
-/// encoding happens on the calling task, all decoding on the event loop.
+/// encoding happens on the calling task, all decoding on the event loop. This file holds the
+/// calling side; `RPCConnection+Serving.swift` the answering side.
 public final class RPCConnection: Sendable {
     public let channel: any Channel
     public let configuration: Configuration
     let methods: RPCMethodTable
-    private let state = NIOLockedValueBox(State())
+    let state = NIOLockedValueBox(State())
 
     struct PendingCall {
         var promise: EventLoopPromise<any Sendable>
@@ -119,7 +120,7 @@ public final class RPCConnection: Sendable {
         do {
             frame = try encodeFrame(RequestEnvelope(id: id, method: M.name, params: params), orThrow: .notSent)
         } catch {
-            finish(id, .failure(error as! RPCError))
+            finish(id, .failure(error))
             throw error
         }
         if let timeout = timeout ?? configuration.defaultCallTimeout {
@@ -156,7 +157,7 @@ public final class RPCConnection: Sendable {
     }
 
     /// Encodes a message into a frame; a body over the frame maximum is refused before it is sent.
-    private func encodeFrame(_ value: some Encodable, orThrow code: RPCError.Code) throws -> ByteBuffer {
+    private func encodeFrame(_ value: some Encodable, orThrow code: RPCError.Code) throws(RPCError) -> ByteBuffer {
         let data: Data
         do {
             data = try RPCCoding.encoder.encode(value)
@@ -189,162 +190,10 @@ public final class RPCConnection: Sendable {
 
     /// Completes a pending call exactly once; false if it was already completed.
     @discardableResult
-    private func finish(_ id: RPCID, _ result: Result<any Sendable, RPCError>) -> Bool {
+    func finish(_ id: RPCID, _ result: Result<any Sendable, RPCError>) -> Bool {
         guard let call = state.withLockedValue({ $0.pending.removeValue(forKey: id) }) else { return false }
         call.timer?.cancel()
         call.promise.completeWith(result.mapError { $0 as any Error })
         return true
-    }
-
-    // MARK: Inbound (called by RPCChannelHandler on the event loop)
-
-    var decodingContext: RPCDecodingContext {
-        RPCDecodingContext(methods: methods, pendingResult: { [weak self] id in
-            self?.state.withLockedValue { $0.pending[id]?.decodeResult }
-        })
-    }
-
-    func received(_ frame: InboundFrame) {
-        switch frame {
-        case .single(let message):
-            switch message {
-            case .request(let id, let method, let params, let entry):
-                serve(id: id, method: method, params: params, entry: entry)
-            case .invalid(let id, let error):
-                send(Self.encodeError(id: id, error))
-            default:
-                handleOneWay(message)
-            }
-        case .batch(let messages):
-            serveBatch(messages)
-        }
-    }
-
-    /// Handles messages that need no answer: responses, notifications, cancellations.
-    private func handleOneWay(_ message: InboundMessage) {
-        switch message {
-        case .response(let id, let result):
-            finish(id, result)
-        case .notification(let method, let params, let entry):
-            entry.handle(params, RPCNotificationContext(connection: self, method: method))
-        case .cancel(let id):
-            cancelServed(id)
-        case .ignored(let why):
-            configuration.logger.debug("ignored inbound message", metadata: ["reason": "\(why)"])
-        case .request, .invalid:
-            preconditionFailure("requests are answered, not handled one-way")
-        }
-    }
-
-    private func serve(id: RPCID, method: String, params: any Sendable, entry: RPCMethodTable.RequestEntry) {
-        let token = state.withLockedValue { state -> UInt64 in
-            let token = state.nextToken
-            state.nextToken += 1
-            state.served[id] = ServedRequest(token: token)
-            return token
-        }
-        let context = RPCRequestContext(connection: self, id: id, method: method)
-        let task = Task {
-            let response = await Self.run(entry, params: params, context: context)
-            self.state.withLockedValue { state in
-                if state.served[id]?.token == token { state.served[id] = nil }
-            }
-            self.send(response)
-        }
-        let cancelNow = state.withLockedValue { state -> Bool in
-            guard state.served[id]?.token == token else { return false }
-            state.served[id]!.task = task
-            return state.served[id]!.cancelRequested
-        }
-        if cancelNow { task.cancel() }
-    }
-
-    private func cancelServed(_ id: RPCID) {
-        let task = state.withLockedValue { state -> Task<Void, Never>? in
-            state.served[id]?.cancelRequested = true
-            return state.served[id]?.task
-        }
-        task?.cancel()
-    }
-
-    /// Answers a batch with one array, in member order; members that need no answer are
-    /// handled at once, and a batch of only those gets no answer at all (JSON-RPC 2.0 §6).
-    private func serveBatch(_ messages: [InboundMessage]) {
-        var answered: [InboundMessage] = []
-        for message in messages {
-            switch message {
-            case .request, .invalid: answered.append(message)
-            default: handleOneWay(message)
-            }
-        }
-        guard !answered.isEmpty else { return }
-        Task {
-            let responses = await withTaskGroup(of: (Int, Data).self) { group in
-                for (index, message) in answered.enumerated() {
-                    group.addTask {
-                        switch message {
-                        case .request(let id, let method, let params, let entry):
-                            let context = RPCRequestContext(connection: self, id: id, method: method)
-                            return (index, await Self.run(entry, params: params, context: context))
-                        case .invalid(let id, let error):
-                            return (index, Self.encodeError(id: id, error))
-                        default:
-                            preconditionFailure("only requests and invalid members are answered")
-                        }
-                    }
-                }
-                var responses = [Data](repeating: Data(), count: answered.count)
-                for await (index, data) in group { responses[index] = data }
-                return responses
-            }
-            var array = Data("[".utf8)
-            for (index, response) in responses.enumerated() {
-                if index > 0 { array.append(UInt8(ascii: ",")) }
-                array.append(response)
-            }
-            array.append(UInt8(ascii: "]"))
-            self.send(array)
-        }
-    }
-
-    private static func run(_ entry: RPCMethodTable.RequestEntry, params: any Sendable, context: RPCRequestContext) async -> Data {
-        do {
-            return try await entry.run(params, context)
-        } catch {
-            return encodeError(id: context.id, RPCError.from(error))
-        }
-    }
-
-    static func encodeError(id: RPCID?, _ error: RPCError) -> Data {
-        // An RPCError always encodes; the fallback only guards against a broken encoder.
-        (try? RPCCoding.encoder.encode(ErrorEnvelope(id: id ?? .null, error: error)))
-            ?? Data(#"{"jsonrpc":"2.0","id":null,"error":{"code":-32603,"message":"encoding failed"}}"#.utf8)
-    }
-
-    /// Writes one answer. An answer too large for a frame is replaced by a short error answer,
-    /// written as is: it is a few hundred bytes, and replacing it again would never end.
-    func send(_ data: Data) {
-        var data = data
-        if data.count > configuration.maximumFrameLength {
-            configuration.logger.warning("answer exceeds the maximum frame length", metadata: ["bytes": "\(data.count)"])
-            data = Self.encodeError(id: nil, RPCError(.internalError, "answer of \(data.count) bytes exceeds the maximum frame", reason: "frame too large"))
-        }
-        channel.writeAndFlush(Frame.encode(data, allocator: channel.allocator), promise: nil)
-    }
-
-    /// Fails every pending call and cancels every request being served.
-    func channelClosed() {
-        let (pending, served) = state.withLockedValue { state in
-            state.isClosed = true
-            defer { state.pending = [:]; state.served = [:] }
-            return (state.pending, state.served)
-        }
-        for (_, call) in pending {
-            call.timer?.cancel()
-            call.promise.fail(call.written
-                ? RPCError(.connectionClosed, "connection closed while the call was in flight")
-                : RPCError(.notSent, "connection closed before the request was sent"))
-        }
-        for (_, request) in served { request.task?.cancel() }
     }
 }

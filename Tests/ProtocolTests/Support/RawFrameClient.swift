@@ -36,11 +36,11 @@ actor RawFrameClient {
 
     /// Stops reading from the socket, so the server's answers back up in the kernel.
     func pauseReading() async throws {
-        try await channel.setOption(.autoRead, value: false)
+        try await channel.setOption(.autoRead, value: false).get()
     }
 
     func resumeReading() async throws {
-        try await channel.setOption(.autoRead, value: true)
+        try await channel.setOption(.autoRead, value: true).get()
         channel.read()
     }
 

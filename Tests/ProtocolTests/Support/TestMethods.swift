@@ -11,6 +11,13 @@ enum Echo: RPCMethod {
     static let name = "test.echo"
 }
 
+/// Answers with `text` repeated `times` times: a small request with a large answer.
+enum Repeat: RPCMethod {
+    struct Params: Codable, Sendable { var text: String; var times: Int }
+    typealias Result = String
+    static let name = "test.repeat"
+}
+
 /// Sleeps until cancelled (or a minute passes) and records that it was cancelled.
 enum Hang: RPCMethod {
     struct Params: Codable, Sendable { var tag: String }
@@ -46,6 +53,7 @@ func testMethods(log: ServerLog = ServerLog()) -> RPCMethodTable {
         }
         return params
     }
+    methods.register(Repeat.self) { params, _ in String(repeating: params.text, count: params.times) }
     methods.register(Hang.self) { params, _ in
         log.append("started \(params.tag)")
         do {

@@ -15,6 +15,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
     ],
     targets: [
         .systemLibrary(
@@ -41,7 +43,14 @@ let package = Package(
         ),
         .target(
             name: "ShoalWorker",
-            dependencies: ["ShoalProtocol", "CCurl"],
+            dependencies: [
+                "ShoalProtocol", "CCurl",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Sources/Worker"
         ),
         .target(
@@ -71,7 +80,12 @@ let package = Package(
         ),
         .testTarget(
             name: "WorkerTests",
-            dependencies: ["ShoalWorker"],
+            dependencies: [
+                "ShoalWorker",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             path: "Tests/WorkerTests"
         ),
         .testTarget(

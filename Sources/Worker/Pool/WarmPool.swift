@@ -1,0 +1,208 @@
+import DequeModule
+
+/// The decision logic of one function's warm pool, as a pure value: events in, directives out.
+///
+/// It owns no sockets, tasks or clocks (time is passed in), so every rule of the pool can be
+/// tested by feeding events and reading directives, in the style of SWIM.Instance in
+/// swift-cluster-membership. `WarmPoolManager` is the thin actor that carries directives out.
+///
+/// The rules:
+/// - an instance serves one invocation at a time (`busy`);
+/// - a call takes the most recently used idle instance of the current deploy (so surplus
+///   instances age out and the reaper can take them);
+/// - otherwise the pool grows, one launch at a time by default (`maxConcurrentLaunches`),
+///   and never past `maxInstances`, counting every live instance, stale ones included, so
+///   in-flight invocations never exceed the cap;
+/// - past the cap, calls wait in arrival order and each freed instance goes to the longest
+///   waiter, whichever instance frees first (no convoy behind one instance);
+/// - instances of another deploy are retired: idle ones at once, busy ones when released,
+///   starting ones when their launch completes.
+public struct WarmPool: Sendable {
+    public struct Configuration: Sendable, Hashable {
+        /// Per-function concurrency cap (`--max-concurrency`, `SHOAL_MAX_CONCURRENCY`).
+        public var maxInstances: Int = 10
+        /// Launches in flight at once; 1 serializes cold starts, so a burst re-checks for a
+        /// freed instance before each further launch.
+        public var maxConcurrentLaunches: Int = 1
+
+        public init(maxInstances: Int = 10, maxConcurrentLaunches: Int = 1) {
+            precondition(maxInstances >= 1 && maxConcurrentLaunches >= 1, "pool limits must be positive")
+            self.maxInstances = maxInstances
+            self.maxConcurrentLaunches = maxConcurrentLaunches
+        }
+    }
+
+    public typealias WaiterID = UInt64
+    public typealias InstanceID = String
+
+    public enum Phase: String, Sendable, Hashable {
+        case starting, idle, busy
+    }
+
+    public struct Instance: Sendable, Hashable {
+        public let id: InstanceID
+        public let deploy: DeployID
+        public internal(set) var phase: Phase
+        public internal(set) var lastUsed: ContinuousClock.Instant
+        /// To be terminated as soon as it is not busy or starting any more.
+        public internal(set) var retiring = false
+    }
+
+    public enum Directive: Sendable, Hashable {
+        /// Hand this instance (now busy) to this waiting call.
+        case assign(WaiterID, InstanceID)
+        /// Start an instance of this deploy; report back with `launched` or `launchFailed`.
+        case launch(InstanceID, DeployID)
+        /// Stop this instance; the pool has forgotten it.
+        case terminate(InstanceID)
+        /// Fail this waiting call.
+        case fail(WaiterID, String)
+    }
+
+    public let configuration: Configuration
+    public private(set) var deploy: DeployID
+    public private(set) var instances: [InstanceID: Instance] = [:]
+    public private(set) var waiters: Deque<WaiterID> = []
+    private let idPrefix: String
+    private var launchedCount = 0
+
+    /// `idPrefix` makes instance ids unique across pools (a deleted and recreated function
+    /// gets a new pool while the old one's busy instances drain).
+    public init(deploy: DeployID, idPrefix: String, configuration: Configuration = .init()) {
+        self.deploy = deploy
+        self.idPrefix = idPrefix
+        self.configuration = configuration
+    }
+
+    public var isEmpty: Bool { instances.isEmpty && waiters.isEmpty }
+    public var busyCount: Int { instances.values.count { $0.phase == .busy } }
+    public var startingCount: Int { instances.values.count { $0.phase == .starting } }
+
+    // MARK: Events
+
+    /// A call wants an instance of the current deploy.
+    public mutating func request(_ waiter: WaiterID, now: ContinuousClock.Instant) -> [Directive] {
+        waiters.append(waiter)
+        return schedule(now: now)
+    }
+
+    /// A waiting call gave up (cancelled or timed out) before it got an instance.
+    public mutating func withdraw(_ waiter: WaiterID) {
+        waiters.removeAll { $0 == waiter }
+    }
+
+    public mutating func launched(_ id: InstanceID, now: ContinuousClock.Instant) -> [Directive] {
+        guard var instance = instances[id], instance.phase == .starting else { return [.terminate(id)] }
+        if instance.retiring {
+            instances[id] = nil
+            return [.terminate(id)] + schedule(now: now)
+        }
+        instance.phase = .idle
+        instance.lastUsed = now
+        instances[id] = instance
+        return schedule(now: now)
+    }
+
+    /// The launch failed: the longest waiter gets the error (it is the call this launch was
+    /// for); the others may trigger launches of their own.
+    public mutating func launchFailed(_ id: InstanceID, reason: String, now: ContinuousClock.Instant) -> [Directive] {
+        guard instances.removeValue(forKey: id) != nil else { return [] }
+        var directives: [Directive] = []
+        if let waiter = waiters.popFirst() { directives.append(.fail(waiter, reason)) }
+        return directives + schedule(now: now)
+    }
+
+    /// A call is done with its instance. `reusable` false (the invocation failed in a way
+    /// that leaves the instance suspect) terminates it.
+    public mutating func release(_ id: InstanceID, reusable: Bool, now: ContinuousClock.Instant) -> [Directive] {
+        guard var instance = instances[id], instance.phase == .busy else { return [] }
+        if !reusable || instance.retiring || instance.deploy != deploy {
+            instances[id] = nil
+            return [.terminate(id)] + schedule(now: now)
+        }
+        instance.phase = .idle
+        instance.lastUsed = now
+        instances[id] = instance
+        return schedule(now: now)
+    }
+
+    /// The holder found its instance dead (failed probe or connect): forget and stop it.
+    public mutating func evict(_ id: InstanceID, now: ContinuousClock.Instant) -> [Directive] {
+        guard instances.removeValue(forKey: id) != nil else { return [] }
+        return [.terminate(id)] + schedule(now: now)
+    }
+
+    /// The function's code or launch configuration changed: retire every other deploy.
+    public mutating func changeDeploy(to newDeploy: DeployID, now: ContinuousClock.Instant) -> [Directive] {
+        guard newDeploy != deploy else { return [] }
+        deploy = newDeploy
+        return retire { $0.deploy != newDeploy } + schedule(now: now)
+    }
+
+    /// Retires every instance (introspection's evict, delete, shutdown): idle ones stop now,
+    /// busy and starting ones when they are done. Waiting calls fail with `reason`.
+    public mutating func retireAll(failingWaitersWith reason: String) -> [Directive] {
+        let failed = waiters.map { Directive.fail($0, reason) }
+        waiters.removeAll()
+        return failed + retire { _ in true }
+    }
+
+    /// Evicts for introspection: retires everything but lets waiting calls go on (they will
+    /// cold start fresh instances). Reports whether there was anything to evict.
+    public mutating func evictAll(now: ContinuousClock.Instant) -> (directives: [Directive], evicted: Bool) {
+        let hadInstances = instances.values.contains { !$0.retiring }
+        return (retire { _ in true } + schedule(now: now), hadInstances)
+    }
+
+    /// Idle instances unused for `idleTTL` are stopped; busy and starting ones never are.
+    public mutating func reap(now: ContinuousClock.Instant, idleTTL: Duration) -> [Directive] {
+        let expired = instances.values.filter { $0.phase == .idle && now - $0.lastUsed >= idleTTL }.map(\.id)
+        for id in expired { instances[id] = nil }
+        return expired.sorted().map(Directive.terminate)
+    }
+
+    // MARK: Decisions
+
+    private mutating func retire(where shouldRetire: (Instance) -> Bool) -> [Directive] {
+        var directives: [Directive] = []
+        for (id, instance) in instances where shouldRetire(instance) {
+            if instance.phase == .idle {
+                instances[id] = nil
+                directives.append(.terminate(id))
+            } else {
+                instances[id]!.retiring = true
+            }
+        }
+        return directives.sorted { "\($0)" < "\($1)" }
+    }
+
+    /// Serves waiters from idle instances, then launches what the remaining waiters need
+    /// within the cap and the launch limit.
+    private mutating func schedule(now: ContinuousClock.Instant) -> [Directive] {
+        var directives: [Directive] = []
+        while let waiter = waiters.first, let id = mostRecentlyUsedIdle() {
+            waiters.removeFirst()
+            instances[id]!.phase = .busy
+            directives.append(.assign(waiter, id))
+        }
+        let starting = instances.values.count { $0.phase == .starting && !$0.retiring }
+        let uncovered = waiters.count - starting
+        let roomUnderCap = configuration.maxInstances - instances.count
+        let roomToLaunch = configuration.maxConcurrentLaunches - instances.values.count { $0.phase == .starting }
+        let launches = max(0, min(uncovered, roomUnderCap, roomToLaunch))
+        for _ in 0..<launches {
+            launchedCount += 1
+            let id = "\(idPrefix)-\(launchedCount)"
+            instances[id] = Instance(id: id, deploy: deploy, phase: .starting, lastUsed: now)
+            directives.append(.launch(id, deploy))
+        }
+        return directives
+    }
+
+    private func mostRecentlyUsedIdle() -> InstanceID? {
+        instances.values
+            .filter { $0.phase == .idle && !$0.retiring && $0.deploy == deploy }
+            .max { ($0.lastUsed, $0.id) < ($1.lastUsed, $1.id) }?
+            .id
+    }
+}

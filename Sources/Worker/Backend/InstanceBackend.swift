@@ -1,0 +1,48 @@
+/// What runs function instances: local processes (`shoal rie`), Docker containers, or, in
+/// tests, real loopback HTTP listeners.
+///
+/// A backend only starts and stops instances; which instance serves which call, and when one
+/// is retired, is the warm pool's business.
+public protocol InstanceBackend: Sendable {
+    /// "process", "docker", ...: shown by `warm.list`.
+    var name: String { get }
+
+    /// Starts one instance of `request.function` and returns once it accepts invocations.
+    func launch(_ request: LaunchRequest) async throws -> LaunchedInstance
+
+    /// Stops the instance and everything it started. Must not throw: a stop that fails is
+    /// logged by the backend, and the pool has forgotten the instance either way.
+    func terminate(_ instance: LaunchedInstance) async
+
+    /// Prepares what launches of this function need (unpacks code, pulls an image), so the
+    /// first cold start does not pay for it.
+    func prepare(_ function: FunctionDefinition) async throws
+
+    /// The instance's recent output (stdout and stderr), newest last.
+    func logs(_ instance: LaunchedInstance) async -> String
+}
+
+/// Everything a backend needs to start one instance.
+public struct LaunchRequest: Sendable {
+    public var function: FunctionDefinition
+    public var instanceID: String
+
+    public init(function: FunctionDefinition, instanceID: String) {
+        self.function = function
+        self.instanceID = instanceID
+    }
+}
+
+/// A running instance as its backend describes it.
+public struct LaunchedInstance: Sendable, Hashable {
+    public var instanceID: String
+    public var endpoint: Endpoint
+    /// The backend's own handle: a process id, a container id.
+    public var handle: String
+
+    public init(instanceID: String, endpoint: Endpoint, handle: String) {
+        self.instanceID = instanceID
+        self.endpoint = endpoint
+        self.handle = handle
+    }
+}

@@ -1,0 +1,123 @@
+import CCurl
+import Foundation
+
+/// One HTTP POST in flight on the curl thread: its easy handle, its request body and the
+/// stream its response goes to. Touched only on the curl thread once added.
+final class CurlTransfer {
+    let easy: UnsafeMutableRawPointer
+    let continuation: AsyncThrowingStream<InstanceResponsePart, any Error>.Continuation
+    private var body: UnsafeMutableRawBufferPointer
+    private var headerList: UnsafeMutablePointer<curl_slist>?
+    private var headers: [String: String] = [:]
+    private var status = 0
+    private var headSent = false
+
+    init?(request: InstanceRequest, configuration: CurlInvoker.Configuration,
+          continuation: AsyncThrowingStream<InstanceResponsePart, any Error>.Continuation) {
+        guard let easy = curl_easy_init() else { return nil }
+        self.easy = easy
+        self.continuation = continuation
+        body = .allocate(byteCount: max(request.body.count, 1), alignment: 1)
+        request.body.withUnsafeBytes { body.copyMemory(from: $0) }
+        // An empty "Expect:" stops curl from waiting for 100-continue on large bodies.
+        for header in request.headers + [("Expect", "")] {
+            headerList = curl_slist_append(headerList, "\(header.0): \(header.1)")
+        }
+        let url = "http://\(request.endpoint.host):\(request.endpoint.port)\(request.path)"
+        shoal_curl_easy_setopt_string(easy, CURLOPT_URL, url)
+        shoal_curl_easy_setopt_long(easy, CURLOPT_POST, 1)
+        shoal_curl_easy_setopt_pointer(easy, CURLOPT_POSTFIELDS, body.baseAddress)
+        shoal_curl_easy_setopt_off_t(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.body.count))
+        shoal_curl_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, headerList)
+        shoal_curl_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
+        shoal_curl_easy_setopt_long(easy, CURLOPT_TCP_NODELAY, 1)
+        shoal_curl_easy_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, configuration.connectTimeout.milliseconds)
+        shoal_curl_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, request.timeout.milliseconds)
+        let me = Unmanaged.passUnretained(self).toOpaque()
+        shoal_curl_easy_setopt_data_callback(easy, CURLOPT_WRITEFUNCTION, curlWriteCallback)
+        shoal_curl_easy_setopt_pointer(easy, CURLOPT_WRITEDATA, me)
+        shoal_curl_easy_setopt_data_callback(easy, CURLOPT_HEADERFUNCTION, curlHeaderCallback)
+        shoal_curl_easy_setopt_pointer(easy, CURLOPT_HEADERDATA, me)
+    }
+
+    deinit {
+        curl_easy_cleanup(easy)
+        curl_slist_free_all(headerList)
+        body.deallocate()
+    }
+
+    /// A header line; the blank line that ends the head sends the head downstream.
+    func headerLine(_ line: String) {
+        let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed.hasPrefix("HTTP/") {
+            headers = [:] // a new response head (after a 100 Continue, say)
+        } else if let colon = trimmed.firstIndex(of: ":") {
+            let name = trimmed[..<colon].lowercased()
+            headers[name] = trimmed[trimmed.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        } else if trimmed.isEmpty {
+            var code = 0
+            shoal_curl_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &code)
+            if code >= 200 { sendHead(status: code) }
+        }
+    }
+
+    func bodyBytes(_ bytes: UnsafeRawBufferPointer) {
+        if !headSent { sendHead(status: 200) }
+        continuation.yield(.body(Array(bytes)))
+    }
+
+    /// The transfer ended; classify a failure by whether the request could have been seen.
+    func finished(_ result: CURLcode) {
+        guard result == CURLE_OK else {
+            var requestSize = 0
+            shoal_curl_easy_getinfo_long(easy, CURLINFO_REQUEST_SIZE, &requestSize)
+            let reason = String(cString: curl_easy_strerror(result))
+            let error: WorkerError
+            if result == CURLE_COULDNT_CONNECT || result == CURLE_COULDNT_RESOLVE_HOST || requestSize == 0 {
+                error = WorkerError(.notDelivered, "request never reached the instance: \(reason)")
+            } else if result == CURLE_OPERATION_TIMEDOUT {
+                error = WorkerError(.timedOut, "instance did not answer in time: \(reason)")
+            } else {
+                error = WorkerError(.transferFailed, "transfer failed after the request was sent: \(reason)")
+            }
+            continuation.finish(throwing: error)
+            return
+        }
+        if !headSent {
+            var code = 0
+            shoal_curl_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &code)
+            sendHead(status: code)
+        }
+        continuation.finish()
+    }
+
+    private func sendHead(status: Int) {
+        guard !headSent else { return }
+        headSent = true
+        self.status = status
+        continuation.yield(.head(status: status, headers: headers))
+    }
+}
+
+private let curlWriteCallback: shoal_curl_data_callback = { data, size, count, userdata in
+    let transfer = Unmanaged<CurlTransfer>.fromOpaque(userdata!).takeUnretainedValue()
+    let length = size * count
+    transfer.bodyBytes(UnsafeRawBufferPointer(start: data, count: length))
+    return length
+}
+
+private let curlHeaderCallback: shoal_curl_data_callback = { data, size, count, userdata in
+    let transfer = Unmanaged<CurlTransfer>.fromOpaque(userdata!).takeUnretainedValue()
+    let length = size * count
+    let bytes = UnsafeRawBufferPointer(start: data, count: length)
+    transfer.headerLine(String(decoding: bytes, as: UTF8.self))
+    return length
+}
+
+extension Duration {
+    /// Whole milliseconds, rounded up, for libcurl's `_MS` options.
+    var milliseconds: Int {
+        let (seconds, attoseconds) = components
+        return Int(seconds) * 1000 + Int((attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000)
+    }
+}

@@ -1,0 +1,18 @@
+extension WarmPoolManager {
+    /// The pool policy of one worker. Defaults are the reference implementation's.
+    public struct Configuration: Sendable {
+        public var pool = WarmPool.Configuration()
+        /// Idle instances unused this long are stopped by the reaper.
+        public var idleTTL: Duration = .seconds(300)
+        /// How often the reaper looks.
+        public var reapInterval: Duration = .seconds(30)
+        /// The reachability probe's connect timeout.
+        public var probeTimeout: Duration = .milliseconds(1500)
+        /// Attempts per invocation while the request provably never reached a handler.
+        public var maxAttempts = 5
+        /// Added to the function's timeout for the HTTP exchange's deadline.
+        public var invokeGrace: Duration = .seconds(5)
+
+        public init() {}
+    }
+}

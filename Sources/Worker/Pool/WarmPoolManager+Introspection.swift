@@ -1,0 +1,73 @@
+/// One warm instance as `warm.list` shows it.
+public struct WarmInstanceInfo: Sendable, Hashable, Codable {
+    public var functionName: String
+    public var instanceId: String
+    public var backend: String
+    public var runtime: String
+    public var deployId: String
+    public var state: String
+    public var busy: Bool
+    public var lastUsedSecsAgo: Double
+}
+
+/// A worker's counters for `stats`.
+public struct PoolStatistics: Sendable, Hashable, Codable {
+    public var functions: Int
+    public var instances: Int
+    public var busyInstances: Int
+    public var inFlight: Int
+    public var coldStarts: Int
+    public var launchFailures: Int
+    public var terminations: Int
+    public var invocations: [String: Int]
+}
+
+extension WarmPoolManager {
+    public func list() -> [WarmInstanceInfo] {
+        let now = ContinuousClock.now
+        var result: [WarmInstanceInfo] = []
+        for (_, entry) in pools {
+            for instance in entry.pool.instances.values {
+                let idle = now - instance.lastUsed
+                result.append(WarmInstanceInfo(
+                    functionName: entry.function.name, instanceId: instance.id, backend: backend.name,
+                    runtime: entry.function.runtime, deployId: instance.deploy.rawValue,
+                    state: instance.retiring ? "retiring" : instance.phase.rawValue,
+                    busy: instance.phase == .busy,
+                    lastUsedSecsAgo: instance.phase == .busy ? 0 : Double(idle.components.seconds) + Double(idle.components.attoseconds) / 1e18
+                ))
+            }
+        }
+        return result.sorted { ($0.functionName, $0.instanceId) < ($1.functionName, $1.instanceId) }
+    }
+
+    public func statistics() -> PoolStatistics {
+        let all = pools.values.flatMap { $0.pool.instances.values }
+        return PoolStatistics(
+            functions: currentGeneration.count, instances: all.count, busyInstances: all.count { $0.phase == .busy },
+            inFlight: counters.inFlight, coldStarts: counters.launches - counters.launchFailures,
+            launchFailures: counters.launchFailures, terminations: counters.terminations, invocations: counters.invocations
+        )
+    }
+
+    /// Starts the idle reaper: every `reapInterval`, idle instances unused for `idleTTL` stop.
+    public func startReaper() {
+        guard reaper == nil else { return }
+        let interval = configuration.reapInterval
+        reaper = Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                await self?.reap()
+            }
+        }
+    }
+
+    func reap() {
+        let now = ContinuousClock.now
+        for generation in Array(pools.keys) {
+            guard pools[generation] != nil else { continue }
+            let directives = pools[generation]!.pool.reap(now: now, idleTTL: configuration.idleTTL)
+            apply(directives, generation: generation)
+        }
+    }
+}

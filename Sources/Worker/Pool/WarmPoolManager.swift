@@ -1,0 +1,236 @@
+import Logging
+
+/// The warm pools of one worker: the I/O shell around the `WarmPool` state machines.
+///
+/// The actor only does bookkeeping: it feeds events to the pure pools and carries out their
+/// directives (start and stop instances through the backend, hand instances to waiting
+/// calls). The invocation itself (probe, HTTP transfer) runs outside the actor in the
+/// calling task, so the actor is never the bottleneck of the invoke path.
+///
+/// A pool belongs to one definition lifetime of a function (a "generation"). Deleting a
+/// function detaches its pool and retires exactly that pool's instances, so a recreate that
+/// races ahead gets a fresh pool whose instances the delete never touches.
+public actor WarmPoolManager {
+    public let configuration: Configuration
+    let backend: any InstanceBackend
+    let invoker: CurlInvoker
+    let probe: ReachabilityProbe
+    let logger: Logger
+
+    struct PoolEntry {
+        var function: FunctionDefinition
+        var pool: WarmPool
+        var detached = false
+    }
+
+    struct InstanceEntry {
+        var generation: UInt64
+        var launched: LaunchedInstance?
+        var uses = 0
+    }
+
+    typealias Waiter = CheckedContinuation<Lease, any Error>
+
+    var pools: [UInt64: PoolEntry] = [:]
+    var currentGeneration: [String: UInt64] = [:]
+    var instances: [WarmPool.InstanceID: InstanceEntry] = [:]
+    var waiters: [WarmPool.WaiterID: Waiter] = [:]
+    var nextGeneration: UInt64 = 1
+    var nextWaiter: WarmPool.WaiterID = 1
+    var counters = Counters()
+    var reaper: Task<Void, Never>?
+
+    /// What a call holds while it uses an instance.
+    public struct Lease: Sendable, Hashable {
+        public var generation: UInt64
+        public var instanceID: String
+        public var endpoint: Endpoint
+        /// True for the first invocation on a freshly launched instance.
+        public var coldStart: Bool
+        public var function: FunctionDefinition
+    }
+
+    public struct Counters: Sendable, Hashable, Codable {
+        public var launches = 0
+        public var launchFailures = 0
+        public var terminations = 0
+        public var invocations: [String: Int] = [:]
+        public var inFlight = 0
+    }
+
+    public init(backend: any InstanceBackend, invoker: CurlInvoker, configuration: Configuration = .init(), logger: Logger = Logger(label: "shoal.worker.pool")) {
+        self.backend = backend
+        self.invoker = invoker
+        self.configuration = configuration
+        self.probe = ReachabilityProbe(timeout: configuration.probeTimeout)
+        self.logger = logger
+    }
+
+    // MARK: Functions
+
+    /// Defines or redefines a function. A changed deploy retires the old instances (busy
+    /// ones finish their call first).
+    public func define(_ function: FunctionDefinition) {
+        if let generation = currentGeneration[function.name], var entry = pools[generation] {
+            entry.function = function
+            let directives = entry.pool.changeDeploy(to: function.deployID, now: .now)
+            pools[generation] = entry
+            apply(directives, generation: generation)
+            return
+        }
+        let generation = nextGeneration
+        nextGeneration += 1
+        pools[generation] = PoolEntry(
+            function: function,
+            pool: WarmPool(deploy: function.deployID, idPrefix: "\(function.name)-g\(generation)", configuration: configuration.pool)
+        )
+        currentGeneration[function.name] = generation
+    }
+
+    public func definition(of name: String) -> FunctionDefinition? {
+        currentGeneration[name].flatMap { pools[$0]?.function }
+    }
+
+    /// Deletes a function: its pool, as it is now, is retired; calls waiting on it fail.
+    @discardableResult
+    public func remove(_ name: String) -> Bool {
+        guard let generation = currentGeneration.removeValue(forKey: name), var entry = pools[generation] else { return false }
+        entry.detached = true
+        let directives = entry.pool.retireAll(failingWaitersWith: "function \(name) was deleted")
+        pools[generation] = entry
+        apply(directives, generation: generation)
+        return true
+    }
+
+    /// Introspection: stops the function's instances (busy ones after their call).
+    public func evict(_ name: String) -> Bool {
+        guard let generation = currentGeneration[name], var entry = pools[generation] else { return false }
+        let (directives, evicted) = entry.pool.evictAll(now: .now)
+        pools[generation] = entry
+        apply(directives, generation: generation)
+        return evicted
+    }
+
+    /// Stops every instance and fails every waiting call; for worker shutdown.
+    public func shutdown() async {
+        reaper?.cancel()
+        var running: [LaunchedInstance] = []
+        for (generation, var entry) in pools {
+            for directive in entry.pool.retireAll(failingWaitersWith: "the worker is shutting down") {
+                if case .fail(let waiter, let reason) = directive {
+                    waiters.removeValue(forKey: waiter)?.resume(throwing: WorkerError(.shuttingDown, reason))
+                }
+            }
+            entry.detached = true
+            pools[generation] = entry
+        }
+        currentGeneration.removeAll()
+        for (_, instance) in instances { if let launched = instance.launched { running.append(launched) } }
+        instances.removeAll()
+        await withTaskGroup(of: Void.self) { group in
+            for instance in running { group.addTask { await self.backend.terminate(instance) } }
+        }
+        counters.terminations += running.count
+    }
+
+    // MARK: Leases
+
+    /// Waits for an instance of `name`; the first attempt of a call counts as an invocation.
+    func acquire(_ name: String, firstAttempt: Bool) async throws -> Lease {
+        guard let generation = currentGeneration[name], pools[generation] != nil else {
+            throw WorkerError(.unknownFunction, "Function not found: \(name)")
+        }
+        if firstAttempt { counters.invocations[name, default: 0] += 1 }
+        let waiter = nextWaiter
+        nextWaiter += 1
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: Waiter) in
+                guard !Task.isCancelled else {
+                    continuation.resume(throwing: CancellationError())
+                    return
+                }
+                waiters[waiter] = continuation
+                let directives = pools[generation]!.pool.request(waiter, now: .now)
+                apply(directives, generation: generation)
+            }
+        } onCancel: {
+            Task { await self.withdraw(waiter, generation: generation) }
+        }
+    }
+
+    private func withdraw(_ waiter: WarmPool.WaiterID, generation: UInt64) {
+        guard let continuation = waiters.removeValue(forKey: waiter) else { return }
+        pools[generation]?.pool.withdraw(waiter)
+        continuation.resume(throwing: CancellationError())
+    }
+
+    /// The call is done; `reusable` false stops the instance (its state is suspect).
+    func release(_ lease: Lease, reusable: Bool) {
+        counters.inFlight -= 1
+        guard pools[lease.generation] != nil else { return }
+        let directives = pools[lease.generation]!.pool.release(lease.instanceID, reusable: reusable, now: .now)
+        apply(directives, generation: lease.generation)
+    }
+
+    /// The instance is dead (failed probe or connect): forget and stop it.
+    func evict(_ lease: Lease) {
+        counters.inFlight -= 1
+        guard pools[lease.generation] != nil else { return }
+        let directives = pools[lease.generation]!.pool.evict(lease.instanceID, now: .now)
+        apply(directives, generation: lease.generation)
+    }
+
+    // MARK: Directives
+
+    func apply(_ directives: [WarmPool.Directive], generation: UInt64) {
+        for directive in directives {
+            switch directive {
+            case .assign(let waiter, let id):
+                guard let continuation = waiters.removeValue(forKey: waiter),
+                      let launched = instances[id]?.launched,
+                      let function = pools[generation]?.function else { continue }
+                instances[id]!.uses += 1
+                counters.inFlight += 1
+                continuation.resume(returning: Lease(
+                    generation: generation, instanceID: id, endpoint: launched.endpoint,
+                    coldStart: instances[id]!.uses == 1, function: function
+                ))
+            case .launch(let id, _):
+                guard let function = pools[generation]?.function else { continue }
+                instances[id] = InstanceEntry(generation: generation)
+                counters.launches += 1
+                Task { await self.launch(id, function: function, generation: generation) }
+            case .terminate(let id):
+                let entry = instances.removeValue(forKey: id)
+                if let launched = entry?.launched {
+                    counters.terminations += 1
+                    Task { await self.backend.terminate(launched) }
+                }
+            case .fail(let waiter, let reason):
+                waiters.removeValue(forKey: waiter)?.resume(throwing: WorkerError(.launchFailed, reason))
+            }
+        }
+        if let entry = pools[generation], entry.detached, entry.pool.isEmpty {
+            pools[generation] = nil
+        }
+    }
+
+    private func launch(_ id: String, function: FunctionDefinition, generation: UInt64) async {
+        do {
+            let launched = try await backend.launch(LaunchRequest(function: function, instanceID: id))
+            guard instances[id] != nil, pools[generation] != nil else {
+                // Forgotten while starting (shutdown): stop it right away.
+                await backend.terminate(launched)
+                return
+            }
+            instances[id]!.launched = launched
+            apply(pools[generation]!.pool.launched(id, now: .now), generation: generation)
+        } catch {
+            counters.launchFailures += 1
+            instances[id] = nil
+            logger.warning("instance launch failed", metadata: ["function": "\(function.name)", "error": "\(error)"])
+            guard pools[generation] != nil else { return }
+            apply(pools[generation]!.pool.launchFailed(id, reason: "\(error)", now: .now), generation: generation)
+        }
+    }
+}

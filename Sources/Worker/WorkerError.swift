@@ -1,0 +1,46 @@
+import ShoalProtocol
+
+/// The worker module's one error type. Each code maps to the JSON-RPC error of CONTRACT.md,
+/// so the worker's service can throw it straight back to the gateway.
+public struct WorkerError: Error, Sendable, Hashable, CustomStringConvertible, RPCErrorConvertible {
+    public enum Code: String, Sendable, Hashable {
+        /// The request never reached the instance (connect refused, probe failed): retry is safe.
+        case notDelivered
+        /// The transfer failed after the request may have reached the handler: never retry.
+        case transferFailed
+        /// The instance did not answer within the invocation's deadline.
+        case timedOut
+        /// The instance could not be started.
+        case launchFailed
+        /// Every attempt allowed by the retry policy failed before reaching a handler.
+        case attemptsExhausted
+        case unknownFunction
+        case unknownDeploy
+        case invalidParameter
+        case payloadTooLarge
+        case unauthorized
+        case shuttingDown
+    }
+
+    public var code: Code
+    public var message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(code.rawValue): \(message)" }
+
+    public var rpcError: RPCError {
+        switch code {
+        case .unknownFunction: RPCError(.resourceNotFound, message)
+        case .unknownDeploy: RPCError(.resourceNotFound, message, reason: "unknown deploy")
+        case .invalidParameter: RPCError(.invalidParams, message)
+        case .payloadTooLarge: RPCError(.requestTooLarge, message)
+        case .unauthorized: RPCError(.invalidRequest, message, reason: "unauthorized")
+        case .notDelivered, .attemptsExhausted, .shuttingDown: RPCError(.serviceUnavailable, message, reason: code.rawValue)
+        case .transferFailed, .timedOut, .launchFailed: RPCError(.internalError, message, reason: code.rawValue)
+        }
+    }
+}

@@ -1,0 +1,131 @@
+import Foundation
+import NIOConcurrencyHelpers
+@testable import ShoalWorker
+
+/// A backend whose instances are real loopback listeners (`TestInstanceServer`), or, as
+/// scripted per launch, a dead port (connection refused) or a black-holed listener (its
+/// accept queue full, so connects hang as they would to a host that drops packets).
+final class LoopbackBackend: InstanceBackend {
+    enum Kind: Sendable { case live, dead, blackHole }
+
+    private struct State {
+        var plan: [Kind]
+        var launches: [String] = []
+        var terminated: [String] = []
+        var servers: [String: TestInstanceServer] = [:]
+        var blackHoles: [String: BlackHoleListener] = [:]
+    }
+
+    let name = "loopback-test"
+    let ledger = InstanceLedger()
+    private let state: NIOLockedValueBox<State>
+    private let launchDelay: Duration
+
+    init(plan: [Kind] = [], launchDelay: Duration = .milliseconds(5)) {
+        state = NIOLockedValueBox(State(plan: plan))
+        self.launchDelay = launchDelay
+    }
+
+    var launches: [String] { state.withLockedValue { $0.launches } }
+    var terminated: [String] { state.withLockedValue { $0.terminated } }
+    var running: Set<String> { state.withLockedValue { Set($0.launches).subtracting($0.terminated) } }
+
+    func launch(_ request: LaunchRequest) async throws -> LaunchedInstance {
+        try await Task.sleep(for: launchDelay) // a cold start takes a moment
+        let id = request.instanceID
+        let kind = state.withLockedValue { state -> Kind in
+            state.launches.append(id)
+            return state.plan.isEmpty ? .live : state.plan.removeFirst()
+        }
+        switch kind {
+        case .live:
+            let server = try await TestInstanceServer.start(instanceID: id, ledger: ledger)
+            state.withLockedValue { $0.servers[id] = server }
+            return LaunchedInstance(instanceID: id, endpoint: Endpoint(host: "127.0.0.1", port: server.port), handle: "server")
+        case .dead:
+            return LaunchedInstance(instanceID: id, endpoint: Endpoint(host: "127.0.0.1", port: try unusedPort()), handle: "dead")
+        case .blackHole:
+            let listener = try BlackHoleListener()
+            state.withLockedValue { $0.blackHoles[id] = listener }
+            return LaunchedInstance(instanceID: id, endpoint: Endpoint(host: "127.0.0.1", port: listener.port), handle: "black-hole")
+        }
+    }
+
+    func terminate(_ instance: LaunchedInstance) async {
+        let (server, blackHole) = state.withLockedValue { state in
+            state.terminated.append(instance.instanceID)
+            return (state.servers.removeValue(forKey: instance.instanceID), state.blackHoles.removeValue(forKey: instance.instanceID))
+        }
+        await server?.stop()
+        blackHole?.close()
+    }
+
+    func prepare(_ function: FunctionDefinition) async throws {}
+
+    func logs(_ instance: LaunchedInstance) async -> String { "" }
+
+    /// Stops whatever is still running (test cleanup).
+    func stopAll() async {
+        let (servers, holes) = state.withLockedValue { state in
+            defer { state.servers = [:]; state.blackHoles = [:] }
+            return (Array(state.servers.values), Array(state.blackHoles.values))
+        }
+        for server in servers { await server.stop() }
+        for hole in holes { hole.close() }
+    }
+}
+
+/// A port nothing listens on: bound, then released.
+func unusedPort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+    return boundPort(fd)
+}
+
+private func boundPort(_ fd: Int32) -> Int {
+    var address = sockaddr_in()
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// A loopback listener that never accepts, with its accept queue filled: the kernel drops
+/// further SYNs, so a connect hangs until its timeout, like a black-holed peer.
+final class BlackHoleListener: @unchecked Sendable {
+    let port: Int
+    private var fds: [Int32] = []
+    private let lock = NIOLock()
+
+    init() throws {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        listen(listener, 0)
+        port = boundPort(listener)
+        fds.append(listener)
+        // Fill the accept queue; these connections complete the handshake and are never accepted.
+        for _ in 0..<4 {
+            let client = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+            var target = address
+            target.sin_port = in_port_t(UInt16(port).bigEndian)
+            _ = withUnsafePointer(to: &target) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(client, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+            fds.append(client)
+        }
+        usleep(50_000)
+    }
+
+    func close() {
+        lock.withLock {
+            for fd in fds { Glibc.close(fd) }
+            fds.removeAll()
+        }
+    }
+}

@@ -1,0 +1,157 @@
+import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+@testable import ShoalWorker
+
+/// What the test instances did, shared by every instance of a backend.
+final class InstanceLedger: Sendable {
+    private struct State {
+        var executions: [String] = []
+        var current: [String: Int] = [:]
+        var peakPerInstance: [String: Int] = [:]
+        var currentTotal = 0
+        var peakTotal = 0
+    }
+    private let state = NIOLockedValueBox(State())
+
+    func began(_ instance: String, tag: String) {
+        state.withLockedValue { state in
+            state.executions.append(tag)
+            state.current[instance, default: 0] += 1
+            state.peakPerInstance[instance] = max(state.peakPerInstance[instance] ?? 0, state.current[instance]!)
+            state.currentTotal += 1
+            state.peakTotal = max(state.peakTotal, state.currentTotal)
+        }
+    }
+
+    func ended(_ instance: String) {
+        state.withLockedValue { state in
+            state.current[instance, default: 0] -= 1
+            state.currentTotal -= 1
+        }
+    }
+
+    var executions: [String] { state.withLockedValue { $0.executions } }
+    var peakTotal: Int { state.withLockedValue { $0.peakTotal } }
+    var peakPerInstance: Int { state.withLockedValue { $0.peakPerInstance.values.max() ?? 0 } }
+}
+
+/// A real HTTP listener on loopback that serves the Lambda invoke path the way a runtime
+/// interface emulator does. The JSON payload scripts it:
+/// `{"tag": "...", "sleepMs": N, "chunks": N, "intervalMs": N, "crash": true, "status": N}`.
+/// Without a script it echoes the payload.
+final class TestInstanceServer: Sendable {
+    let channel: any Channel
+    let instanceID: String
+    var port: Int { channel.localAddress!.port! }
+
+    private init(channel: any Channel, instanceID: String) {
+        self.channel = channel
+        self.instanceID = instanceID
+    }
+
+    static func start(instanceID: String, ledger: InstanceLedger) async throws -> TestInstanceServer {
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                    try channel.pipeline.syncOperations.addHandler(InvokeHandler(instanceID: instanceID, ledger: ledger))
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0)
+            .get()
+        return TestInstanceServer(channel: channel, instanceID: instanceID)
+    }
+
+    func stop() async {
+        try? await channel.close()
+    }
+}
+
+struct InstanceScript: Codable {
+    var tag: String?
+    var sleepMs: Int?
+    var chunks: Int?
+    var intervalMs: Int?
+    var crash: Bool?
+    var status: Int?
+}
+
+private final class InvokeHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    let instanceID: String
+    let ledger: InstanceLedger
+    private var body = ByteBuffer()
+
+    init(instanceID: String, ledger: InstanceLedger) {
+        self.instanceID = instanceID
+        self.ledger = ledger
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head:
+            body.clear()
+        case .body(var part):
+            body.writeBuffer(&part)
+        case .end:
+            handle(context: context)
+        }
+    }
+
+    private func handle(context: ChannelHandlerContext) {
+        let payload = Data(body.readableBytesView)
+        let script = (try? JSONDecoder().decode(InstanceScript.self, from: payload)) ?? InstanceScript()
+        ledger.began(instanceID, tag: script.tag ?? "untagged")
+        let loop = context.eventLoop
+        let bound = NIOLoopBound((self, context), eventLoop: loop)
+        if script.crash == true {
+            ledger.ended(instanceID)
+            context.close(promise: nil)
+            return
+        }
+        loop.scheduleTask(in: .milliseconds(Int64(script.sleepMs ?? 0))) {
+            let (handler, context) = bound.value
+            if let chunks = script.chunks {
+                handler.stream(context: context, remaining: chunks, index: 0, interval: .milliseconds(Int64(script.intervalMs ?? 0)))
+            } else {
+                handler.respond(context: context, status: script.status ?? 200, body: payload)
+            }
+        }
+    }
+
+    private func respond(context: ChannelHandlerContext, status: Int, body: Data) {
+        var head = HTTPResponseHead(version: .http1_1, status: .init(statusCode: status))
+        head.headers.add(name: "Content-Length", value: "\(body.count)")
+        head.headers.add(name: "X-Shoal-Instance", value: instanceID)
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: body)))), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        ledger.ended(instanceID)
+    }
+
+    private func stream(context: ChannelHandlerContext, remaining: Int, index: Int, interval: TimeAmount) {
+        if index == 0 {
+            var head = HTTPResponseHead(version: .http1_1, status: .ok)
+            head.headers.add(name: "Transfer-Encoding", value: "chunked")
+            context.writeAndFlush(wrapOutboundOut(.head(head)), promise: nil)
+        }
+        guard index < remaining else {
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            ledger.ended(instanceID)
+            return
+        }
+        let stamp = "chunk \(index) at \(Date().timeIntervalSince1970)\n"
+        context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: stamp)))), promise: nil)
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        context.eventLoop.scheduleTask(in: interval) {
+            let (handler, context) = bound.value
+            handler.stream(context: context, remaining: remaining, index: index + 1, interval: interval)
+        }
+    }
+}

@@ -13,6 +13,7 @@ final class InstanceLedger: Sendable {
         var peakPerInstance: [String: Int] = [:]
         var currentTotal = 0
         var peakTotal = 0
+        var requestsPerConnection: [ObjectIdentifier: Int] = [:]
     }
     private let state = NIOLockedValueBox(State())
 
@@ -25,6 +26,13 @@ final class InstanceLedger: Sendable {
             state.peakTotal = max(state.peakTotal, state.currentTotal)
         }
     }
+
+    func request(on connection: ObjectIdentifier) {
+        state.withLockedValue { $0.requestsPerConnection[connection, default: 0] += 1 }
+    }
+
+    /// How many requests each connection that carried any carried.
+    var requestsPerConnection: [Int] { state.withLockedValue { Array($0.requestsPerConnection.values) } }
 
     func ended(_ instance: String) {
         state.withLockedValue { state in
@@ -105,6 +113,7 @@ private final class InvokeHandler: ChannelInboundHandler {
     }
 
     private func handle(context: ChannelHandlerContext) {
+        ledger.request(on: ObjectIdentifier(context.channel))
         let payload = Data(body.readableBytesView)
         let script = (try? JSONDecoder().decode(InstanceScript.self, from: payload)) ?? InstanceScript()
         ledger.began(instanceID, tag: script.tag ?? "untagged")

@@ -1,16 +1,17 @@
 import Foundation
+import ShoalProtocol
 import Testing
 @testable import ShoalWorker
 
 /// The libcurl invoker against real loopback HTTP instances.
 @Suite struct CurlInvokerTests {
-    private func request(_ server: TestInstanceServer, _ json: String, timeout: Duration = .seconds(10)) -> InstanceRequest {
+    private func request(_ server: ScriptedInstanceServer, _ json: String, timeout: Duration = .seconds(10)) -> InstanceRequest {
         InstanceRequest(endpoint: Endpoint(host: "127.0.0.1", port: server.port), body: Array(json.utf8), timeout: timeout)
     }
 
     @Test func chunksArriveAsTheInstanceWritesThem() async throws {
         let ledger = InstanceLedger()
-        let server = try await TestInstanceServer.start(instanceID: "s", ledger: ledger)
+        let server = try await ScriptedInstanceServer.start(instanceID: "s", ledger: ledger)
         let invoker = CurlInvoker()
         let started = ContinuousClock.now
         var arrivals: [Duration] = []
@@ -34,7 +35,7 @@ import Testing
 
     @Test func aWarmInstanceReusesOneKeptAliveConnection() async throws {
         let ledger = InstanceLedger()
-        let server = try await TestInstanceServer.start(instanceID: "s", ledger: ledger)
+        let server = try await ScriptedInstanceServer.start(instanceID: "s", ledger: ledger)
         let invoker = CurlInvoker()
         for index in 0..<20 {
             let response = try await invoker.send(request(server, #"{"tag":"\#(index)"}"#))
@@ -48,8 +49,8 @@ import Testing
 
     @Test func fiveHundredConcurrentInFlightInvocations() async throws {
         let ledger = InstanceLedger()
-        var servers: [TestInstanceServer] = []
-        for index in 0..<50 { servers.append(try await TestInstanceServer.start(instanceID: "s\(index)", ledger: ledger)) }
+        var servers: [ScriptedInstanceServer] = []
+        for index in 0..<50 { servers.append(try await ScriptedInstanceServer.start(instanceID: "s\(index)", ledger: ledger)) }
         let invoker = CurlInvoker()
         let endpoints = servers.map { Endpoint(host: "127.0.0.1", port: $0.port) }
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -76,7 +77,7 @@ import Testing
         #expect(notDelivered?.code == .notDelivered)
 
         let ledger = InstanceLedger()
-        let server = try await TestInstanceServer.start(instanceID: "s", ledger: ledger)
+        let server = try await ScriptedInstanceServer.start(instanceID: "s", ledger: ledger)
         let crashed = await #expect(throws: WorkerError.self) { try await invoker.send(request(server, #"{"crash":true}"#)) }
         #expect(crashed?.code == .transferFailed)
         let slow = await #expect(throws: WorkerError.self) {
@@ -89,7 +90,7 @@ import Testing
 
     @Test func largeBodiesGoBothWays() async throws {
         let ledger = InstanceLedger()
-        let server = try await TestInstanceServer.start(instanceID: "s", ledger: ledger)
+        let server = try await ScriptedInstanceServer.start(instanceID: "s", ledger: ledger)
         let invoker = CurlInvoker()
         let padding = String(repeating: "p", count: 6 * 1024 * 1024)
         let body = #"{"tag":"big","pad":"\#(padding)"}"#

@@ -1,5 +1,6 @@
 import Foundation
 import NIOConcurrencyHelpers
+import ShoalProtocol
 import Testing
 @testable import ShoalWorker
 

@@ -1,3 +1,4 @@
+import ShoalProtocol
 import Testing
 @testable import ShoalWorker
 

@@ -1,3 +1,4 @@
+import ShoalProtocol
 /// What runs function instances: local processes (`shoal rie`), Docker containers, or, in
 /// tests, real loopback HTTP listeners.
 ///

@@ -1,3 +1,4 @@
+import ShoalProtocol
 import DequeModule
 
 /// The decision logic of one function's warm pool, as a pure value: events in, directives out.

@@ -1,3 +1,4 @@
+import ShoalProtocol
 /// One warm instance as `warm.list` shows it.
 public struct WarmInstanceInfo: Sendable, Hashable, Codable {
     public var functionName: String

@@ -1,3 +1,4 @@
+import ShoalProtocol
 import Logging
 
 /// The warm pools of one worker: the I/O shell around the `WarmPool` state machines.

@@ -1,9 +1,10 @@
 import Foundation
 import NIOConcurrencyHelpers
+import ShoalProtocol
 @testable import ShoalWorker
 
-/// A backend whose instances are real loopback listeners (`TestInstanceServer`), or, as
-/// scripted per launch, a dead port (connection refused) or a black-holed listener (its
+/// A backend whose instances are real loopback listeners (`ScriptedInstanceServer`), or, as
+/// planned per launch, a dead port (connection refused) or a black-holed listener (its
 /// accept queue full, so connects hang as they would to a host that drops packets).
 final class LoopbackBackend: InstanceBackend {
     enum Kind: Sendable { case live, dead, blackHole }
@@ -12,12 +13,11 @@ final class LoopbackBackend: InstanceBackend {
         var plan: [Kind]
         var launches: [String] = []
         var terminated: [String] = []
-        var servers: [String: TestInstanceServer] = [:]
         var blackHoles: [String: BlackHoleListener] = [:]
     }
 
     let name = "loopback-test"
-    let ledger = InstanceLedger()
+    private let live = ScriptedBackend()
     private let state: NIOLockedValueBox<State>
     private let launchDelay: Duration
 
@@ -26,6 +26,7 @@ final class LoopbackBackend: InstanceBackend {
         self.launchDelay = launchDelay
     }
 
+    var ledger: InstanceLedger { live.ledger }
     var launches: [String] { state.withLockedValue { $0.launches } }
     var terminated: [String] { state.withLockedValue { $0.terminated } }
     var running: Set<String> { state.withLockedValue { Set($0.launches).subtracting($0.terminated) } }
@@ -39,9 +40,7 @@ final class LoopbackBackend: InstanceBackend {
         }
         switch kind {
         case .live:
-            let server = try await TestInstanceServer.start(instanceID: id, ledger: ledger)
-            state.withLockedValue { $0.servers[id] = server }
-            return LaunchedInstance(instanceID: id, endpoint: Endpoint(host: "127.0.0.1", port: server.port), handle: "server")
+            return try await live.launch(request)
         case .dead:
             return LaunchedInstance(instanceID: id, endpoint: Endpoint(host: "127.0.0.1", port: try unusedPort()), handle: "dead")
         case .blackHole:
@@ -52,12 +51,12 @@ final class LoopbackBackend: InstanceBackend {
     }
 
     func terminate(_ instance: LaunchedInstance) async {
-        let (server, blackHole) = state.withLockedValue { state in
+        let blackHole = state.withLockedValue { state in
             state.terminated.append(instance.instanceID)
-            return (state.servers.removeValue(forKey: instance.instanceID), state.blackHoles.removeValue(forKey: instance.instanceID))
+            return state.blackHoles.removeValue(forKey: instance.instanceID)
         }
-        await server?.stop()
         blackHole?.close()
+        await live.terminate(instance)
     }
 
     func prepare(_ function: FunctionDefinition) async throws {}
@@ -66,12 +65,12 @@ final class LoopbackBackend: InstanceBackend {
 
     /// Stops whatever is still running (test cleanup).
     func stopAll() async {
-        let (servers, holes) = state.withLockedValue { state in
-            defer { state.servers = [:]; state.blackHoles = [:] }
-            return (Array(state.servers.values), Array(state.blackHoles.values))
+        let holes = state.withLockedValue { state in
+            defer { state.blackHoles = [:] }
+            return Array(state.blackHoles.values)
         }
-        for server in servers { await server.stop() }
         for hole in holes { hole.close() }
+        await live.stopAll()
     }
 }
 

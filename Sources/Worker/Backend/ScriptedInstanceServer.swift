@@ -1,12 +1,14 @@
 import Foundation
+import ShoalProtocol
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
-@testable import ShoalWorker
 
-/// What the test instances did, shared by every instance of a backend.
-final class InstanceLedger: Sendable {
+/// What scripted instances did, shared by every instance of a backend: which invocations ran
+/// (by tag), how many overlapped, how requests spread over connections. Tests read it to prove
+/// what happened on the far side of the socket.
+public final class InstanceLedger: Sendable {
     private struct State {
         var executions: [String] = []
         var current: [String: Int] = [:]
@@ -16,6 +18,8 @@ final class InstanceLedger: Sendable {
         var requestsPerConnection: [ObjectIdentifier: Int] = [:]
     }
     private let state = NIOLockedValueBox(State())
+
+    public init() {}
 
     func began(_ instance: String, tag: String) {
         state.withLockedValue { state in
@@ -32,7 +36,7 @@ final class InstanceLedger: Sendable {
     }
 
     /// How many requests each connection that carried any carried.
-    var requestsPerConnection: [Int] { state.withLockedValue { Array($0.requestsPerConnection.values) } }
+    public var requestsPerConnection: [Int] { state.withLockedValue { Array($0.requestsPerConnection.values) } }
 
     func ended(_ instance: String) {
         state.withLockedValue { state in
@@ -41,26 +45,31 @@ final class InstanceLedger: Sendable {
         }
     }
 
-    var executions: [String] { state.withLockedValue { $0.executions } }
-    var peakTotal: Int { state.withLockedValue { $0.peakTotal } }
-    var peakPerInstance: Int { state.withLockedValue { $0.peakPerInstance.values.max() ?? 0 } }
+    /// The tags of the invocations that reached a handler, in arrival order.
+    public var executions: [String] { state.withLockedValue { $0.executions } }
+    /// Most invocations in flight at once, over all instances.
+    public var peakTotal: Int { state.withLockedValue { $0.peakTotal } }
+    /// Most invocations in flight at once on any single instance.
+    public var peakPerInstance: Int { state.withLockedValue { $0.peakPerInstance.values.max() ?? 0 } }
 }
 
 /// A real HTTP listener on loopback that serves the Lambda invoke path the way a runtime
-/// interface emulator does. The JSON payload scripts it:
-/// `{"tag": "...", "sleepMs": N, "chunks": N, "intervalMs": N, "crash": true, "status": N}`.
-/// Without a script it echoes the payload.
-final class TestInstanceServer: Sendable {
+/// interface emulator does, with no runtime behind it: the `scripted` backend's instance, for
+/// tests and for measuring the worker's own overhead. The JSON payload scripts it:
+/// `{"tag": "...", "sleepMs": N, "chunks": N, "intervalMs": N, "crash": true, "status": N}`
+/// (`crash` closes the connection after reading the request: a handler that died mid-call).
+/// Anything else, JSON or not, is echoed back.
+public final class ScriptedInstanceServer: Sendable {
     let channel: any Channel
-    let instanceID: String
-    var port: Int { channel.localAddress!.port! }
+    public let instanceID: String
+    public var port: Int { channel.localAddress!.port! }
 
     private init(channel: any Channel, instanceID: String) {
         self.channel = channel
         self.instanceID = instanceID
     }
 
-    static func start(instanceID: String, ledger: InstanceLedger) async throws -> TestInstanceServer {
+    public static func start(instanceID: String, ledger: InstanceLedger) async throws -> ScriptedInstanceServer {
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
@@ -71,21 +80,22 @@ final class TestInstanceServer: Sendable {
             }
             .bind(host: "127.0.0.1", port: 0)
             .get()
-        return TestInstanceServer(channel: channel, instanceID: instanceID)
+        return ScriptedInstanceServer(channel: channel, instanceID: instanceID)
     }
 
-    func stop() async {
+    public func stop() async {
         try? await channel.close()
     }
 }
 
-struct InstanceScript: Codable {
-    var tag: String?
-    var sleepMs: Int?
-    var chunks: Int?
-    var intervalMs: Int?
-    var crash: Bool?
-    var status: Int?
+/// The optional script in a scripted instance's payload.
+public struct InstanceScript: Codable, Sendable {
+    public var tag: String?
+    public var sleepMs: Int?
+    public var chunks: Int?
+    public var intervalMs: Int?
+    public var crash: Bool?
+    public var status: Int?
 }
 
 private final class InvokeHandler: ChannelInboundHandler {
@@ -155,7 +165,7 @@ private final class InvokeHandler: ChannelInboundHandler {
             ledger.ended(instanceID)
             return
         }
-        let stamp = "chunk \(index) at \(Date().timeIntervalSince1970)\n"
+        let stamp = "chunk \(index)\n"
         context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: stamp)))), promise: nil)
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         context.eventLoop.scheduleTask(in: interval) {

@@ -20,6 +20,8 @@ public struct WorkerError: Error, Sendable, Hashable, CustomStringConvertible, R
         case payloadTooLarge
         case unauthorized
         case shuttingDown
+        /// The worker itself failed (disk, resources).
+        case internalFailure
     }
 
     public var code: Code
@@ -40,7 +42,7 @@ public struct WorkerError: Error, Sendable, Hashable, CustomStringConvertible, R
         case .payloadTooLarge: RPCError(.requestTooLarge, message)
         case .unauthorized: RPCError(.invalidRequest, message, reason: "unauthorized")
         case .notDelivered, .attemptsExhausted, .shuttingDown: RPCError(.serviceUnavailable, message, reason: code.rawValue)
-        case .transferFailed, .timedOut, .launchFailed: RPCError(.internalError, message, reason: code.rawValue)
+        case .transferFailed, .timedOut, .launchFailed, .internalFailure: RPCError(.internalError, message, reason: code.rawValue)
         }
     }
 }

@@ -52,10 +52,11 @@ extension RPCConnection {
         let context = RPCRequestContext(connection: self, id: id, method: method)
         let task = Task {
             let response = await self.run(entry, params: params, context: context)
-            self.state.withLockedValue { state in
+            let close = self.state.withLockedValue { state in
                 if state.served[id]?.token == token { state.served[id] = nil }
+                return state.closeAfterAnswer.remove(id) != nil
             }
-            self.send(response)
+            self.send(response, thenClose: close)
         }
         let cancelNow = state.withLockedValue { state -> Bool in
             guard state.served[id]?.token == token else { return false }
@@ -138,13 +139,20 @@ extension RPCConnection {
     /// Writes one answer. Single answers were size-checked by `run`; only a batch's joined
     /// answers can still exceed the maximum, and then one short error (id null, as no single
     /// id fits) goes out instead. It is written as is: replacing it again would never end.
-    func send(_ data: Data) {
+    func send(_ data: Data, thenClose: Bool = false) {
         var data = data
         if data.count > configuration.maximumFrameLength {
             configuration.logger.warning("batch answer exceeds the maximum frame length", metadata: ["bytes": "\(data.count)"])
             data = Self.encodeError(id: nil, RPCError(.internalError, "batch answer of \(data.count) bytes exceeds the maximum frame", reason: "frame too large"))
         }
-        channel.writeAndFlush(Frame.encode(data, allocator: channel.allocator), promise: nil)
+        let written = channel.writeAndFlush(Frame.encode(data, allocator: channel.allocator))
+        if thenClose {
+            written.whenComplete { [channel] _ in channel.close(promise: nil) }
+        }
+    }
+
+    func closeAfterAnswering(_ id: RPCID) {
+        _ = state.withLockedValue { $0.closeAfterAnswer.insert(id) }
     }
 
     /// Fails every pending call and cancels every request being served.

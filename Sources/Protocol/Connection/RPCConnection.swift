@@ -38,6 +38,7 @@ public final class RPCConnection: Sendable {
         var nextToken: UInt64 = 1
         var pending: [RPCID: PendingCall] = [:]
         var served: [RPCID: ServedRequest] = [:]
+        var closeAfterAnswer: Set<RPCID> = []
         var isClosed = false
     }
 

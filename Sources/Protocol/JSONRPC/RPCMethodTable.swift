@@ -6,6 +6,12 @@ public struct RPCRequestContext: Sendable {
     public let connection: RPCConnection
     public let id: RPCID
     public let method: String
+
+    /// Closes the connection once this request's answer is written (an authentication
+    /// failure, say, where the peer should learn why and then be gone).
+    public func closeConnectionAfterAnswer() {
+        connection.closeAfterAnswering(id)
+    }
 }
 
 /// What a notification handler knows about the message it handles.

@@ -1,15 +1,4 @@
 import ShoalProtocol
-/// One warm instance as `warm.list` shows it.
-public struct WarmInstanceInfo: Sendable, Hashable, Codable {
-    public var functionName: String
-    public var instanceId: String
-    public var backend: String
-    public var runtime: String
-    public var deployId: String
-    public var state: String
-    public var busy: Bool
-    public var lastUsedSecsAgo: Double
-}
 
 /// A worker's counters for `stats`.
 public struct PoolStatistics: Sendable, Hashable, Codable {
@@ -24,13 +13,13 @@ public struct PoolStatistics: Sendable, Hashable, Codable {
 }
 
 extension WarmPoolManager {
-    public func list() -> [WarmInstanceInfo] {
+    public func list() -> [WorkerAPI.WarmInstance] {
         let now = ContinuousClock.now
-        var result: [WarmInstanceInfo] = []
+        var result: [WorkerAPI.WarmInstance] = []
         for (_, entry) in pools {
             for instance in entry.pool.instances.values {
                 let idle = now - instance.lastUsed
-                result.append(WarmInstanceInfo(
+                result.append(WorkerAPI.WarmInstance(
                     functionName: entry.function.name, instanceId: instance.id, backend: backend.name,
                     runtime: entry.function.runtime, deployId: instance.deploy.rawValue,
                     state: instance.retiring ? "retiring" : instance.phase.rawValue,

@@ -21,17 +21,21 @@ extension WarmPoolManager {
     /// the instance and fails the call: a handler never runs twice. Cancelling the calling
     /// task aborts the transfer and recycles the instance.
     ///
+    /// `expectedDeploy`, when given, must be the function's current deploy (else
+    /// `.unknownDeploy`): the caller's definition is out of date and must be sent again.
+    ///
     /// With `onBody`, body chunks go there as they arrive (streaming) instead of into the
     /// outcome.
     public nonisolated func invoke(
         _ name: String,
+        expectedDeploy: DeployID? = nil,
         payload: [UInt8],
         headers: [(String, String)] = [],
         onBody: (@Sendable ([UInt8]) async throws -> Void)? = nil
     ) async throws -> InvocationOutcome {
         var lastFailure = "no attempt was made"
         for attempt in 1...configuration.maxAttempts {
-            let lease = try await acquire(name, firstAttempt: attempt == 1)
+            let lease = try await acquire(name, expectedDeploy: expectedDeploy, firstAttempt: attempt == 1)
             guard await probe.isReachable(lease.endpoint) else {
                 lastFailure = "instance \(lease.instanceID) at \(lease.endpoint) failed its reachability probe"
                 logger.info("evicting unreachable instance", metadata: ["instance": "\(lease.instanceID)"])

@@ -137,9 +137,12 @@ public actor WarmPoolManager {
     // MARK: Leases
 
     /// Waits for an instance of `name`; the first attempt of a call counts as an invocation.
-    func acquire(_ name: String, firstAttempt: Bool) async throws -> Lease {
-        guard let generation = currentGeneration[name], pools[generation] != nil else {
+    func acquire(_ name: String, expectedDeploy: DeployID?, firstAttempt: Bool) async throws -> Lease {
+        guard let generation = currentGeneration[name], let entry = pools[generation] else {
             throw WorkerError(.unknownFunction, "Function not found: \(name)")
+        }
+        if let expectedDeploy, expectedDeploy != entry.pool.deploy {
+            throw WorkerError(.unknownDeploy, "function \(name) has no deploy \(expectedDeploy) here (current: \(entry.pool.deploy))")
         }
         if firstAttempt { counters.invocations[name, default: 0] += 1 }
         let waiter = nextWaiter

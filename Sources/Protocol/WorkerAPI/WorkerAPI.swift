@@ -1,0 +1,238 @@
+/// The gateway ⇄ worker methods (internal API; docs/protocol.md describes them).
+///
+/// A connection starts with `worker.hello`; code and layers travel once, by content hash
+/// (`artifact.put`), and function definitions refer to them; invocations carry payloads as
+/// base64 like the public API.
+public enum WorkerAPI {
+    /// First call on every connection; a worker started with a token refuses anything else
+    /// until it gets the right one, and closes the connection on a wrong one.
+    public enum Hello: RPCMethod {
+        public struct Params: Codable, Sendable {
+            public var token: String?
+            public init(token: String?) { self.token = token }
+        }
+        public struct Result: Codable, Sendable {
+            public var workerId: String
+            public var pid: Int
+            public var backend: String
+            public var maxConcurrency: Int
+
+            public init(workerId: String, pid: Int, backend: String, maxConcurrency: Int) {
+                self.workerId = workerId
+                self.pid = pid
+                self.backend = backend
+                self.maxConcurrency = maxConcurrency
+            }
+        }
+        public static let name = "worker.hello"
+    }
+
+    /// Stores a code or layer zip under its SHA-256 (hex). Idempotent.
+    public enum PutArtifact: RPCMethod {
+        public struct Params: Codable, Sendable {
+            public var sha256: String
+            public var zipFile: String
+            public init(sha256: String, zipFile: String) { self.sha256 = sha256; self.zipFile = zipFile }
+        }
+        public struct Result: Codable, Sendable {
+            public var sha256: String
+            public var size: Int
+
+            public init(sha256: String, size: Int) {
+                self.sha256 = sha256
+                self.size = size
+            }
+        }
+        public static let name = "artifact.put"
+    }
+
+    /// Which of these artifacts the worker does not have.
+    public enum MissingArtifacts: RPCMethod {
+        public struct Params: Codable, Sendable {
+            public var sha256s: [String]
+            public init(sha256s: [String]) { self.sha256s = sha256s }
+        }
+        public struct Result: Codable, Sendable {
+            public var missing: [String]
+            public init(missing: [String]) { self.missing = missing }
+        }
+        public static let name = "artifact.missing"
+    }
+
+    /// Defines or redefines a function; its artifacts must be there (else ResourceNotFound
+    /// with `data.reason` "unknown artifact").
+    public enum PutFunction: RPCMethod {
+        public struct Params: Codable, Sendable {
+            public var function: FunctionDefinition
+            public init(function: FunctionDefinition) { self.function = function }
+        }
+        public struct Result: Codable, Sendable {
+            public var deployId: String
+            public init(deployId: String) { self.deployId = deployId }
+        }
+        public static let name = "function.put"
+    }
+
+    public enum DeleteFunction: RPCMethod {
+        public struct Params: Codable, Sendable {
+            public var functionName: String
+            public init(functionName: String) { self.functionName = functionName }
+        }
+        public struct Result: Codable, Sendable {
+            public var deleted: Bool
+            public init(deleted: Bool) { self.deleted = deleted }
+        }
+        public static let name = "function.delete"
+    }
+
+    /// Params of `invoke` and `invoke.stream`.
+    public struct InvokeParams: Codable, Sendable {
+        public var functionName: String
+        /// The deploy the caller expects; a mismatch is ResourceNotFound, `data.reason`
+        /// "unknown deploy" (the caller sends the definition, then retries).
+        public var deployId: String?
+        /// Base64 of the event.
+        public var payload: String
+        /// A caller-chosen id for `invoke.cancel`.
+        public var invocationId: String?
+        /// Base64 client context, passed to the runtime as Lambda does.
+        public var clientContext: String?
+
+        public init(functionName: String, deployId: String? = nil, payload: String, invocationId: String? = nil, clientContext: String? = nil) {
+            self.functionName = functionName
+            self.deployId = deployId
+            self.payload = payload
+            self.invocationId = invocationId
+            self.clientContext = clientContext
+        }
+    }
+
+    public struct InvokeResult: Codable, Sendable {
+        public var statusCode: Int
+        /// Base64 of the response; empty for `invoke.stream` (the chunks carried it).
+        public var payload: String
+        /// "Unhandled" (or the runtime's value) when the function failed.
+        public var functionError: String?
+        public var instanceId: String
+        public var coldStart: Bool
+        public var attempts: Int
+        public var executedVersion: String
+
+        public init(statusCode: Int, payload: String, functionError: String?, instanceId: String, coldStart: Bool, attempts: Int, executedVersion: String) {
+            self.statusCode = statusCode
+            self.payload = payload
+            self.functionError = functionError
+            self.instanceId = instanceId
+            self.coldStart = coldStart
+            self.attempts = attempts
+            self.executedVersion = executedVersion
+        }
+    }
+
+    public enum Invoke: RPCMethod {
+        public typealias Params = InvokeParams
+        public typealias Result = InvokeResult
+        public static let name = "invoke"
+    }
+
+    /// Like `invoke`, but the response body arrives as `invoke.chunk` notifications first.
+    public enum InvokeStream: RPCMethod {
+        public typealias Params = InvokeParams
+        public typealias Result = InvokeResult
+        public static let name = "invoke.stream"
+    }
+
+    /// One piece of a streamed response, tagged with the id of the `invoke.stream` request.
+    public enum InvokeChunk: RPCNotification {
+        public struct Params: Codable, Sendable {
+            public var requestId: RPCID
+            public var payload: String
+            public init(requestId: RPCID, payload: String) { self.requestId = requestId; self.payload = payload }
+        }
+        public static let name = "invoke.chunk"
+    }
+
+    /// Aborts the invocation with this `invocationId` and recycles its instance.
+    public enum CancelInvocation: RPCMethod {
+        public struct Params: Codable, Sendable {
+            public var invocationId: String
+            public init(invocationId: String) { self.invocationId = invocationId }
+        }
+        public struct Result: Codable, Sendable {
+            public var cancelled: Bool
+            public init(cancelled: Bool) { self.cancelled = cancelled }
+        }
+        public static let name = "invoke.cancel"
+    }
+
+    public enum WarmList: RPCMethod {
+        public typealias Params = Empty
+        public struct Result: Codable, Sendable {
+            public var instances: [WarmInstance]
+            public init(instances: [WarmInstance]) { self.instances = instances }
+        }
+        public static let name = "warm.list"
+    }
+
+    public struct WarmInstance: Codable, Sendable, Hashable {
+        public var functionName: String
+        public var instanceId: String
+        public var backend: String
+        public var runtime: String
+        public var deployId: String
+        public var state: String
+        public var busy: Bool
+        public var lastUsedSecsAgo: Double
+
+        public init(functionName: String, instanceId: String, backend: String, runtime: String, deployId: String, state: String, busy: Bool, lastUsedSecsAgo: Double) {
+            self.functionName = functionName
+            self.instanceId = instanceId
+            self.backend = backend
+            self.runtime = runtime
+            self.deployId = deployId
+            self.state = state
+            self.busy = busy
+            self.lastUsedSecsAgo = lastUsedSecsAgo
+        }
+    }
+
+    public enum WarmEvict: RPCMethod {
+        public struct Params: Codable, Sendable {
+            public var functionName: String
+            public init(functionName: String) { self.functionName = functionName }
+        }
+        public struct Result: Codable, Sendable {
+            public var evicted: Bool
+            public init(evicted: Bool) { self.evicted = evicted }
+        }
+        public static let name = "warm.evict"
+    }
+
+    public enum Stats: RPCMethod {
+        public typealias Params = Empty
+        public struct Result: Codable, Sendable {
+            public var workerId: String
+            public var functions: Int
+            public var instances: Int
+            public var busyInstances: Int
+            public var inFlight: Int
+            public var coldStarts: Int
+            public var launchFailures: Int
+            public var terminations: Int
+            public var invocations: [String: Int]
+
+            public init(workerId: String, functions: Int, instances: Int, busyInstances: Int, inFlight: Int, coldStarts: Int, launchFailures: Int, terminations: Int, invocations: [String: Int]) {
+                self.workerId = workerId
+                self.functions = functions
+                self.instances = instances
+                self.busyInstances = busyInstances
+                self.inFlight = inFlight
+                self.coldStarts = coldStarts
+                self.launchFailures = launchFailures
+                self.terminations = terminations
+                self.invocations = invocations
+            }
+        }
+        public static let name = "stats"
+    }
+}

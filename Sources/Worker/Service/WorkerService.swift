@@ -1,0 +1,180 @@
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import ShoalProtocol
+
+/// The worker's JSON-RPC service: the internal API of `WorkerAPI`, over the warm pools, the
+/// artifact store and the backend.
+///
+/// Every connection must open with `worker.hello`; with a token configured, a wrong one is
+/// answered with an error and the connection closed. Tokens are compared in constant time.
+public final class WorkerService: Sendable {
+    public struct Configuration: Sendable {
+        public var workerID: String
+        /// Shared secret the gateway must present (`--token`, `SHOAL_TOKEN`); nil admits all.
+        public var token: String?
+        /// Largest synchronous invoke payload (CONTRACT.md: 6 MiB).
+        public var maximumPayloadBytes = 6 * 1024 * 1024
+
+        public init(workerID: String, token: String? = nil) {
+            self.workerID = workerID
+            self.token = token
+        }
+    }
+
+    public let configuration: Configuration
+    public let pools: WarmPoolManager
+    let artifacts: ArtifactStore
+    let backend: any InstanceBackend
+    let logger: Logger
+    private let admitted = NIOLockedValueBox<Set<ObjectIdentifier>>([])
+    private let running = NIOLockedValueBox<[String: Task<InvocationOutcome, any Error>]>([:])
+
+    public init(configuration: Configuration, pools: WarmPoolManager, artifacts: ArtifactStore, backend: any InstanceBackend,
+                logger: Logger = Logger(label: "shoal.worker")) {
+        self.configuration = configuration
+        self.pools = pools
+        self.artifacts = artifacts
+        self.backend = backend
+        self.logger = logger
+    }
+
+    /// The method table a worker's RPC server serves.
+    public var methods: RPCMethodTable {
+        var methods = RPCMethodTable()
+        methods.register(WorkerAPI.Hello.self) { [self] params, context in try await hello(params, context) }
+        methods.register(WorkerAPI.PutArtifact.self) { [self] params, context in
+            try admit(context)
+            guard let bytes = Data(base64Encoded: params.zipFile) else {
+                throw WorkerError(.invalidParameter, "zipFile is not valid base64")
+            }
+            let size = try await artifacts.put(sha256: params.sha256, bytes: Array(bytes))
+            return .init(sha256: params.sha256, size: size)
+        }
+        methods.register(WorkerAPI.MissingArtifacts.self) { [self] params, context in
+            try admit(context)
+            return .init(missing: params.sha256s.filter { !artifacts.contains($0) })
+        }
+        methods.register(WorkerAPI.PutFunction.self) { [self] params, context in
+            try admit(context)
+            return try await putFunction(params.function)
+        }
+        methods.register(WorkerAPI.DeleteFunction.self) { [self] params, context in
+            try admit(context)
+            return .init(deleted: await pools.remove(params.functionName))
+        }
+        methods.register(WorkerAPI.Invoke.self) { [self] params, context in
+            try admit(context)
+            return try await invoke(params, context: context, streaming: false)
+        }
+        methods.register(WorkerAPI.InvokeStream.self) { [self] params, context in
+            try admit(context)
+            return try await invoke(params, context: context, streaming: true)
+        }
+        methods.register(WorkerAPI.CancelInvocation.self) { [self] params, context in
+            try admit(context)
+            let task = running.withLockedValue { $0[params.invocationId] }
+            task?.cancel()
+            return .init(cancelled: task != nil)
+        }
+        methods.register(WorkerAPI.WarmList.self) { [self] _, context in
+            try admit(context)
+            return .init(instances: await pools.list())
+        }
+        methods.register(WorkerAPI.WarmEvict.self) { [self] params, context in
+            try admit(context)
+            return .init(evicted: await pools.evict(params.functionName))
+        }
+        methods.register(WorkerAPI.Stats.self) { [self] _, context in
+            try admit(context)
+            let statistics = await pools.statistics()
+            return .init(
+                workerId: configuration.workerID, functions: statistics.functions, instances: statistics.instances,
+                busyInstances: statistics.busyInstances, inFlight: statistics.inFlight, coldStarts: statistics.coldStarts,
+                launchFailures: statistics.launchFailures, terminations: statistics.terminations, invocations: statistics.invocations
+            )
+        }
+        return methods
+    }
+
+    // MARK: Handlers
+
+    private func hello(_ params: WorkerAPI.Hello.Params, _ context: RPCRequestContext) async throws -> WorkerAPI.Hello.Result {
+        if let expected = configuration.token, !Self.constantTimeEqual(params.token ?? "", expected) {
+            logger.warning("refused a connection with a wrong token")
+            context.closeConnectionAfterAnswer()
+            throw WorkerError(.unauthorized, "wrong token")
+        }
+        let connection = ObjectIdentifier(context.connection)
+        let inserted = admitted.withLockedValue { $0.insert(connection).inserted }
+        if inserted {
+            context.connection.closeFuture.whenComplete { [admitted] _ in
+                _ = admitted.withLockedValue { $0.remove(connection) }
+            }
+        }
+        return .init(
+            workerId: configuration.workerID, pid: Int(ProcessInfo.processInfo.processIdentifier),
+            backend: backend.name, maxConcurrency: pools.configuration.pool.maxInstances
+        )
+    }
+
+    private func admit(_ context: RPCRequestContext) throws {
+        guard configuration.token != nil else { return }
+        guard admitted.withLockedValue({ $0.contains(ObjectIdentifier(context.connection)) }) else {
+            throw WorkerError(.unauthorized, "say worker.hello with the token first")
+        }
+    }
+
+    private func putFunction(_ function: FunctionDefinition) async throws -> WorkerAPI.PutFunction.Result {
+        try FunctionValidation.validate(function)
+        let needed = (function.codeSHA256.map { [$0] } ?? []) + function.layerSHA256s
+        if let missing = needed.first(where: { !artifacts.contains($0) }) {
+            throw RPCError(.resourceNotFound, "artifact \(missing) is not on this worker", reason: "unknown artifact")
+        }
+        try await backend.prepare(function)
+        await pools.define(function)
+        return .init(deployId: function.deployID.rawValue)
+    }
+
+    private func invoke(_ params: WorkerAPI.InvokeParams, context: RPCRequestContext, streaming: Bool) async throws -> WorkerAPI.InvokeResult {
+        guard let payload = Data(base64Encoded: params.payload) else {
+            throw WorkerError(.invalidParameter, "payload is not valid base64")
+        }
+        guard payload.count <= configuration.maximumPayloadBytes else {
+            throw WorkerError(.payloadTooLarge, "Request must be smaller than \(configuration.maximumPayloadBytes) bytes for the InvokeFunction operation")
+        }
+        var headers: [(String, String)] = []
+        if let clientContext = params.clientContext { headers.append(("Lambda-Runtime-Client-Context", clientContext)) }
+        var onBody: (@Sendable ([UInt8]) async throws -> Void)?
+        if streaming {
+            onBody = { bytes in
+                let chunk = WorkerAPI.InvokeChunk.Params(requestId: context.id, payload: Data(bytes).base64EncodedString())
+                try await context.connection.notify(WorkerAPI.InvokeChunk.self, chunk)
+            }
+        }
+        let task = Task { [pools, onBody] in
+            try await pools.invoke(
+                params.functionName, expectedDeploy: params.deployId.map(DeployID.init(rawValue:)),
+                payload: Array(payload), headers: headers, onBody: onBody
+            )
+        }
+        if let invocationID = params.invocationId { running.withLockedValue { $0[invocationID] = task } }
+        defer { if let invocationID = params.invocationId { _ = running.withLockedValue { $0.removeValue(forKey: invocationID) } } }
+        let outcome = try await withTaskCancellationHandler { try await task.value } onCancel: { task.cancel() }
+        return .init(
+            statusCode: outcome.status, payload: streaming ? "" : Data(outcome.body).base64EncodedString(),
+            functionError: outcome.headers["x-amz-function-error"], instanceId: outcome.instanceID,
+            coldStart: outcome.coldStart, attempts: outcome.attempts, executedVersion: "$LATEST"
+        )
+    }
+
+    /// Compares every byte whatever the first difference, so timing reveals nothing.
+    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let a = Array(a.utf8), b = Array(b.utf8)
+        var difference = UInt8(truncatingIfNeeded: a.count ^ b.count)
+        for index in 0..<max(a.count, b.count) {
+            difference |= (index < a.count ? a[index] : 0) ^ (index < b.count ? b[index] : 0)
+        }
+        return difference == 0 && a.count == b.count
+    }
+}

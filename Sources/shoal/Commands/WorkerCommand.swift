@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ShoalProtocol
+import ShoalWorker
+
+/// `shoal worker`: one worker process, serving the internal JSON-RPC API.
+struct WorkerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker",
+        abstract: "Run one worker: warm pools, concurrency cap, probe and retry, instance backend."
+    )
+
+    @Option(help: "Port to listen on (0 picks a free one; the chosen port is printed).") var port: Int
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(help: "Instance backend: process, docker, or scripted (loopback HTTP instances with no runtime, for tests and benchmarks).")
+    var backend = "process"
+    @Option(name: .customLong("max-concurrency"), help: "Per-function instance cap (default: SHOAL_MAX_CONCURRENCY or 10).")
+    var maxConcurrency: Int?
+    @Option(help: "Shared token the gateway must present (default: SHOAL_TOKEN).") var token: String?
+    @Option(name: .customLong("data-dir"), help: "Where code and layers are kept (default: a fresh temporary directory).")
+    var dataDir: String?
+    @Option(name: .customLong("idle-ttl"), help: "Seconds an idle instance is kept.") var idleTTL = 300.0
+    @Option(name: .customLong("worker-id"), help: "Name shown to the gateway (default: worker-PID).") var workerID: String?
+
+    func validate() throws {
+        guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0...65535") }
+        if let maxConcurrency, maxConcurrency < 1 { throw ValidationError("--max-concurrency must be at least 1") }
+        guard idleTTL > 0 else { throw ValidationError("--idle-ttl must be positive") }
+    }
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let cap = try maxConcurrency ?? environment["SHOAL_MAX_CONCURRENCY"].map { value in
+            guard let cap = Int(value), cap >= 1 else { throw ValidationError("SHOAL_MAX_CONCURRENCY must be a positive integer") }
+            return cap
+        } ?? 10
+        let instanceBackend: any InstanceBackend
+        switch backend {
+        case "scripted": instanceBackend = ScriptedBackend()
+        case "process", "docker":
+            throw ValidationError("the \(backend) backend is not built yet; use --backend scripted")
+        default:
+            throw ValidationError("--backend must be process, docker or scripted")
+        }
+        let directory = dataDir.map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("shoal-worker-\(ProcessInfo.processInfo.processIdentifier)")
+        var poolConfiguration = WarmPoolManager.Configuration()
+        poolConfiguration.pool = .init(maxInstances: cap)
+        poolConfiguration.idleTTL = .milliseconds(Int(idleTTL * 1000))
+        let invoker = CurlInvoker()
+        let pools = WarmPoolManager(backend: instanceBackend, invoker: invoker, configuration: poolConfiguration)
+        await pools.startReaper()
+        let artifacts = try ArtifactStore(directory: directory.appendingPathComponent("artifacts"))
+        let server = try await RPCServer.bind(host: host, port: port, methods: WorkerService(
+            configuration: .init(
+                workerID: workerID ?? "worker-\(ProcessInfo.processInfo.processIdentifier)",
+                token: token ?? environment["SHOAL_TOKEN"]
+            ),
+            pools: pools, artifacts: artifacts, backend: instanceBackend
+        ).methods)
+        // Written unbuffered: a parent process waits for this line to learn the port.
+        FileHandle.standardOutput.write(Data("shoal worker listening on \(host):\(server.port) backend \(instanceBackend.name) max-concurrency \(cap) ready\n".utf8))
+        let signal = await TerminationSignal.wait()
+        Logger(label: "shoal.worker").info("shutting down", metadata: ["signal": "\(signal)"])
+        await server.close()
+        await pools.shutdown()
+        await invoker.shutdown()
+    }
+}

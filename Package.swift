@@ -84,6 +84,7 @@ let package = Package(
             name: "WorkerTests",
             dependencies: [
                 "ShoalWorker",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

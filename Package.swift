@@ -65,6 +65,7 @@ let package = Package(
             dependencies: [
                 "ShoalProtocol", "ShoalWorker", "ShoalGateway",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -91,6 +91,32 @@ import Testing
         await cleanUp(manager, invoker, backend)
     }
 
+    @Test func aWarmInstanceThatDiesBetweenCallsFailsOverEvenWithoutAProbe() async throws {
+        let backend = LoopbackBackend()
+        let (manager, invoker) = makeManager(backend) { $0.probeFreshness = .seconds(60) }
+        await manager.define(function("f"))
+        let first = try await manager.invoke("f", payload: script("first"))
+        // The instance dies behind the pool's back; the next call comes within the freshness
+        // window, so no probe runs, and the kept-alive connection is dead.
+        await backend.terminate(LaunchedInstance(instanceID: first.instanceID, endpoint: Endpoint(host: "127.0.0.1", port: 1), handle: ""))
+        let second = try await manager.invoke("f", payload: script("second"))
+        #expect(second.instanceID != first.instanceID)
+        #expect(second.attempts == 2)
+        #expect(backend.ledger.executions == ["first", "second"], "each handler ran exactly once")
+        await cleanUp(manager, invoker, backend)
+    }
+
+    @Test func withZeroFreshnessEveryForwardIsProbed() async throws {
+        let backend = LoopbackBackend()
+        let (manager, invoker) = makeManager(backend) { $0.probeFreshness = .zero }
+        await manager.define(function("f"))
+        for index in 0..<3 { _ = try await manager.invoke("f", payload: script("call \(index)")) }
+        // Each probe is a TCP connection that carries no request; the invocations share one.
+        #expect(backend.ledger.requestsPerConnection == [3])
+        #expect(backend.ledger.connectionsAccepted == 4, "three probes plus the kept-alive connection")
+        await cleanUp(manager, invoker, backend)
+    }
+
     @Test func aCodeChangeLaunchesAFreshInstanceAndTearsDownTheStaleOne() async throws {
         try await assertRedeploy(from: function("f", code: "code-1"), to: function("f", code: "code-2"))
     }

@@ -183,8 +183,11 @@ public enum WorkerAPI {
         public var state: String
         public var busy: Bool
         public var lastUsedSecsAgo: Double
+        /// host:port of the instance's invoke endpoint (absent while it starts).
+        public var endpoint: String?
 
-        public init(functionName: String, instanceId: String, backend: String, runtime: String, deployId: String, state: String, busy: Bool, lastUsedSecsAgo: Double) {
+        public init(functionName: String, instanceId: String, backend: String, runtime: String, deployId: String, state: String, busy: Bool, lastUsedSecsAgo: Double, endpoint: String? = nil) {
+            self.endpoint = endpoint
             self.functionName = functionName
             self.instanceId = instanceId
             self.backend = backend

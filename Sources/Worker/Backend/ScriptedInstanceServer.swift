@@ -16,6 +16,7 @@ public final class InstanceLedger: Sendable {
         var currentTotal = 0
         var peakTotal = 0
         var requestsPerConnection: [ObjectIdentifier: Int] = [:]
+        var connectionsAccepted = 0
     }
     private let state = NIOLockedValueBox(State())
 
@@ -34,6 +35,13 @@ public final class InstanceLedger: Sendable {
     func request(on connection: ObjectIdentifier) {
         state.withLockedValue { $0.requestsPerConnection[connection, default: 0] += 1 }
     }
+
+    func accepted() {
+        state.withLockedValue { $0.connectionsAccepted += 1 }
+    }
+
+    /// TCP connections the instances accepted, probes included.
+    public var connectionsAccepted: Int { state.withLockedValue { $0.connectionsAccepted } }
 
     /// How many requests each connection that carried any carried.
     public var requestsPerConnection: [Int] { state.withLockedValue { Array($0.requestsPerConnection.values) } }
@@ -61,30 +69,42 @@ public final class InstanceLedger: Sendable {
 /// Anything else, JSON or not, is echoed back.
 public final class ScriptedInstanceServer: Sendable {
     let channel: any Channel
+    /// Accepted connections, so that stopping the instance drops them as a dying process would.
+    private let connections: NIOLockedValueBox<[ObjectIdentifier: any Channel]>
     public let instanceID: String
     public var port: Int { channel.localAddress!.port! }
 
-    private init(channel: any Channel, instanceID: String) {
+    private init(channel: any Channel, connections: NIOLockedValueBox<[ObjectIdentifier: any Channel]>, instanceID: String) {
         self.channel = channel
+        self.connections = connections
         self.instanceID = instanceID
     }
 
     public static func start(instanceID: String, ledger: InstanceLedger) async throws -> ScriptedInstanceServer {
+        let connections = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    ledger.accepted()
+                    let key = ObjectIdentifier(channel)
+                    connections.withLockedValue { $0[key] = channel }
+                    channel.closeFuture.whenComplete { _ in _ = connections.withLockedValue { $0.removeValue(forKey: key) } }
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
                     try channel.pipeline.syncOperations.addHandler(InvokeHandler(instanceID: instanceID, ledger: ledger))
                 }
             }
             .bind(host: "127.0.0.1", port: 0)
             .get()
-        return ScriptedInstanceServer(channel: channel, instanceID: instanceID)
+        return ScriptedInstanceServer(channel: channel, connections: connections, instanceID: instanceID)
     }
 
+    /// Stops listening and drops every connection.
     public func stop() async {
         try? await channel.close()
+        for connection in connections.withLockedValue({ Array($0.values) }) {
+            try? await connection.close()
+        }
     }
 }
 

@@ -1,5 +1,4 @@
 import CCurl
-import Foundation
 
 /// One HTTP POST in flight on the curl thread: its easy handle, its request body and the
 /// stream its response goes to. Touched only on the curl thread once added.
@@ -46,19 +45,32 @@ final class CurlTransfer {
         body.deallocate()
     }
 
-    /// A header line; the blank line that ends the head sends the head downstream.
-    func headerLine(_ line: String) {
-        let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
-        if trimmed.hasPrefix("HTTP/") {
-            headers = [:] // a new response head (after a 100 Continue, say)
-        } else if let colon = trimmed.firstIndex(of: ":") {
-            let name = trimmed[..<colon].lowercased()
-            headers[name] = trimmed[trimmed.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-        } else if trimmed.isEmpty {
+    /// A header line; the blank line that ends the head sends the head downstream. Parsed
+    /// on bytes: this runs for every header of every response.
+    func headerLine(_ line: UnsafeRawBufferPointer) {
+        var end = line.count
+        while end > 0, line[end - 1] == UInt8(ascii: "\n") || line[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+        if end == 0 {
             var code = 0
             shoal_curl_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &code)
             if code >= 200 { sendHead(status: code) }
+            return
         }
+        if end >= 5, line[0] == UInt8(ascii: "H"), line[1] == UInt8(ascii: "T"), line[2] == UInt8(ascii: "T"), line[3] == UInt8(ascii: "P") {
+            headers = [:] // a new response head (after a 100 Continue, say)
+            return
+        }
+        guard let colon = (0..<end).first(where: { line[$0] == UInt8(ascii: ":") }) else { return }
+        var valueStart = colon + 1
+        while valueStart < end, line[valueStart] == UInt8(ascii: " ") || line[valueStart] == UInt8(ascii: "\t") { valueStart += 1 }
+        let name = String(unsafeUninitializedCapacity: colon) { buffer in
+            for index in 0..<colon {
+                let byte = line[index]
+                buffer[index] = (65...90).contains(byte) ? byte + 32 : byte
+            }
+            return colon
+        }
+        headers[name] = String(decoding: UnsafeRawBufferPointer(rebasing: line[valueStart..<end]), as: UTF8.self)
     }
 
     func bodyBytes(_ bytes: UnsafeRawBufferPointer) {
@@ -109,8 +121,7 @@ private let curlWriteCallback: shoal_curl_data_callback = { data, size, count, u
 private let curlHeaderCallback: shoal_curl_data_callback = { data, size, count, userdata in
     let transfer = Unmanaged<CurlTransfer>.fromOpaque(userdata!).takeUnretainedValue()
     let length = size * count
-    let bytes = UnsafeRawBufferPointer(start: data, count: length)
-    transfer.headerLine(String(decoding: bytes, as: UTF8.self))
+    transfer.headerLine(UnsafeRawBufferPointer(start: data, count: length))
     return length
 }
 

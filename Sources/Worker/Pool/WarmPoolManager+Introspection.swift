@@ -24,7 +24,8 @@ extension WarmPoolManager {
                     runtime: entry.function.runtime, deployId: instance.deploy.rawValue,
                     state: instance.retiring ? "retiring" : instance.phase.rawValue,
                     busy: instance.phase == .busy,
-                    lastUsedSecsAgo: instance.phase == .busy ? 0 : Double(idle.components.seconds) + Double(idle.components.attoseconds) / 1e18
+                    lastUsedSecsAgo: instance.phase == .busy ? 0 : Double(idle.components.seconds) + Double(idle.components.attoseconds) / 1e18,
+                    endpoint: instances[instance.id]?.launched?.endpoint.description
                 ))
             }
         }

@@ -15,6 +15,9 @@ public struct InvocationOutcome: Sendable, Hashable {
 extension WarmPoolManager {
     /// Runs one invocation of function `name` on a warm (or freshly started) instance.
     ///
+    /// Before forwarding, the instance is probed with a TCP connect unless it completed an
+    /// invocation within `probeFreshness`.
+    ///
     /// The retry rule: an attempt whose request provably never reached a handler (the probe
     /// failed, or the connection was refused) evicts that instance and tries again on another,
     /// up to `maxAttempts`. Any failure after the request may have reached the handler evicts
@@ -36,7 +39,9 @@ extension WarmPoolManager {
         var lastFailure = "no attempt was made"
         for attempt in 1...configuration.maxAttempts {
             let lease = try await acquire(name, expectedDeploy: expectedDeploy, firstAttempt: attempt == 1)
-            guard await probe.isReachable(lease.endpoint) else {
+            let recentlyServed = lease.lastSuccessAgo.map { $0 < configuration.probeFreshness } ?? false
+            let reachable = recentlyServed ? true : await probe.isReachable(lease.endpoint)
+            guard reachable else {
                 lastFailure = "instance \(lease.instanceID) at \(lease.endpoint) failed its reachability probe"
                 logger.info("evicting unreachable instance", metadata: ["instance": "\(lease.instanceID)"])
                 await evict(lease)

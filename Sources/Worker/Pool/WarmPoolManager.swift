@@ -48,6 +48,8 @@ public actor WarmPoolManager {
         public var endpoint: Endpoint
         /// True for the first invocation on a freshly launched instance.
         public var coldStart: Bool
+        /// How long ago the instance last completed an invocation; nil if it never has.
+        public var lastSuccessAgo: Duration?
         public var function: FunctionDefinition
     }
 
@@ -195,9 +197,11 @@ public actor WarmPoolManager {
                       let function = pools[generation]?.function else { continue }
                 instances[id]!.uses += 1
                 counters.inFlight += 1
+                let uses = instances[id]!.uses
+                let lastUsed = pools[generation]?.pool.instances[id]?.lastUsed
                 continuation.resume(returning: Lease(
                     generation: generation, instanceID: id, endpoint: launched.endpoint,
-                    coldStart: instances[id]!.uses == 1, function: function
+                    coldStart: uses == 1, lastSuccessAgo: uses > 1 ? lastUsed.map { .now - $0 } : nil, function: function
                 ))
             case .launch(let id, _):
                 guard let function = pools[generation]?.function else { continue }

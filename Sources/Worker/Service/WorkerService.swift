@@ -152,15 +152,22 @@ public final class WorkerService: Sendable {
                 try await context.connection.notify(WorkerAPI.InvokeChunk.self, chunk)
             }
         }
-        let task = Task { [pools, onBody] in
+        let run: @Sendable () async throws -> InvocationOutcome = { [pools, onBody, headers] in
             try await pools.invoke(
                 params.functionName, expectedDeploy: params.deployId.map(DeployID.init(rawValue:)),
                 payload: Array(payload), headers: headers, onBody: onBody
             )
         }
-        if let invocationID = params.invocationId { running.withLockedValue { $0[invocationID] = task } }
-        defer { if let invocationID = params.invocationId { _ = running.withLockedValue { $0.removeValue(forKey: invocationID) } } }
-        let outcome = try await withTaskCancellationHandler { try await task.value } onCancel: { task.cancel() }
+        let outcome: InvocationOutcome
+        if let invocationID = params.invocationId {
+            // Cancellable by id from any connection: run it as a task we hold a handle to.
+            let task = Task { try await run() }
+            running.withLockedValue { $0[invocationID] = task }
+            defer { _ = running.withLockedValue { $0.removeValue(forKey: invocationID) } }
+            outcome = try await withTaskCancellationHandler { try await task.value } onCancel: { task.cancel() }
+        } else {
+            outcome = try await run()
+        }
         return .init(
             statusCode: outcome.status, payload: streaming ? "" : Data(outcome.body).base64EncodedString(),
             functionError: outcome.headers["x-amz-function-error"], instanceId: outcome.instanceID,

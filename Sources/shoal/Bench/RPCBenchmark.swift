@@ -1,6 +1,4 @@
 import Foundation
-import NIOCore
-import NIOPosix
 import ShoalProtocol
 
 /// Echo round trips over one real loopback TCP connection from this process to a
@@ -22,17 +20,15 @@ struct RPCBenchmark {
     var repeats: Int
 
     func run(callerLevels: [Int]) async throws -> String {
-        let port = try await Self.freePort()
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        server.arguments = ["bench", "echo-server", "--port", "\(port)"]
-        try server.run()
-        defer {
-            server.terminate()
-            server.waitUntilExit()
+        let server = try BenchChild(arguments: ["bench", "echo-server", "--port", "0"])
+        let client: RPCConnection
+        do {
+            client = try await RPCConnection.connect(host: "127.0.0.1", port: try await server.readyPort())
+        } catch {
+            await server.stop()
+            throw error
         }
-        let client = try await Self.connect(port: port)
-        var lines = ["shoal bench rpc: small echo calls over one loopback connection to server pid \(server.processIdentifier), \(duration) per run"]
+        var lines = ["shoal bench rpc: small echo calls over one loopback connection to server pid \(server.pid), \(duration) per run"]
         for callers in callerLevels {
             _ = try await measure(client: client, callers: callers, for: .seconds(1))
             for run in 1...repeats {
@@ -41,28 +37,8 @@ struct RPCBenchmark {
             }
         }
         await client.close()
+        await server.stop()
         return lines.joined(separator: "\n")
-    }
-
-    /// A port the kernel just handed out and released, for the child to bind.
-    private static func freePort() async throws -> Int {
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .bind(host: "127.0.0.1", port: 0).get()
-        let port = channel.localAddress?.port ?? 0
-        try await channel.close()
-        return port
-    }
-
-    /// Connects once the child is listening (it needs a moment to start).
-    private static func connect(port: Int) async throws -> RPCConnection {
-        let deadline = ContinuousClock.now + .seconds(10)
-        while true {
-            do {
-                return try await RPCConnection.connect(host: "127.0.0.1", port: port)
-            } catch where ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(20))
-            }
-        }
     }
 
     private func measure(client: RPCConnection, callers: Int, for duration: Duration) async throws -> LatencySummary {

@@ -7,7 +7,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Run a benchmark and print its figures.",
-        subcommands: [RPCBenchCommand.self, EchoServerCommand.self]
+        subcommands: [RPCBenchCommand.self, WorkerBenchCommand.self, EchoServerCommand.self]
     )
 }
 
@@ -44,6 +44,26 @@ struct EchoServerCommand: AsyncParsableCommand {
 
     func run() async throws {
         let server = try await RPCServer.bind(host: "127.0.0.1", port: port, methods: RPCBenchmark.methods)
+        FileHandle.standardOutput.write(Data("echo server listening on 127.0.0.1:\(server.port) ready\n".utf8))
         try await server.closeFuture.get()
+    }
+}
+
+struct WorkerBenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker",
+        abstract: "Worker overhead per warm invocation: JSON-RPC through a worker process vs a direct HTTP POST to the same instance."
+    )
+
+    @Option(help: "Invocations per phase and run.") var invocations = 20_000
+    @Option(help: "How many times to repeat both phases.") var repeats = 3
+    @Option(help: "Payload size in bytes.") var payloadBytes = 64
+
+    func run() async throws {
+        guard invocations > 0, repeats > 0, payloadBytes >= 0 else {
+            throw ValidationError("--invocations and --repeats must be positive")
+        }
+        let benchmark = WorkerBenchmark(invocations: invocations, repeats: repeats, payloadBytes: payloadBytes)
+        print(try await benchmark.run())
     }
 }

@@ -15,9 +15,12 @@ struct WorkerBenchmark {
     var invocations: Int
     var repeats: Int
     var payloadBytes: Int
+    var probeFreshness: Double
 
     func run() async throws -> String {
-        let worker = try BenchChild(arguments: ["worker", "--port", "0", "--backend", "scripted", "--max-concurrency", "1"])
+        let worker = try BenchChild(arguments: [
+            "worker", "--port", "0", "--backend", "scripted", "--max-concurrency", "1", "--probe-freshness", "\(probeFreshness)",
+        ])
         do {
             let report = try await measure(worker)
             await worker.stop()
@@ -75,7 +78,7 @@ struct WorkerBenchmark {
         _ = try await directPhase(min(2_000, invocations))
         _ = try await workerPhase(min(2_000, invocations))
         var lines = [
-            "shoal bench worker: \(invocations) sequential warm invocations per phase, \(payloadBytes)-byte payload, worker pid \(worker.pid), scripted instance",
+            "shoal bench worker: \(invocations) sequential warm invocations per phase, \(payloadBytes)-byte payload, probe freshness \(probeFreshness) s, worker pid \(worker.pid), scripted instance",
         ]
         for run in 1...repeats {
             let cpuBeforeDirect = worker.cpuTime()

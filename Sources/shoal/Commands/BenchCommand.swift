@@ -58,12 +58,14 @@ struct WorkerBenchCommand: AsyncParsableCommand {
     @Option(help: "Invocations per phase and run.") var invocations = 20_000
     @Option(help: "How many times to repeat both phases.") var repeats = 3
     @Option(help: "Payload size in bytes.") var payloadBytes = 64
+    @Option(name: .customLong("probe-freshness"), help: "Passed to the worker: 0 probes before every forward.")
+    var probeFreshness = 1.0
 
     func run() async throws {
-        guard invocations > 0, repeats > 0, payloadBytes >= 0 else {
+        guard invocations > 0, repeats > 0, payloadBytes >= 0, probeFreshness >= 0 else {
             throw ValidationError("--invocations and --repeats must be positive")
         }
-        let benchmark = WorkerBenchmark(invocations: invocations, repeats: repeats, payloadBytes: payloadBytes)
+        let benchmark = WorkerBenchmark(invocations: invocations, repeats: repeats, payloadBytes: payloadBytes, probeFreshness: probeFreshness)
         print(try await benchmark.run())
     }
 }

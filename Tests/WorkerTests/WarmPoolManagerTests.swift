@@ -216,6 +216,27 @@ import Testing
         await cleanUp(manager, invoker, backend)
     }
 
+    @Test func fiveHundredConcurrentInFlightInvocationsOnOneWorker() async throws {
+        let backend = LoopbackBackend()
+        let (manager, invoker) = makeManager(backend, cap: 10) { $0.pool.maxConcurrentLaunches = 10 }
+        for index in 0..<50 { await manager.define(function("fn-\(index)")) }
+        let completed = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for call in 0..<500 {
+                group.addTask {
+                    let outcome = try await manager.invoke("fn-\(call % 50)", payload: script("call-\(call)", sleepMs: 500))
+                    return outcome.status == 200
+                }
+            }
+            var completed = 0
+            for try await ok in group where ok { completed += 1 }
+            return completed
+        }
+        #expect(completed == 500)
+        #expect(backend.ledger.peakTotal >= 400, "peak in flight \(backend.ledger.peakTotal)")
+        #expect(backend.launches.count == 500, "50 functions at their cap of 10")
+        await cleanUp(manager, invoker, backend)
+    }
+
     @Test func cancellingAnInvocationRecyclesTheInstance() async throws {
         let backend = LoopbackBackend()
         let (manager, invoker) = makeManager(backend)

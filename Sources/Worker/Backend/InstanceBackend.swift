@@ -15,9 +15,9 @@ public protocol InstanceBackend: Sendable {
     /// logged by the backend, and the pool has forgotten the instance either way.
     func terminate(_ instance: LaunchedInstance) async
 
-    /// Prepares what launches of this function need (unpacks code, pulls an image), so the
-    /// first cold start does not pay for it.
-    func prepare(_ function: FunctionDefinition) async throws
+    /// Prepares what launches of this function need (pulls an image, unpacks code), so the
+    /// first cold start does not pay for it. Called when the function is defined.
+    func prepull(_ function: FunctionDefinition) async throws
 
     /// The instance's recent output (stdout and stderr), newest last.
     func logs(_ instance: LaunchedInstance) async -> String
@@ -25,11 +25,15 @@ public protocol InstanceBackend: Sendable {
 
 /// Everything a backend needs to start one instance.
 public struct LaunchRequest: Sendable {
+    /// The launch configuration, with the content hashes of its code and layers.
     public var function: FunctionDefinition
+    /// The deploy this instance belongs to (for per-deploy code directories and labels).
+    public var deployID: DeployID
     public var instanceID: String
 
     public init(function: FunctionDefinition, instanceID: String) {
         self.function = function
+        self.deployID = function.deployID
         self.instanceID = instanceID
     }
 }

@@ -22,7 +22,7 @@ public final class ScriptedBackend: InstanceBackend {
         await servers.withLockedValue { $0.removeValue(forKey: instance.instanceID) }?.stop()
     }
 
-    public func prepare(_ function: FunctionDefinition) async throws {}
+    public func prepull(_ function: FunctionDefinition) async throws {}
 
     public func logs(_ instance: LaunchedInstance) async -> String { "" }
 

@@ -131,7 +131,7 @@ public final class WorkerService: Sendable {
         if let missing = needed.first(where: { !artifacts.contains($0) }) {
             throw RPCError(.resourceNotFound, "artifact \(missing) is not on this worker", reason: "unknown artifact")
         }
-        try await backend.prepare(function)
+        try await backend.prepull(function)
         await pools.define(function)
         return .init(deployId: function.deployID.rawValue)
     }

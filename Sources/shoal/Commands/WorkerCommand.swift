@@ -21,6 +21,7 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(name: .customLong("data-dir"), help: "Where code and layers are kept (default: a fresh temporary directory).")
     var dataDir: String?
     @Option(name: .customLong("idle-ttl"), help: "Seconds an idle instance is kept.") var idleTTL = 300.0
+    @Option(name: .customLong("reap-interval"), help: "Seconds between sweeps for idle instances.") var reapInterval = 30.0
     @Option(name: .customLong("probe-freshness"), help: "Seconds after a completed invocation during which an instance is not probed again before a forward (0 probes every forward).")
     var probeFreshness = 1.0
     @Option(name: .customLong("worker-id"), help: "Name shown to the gateway (default: worker-PID).") var workerID: String?
@@ -28,7 +29,7 @@ struct WorkerCommand: AsyncParsableCommand {
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0...65535") }
         if let maxConcurrency, maxConcurrency < 1 { throw ValidationError("--max-concurrency must be at least 1") }
-        guard idleTTL > 0 else { throw ValidationError("--idle-ttl must be positive") }
+        guard idleTTL > 0, reapInterval > 0 else { throw ValidationError("--idle-ttl and --reap-interval must be positive") }
         guard probeFreshness >= 0 else { throw ValidationError("--probe-freshness must not be negative") }
     }
 
@@ -51,6 +52,7 @@ struct WorkerCommand: AsyncParsableCommand {
         var poolConfiguration = WarmPoolManager.Configuration()
         poolConfiguration.pool = .init(maxInstances: cap)
         poolConfiguration.idleTTL = .milliseconds(Int(idleTTL * 1000))
+        poolConfiguration.reapInterval = .milliseconds(Int(reapInterval * 1000))
         poolConfiguration.probeFreshness = .milliseconds(Int(probeFreshness * 1000))
         let invoker = CurlInvoker()
         let pools = WarmPoolManager(backend: instanceBackend, invoker: invoker, configuration: poolConfiguration)

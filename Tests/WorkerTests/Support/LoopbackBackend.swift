@@ -59,7 +59,7 @@ final class LoopbackBackend: InstanceBackend {
         await live.terminate(instance)
     }
 
-    func prepare(_ function: FunctionDefinition) async throws {}
+    func prepull(_ function: FunctionDefinition) async throws {}
 
     func logs(_ instance: LaunchedInstance) async -> String { "" }
 

@@ -210,7 +210,7 @@ import Testing
         #expect(answers.count == 200)
         #expect(answers.allSatisfy { $0.0 == $0.1 })
         #expect(Set(backend.ledger.executions).count == 200)
-        let statistics = await manager.statistics()
+        let statistics = await manager.statistics(workerID: "w")
         #expect(statistics.invocations.values.reduce(0, +) == 200)
         #expect(statistics.inFlight == 0)
         await cleanUp(manager, invoker, backend)

@@ -168,13 +168,13 @@ import Testing
 }
 
 @Suite struct DeployIDTests {
-    private func inputs(_ seed: Int) -> DeployID.Inputs {
+    private func inputs(_ seed: Int) -> FunctionDefinition {
         .init(
-            codeSHA256: "code\(seed % 7)", runtime: ["python3.12", "nodejs20.x", "provided.al2023"][seed % 3],
+            name: "f\(seed)", runtime: ["python3.12", "nodejs20.x", "provided.al2023"][seed % 3],
             handler: "h.\(seed % 5)", timeoutSeconds: 1 + seed % 900, memoryMB: 128 + seed % 64,
             environment: Dictionary(uniqueKeysWithValues: (0..<(seed % 4)).map { ("K\($0)", "v\(seed)/+=?&\($0)") }),
             packageType: seed % 11 == 0 ? "Image" : "Zip", imageURI: seed % 11 == 0 ? "img:\(seed)" : nil,
-            layerSHA256s: (0..<(seed % 3)).map { "layer\(seed % 13 + $0)" }
+            codeSHA256: "code\(seed % 7)", layerSHA256s: (0..<(seed % 3)).map { "layer\(seed % 13 + $0)" }
         )
     }
 
@@ -191,8 +191,8 @@ import Testing
     }
 
     @Test func isStableAndIgnoresEnvironmentOrderButNotLayerOrder() {
-        let a = DeployID.Inputs(codeSHA256: "c", runtime: "python3.12", handler: "app.handler", timeoutSeconds: 3,
-                                memoryMB: 128, environment: ["A": "1", "B": "2"], layerSHA256s: ["l1", "l2"])
+        let a = FunctionDefinition(name: "f", runtime: "python3.12", handler: "app.handler", timeoutSeconds: 3, memoryMB: 128,
+                                   environment: ["A": "1", "B": "2"], codeSHA256: "c", layerSHA256s: ["l1", "l2"])
         var b = a
         b.environment = ["B": "2", "A": "1"]
         #expect(DeployID(a) == DeployID(b))
@@ -201,10 +201,16 @@ import Testing
         #expect(DeployID(a).rawValue == "mZOvPS4PDcI4nuQRK_nkEhXdCkl0MRhvaWqBv6kjYhA")
         b.layerSHA256s = ["l2", "l1"]
         #expect(DeployID(a) != DeployID(b))
-        for change in [\DeployID.Inputs.codeSHA256, \.handler, \.runtime] {
+        for change in [\FunctionDefinition.handler, \.runtime] {
             var c = a
             c[keyPath: change] += "x"
             #expect(DeployID(a) != DeployID(c))
         }
+        var renamed = a
+        renamed.name = "other"
+        #expect(DeployID(a) == DeployID(renamed), "the name is not part of the deploy")
+        var recoded = a
+        recoded.codeSHA256 = "d"
+        #expect(DeployID(a) != DeployID(recoded))
     }
 }

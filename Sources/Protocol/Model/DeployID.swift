@@ -11,36 +11,12 @@ public struct DeployID: Hashable, Sendable, Codable, CustomStringConvertible {
 
     public init(rawValue: String) { self.rawValue = rawValue }
 
-    /// What a deploy is made of. Each field is length-prefixed in the hash input, so no two
-    /// different inputs can produce the same byte string.
-    public struct Inputs: Sendable, Hashable {
-        public var codeSHA256: String
-        public var runtime: String
-        public var handler: String
-        public var timeoutSeconds: Int
-        public var memoryMB: Int
-        public var environment: [String: String]
-        public var packageType: String
-        public var imageURI: String?
-        public var layerSHA256s: [String]
-
-        public init(
-            codeSHA256: String, runtime: String, handler: String, timeoutSeconds: Int, memoryMB: Int,
-            environment: [String: String], packageType: String = "Zip", imageURI: String? = nil, layerSHA256s: [String] = []
-        ) {
-            self.codeSHA256 = codeSHA256
-            self.runtime = runtime
-            self.handler = handler
-            self.timeoutSeconds = timeoutSeconds
-            self.memoryMB = memoryMB
-            self.environment = environment
-            self.packageType = packageType
-            self.imageURI = imageURI
-            self.layerSHA256s = layerSHA256s
-        }
-    }
-
-    public init(_ inputs: Inputs) {
+    /// The deploy of a function definition: SHA-256 over the code hash, runtime, handler,
+    /// timeout, memory, environment (sorted by name), package type, image and each layer's
+    /// hash in attach order (the same layers in another order overlay differently). Each field
+    /// is length-prefixed in the hash input, so no two different definitions hash the same
+    /// bytes. The name is not part of it: a deploy is what runs, not what it is called.
+    public init(_ function: FunctionDefinition) {
         var hasher = SHA256()
         func field(_ value: String) {
             let bytes = Array(value.utf8)
@@ -48,22 +24,20 @@ public struct DeployID: Hashable, Sendable, Codable, CustomStringConvertible {
             hasher.update(data: bytes)
         }
         field("shoal-deploy-v1")
-        field(inputs.codeSHA256)
-        field(inputs.runtime)
-        field(inputs.handler)
-        field(String(inputs.timeoutSeconds))
-        field(String(inputs.memoryMB))
-        // Sorted, so the order a client listed its variables in does not matter.
-        field(String(inputs.environment.count))
-        for key in inputs.environment.keys.sorted() {
+        field(function.codeSHA256 ?? "")
+        field(function.runtime)
+        field(function.handler)
+        field(String(function.timeoutSeconds))
+        field(String(function.memoryMB))
+        field(String(function.environment.count))
+        for key in function.environment.keys.sorted() {
             field(key)
-            field(inputs.environment[key]!)
+            field(function.environment[key]!)
         }
-        field(inputs.packageType)
-        field(inputs.imageURI ?? "")
-        // In attach order: the same layers in another order overlay differently.
-        field(String(inputs.layerSHA256s.count))
-        inputs.layerSHA256s.forEach(field)
+        field(function.packageType)
+        field(function.imageURI ?? "")
+        field(String(function.layerSHA256s.count))
+        function.layerSHA256s.forEach(field)
         rawValue = Data(hasher.finalize()).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-")
             .replacingOccurrences(of: "/", with: "_")

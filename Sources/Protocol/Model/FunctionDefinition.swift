@@ -33,11 +33,5 @@ public struct FunctionDefinition: Sendable, Hashable, Codable {
 
     /// The deploy this definition launches: any change to code, configuration or layers
     /// yields another id.
-    public var deployID: DeployID {
-        DeployID(.init(
-            codeSHA256: codeSHA256 ?? "", runtime: runtime, handler: handler, timeoutSeconds: timeoutSeconds,
-            memoryMB: memoryMB, environment: environment, packageType: packageType, imageURI: imageURI,
-            layerSHA256s: layerSHA256s
-        ))
-    }
+    public var deployID: DeployID { DeployID(self) }
 }

@@ -93,15 +93,12 @@ public struct WarmPool: Sendable {
     }
 
     public mutating func launched(_ id: InstanceID, now: ContinuousClock.Instant) -> [Directive] {
-        guard var instance = instances[id], instance.phase == .starting else { return [.terminate(id)] }
+        guard let instance = instances[id], instance.phase == .starting else { return [.terminate(id)] }
         if instance.retiring {
             instances[id] = nil
             return [.terminate(id)] + schedule(now: now)
         }
-        instance.phase = .idle
-        instance.lastUsed = now
-        instances[id] = instance
-        return schedule(now: now)
+        return makeIdle(instance, now: now)
     }
 
     /// The launch failed: the longest waiter gets the error (it is the call this launch was
@@ -116,15 +113,12 @@ public struct WarmPool: Sendable {
     /// A call is done with its instance. `reusable` false (the invocation failed in a way
     /// that leaves the instance suspect) terminates it.
     public mutating func release(_ id: InstanceID, reusable: Bool, now: ContinuousClock.Instant) -> [Directive] {
-        guard var instance = instances[id], instance.phase == .busy else { return [] }
+        guard let instance = instances[id], instance.phase == .busy else { return [] }
         if !reusable || instance.retiring || instance.deploy != deploy {
             instances[id] = nil
             return [.terminate(id)] + schedule(now: now)
         }
-        instance.phase = .idle
-        instance.lastUsed = now
-        instances[id] = instance
-        return schedule(now: now)
+        return makeIdle(instance, now: now)
     }
 
     /// The holder found its instance dead (failed probe or connect): forget and stop it.
@@ -163,6 +157,15 @@ public struct WarmPool: Sendable {
     }
 
     // MARK: Decisions
+
+    /// The instance is free: it serves the next waiter, or waits idle from `now`.
+    private mutating func makeIdle(_ instance: Instance, now: ContinuousClock.Instant) -> [Directive] {
+        var instance = instance
+        instance.phase = .idle
+        instance.lastUsed = now
+        instances[instance.id] = instance
+        return schedule(now: now)
+    }
 
     private mutating func retire(where shouldRetire: (Instance) -> Bool) -> [Directive] {
         var directives: [Directive] = []

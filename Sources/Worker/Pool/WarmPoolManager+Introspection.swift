@@ -1,17 +1,5 @@
 import ShoalProtocol
 
-/// A worker's counters for `stats`.
-public struct PoolStatistics: Sendable, Hashable, Codable {
-    public var functions: Int
-    public var instances: Int
-    public var busyInstances: Int
-    public var inFlight: Int
-    public var coldStarts: Int
-    public var launchFailures: Int
-    public var terminations: Int
-    public var invocations: [String: Int]
-}
-
 extension WarmPoolManager {
     public func list() -> [WorkerAPI.WarmInstance] {
         let now = ContinuousClock.now
@@ -32,10 +20,11 @@ extension WarmPoolManager {
         return result.sorted { ($0.functionName, $0.instanceId) < ($1.functionName, $1.instanceId) }
     }
 
-    public func statistics() -> PoolStatistics {
+    /// The worker's counters, as `stats` answers them.
+    public func statistics(workerID: String) -> WorkerAPI.Stats.Result {
         let all = pools.values.flatMap { $0.pool.instances.values }
-        return PoolStatistics(
-            functions: currentGeneration.count, instances: all.count, busyInstances: all.count { $0.phase == .busy },
+        return WorkerAPI.Stats.Result(
+            workerId: workerID, functions: currentGeneration.count, instances: all.count, busyInstances: all.count { $0.phase == .busy },
             inFlight: counters.inFlight, coldStarts: counters.launches - counters.launchFailures,
             launchFailures: counters.launchFailures, terminations: counters.terminations, invocations: counters.invocations
         )

@@ -87,12 +87,7 @@ public final class WorkerService: Sendable {
         }
         methods.register(WorkerAPI.Stats.self) { [self] _, context in
             try admit(context)
-            let statistics = await pools.statistics()
-            return .init(
-                workerId: configuration.workerID, functions: statistics.functions, instances: statistics.instances,
-                busyInstances: statistics.busyInstances, inFlight: statistics.inFlight, coldStarts: statistics.coldStarts,
-                launchFailures: statistics.launchFailures, terminations: statistics.terminations, invocations: statistics.invocations
-            )
+            return await pools.statistics(workerID: configuration.workerID)
         }
         return methods
     }

@@ -1,4 +1,5 @@
 import ShoalProtocol
+
 /// What runs function instances: local processes (`shoal rie`), Docker containers, or, in
 /// tests, real loopback HTTP listeners.
 ///

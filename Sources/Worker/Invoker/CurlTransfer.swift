@@ -8,7 +8,6 @@ final class CurlTransfer {
     private var body: UnsafeMutableRawBufferPointer
     private var headerList: UnsafeMutablePointer<curl_slist>?
     private var headers: [String: String] = [:]
-    private var status = 0
     private var headSent = false
 
     init?(request: InstanceRequest, configuration: CurlInvoker.Configuration,
@@ -106,7 +105,6 @@ final class CurlTransfer {
     private func sendHead(status: Int) {
         guard !headSent else { return }
         headSent = true
-        self.status = status
         continuation.yield(.head(status: status, headers: headers))
     }
 }

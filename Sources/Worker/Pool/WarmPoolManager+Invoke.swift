@@ -1,4 +1,5 @@
 import ShoalProtocol
+
 /// The result of one invocation as the instance gave it.
 public struct InvocationOutcome: Sendable, Hashable {
     public var status = 0

@@ -72,7 +72,9 @@ import Testing
 
     @Test func failuresAreClassifiedByWhetherTheRequestCouldHaveArrived() async throws {
         let invoker = CurlInvoker()
-        let refused = InstanceRequest(endpoint: Endpoint(host: "127.0.0.1", port: try unusedPort()), body: [1], timeout: .seconds(5))
+        let dead = DeadPort()
+        defer { dead.close() }
+        let refused = InstanceRequest(endpoint: Endpoint(host: "127.0.0.1", port: dead.port), body: [1], timeout: .seconds(5))
         let notDelivered = await #expect(throws: WorkerError.self) { try await invoker.send(refused) }
         #expect(notDelivered?.code == .notDelivered)
 

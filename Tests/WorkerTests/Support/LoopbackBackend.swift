@@ -14,6 +14,7 @@ final class LoopbackBackend: InstanceBackend {
         var launches: [String] = []
         var terminated: [String] = []
         var blackHoles: [String: BlackHoleListener] = [:]
+        var deadPorts: [String: DeadPort] = [:]
     }
 
     let name = "loopback-test"
@@ -42,7 +43,9 @@ final class LoopbackBackend: InstanceBackend {
         case .live:
             return try await live.launch(request)
         case .dead:
-            return LaunchedInstance(instanceID: id, endpoint: Endpoint(host: "127.0.0.1", port: try unusedPort()), handle: "dead")
+            let dead = DeadPort()
+            state.withLockedValue { $0.deadPorts[id] = dead }
+            return LaunchedInstance(instanceID: id, endpoint: Endpoint(host: "127.0.0.1", port: dead.port), handle: "dead")
         case .blackHole:
             let listener = try BlackHoleListener()
             state.withLockedValue { $0.blackHoles[id] = listener }
@@ -51,11 +54,12 @@ final class LoopbackBackend: InstanceBackend {
     }
 
     func terminate(_ instance: LaunchedInstance) async {
-        let blackHole = state.withLockedValue { state in
+        let (blackHole, dead) = state.withLockedValue { state in
             state.terminated.append(instance.instanceID)
-            return state.blackHoles.removeValue(forKey: instance.instanceID)
+            return (state.blackHoles.removeValue(forKey: instance.instanceID), state.deadPorts.removeValue(forKey: instance.instanceID))
         }
         blackHole?.close()
+        dead?.close()
         await live.terminate(instance)
     }
 
@@ -65,25 +69,42 @@ final class LoopbackBackend: InstanceBackend {
 
     /// Stops whatever is still running (test cleanup).
     func stopAll() async {
-        let holes = state.withLockedValue { state in
-            defer { state.blackHoles = [:] }
-            return Array(state.blackHoles.values)
+        let (holes, dead) = state.withLockedValue { state in
+            defer { state.blackHoles = [:]; state.deadPorts = [:] }
+            return (Array(state.blackHoles.values), Array(state.deadPorts.values))
         }
         for hole in holes { hole.close() }
+        for port in dead { port.close() }
         await live.stopAll()
     }
 }
 
-/// A port nothing listens on: bound, then released.
-func unusedPort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-    return boundPort(fd)
+/// A loopback port that refuses connections and that nobody else can take while it lives:
+/// bound, never listening. (A port merely released could be grabbed by a parallel test.)
+final class DeadPort: @unchecked Sendable {
+    let port: Int
+    private var fd: Int32
+    private let lock = NIOLock()
+
+    init() {
+        let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socketFD, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        fd = socketFD
+        port = boundPort(socketFD)
+    }
+
+    func close() {
+        lock.withLock {
+            if fd >= 0 { Glibc.close(fd) }
+            fd = -1
+        }
+    }
+
+    deinit { close() }
 }
 
 private func boundPort(_ fd: Int32) -> Int {

@@ -17,6 +17,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
+        .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
     ],
     targets: [
         .systemLibrary(
@@ -56,6 +58,19 @@ let package = Package(
             path: "Sources/Worker"
         ),
         .target(
+            name: "ShoalRuntimeInterface",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/RuntimeInterface"
+        ),
+        .target(
             name: "ShoalGateway",
             dependencies: ["ShoalProtocol", "CShoalZlib"],
             path: "Sources/Gateway"
@@ -63,7 +78,7 @@ let package = Package(
         .executableTarget(
             name: "shoal",
             dependencies: [
-                "ShoalProtocol", "ShoalWorker", "ShoalGateway",
+                "ShoalProtocol", "ShoalWorker", "ShoalGateway", "ShoalRuntimeInterface",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -91,6 +106,16 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Tests/WorkerTests"
+        ),
+        .testTarget(
+            name: "RuntimeInterfaceTests",
+            dependencies: [
+                "ShoalRuntimeInterface",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Tests/RuntimeInterfaceTests"
         ),
         .testTarget(
             name: "GatewayTests",

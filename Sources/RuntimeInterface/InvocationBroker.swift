@@ -1,0 +1,269 @@
+import Foundation
+
+/// Mediates between the invoke caller and the runtime process of one instance.
+///
+/// The caller's invoke becomes an `Invocation` that the runtime takes with
+/// `/runtime/invocation/next`; the runtime's response, error or streamed body becomes the
+/// caller's response. The broker also enforces what AWS's emulator does not: one invocation
+/// at a time (a second gets an immediate refusal), the function timeout (`Sandbox.Timedout`,
+/// and the runtime is killed and restarted before the next invoke), and a runtime that exits
+/// mid-invocation (`Runtime.ExitError` with its status).
+public actor InvocationBroker {
+    /// The in-flight invocation and where its response goes.
+    struct Pending {
+        var invocation: Invocation
+        var sink: AsyncStream<ResponseEvent>.Continuation
+        var delivered = false
+        var headSent = false
+        var startedAt: ContinuousClock.Instant
+        var logStart: Int
+        var wantsLogTail: Bool
+        var timeoutTask: Task<Void, Never>?
+    }
+
+    public let configuration: Configuration
+    let logs: LogBuffer
+    private let startRuntime: @Sendable () -> RuntimeProcess
+    private var runtime: RuntimeProcess?
+    private var runtimeEpoch = 0
+    private var waitingForNext: CheckedContinuation<Invocation?, Never>?
+    private var current: Pending?
+
+    /// `startRuntime` launches the runtime process; the broker calls it lazily (before the
+    /// first invoke, and again after a timeout or a crash killed the previous one).
+    public init(configuration: Configuration, logs: LogBuffer, startRuntime: @escaping @Sendable () -> RuntimeProcess) {
+        self.configuration = configuration
+        self.logs = logs
+        self.startRuntime = startRuntime
+    }
+
+    /// The runtime's process id, if one runs.
+    public var runtimePID: pid_t? { runtime?.pid }
+
+    // MARK: The invoke side
+
+    public func invoke(
+        payload: [UInt8], clientContext: String? = nil, cognitoIdentity: String? = nil, wantsLogTail: Bool = false
+    ) throws(InvokeRefusal) -> AsyncStream<ResponseEvent> {
+        if let current { throw .busy(inFlight: current.invocation.requestID) }
+        guard payload.count <= configuration.maximumPayloadBytes else { throw .tooLarge(payload.count) }
+        ensureRuntime()
+        let (stream, sink) = AsyncStream.makeStream(of: ResponseEvent.self)
+        let requestID = UUID().uuidString.lowercased()
+        let invocation = Invocation(
+            requestID: requestID, payload: payload,
+            deadline: Date().addingTimeInterval(Double(configuration.timeout.components.seconds)),
+            functionARN: configuration.functionARN,
+            traceID: "Root=1-\(String(Int(Date().timeIntervalSince1970), radix: 16))-\(requestID.replacingOccurrences(of: "-", with: "").prefix(24));Sampled=0",
+            clientContext: clientContext, cognitoIdentity: cognitoIdentity
+        )
+        let logStart = logs.end
+        logs.append(line: "START RequestId: \(requestID) Version: \(configuration.version)")
+        var pending = Pending(invocation: invocation, sink: sink, startedAt: .now, logStart: logStart, wantsLogTail: wantsLogTail)
+        let timeout = configuration.timeout
+        pending.timeoutTask = Task { [weak self] in
+            try? await Task.sleep(for: timeout)
+            if !Task.isCancelled { await self?.timedOut(requestID) }
+        }
+        if let waiter = waitingForNext {
+            waitingForNext = nil
+            pending.delivered = true
+            current = pending
+            waiter.resume(returning: invocation)
+        } else {
+            current = pending
+        }
+        return stream
+    }
+
+    // MARK: The Runtime API side
+
+    /// `GET /runtime/invocation/next`: the next invocation, waiting for one; nil when the
+    /// runtime is being stopped.
+    public func next() async -> Invocation? {
+        if var pending = current, !pending.delivered {
+            pending.delivered = true
+            current = pending
+            return pending.invocation
+        }
+        waitingForNext?.resume(returning: nil) // a runtime polls once at a time
+        return await withCheckedContinuation { waitingForNext = $0 }
+    }
+
+    /// `POST /runtime/invocation/{id}/response`, whole.
+    public func respond(_ requestID: String, body: [UInt8]) -> APIOutcome {
+        if let refusal = check(requestID) { return refusal }
+        guard body.count <= configuration.maximumPayloadBytes else {
+            finish(status: 200, functionError: "Unhandled", body: Self.errorDocument(
+                type: "Function.ResponseSizeTooLarge",
+                message: "Response payload size (\(body.count) bytes) exceeded maximum allowed payload size (\(configuration.maximumPayloadBytes) bytes)."
+            ))
+            return .tooLarge("response of \(body.count) bytes exceeds \(configuration.maximumPayloadBytes)")
+        }
+        finish(status: 200, functionError: nil, body: body)
+        return .accepted
+    }
+
+    /// `POST /runtime/invocation/{id}/response` in streaming mode: the head goes to the
+    /// caller now, the chunks as they come.
+    public func beginStreaming(_ requestID: String) -> APIOutcome {
+        if let refusal = check(requestID) { return refusal }
+        current!.headSent = true
+        current!.sink.yield(.head(status: 200, headers: ["Content-Type": "application/octet-stream"]))
+        return .accepted
+    }
+
+    public func streamChunk(_ requestID: String, _ bytes: [UInt8]) {
+        guard let pending = current, pending.invocation.requestID == requestID, pending.headSent else { return }
+        pending.sink.yield(.body(bytes))
+    }
+
+    /// The streamed response ended; an error type in the runtime's trailers makes it a
+    /// function error (reported in the caller's trailers, since the head is gone).
+    public func endStreaming(_ requestID: String, errorType: String?, errorBody: String?) {
+        guard let pending = current, pending.invocation.requestID == requestID, pending.headSent else { return }
+        if let errorType {
+            if let errorBody, let bytes = Data(base64Encoded: errorBody) { pending.sink.yield(.body(Array(bytes))) }
+            finishStreamed(trailers: ["X-Amz-Function-Error": "Unhandled", "Lambda-Runtime-Function-Error-Type": errorType])
+        } else {
+            finishStreamed(trailers: [:])
+        }
+    }
+
+    /// `POST /runtime/invocation/{id}/error`.
+    public func fail(_ requestID: String, errorType: String?, body: [UInt8]) -> APIOutcome {
+        if let refusal = check(requestID) { return refusal }
+        finish(status: 200, functionError: "Unhandled", body: Self.errorBody(body, type: errorType ?? "Runtime.Unknown"))
+        return .accepted
+    }
+
+    /// `POST /runtime/init/error`: the runtime could not initialize. The pending invocation
+    /// (if any) gets the runtime's error; the runtime is stopped and restarted next time.
+    public func initFailed(errorType: String?, body: [UInt8]) async -> APIOutcome {
+        let document = Self.errorBody(body, type: errorType ?? "Runtime.InitError")
+        if current != nil, !(current!.headSent) {
+            finish(status: 200, functionError: "Unhandled", body: document)
+        }
+        await stopRuntime()
+        return .accepted
+    }
+
+    // MARK: Runtime lifecycle
+
+    private func ensureRuntime() {
+        guard runtime == nil else { return }
+        runtimeEpoch += 1
+        let epoch = runtimeEpoch
+        let process = startRuntime()
+        runtime = process
+        Task { [weak self] in
+            let exit = await process.exited
+            await self?.runtimeExited(epoch: epoch, exit)
+        }
+    }
+
+    private func runtimeExited(epoch: Int, _ exit: RuntimeProcess.Exit) {
+        guard epoch == runtimeEpoch, runtime != nil else { return }
+        runtime = nil
+        waitingForNext?.resume(returning: nil)
+        waitingForNext = nil
+        guard let pending = current else { return }
+        let message = "RequestId: \(pending.invocation.requestID) Error: Runtime exited with error: \(exit)"
+        logs.append(line: message)
+        if pending.headSent {
+            finishStreamed(trailers: ["X-Amz-Function-Error": "Unhandled", "Lambda-Runtime-Function-Error-Type": "Runtime.ExitError"])
+        } else {
+            finish(status: 200, functionError: "Unhandled", body: Self.errorDocument(type: "Runtime.ExitError", message: message))
+        }
+    }
+
+    private func timedOut(_ requestID: String) async {
+        guard let pending = current, pending.invocation.requestID == requestID else { return }
+        let seconds = Double(configuration.timeout.components.seconds) + Double(configuration.timeout.components.attoseconds) / 1e18
+        let message = "RequestId: \(requestID) Error: Task timed out after \(String(format: "%.2f", seconds)) seconds"
+        logs.append(line: message)
+        if pending.headSent {
+            finishStreamed(trailers: ["X-Amz-Function-Error": "Unhandled", "Lambda-Runtime-Function-Error-Type": "Sandbox.Timedout"])
+        } else {
+            finish(status: 200, functionError: "Unhandled", body: Self.errorDocument(type: "Sandbox.Timedout", message: message))
+        }
+        await stopRuntime()
+    }
+
+    /// Kills the runtime (its whole process group); the next invoke starts a fresh one.
+    public func stopRuntime() async {
+        guard let process = runtime else { return }
+        runtime = nil
+        runtimeEpoch += 1
+        waitingForNext?.resume(returning: nil)
+        waitingForNext = nil
+        await process.stop()
+    }
+
+    // MARK: Completion
+
+    /// The refusal for a Runtime API call about `requestID`, or nil if it may proceed.
+    private func check(_ requestID: String) -> APIOutcome? {
+        guard let pending = current, pending.invocation.requestID == requestID else {
+            return .invalidRequestID("no invocation \(requestID) is in flight")
+        }
+        guard pending.delivered, !pending.headSent else {
+            return .invalidStateTransition("invocation \(requestID) already has a response")
+        }
+        return nil
+    }
+
+    private func finish(status: Int, functionError: String?, body: [UInt8]) {
+        guard let pending = current else { return }
+        current = nil
+        pending.timeoutTask?.cancel()
+        writeEndLines(pending)
+        var headers = ["Content-Type": "application/json"]
+        if let functionError { headers["X-Amz-Function-Error"] = functionError }
+        if pending.wantsLogTail {
+            headers["X-Amz-Log-Result"] = Data(logs.tail(from: pending.logStart, limit: configuration.logTailBytes)).base64EncodedString()
+        }
+        pending.sink.yield(.head(status: status, headers: headers))
+        if !body.isEmpty { pending.sink.yield(.body(body)) }
+        pending.sink.yield(.end(trailers: [:]))
+        pending.sink.finish()
+    }
+
+    private func finishStreamed(trailers: [String: String]) {
+        guard let pending = current else { return }
+        current = nil
+        pending.timeoutTask?.cancel()
+        writeEndLines(pending)
+        pending.sink.yield(.end(trailers: trailers))
+        pending.sink.finish()
+    }
+
+    private func writeEndLines(_ pending: Pending) {
+        let elapsed = ContinuousClock.now - pending.startedAt
+        let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        let id = pending.invocation.requestID
+        logs.append(line: "END RequestId: \(id)")
+        logs.append(line: String(
+            format: "REPORT RequestId: %@\tDuration: %.2f ms\tBilled Duration: %d ms\tMemory Size: %d MB\tMax Memory Used: %d MB",
+            id, milliseconds, Int(milliseconds.rounded(.up)), configuration.memoryMB, maxMemoryUsedMB()
+        ))
+    }
+
+    /// Peak resident memory of the runtime process, from /proc (VmHWM), in MB.
+    private func maxMemoryUsedMB() -> Int {
+        guard let pid = runtime?.pid,
+              let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kilobytes = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") else { return 0 }
+        return (kilobytes + 1023) / 1024
+    }
+
+    /// The runtime's error body, with its type filled in from the header when the body lacks one.
+    static func errorBody(_ body: [UInt8], type: String) -> [UInt8] {
+        guard var object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] else {
+            return errorDocument(type: type, message: String(decoding: body, as: UTF8.self))
+        }
+        if object["errorType"] == nil { object["errorType"] = type }
+        return Array((try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data(body))
+    }
+}

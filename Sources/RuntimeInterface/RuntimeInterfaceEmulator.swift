@@ -1,0 +1,120 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// `shoal rie`: fronts one function instance. It serves Lambda's invoke endpoint on its own
+/// port and the Lambda Runtime API on a second one, whose address it gives the runtime as
+/// `AWS_LAMBDA_RUNTIME_API`.
+public final class RuntimeInterfaceEmulator: Sendable {
+    public static let invokePath = "/2015-03-31/functions/function/invocations"
+    static let runtimePrefix = "/2018-06-01/runtime"
+
+    public let broker: InvocationBroker
+    public let logs: LogBuffer
+    public let invokePort: Int
+    public let runtimeAPIPort: Int
+    private let invokeServer: NIOAsyncChannel<HTTPConnection, Never>
+    private let runtimeServer: NIOAsyncChannel<HTTPConnection, Never>
+
+    /// Binds both ports (0 picks free ones). The runtime starts lazily, on the first invoke.
+    public init(
+        host: String = "127.0.0.1",
+        invokePort: Int,
+        runtimeAPIPort: Int = 0,
+        configuration: InvocationBroker.Configuration,
+        runtime: RuntimeProcess.Command,
+        logs: LogBuffer = LogBuffer(),
+        echoRuntimeOutput: Bool = true
+    ) async throws {
+        let runtimeServer = try await HTTPExchange.bind(host: "127.0.0.1", port: runtimeAPIPort)
+        let apiPort = runtimeServer.channel.localAddress?.port ?? 0
+        var command = runtime
+        command.environment["AWS_LAMBDA_RUNTIME_API"] = "127.0.0.1:\(apiPort)"
+        let invokeServer = try await HTTPExchange.bind(host: host, port: invokePort)
+        self.runtimeServer = runtimeServer
+        self.invokeServer = invokeServer
+        self.runtimeAPIPort = apiPort
+        self.invokePort = invokeServer.channel.localAddress?.port ?? 0
+        self.logs = logs
+        broker = InvocationBroker(configuration: configuration, logs: logs) { [command] in
+            RuntimeProcess(command, logs: logs, echo: echoRuntimeOutput)
+        }
+    }
+
+    /// Serves both ports until `stop()`.
+    public func run() async throws {
+        let broker = broker
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await HTTPExchange.serve(self.invokeServer) { head, parts, outbound in
+                    try await Self.handleInvoke(head, &parts, outbound, broker: broker)
+                }
+            }
+            group.addTask {
+                try await HTTPExchange.serve(self.runtimeServer) { head, parts, outbound in
+                    try await RuntimeAPIHandler.handle(head, &parts, outbound, broker: broker)
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    /// Stops the runtime and closes both ports.
+    public func stop() async {
+        await broker.stopRuntime()
+        try? await invokeServer.channel.close()
+        try? await runtimeServer.channel.close()
+    }
+
+    // MARK: The invoke endpoint
+
+    static func handleInvoke(
+        _ head: HTTPRequestHead, _ parts: inout HTTPInbound.AsyncIterator, _ outbound: HTTPOutbound, broker: InvocationBroker
+    ) async throws {
+        let limit = broker.configuration.maximumPayloadBytes
+        guard head.method == .POST, head.uri.split(separator: "?").first.map(String.init) == invokePath else {
+            _ = try await HTTPExchange.readBody(&parts, limit: limit)
+            try await HTTPExchange.respond(outbound, status: 404, body: InvocationBroker.errorDocument(
+                type: "ResourceNotFound", message: "only POST \(invokePath) is served here"))
+            return
+        }
+        guard let payload = try await HTTPExchange.readBody(&parts, limit: limit) else {
+            try await HTTPExchange.respond(outbound, status: 413, body: InvocationBroker.errorDocument(
+                type: "RequestEntityTooLarge", message: "Request must be smaller than \(limit) bytes for the invoke operation"))
+            return
+        }
+        let events: AsyncStream<InvocationBroker.ResponseEvent>
+        do {
+            events = try await broker.invoke(
+                payload: payload,
+                clientContext: head.headers.first(name: "Lambda-Runtime-Client-Context") ?? head.headers.first(name: "X-Amz-Client-Context"),
+                cognitoIdentity: head.headers.first(name: "Lambda-Runtime-Cognito-Identity"),
+                wantsLogTail: head.headers.first(name: "X-Amz-Log-Type")?.lowercased() == "tail"
+            )
+        } catch .busy(let inFlight) {
+            try await HTTPExchange.respond(outbound, status: 429, headers: ["Content-Type": "application/json"], body: InvocationBroker.errorDocument(
+                type: "Runtime.ConcurrentInvocation",
+                message: "this instance is running invocation \(inFlight); an instance runs one invocation at a time"))
+            return
+        } catch .tooLarge(let size) {
+            try await HTTPExchange.respond(outbound, status: 413, body: InvocationBroker.errorDocument(
+                type: "RequestEntityTooLarge", message: "payload of \(size) bytes exceeds \(limit)"))
+            return
+        }
+        for await event in events {
+            switch event {
+            case .head(let status, let headers):
+                var response = HTTPResponseHead(version: .http1_1, status: .init(statusCode: status))
+                for (name, value) in headers { response.headers.add(name: name, value: value) }
+                try await outbound.write(.head(response))
+            case .body(let bytes):
+                try await outbound.write(.body(ByteBuffer(bytes: bytes)))
+            case .end(let trailers):
+                var fields = HTTPHeaders()
+                for (name, value) in trailers { fields.add(name: name, value: value) }
+                try await outbound.write(.end(trailers.isEmpty ? nil : fields))
+            }
+        }
+    }
+}

@@ -6,8 +6,8 @@ import NIOPosix
 /// connection is served by one task that reads requests in order, which keeps a streamed
 /// request body's chunks in order without extra bookkeeping.
 typealias HTTPInbound = NIOAsyncChannelInboundStream<HTTPServerRequestPart>
-typealias HTTPOutbound = NIOAsyncChannelOutboundWriter<HTTPPart<HTTPResponseHead, ByteBuffer>>
-typealias HTTPConnection = NIOAsyncChannel<HTTPServerRequestPart, HTTPPart<HTTPResponseHead, ByteBuffer>>
+typealias HTTPOutbound = NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>
+typealias HTTPConnection = NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>
 
 enum HTTPExchange {
     /// Binds an HTTP/1.1 server; `serve` runs once per connection.
@@ -70,7 +70,7 @@ enum HTTPExchange {
         head.headers.replaceOrAdd(name: "Content-Length", value: "\(body.count)")
         if !keepAlive { head.headers.replaceOrAdd(name: "Connection", value: "close") }
         try await outbound.write(.head(head))
-        if !body.isEmpty { try await outbound.write(.body(ByteBuffer(bytes: body))) }
+        if !body.isEmpty { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
         try await outbound.write(.end(nil))
     }
 }

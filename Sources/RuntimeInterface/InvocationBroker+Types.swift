@@ -13,6 +13,8 @@ extension InvocationBroker {
         public var maximumPayloadBytes = 6 * 1024 * 1024
         /// How much of one invocation's log goes back with `X-Amz-Log-Type: Tail`.
         public var logTailBytes = 4096
+        /// Also write START/END/REPORT lines to this process's stderr (the instance's log).
+        public var echoLogLines = true
 
         public init() {}
     }

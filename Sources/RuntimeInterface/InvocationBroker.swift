@@ -58,7 +58,7 @@ public actor InvocationBroker {
             clientContext: clientContext, cognitoIdentity: cognitoIdentity
         )
         let logStart = logs.end
-        logs.append(line: "START RequestId: \(requestID) Version: \(configuration.version)")
+        log("START RequestId: \(requestID) Version: \(configuration.version)")
         var pending = Pending(invocation: invocation, sink: sink, startedAt: .now, logStart: logStart, wantsLogTail: wantsLogTail)
         let timeout = configuration.timeout
         pending.timeoutTask = Task { [weak self] in
@@ -169,7 +169,7 @@ public actor InvocationBroker {
         waitingForNext = nil
         guard let pending = current else { return }
         let message = "RequestId: \(pending.invocation.requestID) Error: Runtime exited with error: \(exit)"
-        logs.append(line: message)
+        log(message)
         if pending.headSent {
             finishStreamed(trailers: ["X-Amz-Function-Error": "Unhandled", "Lambda-Runtime-Function-Error-Type": "Runtime.ExitError"])
         } else {
@@ -181,7 +181,7 @@ public actor InvocationBroker {
         guard let pending = current, pending.invocation.requestID == requestID else { return }
         let seconds = Double(configuration.timeout.components.seconds) + Double(configuration.timeout.components.attoseconds) / 1e18
         let message = "RequestId: \(requestID) Error: Task timed out after \(String(format: "%.2f", seconds)) seconds"
-        logs.append(line: message)
+        log(message)
         if pending.headSent {
             finishStreamed(trailers: ["X-Amz-Function-Error": "Unhandled", "Lambda-Runtime-Function-Error-Type": "Sandbox.Timedout"])
         } else {
@@ -218,7 +218,7 @@ public actor InvocationBroker {
         current = nil
         pending.timeoutTask?.cancel()
         writeEndLines(pending)
-        var headers = ["Content-Type": "application/json"]
+        var headers = ["Content-Type": "application/json", "Content-Length": "\(body.count)"]
         if let functionError { headers["X-Amz-Function-Error"] = functionError }
         if pending.wantsLogTail {
             headers["X-Amz-Log-Result"] = Data(logs.tail(from: pending.logStart, limit: configuration.logTailBytes)).base64EncodedString()
@@ -242,11 +242,17 @@ public actor InvocationBroker {
         let elapsed = ContinuousClock.now - pending.startedAt
         let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
         let id = pending.invocation.requestID
-        logs.append(line: "END RequestId: \(id)")
-        logs.append(line: String(
+        log("END RequestId: \(id)")
+        log(String(
             format: "REPORT RequestId: %@\tDuration: %.2f ms\tBilled Duration: %d ms\tMemory Size: %d MB\tMax Memory Used: %d MB",
             id, milliseconds, Int(milliseconds.rounded(.up)), configuration.memoryMB, maxMemoryUsedMB()
         ))
+    }
+
+    /// A line of the instance's log: into the buffer (for tails) and, if configured, stderr.
+    private func log(_ line: String) {
+        logs.append(line: line)
+        if configuration.echoLogLines { FileHandle.standardError.write(Data((line + "\n").utf8)) }
     }
 
     /// Peak resident memory of the runtime process, from /proc (VmHWM), in MB.

@@ -109,7 +109,7 @@ public final class RuntimeInterfaceEmulator: Sendable {
                 for (name, value) in headers { response.headers.add(name: name, value: value) }
                 try await outbound.write(.head(response))
             case .body(let bytes):
-                try await outbound.write(.body(ByteBuffer(bytes: bytes)))
+                try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: bytes))))
             case .end(let trailers):
                 var fields = HTTPHeaders()
                 for (name, value) in trailers { fields.add(name: name, value: value) }

@@ -1,0 +1,74 @@
+import ArgumentParser
+import Foundation
+import ShoalRuntimeInterface
+
+/// `shoal rie`: the runtime interface emulator for one function instance. The process
+/// backend starts one per instance; a container image can use it as its entrypoint.
+struct RIECommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rie",
+        abstract: "Front one function instance: the invoke endpoint, and the Lambda Runtime API for the runtime it starts."
+    )
+
+    @Option(help: "Invoke port (0 picks a free one; the chosen port is printed).") var port = 8080
+    @Option(help: "Address for the invoke port.") var host = "127.0.0.1"
+    @Option(name: .customLong("runtime-api-port"), help: "Runtime API port on 127.0.0.1 (0 picks a free one).") var runtimeAPIPort = 0
+    @Option(help: "Function timeout in seconds (default: AWS_LAMBDA_FUNCTION_TIMEOUT or 3).") var timeout: Double?
+    @Option(help: "Memory size in MB (default: AWS_LAMBDA_FUNCTION_MEMORY_SIZE or 128).") var memory: Int?
+    @Option(name: .customLong("function-name"), help: "Default: AWS_LAMBDA_FUNCTION_NAME or \"function\".") var functionName: String?
+    @Option(name: .customLong("working-directory"), help: "Runtime working directory (default: LAMBDA_TASK_ROOT or the current one).")
+    var workingDirectory: String?
+    @Argument(parsing: .captureForPassthrough, help: "The runtime command; default: the first bootstrap found in LAMBDA_TASK_ROOT, /var/task, /opt, /var/runtime.")
+    var command: [String] = []
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        var configuration = InvocationBroker.Configuration()
+        configuration.functionName = functionName ?? environment["AWS_LAMBDA_FUNCTION_NAME"] ?? "function"
+        configuration.memoryMB = memory ?? environment["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"].flatMap(Int.init) ?? 128
+        let seconds = timeout ?? environment["AWS_LAMBDA_FUNCTION_TIMEOUT"].flatMap(Double.init) ?? 3
+        guard seconds > 0 else { throw ValidationError("--timeout must be positive") }
+        configuration.timeout = .milliseconds(Int(seconds * 1000))
+        let region = environment["AWS_REGION"] ?? "us-east-1"
+        configuration.functionARN = "arn:aws:lambda:\(region):000000000000:function:\(configuration.functionName)"
+
+        let taskRoot = workingDirectory ?? environment["LAMBDA_TASK_ROOT"] ?? FileManager.default.currentDirectoryPath
+        let arguments = command.first == "--" ? Array(command.dropFirst()) : command
+        let executable: String
+        if let first = arguments.first {
+            executable = first
+        } else {
+            let candidates = ["\(taskRoot)/bootstrap", "/var/task/bootstrap", "/opt/bootstrap", "/var/runtime/bootstrap"]
+            guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+                throw ValidationError("no runtime command given and no executable bootstrap in \(candidates.joined(separator: ", "))")
+            }
+            executable = found
+        }
+        let runtime = RuntimeProcess.Command(
+            executable: Self.resolve(executable, path: environment["PATH"] ?? "/usr/bin:/bin"),
+            arguments: Array(arguments.dropFirst()),
+            environment: environment,
+            workingDirectory: taskRoot
+        )
+        let emulator = try await RuntimeInterfaceEmulator(
+            host: host, invokePort: port, runtimeAPIPort: runtimeAPIPort, configuration: configuration, runtime: runtime
+        )
+        FileHandle.standardOutput.write(Data(
+            "shoal rie listening on \(host):\(emulator.invokePort) runtime-api 127.0.0.1:\(emulator.runtimeAPIPort) ready\n".utf8
+        ))
+        let serving = Task { try await emulator.run() }
+        _ = await TerminationSignal.wait()
+        await emulator.stop()
+        serving.cancel()
+    }
+
+    /// A bare command name is looked up on PATH, as a shell would.
+    static func resolve(_ executable: String, path: String) -> String {
+        guard !executable.contains("/") else { return executable }
+        for directory in path.split(separator: ":") {
+            let candidate = "\(directory)/\(executable)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return executable
+    }
+}

@@ -110,7 +110,7 @@ let package = Package(
         .testTarget(
             name: "RuntimeInterfaceTests",
             dependencies: [
-                "ShoalRuntimeInterface",
+                "ShoalRuntimeInterface", "ShoalWorker",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -28,6 +28,8 @@ public actor InvocationBroker {
     private var runtimeEpoch = 0
     private var waitingForNext: CheckedContinuation<Invocation?, Never>?
     private var current: Pending?
+    /// The last invocation answered: a second answer for it is a state error, not an unknown id.
+    private var lastFinishedID: String?
 
     /// `startRuntime` launches the runtime process; the broker calls it lazily (before the
     /// first invoke, and again after a timeout or a crash killed the previous one).
@@ -205,6 +207,9 @@ public actor InvocationBroker {
     /// The refusal for a Runtime API call about `requestID`, or nil if it may proceed.
     private func check(_ requestID: String) -> APIOutcome? {
         guard let pending = current, pending.invocation.requestID == requestID else {
+            if requestID == lastFinishedID {
+                return .invalidStateTransition("invocation \(requestID) already has a response")
+            }
             return .invalidRequestID("no invocation \(requestID) is in flight")
         }
         guard pending.delivered, !pending.headSent else {
@@ -216,6 +221,7 @@ public actor InvocationBroker {
     private func finish(status: Int, functionError: String?, body: [UInt8]) {
         guard let pending = current else { return }
         current = nil
+        lastFinishedID = pending.invocation.requestID
         pending.timeoutTask?.cancel()
         writeEndLines(pending)
         var headers = ["Content-Type": "application/json", "Content-Length": "\(body.count)"]
@@ -232,6 +238,7 @@ public actor InvocationBroker {
     private func finishStreamed(trailers: [String: String]) {
         guard let pending = current else { return }
         current = nil
+        lastFinishedID = pending.invocation.requestID
         pending.timeoutTask?.cancel()
         writeEndLines(pending)
         pending.sink.yield(.end(trailers: trailers))

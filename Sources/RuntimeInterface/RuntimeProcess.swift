@@ -53,7 +53,8 @@ public final class RuntimeProcess: Sendable {
                 let result = try await run(
                     .path(FilePath(command.executable)),
                     arguments: Arguments(command.arguments),
-                    environment: .custom(command.environment.map { Array("\($0.key)=\($0.value)".utf8) }),
+                    // Raw entries are strdup'ed: each must carry its own NUL terminator.
+                    environment: .custom(command.environment.map { Array("\($0.key)=\($0.value)\0".utf8) }),
                     workingDirectory: FilePath(command.workingDirectory),
                     platformOptions: options,
                     input: .none,

@@ -86,6 +86,8 @@ public final class CurlInvoker: Sendable {
                 response.headers = headers
             case .body(let bytes):
                 response.body += bytes
+            case .trailers(let trailers):
+                response.headers.merge(trailers) { $1 }
             }
         }
         return response

@@ -8,6 +8,7 @@ final class CurlTransfer {
     private var body: UnsafeMutableRawBufferPointer
     private var headerList: UnsafeMutablePointer<curl_slist>?
     private var headers: [String: String] = [:]
+    private var trailers: [String: String] = [:]
     private var headSent = false
 
     init?(request: InstanceRequest, configuration: CurlInvoker.Configuration,
@@ -50,12 +51,13 @@ final class CurlTransfer {
         var end = line.count
         while end > 0, line[end - 1] == UInt8(ascii: "\n") || line[end - 1] == UInt8(ascii: "\r") { end -= 1 }
         if end == 0 {
+            guard !headSent else { return } // the blank line after trailers
             var code = 0
             shoal_curl_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &code)
             if code >= 200 { sendHead(status: code) }
             return
         }
-        if end >= 5, line[0] == UInt8(ascii: "H"), line[1] == UInt8(ascii: "T"), line[2] == UInt8(ascii: "T"), line[3] == UInt8(ascii: "P") {
+        if !headSent, end >= 5, line[0] == UInt8(ascii: "H"), line[1] == UInt8(ascii: "T"), line[2] == UInt8(ascii: "T"), line[3] == UInt8(ascii: "P") {
             headers = [:] // a new response head (after a 100 Continue, say)
             return
         }
@@ -69,7 +71,8 @@ final class CurlTransfer {
             }
             return colon
         }
-        headers[name] = String(decoding: UnsafeRawBufferPointer(rebasing: line[valueStart..<end]), as: UTF8.self)
+        let value = String(decoding: UnsafeRawBufferPointer(rebasing: line[valueStart..<end]), as: UTF8.self)
+        if headSent { trailers[name] = value } else { headers[name] = value }
     }
 
     func bodyBytes(_ bytes: UnsafeRawBufferPointer) {
@@ -99,6 +102,7 @@ final class CurlTransfer {
             shoal_curl_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &code)
             sendHead(status: code)
         }
+        if !trailers.isEmpty { continuation.yield(.trailers(trailers)) }
         continuation.finish()
     }
 

@@ -33,16 +33,19 @@ public struct InstanceRequest: Sendable {
     }
 }
 
-/// A response as it arrives: the head once, then body chunks in order.
+/// A response as it arrives: the head once, then body chunks in order, then trailers if the
+/// instance sent any (a streamed response reports a late function error there).
 public enum InstanceResponsePart: Sendable, Hashable {
     case head(status: Int, headers: [String: String])
     case body([UInt8])
+    /// Names lowercased, like the head's.
+    case trailers([String: String])
 }
 
 /// A whole response, for callers that do not stream.
 public struct InstanceResponse: Sendable, Hashable {
     public var status: Int
-    /// Header names are lowercased.
+    /// Header (and trailer) names are lowercased.
     public var headers: [String: String]
     public var body: [UInt8]
 }

@@ -63,6 +63,8 @@ extension WarmPoolManager {
                         outcome.headers = headers
                     case .body(let bytes):
                         if let onBody { try await onBody(bytes) } else { outcome.body += bytes }
+                    case .trailers(let trailers):
+                        outcome.headers.merge(trailers) { $1 }
                     }
                 }
                 // A cancelled consumer ends the stream quietly; it is not a success.

@@ -60,8 +60,13 @@ let package = Package(
             path: "Sources/Worker"
         ),
         .target(
+            name: "CShoalSystem",
+            path: "Sources/CShoalSystem"
+        ),
+        .target(
             name: "ShoalRuntimeInterface",
             dependencies: [
+                "CShoalSystem",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

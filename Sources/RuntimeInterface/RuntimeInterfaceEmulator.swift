@@ -25,7 +25,8 @@ public final class RuntimeInterfaceEmulator: Sendable {
         configuration: InvocationBroker.Configuration,
         runtime: RuntimeProcess.Command,
         logs: LogBuffer = LogBuffer(),
-        echoRuntimeOutput: Bool = true
+        echoRuntimeOutput: Bool = true,
+        memoryLimit: MemoryLimit? = nil
     ) async throws {
         let runtimeServer = try await HTTPExchange.bind(host: "127.0.0.1", port: runtimeAPIPort)
         let apiPort = runtimeServer.channel.localAddress?.port ?? 0
@@ -38,7 +39,9 @@ public final class RuntimeInterfaceEmulator: Sendable {
         self.invokePort = invokeServer.channel.localAddress?.port ?? 0
         self.logs = logs
         broker = InvocationBroker(configuration: configuration, logs: logs) { [command] in
-            RuntimeProcess(command, logs: logs, echo: echoRuntimeOutput)
+            RuntimeProcess(command, logs: logs, echo: echoRuntimeOutput, isolation: .newProcessGroup) { pid in
+                memoryLimit?.apply(to: pid)
+            }
         }
     }
 

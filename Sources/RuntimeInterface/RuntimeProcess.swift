@@ -3,11 +3,16 @@ import NIOConcurrencyHelpers
 import Subprocess
 import SystemPackage
 
-/// The runtime process one instance runs (python, node, a `bootstrap`), in a session and
-/// process group of its own, so that stopping it stops everything it started.
+/// A child process in a process group of its own, so that stopping it stops everything it
+/// started: the runtime an RIE runs (python, node, a `bootstrap`), or the RIE a worker runs.
 ///
-/// Its stdout and stderr go to the instance's `LogBuffer` (and, when `echo` is set, to this
-/// process's stderr, which is the instance's log). `exited` reports how it ended.
+/// `isolation` says how far apart it is set: a new process group (the RIE's runtime: it stays
+/// in the RIE's session), or a new session (an instance started by the worker: everything it
+/// ever starts stays in that session, which is how the backend finds every process of an
+/// instance, even if the RIE itself died).
+///
+/// Its stdout and stderr go to a `LogBuffer` (and, when `echo` is set, to this process's
+/// stderr, which is the instance's log). `exited` reports how it ended.
 public final class RuntimeProcess: Sendable {
     public struct Command: Sendable, Hashable {
         public var executable: String
@@ -38,15 +43,27 @@ public final class RuntimeProcess: Sendable {
         }
     }
 
+    public enum Isolation: Sendable {
+        case newProcessGroup
+        case newSession
+    }
+
     private let task: Task<Exit, Never>
     private let started: NIOLockedValueBox<pid_t?>
 
-    public init(_ command: Command, logs: LogBuffer, echo: Bool = true) {
+    /// `onStart` runs with the process id as soon as the process exists.
+    public init(
+        _ command: Command, logs: LogBuffer, echo: Bool = true, isolation: Isolation = .newProcessGroup,
+        onStart: @escaping @Sendable (pid_t) -> Void = { _ in }
+    ) {
         let started = NIOLockedValueBox<pid_t?>(nil)
         self.started = started
         task = Task {
             var options = PlatformOptions()
-            options.createSession = true
+            switch isolation {
+            case .newProcessGroup: options.processGroupID = 0
+            case .newSession: options.createSession = true
+            }
             // Cancellation (stop) kills the whole session: the runtime and its children.
             options.teardownSequence = [.send(signal: .kill, toProcessGroup: true, allowedDurationToNextStep: .milliseconds(200))]
             do {
@@ -62,6 +79,7 @@ public final class RuntimeProcess: Sendable {
                     error: .combinedWithOutput
                 ) { execution in
                     started.withLockedValue { $0 = execution.processIdentifier.value }
+                    onStart(execution.processIdentifier.value)
                     for try await buffer in execution.standardOutput {
                         let bytes = buffer.withUnsafeBytes { Array($0) }
                         logs.append(bytes)

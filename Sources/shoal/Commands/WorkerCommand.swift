@@ -15,6 +15,10 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Instance backend: process, docker, or scripted (loopback HTTP instances with no runtime, for tests and benchmarks).")
     var backend = "process"
+    @Option(help: "Python interpreter for python3.x functions (default: python3.X, else python3, on PATH).") var python: String?
+    @Option(name: .customLong("python-client"), help: "Python runtime client: auto (awslambdaric when importable), awslambdaric, bundled.")
+    var pythonClient = "auto"
+    @Option(help: "Node interpreter for nodejs functions (default: node on PATH).") var node: String?
     @Option(name: .customLong("max-concurrency"), help: "Per-function instance cap (default: SHOAL_MAX_CONCURRENCY or 10).")
     var maxConcurrency: Int?
     @Option(help: "Shared token the gateway must present (default: SHOAL_TOKEN).") var token: String?
@@ -31,6 +35,9 @@ struct WorkerCommand: AsyncParsableCommand {
         if let maxConcurrency, maxConcurrency < 1 { throw ValidationError("--max-concurrency must be at least 1") }
         guard idleTTL > 0, reapInterval > 0 else { throw ValidationError("--idle-ttl and --reap-interval must be positive") }
         guard probeFreshness >= 0 else { throw ValidationError("--probe-freshness must not be negative") }
+        guard ["auto", "awslambdaric", "bundled"].contains(pythonClient) else {
+            throw ValidationError("--python-client must be auto, awslambdaric or bundled")
+        }
     }
 
     func run() async throws {
@@ -39,16 +46,26 @@ struct WorkerCommand: AsyncParsableCommand {
             guard let cap = Int(value), cap >= 1 else { throw ValidationError("SHOAL_MAX_CONCURRENCY must be a positive integer") }
             return cap
         } ?? 10
+        let directory = dataDir.map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("shoal-worker-\(ProcessInfo.processInfo.processIdentifier)")
+        let artifacts = try ArtifactStore(directory: directory.appendingPathComponent("artifacts"))
         let instanceBackend: any InstanceBackend
         switch backend {
-        case "scripted": instanceBackend = ScriptedBackend()
-        case "process", "docker":
-            throw ValidationError("the \(backend) backend is not built yet; use --backend scripted")
+        case "scripted":
+            instanceBackend = ScriptedBackend()
+        case "process":
+            var configuration = ProcessBackend.Configuration(
+                dataDirectory: directory, shoalExecutable: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+            )
+            configuration.pythonExecutable = python
+            configuration.pythonClient = pythonClient
+            configuration.nodeExecutable = node
+            instanceBackend = try ProcessBackend(configuration: configuration, artifacts: artifacts)
+        case "docker":
+            throw ValidationError("the docker backend is not built yet; use --backend process")
         default:
             throw ValidationError("--backend must be process, docker or scripted")
         }
-        let directory = dataDir.map { URL(fileURLWithPath: $0) }
-            ?? FileManager.default.temporaryDirectory.appendingPathComponent("shoal-worker-\(ProcessInfo.processInfo.processIdentifier)")
         var poolConfiguration = WarmPoolManager.Configuration()
         poolConfiguration.pool = .init(maxInstances: cap)
         poolConfiguration.idleTTL = .milliseconds(Int(idleTTL * 1000))
@@ -57,7 +74,6 @@ struct WorkerCommand: AsyncParsableCommand {
         let invoker = CurlInvoker()
         let pools = WarmPoolManager(backend: instanceBackend, invoker: invoker, configuration: poolConfiguration)
         await pools.startReaper()
-        let artifacts = try ArtifactStore(directory: directory.appendingPathComponent("artifacts"))
         let server = try await RPCServer.bind(host: host, port: port, methods: WorkerService(
             configuration: .init(
                 workerID: workerID ?? "worker-\(ProcessInfo.processInfo.processIdentifier)",
@@ -71,6 +87,7 @@ struct WorkerCommand: AsyncParsableCommand {
         Logger(label: "shoal.worker").info("shutting down", metadata: ["signal": "\(signal)"])
         await server.close()
         await pools.shutdown()
+        await (instanceBackend as? ProcessBackend)?.terminateAll()
         await invoker.shutdown()
     }
 }

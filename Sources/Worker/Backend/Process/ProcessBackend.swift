@@ -1,0 +1,198 @@
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import NIOPosix
+import ShoalProtocol
+import ShoalRuntimeInterface
+
+/// Runs each instance as a local `shoal rie` process fronting the function's runtime:
+/// no Docker, cold starts in tens of milliseconds.
+///
+/// Code and layers are unpacked once per deploy into `DATA/deploys/<deployId>/{code,opt}`,
+/// read-only and shared by that deploy's instances. Each instance is one RIE in a session of
+/// its own (so terminate can sweep every process of it), with the function's MemorySize as a
+/// cgroup limit where the kernel allows one.
+public final class ProcessBackend: InstanceBackend {
+    public struct Configuration: Sendable {
+        /// The worker's data directory; deploys and bundled runtimes live below it.
+        public var dataDirectory: URL
+        /// The `shoal` executable that provides `shoal rie`.
+        public var shoalExecutable: String
+        public var region = "us-east-1"
+        public var pythonExecutable: String?
+        public var nodeExecutable: String?
+        /// "auto", "awslambdaric" or "bundled".
+        public var pythonClient = "auto"
+        /// Limit instances to their MemorySize (cgroup v1 memory controller, else RLIMIT_DATA).
+        public var limitMemory = true
+        public var startTimeout: Duration = .seconds(10)
+
+        public init(dataDirectory: URL, shoalExecutable: String) {
+            self.dataDirectory = dataDirectory
+            self.shoalExecutable = shoalExecutable
+        }
+    }
+
+    private struct Running {
+        var process: RuntimeProcess
+        var logs: LogBuffer
+        var session: pid_t
+        var cgroup: String?
+    }
+
+    public let name = "process"
+    public let configuration: Configuration
+    let artifacts: ArtifactStore
+    let catalog: RuntimeCatalog
+    private let cgroupRoot: String?
+    private let running = NIOLockedValueBox<[String: Running]>([:])
+    private let logger = Logger(label: "shoal.worker.process")
+
+    public init(configuration: Configuration, artifacts: ArtifactStore) throws {
+        self.configuration = configuration
+        self.artifacts = artifacts
+        catalog = RuntimeCatalog(
+            pythonExecutable: configuration.pythonExecutable, nodeExecutable: configuration.nodeExecutable,
+            pythonClient: RuntimeCatalog.PythonClient(rawValue: configuration.pythonClient) ?? .auto,
+            runtimeDirectory: configuration.dataDirectory.appendingPathComponent("runtimes")
+        )
+        try catalog.installBundledRuntimes()
+        cgroupRoot = configuration.limitMemory ? Self.prepareCgroupRoot() : nil
+    }
+
+    // MARK: InstanceBackend
+
+    public func prepull(_ function: FunctionDefinition) async throws {
+        let (code, _) = try await prepareDeploy(function)
+        _ = try await catalog.command(for: function, codeDirectory: code)
+    }
+
+    public func launch(_ request: LaunchRequest) async throws -> LaunchedInstance {
+        let function = request.function
+        let (code, opt) = try await prepareDeploy(function)
+        let runtimeCommand = try await catalog.command(for: function, codeDirectory: code)
+        let cgroup = makeCgroup(request.instanceID, megabytes: function.memoryMB)
+        var arguments = [
+            "rie", "--port", "0", "--timeout", "\(function.timeoutSeconds)", "--memory", "\(function.memoryMB)",
+            "--function-name", function.name, "--working-directory", code.path,
+        ]
+        if let cgroup { arguments += ["--memory-cgroup", cgroup] } else if configuration.limitMemory { arguments += ["--limit-memory", "true"] }
+        arguments += ["--"] + runtimeCommand
+        let environment = LambdaEnvironment.variables(
+            for: function, instanceID: request.instanceID, region: configuration.region,
+            codeDirectory: code, optDirectory: opt, runtimeDirectory: catalog.runtimeDirectory
+        )
+        let logs = LogBuffer(capacity: 256 * 1024)
+        let process = RuntimeProcess(
+            .init(executable: configuration.shoalExecutable, arguments: arguments, environment: environment, workingDirectory: code.path),
+            logs: logs, echo: false, isolation: .newSession
+        )
+        do {
+            let port = try await waitForReady(process, logs: logs)
+            let session = process.pid ?? 0
+            running.withLockedValue { $0[request.instanceID] = Running(process: process, logs: logs, session: session, cgroup: cgroup) }
+            return LaunchedInstance(instanceID: request.instanceID, endpoint: Endpoint(host: "127.0.0.1", port: port), handle: "\(session)")
+        } catch {
+            if let pid = process.pid { await SessionSweep.kill(session: pid) }
+            await process.stop()
+            removeCgroup(cgroup)
+            throw error
+        }
+    }
+
+    public func terminate(_ instance: LaunchedInstance) async {
+        guard let record = running.withLockedValue({ $0.removeValue(forKey: instance.instanceID) }) else { return }
+        await stop(record)
+    }
+
+    /// SIGTERM first, so the RIE stops and reaps its runtime (an orphaned runtime would be
+    /// left to PID 1, which may never reap it); then everything still in the instance's
+    /// session is killed, and the RIE itself reaped.
+    private func stop(_ record: Running) async {
+        kill(record.session, SIGTERM)
+        let deadline = ContinuousClock.now + .seconds(2)
+        while SessionSweep.sessionID(of: record.session) != nil, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        await SessionSweep.kill(session: record.session)
+        await record.process.stop()
+        removeCgroup(record.cgroup)
+    }
+
+    public func logs(_ instance: LaunchedInstance) async -> String {
+        guard let logs = running.withLockedValue({ $0[instance.instanceID]?.logs }) else { return "" }
+        return String(decoding: logs.contents, as: UTF8.self)
+    }
+
+    /// The session ids of the running instances (each instance's processes share one).
+    public var sessions: [pid_t] { running.withLockedValue { $0.values.map(\.session) } }
+
+    /// Stops every instance (worker shutdown calls terminate for each; this is the backstop).
+    public func terminateAll() async {
+        let all = running.withLockedValue { records in
+            defer { records.removeAll() }
+            return Array(records.values)
+        }
+        for record in all { await stop(record) }
+    }
+
+    // MARK: Deploys
+
+    /// Unpacks the function's code and layers for its deploy, once; both are shared
+    /// read-only by the deploy's instances.
+    func prepareDeploy(_ function: FunctionDefinition) async throws -> (code: URL, opt: URL) {
+        let root = configuration.dataDirectory.appendingPathComponent("deploys/\(function.deployID.rawValue)")
+        let code = root.appendingPathComponent("code")
+        let opt = root.appendingPathComponent("opt")
+        let codeArchives = function.codeSHA256.map { [artifacts.path(of: $0)] } ?? []
+        let layerArchives = function.layerSHA256s.map { artifacts.path(of: $0) }
+        try await NIOThreadPool.singleton.runIfActive {
+            try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+            try CodeUnpacker.unpack(codeArchives, into: code)
+            try CodeUnpacker.unpack(layerArchives, into: opt)
+        }
+        return (code, opt)
+    }
+
+    private func waitForReady(_ process: RuntimeProcess, logs: LogBuffer) async throws -> Int {
+        let deadline = ContinuousClock.now + configuration.startTimeout
+        while ContinuousClock.now < deadline {
+            let output = String(decoding: logs.contents, as: UTF8.self)
+            if let line = output.split(separator: "\n").first(where: { $0.hasPrefix("shoal rie listening on") && $0.hasSuffix("ready") }),
+               let address = line.split(separator: " ").first(where: { $0.hasPrefix("127.0.0.1:") || $0.hasPrefix("0.0.0.0:") }),
+               let port = Int(address.split(separator: ":").last ?? "") {
+                return port
+            }
+            if let pid = process.pid, kill(pid, 0) != 0 {
+                break // the RIE died before it got ready
+            }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        throw WorkerError(.launchFailed, "shoal rie did not get ready within \(configuration.startTimeout): \(String(decoding: logs.contents.suffix(2048), as: UTF8.self))")
+    }
+
+    // MARK: Memory limits
+
+    private static func prepareCgroupRoot() -> String? {
+        let root = "/sys/fs/cgroup/memory/shoal"
+        guard FileManager.default.fileExists(atPath: "/sys/fs/cgroup/memory/memory.limit_in_bytes") ||
+              FileManager.default.fileExists(atPath: "/sys/fs/cgroup/memory/cgroup.procs") else { return nil }
+        try? FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        return FileManager.default.isWritableFile(atPath: root) ? root : nil
+    }
+
+    private func makeCgroup(_ instanceID: String, megabytes: Int) -> String? {
+        guard let root = cgroupRoot else { return nil }
+        let directory = "\(root)/\(instanceID)"
+        guard mkdir(directory, 0o755) == 0 || errno == EEXIST,
+              (try? "\(megabytes * 1024 * 1024)".write(toFile: "\(directory)/memory.limit_in_bytes", atomically: false, encoding: .utf8)) != nil else {
+            return nil
+        }
+        return directory
+    }
+
+    private func removeCgroup(_ directory: String?) {
+        guard let directory else { return }
+        rmdir(directory)
+    }
+}

@@ -1,0 +1,126 @@
+import Foundation
+import ShoalProtocol
+import Subprocess
+import SystemPackage
+
+/// Which runtimes the process backend runs and with what: the runtime families of
+/// CONTRACT.md, mapped to interpreters on this machine.
+struct RuntimeCatalog: Sendable {
+    enum Family: Sendable, Hashable {
+        case provided
+        case python(version: String)
+        case node(version: String)
+    }
+
+    /// How Python functions reach the Runtime API.
+    enum PythonClient: String, Sendable, Hashable {
+        /// awslambdaric when the interpreter can import it, else the bundled loop.
+        case auto
+        case awslambdaric
+        case bundled
+    }
+
+    var pythonExecutable: String?
+    var nodeExecutable: String?
+    var pythonClient: PythonClient
+    var runtimeDirectory: URL
+
+    static func family(of runtime: String) -> Family? {
+        switch runtime {
+        case "provided.al2023", "provided.al2", "provided": return .provided
+        case let python where python.hasPrefix("python3."):
+            let minor = python.dropFirst("python3.".count)
+            guard let number = Int(minor), (9...13).contains(number) else { return nil }
+            return .python(version: String(python.dropFirst("python".count)))
+        case let node where node.hasPrefix("nodejs") && node.hasSuffix(".x"):
+            let major = node.dropFirst("nodejs".count).dropLast(2)
+            guard let number = Int(major), (18...22).contains(number) else { return nil }
+            return .node(version: String(major))
+        default: return nil
+        }
+    }
+
+    /// The command an instance of `function` runs under its RIE; throws the
+    /// `Runtime.InvalidEntrypoint`-style error when it cannot be run here.
+    func command(for function: FunctionDefinition, codeDirectory: URL) async throws(WorkerError) -> [String] {
+        guard let family = Self.family(of: function.runtime) else {
+            throw WorkerError(.invalidParameter, "Value \(function.runtime) at 'runtime' failed to satisfy constraint: the process backend runs provided.al2023, provided.al2, python3.9-3.13 and nodejs18.x-22.x")
+        }
+        switch family {
+        case .provided:
+            let bootstrap = codeDirectory.appendingPathComponent("bootstrap").path
+            guard FileManager.default.isExecutableFile(atPath: bootstrap) else {
+                throw WorkerError(.invalidParameter, "Runtime.InvalidEntrypoint: the code has no executable bootstrap at its root")
+            }
+            return [bootstrap]
+        case .python(let version):
+            let candidates = pythonExecutable.map { [$0] } ?? Self.onPath(["python\(version)", "python3"])
+            guard let python = await Self.firstWorking(candidates, check: ["-c", "import sys"]) else {
+                throw WorkerError(.invalidParameter, "Runtime.InvalidEntrypoint: no python\(version) or python3 interpreter on this worker")
+            }
+            let useRIC: Bool
+            switch pythonClient {
+            case .bundled: useRIC = false
+            case .awslambdaric: useRIC = true
+            case .auto: useRIC = await Self.canImportAWSLambdaRIC(python)
+            }
+            return useRIC
+                ? [python, "-m", "awslambdaric", function.handler]
+                : [python, "-u", runtimeDirectory.appendingPathComponent(PythonRuntimeLoop.fileName).path]
+        case .node:
+            let candidates = nodeExecutable.map { [$0] } ?? Self.onPath(["node", "nodejs"])
+            guard let node = await Self.firstWorking(candidates, check: ["-e", "0"]) else {
+                throw WorkerError(.invalidParameter, "Runtime.InvalidEntrypoint: no node interpreter on this worker")
+            }
+            return [node, runtimeDirectory.appendingPathComponent(NodeRuntimeLoop.fileName).path]
+        }
+    }
+
+    /// Writes the bundled runtime loops where `LAMBDA_RUNTIME_DIR` points.
+    func installBundledRuntimes() throws {
+        try FileManager.default.createDirectory(at: runtimeDirectory, withIntermediateDirectories: true)
+        try PythonRuntimeLoop.source.write(to: runtimeDirectory.appendingPathComponent(PythonRuntimeLoop.fileName), atomically: true, encoding: .utf8)
+        try NodeRuntimeLoop.source.write(to: runtimeDirectory.appendingPathComponent(NodeRuntimeLoop.fileName), atomically: true, encoding: .utf8)
+    }
+
+    /// Every executable with one of these names on PATH, in PATH order, names first.
+    static func onPath(_ names: [String]) -> [String] {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        return names.flatMap { name in
+            path.split(separator: ":").map { "\($0)/\(name)" }.filter { FileManager.default.isExecutableFile(atPath: $0) }
+        }
+    }
+
+    /// The first candidate that actually runs: a file on PATH can be a version manager's
+    /// shim for a version that is not installed (pyenv's exit with 127).
+    static func firstWorking(_ candidates: [String], check arguments: [String]) async -> String? {
+        for candidate in candidates where await succeeds(candidate, arguments) {
+            return candidate
+        }
+        return nil
+    }
+
+    private static let checks = CheckCache()
+
+    /// Whether `executable arguments` exits 0 (asked once per executable and arguments).
+    static func succeeds(_ executable: String, _ arguments: [String]) async -> Bool {
+        let key = ([executable] + arguments).joined(separator: "\u{0}")
+        if let known = checks.value(for: key) { return known }
+        let result = try? await run(.path(FilePath(executable)), arguments: Arguments(arguments), output: .discarded, error: .discarded)
+        let succeeded = result?.terminationStatus.isSuccess ?? false
+        checks.set(succeeded, for: key)
+        return succeeded
+    }
+
+    /// Whether `python` can import awslambdaric.
+    static func canImportAWSLambdaRIC(_ python: String) async -> Bool {
+        await succeeds(python, ["-c", "import awslambdaric"])
+    }
+}
+
+private final class CheckCache: @unchecked Sendable {
+    private var results: [String: Bool] = [:]
+    private let lock = NSLock()
+    func value(for key: String) -> Bool? { lock.withLock { results[key] } }
+    func set(_ value: Bool, for key: String) { lock.withLock { results[key] = value } }
+}

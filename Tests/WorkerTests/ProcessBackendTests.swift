@@ -1,0 +1,274 @@
+import Foundation
+import ShoalProtocol
+import Testing
+@testable import ShoalWorker
+
+/// Real Lambda runtimes as local processes: `shoal rie` per instance, through the real pool.
+@Suite(.serialized) struct ProcessBackendTests {
+    struct Harness {
+        let pools: WarmPoolManager
+        let backend: ProcessBackend
+        let invoker: CurlInvoker
+        let artifacts: ArtifactStore
+        let directory: URL
+
+        /// Stores the archive and defines the function on it.
+        func define(_ name: String, runtime: String, handler: String, code: [ArchiveBuilder.Item],
+                    layers: [[ArchiveBuilder.Item]] = [], timeout: Int = 3, memory: Int = 128,
+                    environment: [String: String] = [:]) async throws {
+            let codeSHA = try await store(code)
+            var layerSHAs: [String] = []
+            for layer in layers { layerSHAs.append(try await store(layer)) }
+            let function = FunctionDefinition(
+                name: name, runtime: runtime, handler: handler, timeoutSeconds: timeout, memoryMB: memory,
+                environment: environment, codeSHA256: codeSHA, layerSHA256s: layerSHAs
+            )
+            try await backend.prepull(function)
+            await pools.define(function)
+        }
+
+        func store(_ items: [ArchiveBuilder.Item]) async throws -> String {
+            let bytes = try ArchiveBuilder.bytes(items)
+            let sha = TestZip.sha256(bytes)
+            _ = try await artifacts.put(sha256: sha, bytes: bytes)
+            return sha
+        }
+
+        func invoke(_ name: String, _ json: String) async throws -> (outcome: InvocationOutcome, body: [String: Any]) {
+            let outcome = try await pools.invoke(name, payload: Array(json.utf8))
+            return (outcome, (try? JSONSerialization.jsonObject(with: Data(outcome.body))) as? [String: Any] ?? [:])
+        }
+
+        func stop() async {
+            await pools.shutdown()
+            await backend.terminateAll()
+            await invoker.shutdown()
+            CodeUnpacker.removeTree(directory)
+        }
+    }
+
+    static func start(python: String? = nil, pythonClient: String = "bundled", maxInstances: Int = 10) throws -> Harness {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("shoal-process-\(UUID().uuidString)")
+        let artifacts = try ArtifactStore(directory: directory.appendingPathComponent("artifacts"))
+        var configuration = ProcessBackend.Configuration(dataDirectory: directory, shoalExecutable: ChildProcess.shoalExecutable.path)
+        configuration.pythonExecutable = python
+        configuration.pythonClient = pythonClient
+        let backend = try ProcessBackend(configuration: configuration, artifacts: artifacts)
+        let invoker = CurlInvoker()
+        var poolConfiguration = WarmPoolManager.Configuration()
+        poolConfiguration.pool = .init(maxInstances: maxInstances, maxConcurrentLaunches: maxInstances)
+        let pools = WarmPoolManager(backend: backend, invoker: invoker, configuration: poolConfiguration)
+        return Harness(pools: pools, backend: backend, invoker: invoker, artifacts: artifacts, directory: directory)
+    }
+
+    static let pythonHandler = """
+    import os, time
+    def handler(event, context):
+        action = (event or {}).get("action")
+        if action == "sleep":
+            time.sleep(event["seconds"])
+        if action == "crash":
+            os._exit(9)
+        if action == "fail":
+            raise ValueError("bad input")
+        if action == "layer":
+            import shoal_layer
+            return {"layer": shoal_layer.VALUE}
+        return {
+            "event": event,
+            "requestId": context.aws_request_id,
+            "remaining": context.get_remaining_time_in_millis(),
+            "env": {name: os.environ.get(name) for name in [
+                "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_VERSION", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+                "AWS_LAMBDA_FUNCTION_TIMEOUT", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_LAMBDA_LOG_GROUP_NAME",
+                "AWS_LAMBDA_LOG_STREAM_NAME", "_HANDLER", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR", "AWS_EXECUTION_ENV",
+                "AWS_LAMBDA_RUNTIME_API", "TZ", "MY_SETTING"]},
+        }
+    """
+
+    /// The same Python checks, on whichever runtime client the harness uses.
+    static func exercisePython(_ harness: Harness) async throws {
+        try await harness.define("py", runtime: "python3.12", handler: "app.handler", code: [.file("app.py", pythonHandler)],
+                                 layers: [[.file("python/shoal_layer.py", "VALUE = 'from the layer'\n")]],
+                                 environment: ["MY_SETTING": "on", "AWS_REGION": "nope", "_HANDLER": "nope"])
+        let (outcome, body) = try await harness.invoke("py", #"{"hello":"world"}"#)
+        #expect(outcome.status == 200 && outcome.headers["x-amz-function-error"] == nil, "\(body)")
+        #expect((body["event"] as? [String: String]) == ["hello": "world"])
+        #expect((body["requestId"] as? String)?.count == 36)
+        #expect((body["remaining"] as? Int ?? 0) > 1_000)
+        let env = body["env"] as? [String: Any] ?? [:]
+        #expect(env["AWS_LAMBDA_FUNCTION_NAME"] as? String == "py")
+        #expect(env["AWS_LAMBDA_FUNCTION_VERSION"] as? String == "$LATEST")
+        #expect(env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] as? String == "128")
+        #expect(env["AWS_LAMBDA_FUNCTION_TIMEOUT"] as? String == "3")
+        #expect(env["AWS_REGION"] as? String == "us-east-1", "a function's variables may not override reserved ones")
+        #expect(env["AWS_DEFAULT_REGION"] as? String == "us-east-1")
+        #expect(env["AWS_LAMBDA_LOG_GROUP_NAME"] as? String == "/aws/lambda/py")
+        #expect((env["AWS_LAMBDA_LOG_STREAM_NAME"] as? String)?.contains("[$LATEST]") == true)
+        #expect(env["_HANDLER"] as? String == "app.handler")
+        #expect((env["LAMBDA_TASK_ROOT"] as? String)?.hasSuffix("/code") == true)
+        #expect(env["LAMBDA_RUNTIME_DIR"] as? String != nil)
+        #expect(env["AWS_EXECUTION_ENV"] as? String == "AWS_Lambda_python3.12")
+        #expect((env["AWS_LAMBDA_RUNTIME_API"] as? String)?.hasPrefix("127.0.0.1:") == true)
+        #expect(env["TZ"] as? String == ":UTC")
+        #expect(env["MY_SETTING"] as? String == "on")
+        #expect(try await harness.invoke("py", #"{"action":"layer"}"#).body["layer"] as? String == "from the layer")
+        let failed = try await harness.invoke("py", #"{"action":"fail"}"#)
+        #expect(failed.outcome.headers["x-amz-function-error"] == "Unhandled")
+        #expect(failed.body["errorType"] as? String == "ValueError")
+        #expect(failed.body["errorMessage"] as? String == "bad input")
+        #expect(try await harness.invoke("py", "{}").outcome.headers["x-amz-function-error"] == nil, "the next invoke works")
+    }
+
+    @Test func pythonOnTheBundledLoop() async throws {
+        let harness = try Self.start(pythonClient: "bundled")
+        try await Self.exercisePython(harness)
+        await harness.stop()
+    }
+
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["SHOAL_TEST_PYTHON"] != nil, "scripts/test provides a venv with awslambdaric"))
+    func pythonOnTheRealAWSLambdaRIC() async throws {
+        let python = try #require(ProcessInfo.processInfo.environment["SHOAL_TEST_PYTHON"])
+        #expect(await RuntimeCatalog.canImportAWSLambdaRIC(python), "the test venv must have awslambdaric")
+        let harness = try Self.start(python: python, pythonClient: "awslambdaric")
+        try await Self.exercisePython(harness)
+        await harness.stop()
+    }
+
+    @Test func providedBootstrap() async throws {
+        let harness = try Self.start()
+        let bootstrap = """
+        #!/bin/sh
+        set -eu
+        api="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime"
+        while true; do
+          headers=$(mktemp)
+          event=$(curl -sS -D "$headers" "$api/invocation/next")
+          id=$(grep -i '^lambda-runtime-aws-request-id:' "$headers" | tr -d '\\r' | cut -d' ' -f2)
+          rm -f "$headers"
+          curl -sS -o /dev/null -X POST "$api/invocation/$id/response" -d "{\\"bootstrap\\":\\"$_HANDLER\\",\\"got\\":$event}"
+        done
+        """
+        try await harness.define("sh", runtime: "provided.al2023", handler: "my.handler", code: [.file("bootstrap", bootstrap, permissions: 0o755)])
+        let (outcome, body) = try await harness.invoke("sh", #"{"n":1}"#)
+        #expect(outcome.status == 200)
+        #expect(body["bootstrap"] as? String == "my.handler")
+        #expect((body["got"] as? [String: Int]) == ["n": 1])
+        await harness.stop()
+    }
+
+    @Test func nodeHandlerAndItsErrors() async throws {
+        let harness = try Self.start()
+        let source = """
+        exports.handler = async (event, context) => {
+          if (event.action === "fail") throw new TypeError("not a number");
+          return { echo: event, fn: context.functionName, node: process.version };
+        };
+        """
+        try await harness.define("js", runtime: "nodejs20.x", handler: "index.handler", code: [.file("index.js", source)])
+        let (outcome, body) = try await harness.invoke("js", #"{"a":[1,2]}"#)
+        #expect(outcome.status == 200, "\(body)")
+        #expect(body["fn"] as? String == "js")
+        #expect((body["echo"] as? [String: [Int]]) == ["a": [1, 2]])
+        let failed = try await harness.invoke("js", #"{"action":"fail"}"#)
+        #expect(failed.outcome.headers["x-amz-function-error"] == "Unhandled")
+        #expect(failed.body["errorType"] as? String == "TypeError")
+        await harness.stop()
+    }
+
+    @Test func aStreamingNodeFunctionsFirstChunkArrivesBeforeItsLastIsWritten() async throws {
+        let harness = try Self.start()
+        let source = """
+        exports.handler = awslambda.streamifyResponse(async (event, responseStream, context) => {
+          for (let i = 0; i < 5; i++) {
+            responseStream.write(`chunk ${i} written at ${Date.now()}\\n`);
+            await new Promise((resolve) => setTimeout(resolve, 200));
+          }
+          responseStream.end();
+        });
+        """
+        try await harness.define("stream", runtime: "nodejs22.x", handler: "index.handler", code: [.file("index.js", source)])
+        let arrivals = ArrivalLog()
+        let started = ContinuousClock.now
+        let outcome = try await harness.pools.invoke("stream", payload: Array("{}".utf8)) { bytes in
+            await arrivals.record(String(decoding: bytes, as: UTF8.self), after: ContinuousClock.now - started)
+        }
+        #expect(outcome.status == 200)
+        let (text, times) = await arrivals.snapshot()
+        #expect(text.split(separator: "\n").count == 5, "\(text)")
+        let first = try #require(times.first), last = try #require(times.last)
+        #expect(last - first >= .milliseconds(700), "the first chunk must arrive ~800 ms before the last: \(times)")
+        await harness.stop()
+    }
+
+    @Test func timeoutCrashAndInitErrorEachGiveTheRightTypeAndTheNextInvokeWorks() async throws {
+        let harness = try Self.start()
+        try await harness.define("py", runtime: "python3.11", handler: "app.handler", code: [.file("app.py", Self.pythonHandler)], timeout: 1)
+        let timedOut = try await harness.invoke("py", #"{"action":"sleep","seconds":5}"#)
+        #expect(timedOut.outcome.headers["x-amz-function-error"] == "Unhandled")
+        #expect(timedOut.body["errorType"] as? String == "Sandbox.Timedout")
+        #expect((timedOut.body["errorMessage"] as? String)?.hasSuffix("Task timed out after 1.00 seconds") == true)
+        #expect(try await harness.invoke("py", "{}").outcome.headers["x-amz-function-error"] == nil)
+        let crashed = try await harness.invoke("py", #"{"action":"crash"}"#)
+        #expect(crashed.body["errorType"] as? String == "Runtime.ExitError")
+        #expect((crashed.body["errorMessage"] as? String)?.contains("exit status 9") == true)
+        #expect(try await harness.invoke("py", "{}").outcome.headers["x-amz-function-error"] == nil)
+
+        try await harness.define("broken", runtime: "python3.12", handler: "missing.handler", code: [.file("app.py", "x = 1\n")])
+        let initFailed = try await harness.invoke("broken", "{}")
+        #expect(initFailed.outcome.headers["x-amz-function-error"] == "Unhandled")
+        #expect(initFailed.body["errorType"] as? String == "Runtime.ImportModuleError")
+        await harness.stop()
+    }
+
+    @Test func aMissingInterpreterOrBootstrapIsRefusedAtCreate() async throws {
+        let harness = try Self.start(python: "/nonexistent/python3")
+        for (name, runtime, code) in [
+            ("nobin", "provided.al2", [ArchiveBuilder.Item.file("README", "no bootstrap")]),
+            ("py", "python3.12", [ArchiveBuilder.Item.file("app.py", Self.pythonHandler)]),
+        ] {
+            let error = await #expect(throws: WorkerError.self) {
+                try await harness.define(name, runtime: runtime, handler: "app.handler", code: code)
+            }
+            #expect(error?.message.hasPrefix("Runtime.InvalidEntrypoint") == true, "\(String(describing: error))")
+            #expect(error?.rpcError.data?.type == "InvalidParameterValueException")
+        }
+        await #expect(throws: WorkerError.self) {
+            try await harness.define("odd", runtime: "cobol1.0", handler: "h", code: [.file("a", "b")])
+        }
+        await harness.stop()
+    }
+
+    @Test func terminatingAPoolOfTenLeavesNoProcessBehind() async throws {
+        let harness = try Self.start(maxInstances: 10)
+        try await harness.define("py", runtime: "python3.12", handler: "app.handler", code: [.file("app.py", Self.pythonHandler)])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<10 { group.addTask { _ = try await harness.invoke("py", #"{"action":"sleep","seconds":0.5}"#) } }
+            try await group.waitForAll()
+        }
+        let instances = await harness.pools.list()
+        #expect(instances.count == 10)
+        let sessions = harness.backend.sessions
+        #expect(sessions.count == 10)
+        let processes = sessions.flatMap { SessionSweep.members(of: $0) }
+        #expect(processes.count >= 20, "an RIE and a runtime per instance: \(processes.count)")
+        await harness.pools.shutdown()
+        #expect(await eventually { sessions.allSatisfy { SessionSweep.members(of: $0).isEmpty } })
+        // Gone entirely: not even a zombie waiting to be reaped.
+        #expect(await eventually { processes.allSatisfy { kill($0, 0) != 0 } }, "\(processes.filter { kill($0, 0) == 0 })")
+        await harness.stop()
+    }
+}
+
+/// Chunk arrivals recorded from a streaming callback.
+actor ArrivalLog {
+    private var text = ""
+    private var times: [Duration] = []
+
+    func record(_ chunk: String, after elapsed: Duration) {
+        text += chunk
+        times.append(elapsed)
+    }
+
+    func snapshot() -> (String, [Duration]) { (text, times) }
+}

@@ -239,6 +239,34 @@ import Testing
         await harness.stop()
     }
 
+    @Test func logsHoldLambdasLinesAndTheTailIsThisInvocations() async throws {
+        let harness = try Self.start()
+        let source = "def handler(event, context):\n    print('handled', event['n'], flush=True)\n    return event['n']\n"
+        try await harness.define("logger", runtime: "python3.11", handler: "app.handler", code: [.file("app.py", source)], memory: 256)
+        _ = try await harness.pools.invoke("logger", payload: Array(#"{"n":1}"#.utf8))
+        let tailed = try await harness.pools.invoke("logger", payload: Array(#"{"n":2}"#.utf8), headers: [("X-Amz-Log-Type", "Tail")])
+        let tail = String(decoding: Data(base64Encoded: tailed.headers["x-amz-log-result"] ?? "") ?? Data(), as: UTF8.self)
+        #expect(tail.contains("handled 2") && !tail.contains("handled 1"), "\(tail)")
+        #expect(tail.hasPrefix("START RequestId: "))
+        #expect(tail.contains("REPORT RequestId: ") && tail.contains("Memory Size: 256 MB") && tail.contains("Billed Duration: "))
+        let instance = try #require(await harness.pools.list().first)
+        let logs = await harness.backend.logs(LaunchedInstance(instanceID: instance.instanceId, endpoint: Endpoint(host: "", port: 0), handle: ""))
+        #expect(logs.contains("handled 1") && logs.contains("handled 2"))
+        #expect(logs.components(separatedBy: "END RequestId: ").count == 3, "an END line per invocation")
+        await harness.stop()
+    }
+
+    @Test func memorySizeIsEnforced() async throws {
+        let harness = try Self.start()
+        let hog = "def handler(event, context):\n    block = bytearray(400 * 1024 * 1024)\n    return len(block)\n"
+        try await harness.define("hog", runtime: "python3.11", handler: "app.handler", code: [.file("app.py", hog)], memory: 128)
+        let (outcome, body) = try await harness.invoke("hog", "{}")
+        #expect(outcome.headers["x-amz-function-error"] == "Unhandled", "400 MB under a 128 MB limit must fail: \(body)")
+        // With the cgroup the kernel kills the runtime; under RLIMIT_DATA the allocation fails.
+        #expect(["Runtime.ExitError", "MemoryError"].contains(body["errorType"] as? String ?? ""), "\(body)")
+        await harness.stop()
+    }
+
     @Test func terminatingAPoolOfTenLeavesNoProcessBehind() async throws {
         let harness = try Self.start(maxInstances: 10)
         try await harness.define("py", runtime: "python3.12", handler: "app.handler", code: [.file("app.py", Self.pythonHandler)])

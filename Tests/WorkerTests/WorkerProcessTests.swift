@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import ShoalProtocol
 import Testing
 @testable import ShoalWorker
@@ -33,5 +34,65 @@ import Testing
         await client.close()
         #expect(await worker.terminate(), "the worker must exit on SIGTERM")
         #expect(worker.process.terminationStatus == 0)
+    }
+
+    @Test func theDefaultProcessBackendRunsRealFunctionsAndStreamsThemToTheCaller() async throws {
+        let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("shoal-worker-\(UUID().uuidString)")
+        defer { CodeUnpacker.removeTree(dataDir) }
+        let worker = try ChildProcess(arguments: ["worker", "--port", "0", "--data-dir", dataDir.path])
+        let ready = try await worker.line(containing: "ready")
+        #expect(ready.contains("backend process"))
+        let port = try #require(ready.split(separator: " ").first { $0.hasPrefix("127.0.0.1:") }.flatMap { Int($0.split(separator: ":")[1]) })
+
+        let chunks = NIOLockedValueBox<[(Duration, String)]>([])
+        let started = ContinuousClock.now
+        var methods = RPCMethodTable()
+        methods.on(WorkerAPI.InvokeChunk.self) { params, _ in
+            let text = String(decoding: Data(base64Encoded: params.payload) ?? Data(), as: UTF8.self)
+            chunks.withLockedValue { $0.append((ContinuousClock.now - started, text)) }
+        }
+        let client = try await RPCConnection.connect(host: "127.0.0.1", port: port, methods: methods)
+        _ = try await client.call(WorkerAPI.Hello.self, .init(token: nil))
+        let source = """
+        exports.handler = awslambda.streamifyResponse(async (event, responseStream) => {
+          for (let i = 0; i < 5; i++) {
+            responseStream.write(`part ${i};`);
+            await new Promise((resolve) => setTimeout(resolve, 200));
+          }
+          responseStream.end();
+        });
+        """
+        let zip = try ArchiveBuilder.bytes([.file("index.js", source)])
+        let sha = TestZip.sha256(zip)
+        _ = try await client.call(WorkerAPI.PutArtifact.self, .init(sha256: sha, zipFile: Data(zip).base64EncodedString()))
+        let function = FunctionDefinition(name: "streamer", runtime: "nodejs20.x", handler: "index.handler", codeSHA256: sha)
+        _ = try await client.call(WorkerAPI.PutFunction.self, .init(function: function))
+        let result = try await client.call(WorkerAPI.InvokeStream.self, .init(functionName: "streamer", payload: Data("{}".utf8).base64EncodedString()))
+        #expect(result.statusCode == 200 && result.functionError == nil && result.coldStart)
+        let received = chunks.withLockedValue { $0 }
+        #expect(received.map(\.1).joined() == "part 0;part 1;part 2;part 3;part 4;")
+        let first = try #require(received.first?.0), last = try #require(received.last?.0)
+        #expect(last - first >= .milliseconds(700), "chunks must arrive as written: \(received.map(\.0))")
+
+        let sessions = try await client.call(WorkerAPI.WarmList.self, Empty()).instances
+        #expect(sessions.count == 1 && sessions.first?.backend == "process")
+        await client.close()
+        // Each instance is an RIE child of the worker leading its own session (RIE + runtime).
+        let instanceSessions = Self.children(of: worker.pid)
+        #expect(instanceSessions.count == 1)
+        #expect(instanceSessions.allSatisfy { SessionSweep.members(of: $0).count >= 2 }, "an RIE and its node runtime")
+        #expect(await worker.terminate(), "the worker must exit on SIGTERM")
+        #expect(await eventually { instanceSessions.allSatisfy { SessionSweep.members(of: $0).isEmpty } }, "no instance process is left")
+    }
+
+    /// The worker's direct children (live ones).
+    static func children(of pid: Int32) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap(Int32.init).filter { candidate in
+            guard let stat = try? String(contentsOfFile: "/proc/\(candidate)/stat", encoding: .utf8),
+                  let after = stat.range(of: ") ", options: .backwards)?.upperBound else { return false }
+            let fields = stat[after...].split(separator: " ")
+            return fields.count > 1 && Int32(fields[1]) == pid
+        }
     }
 }

@@ -97,8 +97,11 @@ public enum WorkerAPI {
         public var invocationId: String?
         /// Base64 client context, passed to the runtime as Lambda does.
         public var clientContext: String?
+        /// "Tail" returns the last 4 KiB of this invocation's log in `logResult`.
+        public var logType: String?
 
-        public init(functionName: String, deployId: String? = nil, payload: String, invocationId: String? = nil, clientContext: String? = nil) {
+        public init(functionName: String, deployId: String? = nil, payload: String, invocationId: String? = nil, clientContext: String? = nil, logType: String? = nil) {
+            self.logType = logType
             self.functionName = functionName
             self.deployId = deployId
             self.payload = payload
@@ -117,8 +120,11 @@ public enum WorkerAPI {
         public var coldStart: Bool
         public var attempts: Int
         public var executedVersion: String
+        /// Base64 of the invocation's log tail, with `logType` "Tail".
+        public var logResult: String?
 
-        public init(statusCode: Int, payload: String, functionError: String?, instanceId: String, coldStart: Bool, attempts: Int, executedVersion: String) {
+        public init(statusCode: Int, payload: String, functionError: String?, instanceId: String, coldStart: Bool, attempts: Int, executedVersion: String, logResult: String? = nil) {
+            self.logResult = logResult
             self.statusCode = statusCode
             self.payload = payload
             self.functionError = functionError

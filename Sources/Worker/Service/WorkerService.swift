@@ -140,6 +140,7 @@ public final class WorkerService: Sendable {
         }
         var headers: [(String, String)] = []
         if let clientContext = params.clientContext { headers.append(("Lambda-Runtime-Client-Context", clientContext)) }
+        if params.logType == "Tail" { headers.append(("X-Amz-Log-Type", "Tail")) }
         var onBody: (@Sendable ([UInt8]) async throws -> Void)?
         if streaming {
             onBody = { bytes in
@@ -166,7 +167,8 @@ public final class WorkerService: Sendable {
         return .init(
             statusCode: outcome.status, payload: streaming ? "" : Data(outcome.body).base64EncodedString(),
             functionError: outcome.headers["x-amz-function-error"], instanceId: outcome.instanceID,
-            coldStart: outcome.coldStart, attempts: outcome.attempts, executedVersion: "$LATEST"
+            coldStart: outcome.coldStart, attempts: outcome.attempts, executedVersion: "$LATEST",
+            logResult: outcome.headers["x-amz-log-result"]
         )
     }
 

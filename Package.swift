@@ -88,6 +88,7 @@ let package = Package(
                 "ShoalProtocol", "ShoalWorker", "ShoalGateway", "ShoalRuntimeInterface",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

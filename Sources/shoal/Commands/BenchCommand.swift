@@ -7,7 +7,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Run a benchmark and print its figures.",
-        subcommands: [RPCBenchCommand.self, WorkerBenchCommand.self, EchoServerCommand.self]
+        subcommands: [RPCBenchCommand.self, WorkerBenchCommand.self, RuntimeBenchCommand.self, EchoServerCommand.self]
     )
 }
 
@@ -67,5 +67,21 @@ struct WorkerBenchCommand: AsyncParsableCommand {
         }
         let benchmark = WorkerBenchmark(invocations: invocations, repeats: repeats, payloadBytes: payloadBytes, probeFreshness: probeFreshness)
         print(try await benchmark.run())
+    }
+}
+
+struct RuntimeBenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "runtimes",
+        abstract: "Cold start and warm invokes of real runtimes on the process backend, direct at the RIE and through the worker."
+    )
+
+    @Option(help: "Cold starts per runtime.") var cold = 20
+    @Option(help: "Warm invokes per path (a multiple of 100).") var warm = 2_000
+    @Option(help: "A Python interpreter that can import awslambdaric (adds the awslambdaric row).") var python: String?
+
+    func run() async throws {
+        guard cold > 0, warm >= 200 else { throw ValidationError("--cold must be positive and --warm at least 200") }
+        print(try await RuntimeBenchmark(cold: cold, warm: warm, python: python).run())
     }
 }

@@ -55,7 +55,7 @@ struct RuntimeCatalog: Sendable {
             return [bootstrap]
         case .python(let version):
             let candidates = pythonExecutable.map { [$0] } ?? Self.onPath(["python\(version)", "python3"])
-            guard let python = await Self.firstWorking(candidates, check: ["-c", "import sys"]) else {
+            guard let python = await Self.firstWorking(candidates, reportingRealPath: ["-c", "import sys; print(sys.executable)"]) else {
                 throw WorkerError(.invalidParameter, "Runtime.InvalidEntrypoint: no python\(version) or python3 interpreter on this worker")
             }
             let useRIC: Bool
@@ -69,7 +69,7 @@ struct RuntimeCatalog: Sendable {
                 : [python, "-u", runtimeDirectory.appendingPathComponent(PythonRuntimeLoop.fileName).path]
         case .node:
             let candidates = nodeExecutable.map { [$0] } ?? Self.onPath(["node", "nodejs"])
-            guard let node = await Self.firstWorking(candidates, check: ["-e", "0"]) else {
+            guard let node = await Self.firstWorking(candidates, reportingRealPath: ["-e", "console.log(process.execPath)"]) else {
                 throw WorkerError(.invalidParameter, "Runtime.InvalidEntrypoint: no node interpreter on this worker")
             }
             return [node, runtimeDirectory.appendingPathComponent(NodeRuntimeLoop.fileName).path]
@@ -91,13 +91,26 @@ struct RuntimeCatalog: Sendable {
         }
     }
 
-    /// The first candidate that actually runs: a file on PATH can be a version manager's
-    /// shim for a version that is not installed (pyenv's exit with 127).
-    static func firstWorking(_ candidates: [String], check arguments: [String]) async -> String? {
-        for candidate in candidates where await succeeds(candidate, arguments) {
-            return candidate
+    /// The real executable of the first candidate that actually runs. A file on PATH can be a
+    /// version manager's shim: one for a version that is not installed exits with 127, and a
+    /// working one costs a shell and a lookup on every cold start. `arguments` make the
+    /// interpreter print its own path, which is what instances then run.
+    static func firstWorking(_ candidates: [String], reportingRealPath arguments: [String]) async -> String? {
+        for candidate in candidates {
+            if let real = await realPath(candidate, arguments) { return real }
         }
         return nil
+    }
+
+    private static let realPaths = RealPathCache()
+
+    private static func realPath(_ executable: String, _ arguments: [String]) async -> String? {
+        if let known = realPaths.value(for: executable) { return known.isEmpty ? nil : known }
+        let result = try? await run(.path(FilePath(executable)), arguments: Arguments(arguments), output: .string(limit: 4096), error: .discarded)
+        let printed = result?.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        let real = result?.terminationStatus.isSuccess == true && FileManager.default.isExecutableFile(atPath: printed) ? printed : ""
+        realPaths.set(real, for: executable)
+        return real.isEmpty ? nil : real
     }
 
     private static let checks = CheckCache()
@@ -116,6 +129,13 @@ struct RuntimeCatalog: Sendable {
     static func canImportAWSLambdaRIC(_ python: String) async -> Bool {
         await succeeds(python, ["-c", "import awslambdaric"])
     }
+}
+
+private final class RealPathCache: @unchecked Sendable {
+    private var results: [String: String] = [:]
+    private let lock = NSLock()
+    func value(for key: String) -> String? { lock.withLock { results[key] } }
+    func set(_ value: String, for key: String) { lock.withLock { results[key] = value } }
 }
 
 private final class CheckCache: @unchecked Sendable {

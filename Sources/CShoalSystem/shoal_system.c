@@ -1,9 +1,25 @@
 #define _GNU_SOURCE
 #include <stddef.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include "shoal_system.h"
 
 int shoal_set_data_limit(pid_t pid, unsigned long long bytes) {
     struct rlimit limit = { .rlim_cur = bytes, .rlim_max = bytes };
     return prlimit(pid, RLIMIT_DATA, &limit, NULL);
+}
+
+int shoal_pending_bytes(int fd) {
+    int count = 0;
+    return ioctl(fd, FIONREAD, &count) == 0 ? count : -1;
+}
+
+int shoal_pipe_cloexec(int fds[2]) {
+    return pipe2(fds, O_CLOEXEC);
+}
+
+int shoal_dup_cloexec(int fd) {
+    return fcntl(fd, F_DUPFD_CLOEXEC, 0);
 }

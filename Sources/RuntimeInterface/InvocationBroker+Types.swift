@@ -7,8 +7,11 @@ extension InvocationBroker {
         public var functionARN = "arn:aws:lambda:us-east-1:000000000000:function:function"
         public var version = "$LATEST"
         public var memoryMB = 128
-        /// The function's configured timeout, enforced here.
+        /// The function's configured timeout, enforced here from the moment the runtime takes
+        /// the event (as Lambda: starting the runtime is not part of it).
         public var timeout: Duration = .seconds(3)
+        /// How long a (re)starting runtime may take to ask for its first event.
+        public var initTimeout: Duration = .seconds(10)
         /// Largest request or response payload (6 MiB, as Lambda's synchronous invoke).
         public var maximumPayloadBytes = 6 * 1024 * 1024
         /// How much of one invocation's log goes back with `X-Amz-Log-Type: Tail`.

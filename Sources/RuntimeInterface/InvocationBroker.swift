@@ -53,29 +53,41 @@ public actor InvocationBroker {
         let (stream, sink) = AsyncStream.makeStream(of: ResponseEvent.self)
         let requestID = UUID().uuidString.lowercased()
         let invocation = Invocation(
-            requestID: requestID, payload: payload,
-            deadline: Date().addingTimeInterval(Double(configuration.timeout.components.seconds)),
-            functionARN: configuration.functionARN,
+            requestID: requestID, payload: payload, deadline: Date(), functionARN: configuration.functionARN,
             traceID: "Root=1-\(String(Int(Date().timeIntervalSince1970), radix: 16))-\(requestID.replacingOccurrences(of: "-", with: "").prefix(24));Sampled=0",
             clientContext: clientContext, cognitoIdentity: cognitoIdentity
         )
         let logStart = logs.end
         log("START RequestId: \(requestID) Version: \(configuration.version)")
-        var pending = Pending(invocation: invocation, sink: sink, startedAt: .now, logStart: logStart, wantsLogTail: wantsLogTail)
-        let timeout = configuration.timeout
-        pending.timeoutTask = Task { [weak self] in
-            try? await Task.sleep(for: timeout)
-            if !Task.isCancelled { await self?.timedOut(requestID) }
-        }
+        current = Pending(invocation: invocation, sink: sink, startedAt: .now, logStart: logStart, wantsLogTail: wantsLogTail)
         if let waiter = waitingForNext {
             waitingForNext = nil
-            pending.delivered = true
-            current = pending
-            waiter.resume(returning: invocation)
+            waiter.resume(returning: deliverCurrent())
         } else {
-            current = pending
+            // The runtime is starting (or busy restarting): it gets its own budget for that.
+            arm(requestID: requestID, after: configuration.initTimeout, initializing: true)
         }
         return stream
+    }
+
+    /// Hands the pending invocation to the runtime: its deadline and timeout start now.
+    private func deliverCurrent() -> Invocation {
+        current!.delivered = true
+        current!.invocation.deadline = Date().addingTimeInterval(Self.seconds(configuration.timeout))
+        arm(requestID: current!.invocation.requestID, after: configuration.timeout, initializing: false)
+        return current!.invocation
+    }
+
+    private func arm(requestID: String, after limit: Duration, initializing: Bool) {
+        current?.timeoutTask?.cancel()
+        current?.timeoutTask = Task { [weak self] in
+            try? await Task.sleep(for: limit)
+            if !Task.isCancelled { await self?.timedOut(requestID, initializing: initializing) }
+        }
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     // MARK: The Runtime API side
@@ -83,17 +95,17 @@ public actor InvocationBroker {
     /// `GET /runtime/invocation/next`: the next invocation, waiting for one; nil when the
     /// runtime is being stopped.
     public func next() async -> Invocation? {
-        if var pending = current, !pending.delivered {
-            pending.delivered = true
-            current = pending
-            return pending.invocation
+        if let pending = current, !pending.delivered {
+            return deliverCurrent()
         }
         waitingForNext?.resume(returning: nil) // a runtime polls once at a time
         return await withCheckedContinuation { waitingForNext = $0 }
     }
 
     /// `POST /runtime/invocation/{id}/response`, whole.
-    public func respond(_ requestID: String, body: [UInt8]) -> APIOutcome {
+    public func respond(_ requestID: String, body: [UInt8]) async -> APIOutcome {
+        if let refusal = check(requestID) { return refusal }
+        await drainRuntimeOutput()
         if let refusal = check(requestID) { return refusal }
         guard body.count <= configuration.maximumPayloadBytes else {
             finish(status: 200, functionError: "Unhandled", body: Self.errorDocument(
@@ -122,7 +134,8 @@ public actor InvocationBroker {
 
     /// The streamed response ended; an error type in the runtime's trailers makes it a
     /// function error (reported in the caller's trailers, since the head is gone).
-    public func endStreaming(_ requestID: String, errorType: String?, errorBody: String?) {
+    public func endStreaming(_ requestID: String, errorType: String?, errorBody: String?) async {
+        await drainRuntimeOutput()
         guard let pending = current, pending.invocation.requestID == requestID, pending.headSent else { return }
         if let errorType {
             if let errorBody, let bytes = Data(base64Encoded: errorBody) { pending.sink.yield(.body(Array(bytes))) }
@@ -133,7 +146,9 @@ public actor InvocationBroker {
     }
 
     /// `POST /runtime/invocation/{id}/error`.
-    public func fail(_ requestID: String, errorType: String?, body: [UInt8]) -> APIOutcome {
+    public func fail(_ requestID: String, errorType: String?, body: [UInt8]) async -> APIOutcome {
+        if let refusal = check(requestID) { return refusal }
+        await drainRuntimeOutput()
         if let refusal = check(requestID) { return refusal }
         finish(status: 200, functionError: "Unhandled", body: Self.errorBody(body, type: errorType ?? "Runtime.Unknown"))
         return .accepted
@@ -148,6 +163,12 @@ public actor InvocationBroker {
         }
         await stopRuntime()
         return .accepted
+    }
+
+    /// What the runtime printed before it answered belongs to this invocation's log: wait
+    /// (briefly) until its output pipe is read before the END line is written.
+    private func drainRuntimeOutput() async {
+        await runtime?.drainOutput()
     }
 
     // MARK: Runtime lifecycle
@@ -179,10 +200,11 @@ public actor InvocationBroker {
         }
     }
 
-    private func timedOut(_ requestID: String) async {
-        guard let pending = current, pending.invocation.requestID == requestID else { return }
-        let seconds = Double(configuration.timeout.components.seconds) + Double(configuration.timeout.components.attoseconds) / 1e18
-        let message = "RequestId: \(requestID) Error: Task timed out after \(String(format: "%.2f", seconds)) seconds"
+    private func timedOut(_ requestID: String, initializing: Bool) async {
+        guard let pending = current, pending.invocation.requestID == requestID, pending.delivered != initializing else { return }
+        let message = initializing
+            ? "RequestId: \(requestID) Error: Runtime did not ask for the event within \(String(format: "%.2f", Self.seconds(configuration.initTimeout))) seconds of starting"
+            : "RequestId: \(requestID) Error: Task timed out after \(String(format: "%.2f", Self.seconds(configuration.timeout))) seconds"
         log(message)
         if pending.headSent {
             finishStreamed(trailers: ["X-Amz-Function-Error": "Unhandled", "Lambda-Runtime-Function-Error-Type": "Sandbox.Timedout"])

@@ -1,5 +1,8 @@
+import CShoalSystem
 import Foundation
 import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
 import Subprocess
 import SystemPackage
 
@@ -50,6 +53,10 @@ public final class RuntimeProcess: Sendable {
 
     private let task: Task<Exit, Never>
     private let started: NIOLockedValueBox<pid_t?>
+    /// The read end of the output pipe, while it is open.
+    private let outputFD: NIOLockedValueBox<Int32?>
+    /// The channel reading the output pipe.
+    private let readerChannel: NIOLockedValueBox<(any Channel)?>
 
     /// `onStart` runs with the process id as soon as the process exists.
     public init(
@@ -57,15 +64,29 @@ public final class RuntimeProcess: Sendable {
         onStart: @escaping @Sendable (pid_t) -> Void = { _ in }
     ) {
         let started = NIOLockedValueBox<pid_t?>(nil)
+        let outputFD = NIOLockedValueBox<Int32?>(nil)
+        let readerChannel = NIOLockedValueBox<(any Channel)?>(nil)
         self.started = started
+        self.outputFD = outputFD
+        self.readerChannel = readerChannel
         task = Task {
             var options = PlatformOptions()
             switch isolation {
             case .newProcessGroup: options.processGroupID = 0
             case .newSession: options.createSession = true
             }
-            // Cancellation (stop) kills the whole session: the runtime and its children.
+            // Cancellation (stop) kills the whole group: the process and its children.
             options.teardownSequence = [.send(signal: .kill, toProcessGroup: true, allowedDurationToNextStep: .milliseconds(200))]
+            // Our own pipe for stdout and stderr, read by NIO into the log buffer, so that
+            // `pendingOutputBytes` can tell what the process wrote that is not read yet.
+            var ends: [Int32] = [-1, -1]
+            guard shoal_pipe_cloexec(&ends) == 0 else { return .failedToStart("pipe: errno \(errno)") }
+            let errorEnd = shoal_dup_cloexec(ends[1])
+            outputFD.withLockedValue { $0 = ends[0] }
+            let reader = try? await OutputReader.start(fd: ends[0], logs: logs, echo: echo)
+            if reader == nil { close(ends[0]) }
+            readerChannel.withLockedValue { $0 = reader }
+            defer { outputFD.withLockedValue { $0 = nil } }
             do {
                 let result = try await run(
                     .path(FilePath(command.executable)),
@@ -75,27 +96,43 @@ public final class RuntimeProcess: Sendable {
                     workingDirectory: FilePath(command.workingDirectory),
                     platformOptions: options,
                     input: .none,
-                    output: .sequence,
-                    error: .combinedWithOutput
+                    output: .fileDescriptor(FileDescriptor(rawValue: ends[1]), closeAfterSpawningProcess: true),
+                    error: FileDescriptorOutput.fileDescriptor(FileDescriptor(rawValue: errorEnd), closeAfterSpawningProcess: true)
                 ) { execution in
                     started.withLockedValue { $0 = execution.processIdentifier.value }
                     onStart(execution.processIdentifier.value)
-                    for try await buffer in execution.standardOutput {
-                        let bytes = buffer.withUnsafeBytes { Array($0) }
-                        logs.append(bytes)
-                        if echo { FileHandle.standardError.write(Data(bytes)) }
-                    }
-                    // Output closed: the runtime is gone or closed its streams; make sure the
-                    // whole group is gone before the status is read.
-                    try? execution.send(signal: .kill, toProcessGroup: true)
                 }
+                // The main process is gone: make sure nothing of its group outlives it.
+                if let pid = started.withLockedValue({ $0 }) { kill(-pid, SIGKILL) }
+                try? await reader?.closeFuture.get()
                 switch result.terminationStatus {
                 case .exited(let code): return .status(code)
                 case .signaled(let number): return .signal(number)
                 }
             } catch {
+                close(ends[1])
+                close(errorEnd)
+                try? await reader?.close()
                 return .failedToStart("\(error)")
             }
+        }
+    }
+
+    /// Bytes the process wrote to its output that are not read into the log yet.
+    public var pendingOutputBytes: Int {
+        outputFD.withLockedValue { fd in fd.map { max(0, Int(shoal_pending_bytes($0))) } ?? 0 }
+    }
+
+    /// Returns once everything the process wrote so far is in the log: waits (up to `limit`)
+    /// while the pipe holds unread bytes, then passes once through the reader's event loop,
+    /// which finishes any read that was already under way.
+    public func drainOutput(limit: Duration = .milliseconds(200)) async {
+        let deadline = ContinuousClock.now + limit
+        while pendingOutputBytes > 0, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .microseconds(200))
+        }
+        if let channel = readerChannel.withLockedValue({ $0 }) {
+            try? await channel.eventLoop.submit {}.get()
         }
     }
 
@@ -112,5 +149,42 @@ public final class RuntimeProcess: Sendable {
     public func stop() async -> Exit {
         task.cancel()
         return await task.value
+    }
+}
+
+/// Reads a pipe into a log buffer on an event loop (and echoes it, if asked).
+private final class OutputReader: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+
+    let logs: LogBuffer
+    let echo: Bool
+
+    init(logs: LogBuffer, echo: Bool) {
+        self.logs = logs
+        self.echo = echo
+    }
+
+    static func start(fd: Int32, logs: LogBuffer, echo: Bool) async throws -> any Channel {
+        try await NIOPipeBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(OutputReader(logs: logs, echo: echo))
+                }
+            }
+            .takingOwnershipOfDescriptor(input: fd)
+            .get()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
+        logs.append(buffer.readableBytesView)
+        if echo { FileHandle.standardError.write(Data(buffer.readableBytesView)) }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ChannelEvent, case .inputClosed = event as! ChannelEvent {
+            context.close(promise: nil)
+        }
+        context.fireUserInboundEventTriggered(event)
     }
 }

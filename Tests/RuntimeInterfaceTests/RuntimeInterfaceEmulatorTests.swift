@@ -25,7 +25,7 @@ import Testing
         }
     }
 
-    private func start(timeout: Duration = .seconds(5), environment: [String: String] = [:]) async throws -> Harness {
+    private static func start(timeout: Duration = .seconds(5), environment: [String: String] = [:]) async throws -> Harness {
         var configuration = InvocationBroker.Configuration()
         configuration.functionName = "fixture"
         configuration.functionARN = "arn:aws:lambda:us-east-1:000000000000:function:fixture"
@@ -39,158 +39,174 @@ import Testing
         return Harness(emulator: emulator, serving: serving, invoker: CurlInvoker())
     }
 
-    private func json(_ bytes: [UInt8]) -> [String: Any] {
+    /// Runs `body` with a fresh emulator and stops it (and its runtime) even when `body` throws.
+    private static func withRIE(
+        timeout: Duration = .seconds(5), environment: [String: String] = [:], _ body: (Harness) async throws -> Void
+    ) async throws {
+        let rie = try await start(timeout: timeout, environment: environment)
+        do {
+            try await body(rie)
+        } catch {
+            await rie.stop()
+            throw error
+        }
+        await rie.stop()
+    }
+
+    private static func json(_ bytes: [UInt8]) -> [String: Any] {
         (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any] ?? [:]
     }
 
     @Test func anInvocationCarriesEveryLambdaHeader() async throws {
-        let rie = try await start()
-        let response = try await rie.invoke(#"{"action":"headers"}"#, headers: [("Lambda-Runtime-Client-Context", "eyJjIjoxfQ==")])
-        #expect(response.status == 200 && response.headers["x-amz-function-error"] == nil)
-        let seen = json(response.body)
-        #expect((seen["Lambda-Runtime-Aws-Request-Id"] as? String)?.count == 36)
-        #expect(seen["Lambda-Runtime-Invoked-Function-Arn"] as? String == "arn:aws:lambda:us-east-1:000000000000:function:fixture")
-        #expect((seen["Lambda-Runtime-Trace-Id"] as? String)?.hasPrefix("Root=1-") == true)
-        #expect(seen["Lambda-Runtime-Client-Context"] as? String == "eyJjIjoxfQ==")
-        let deadline = Int(seen["Lambda-Runtime-Deadline-Ms"] as? String ?? "") ?? 0
-        let now = seen["now"] as? Int ?? 0
-        #expect(deadline > now && deadline - now <= 5_000, "deadline \(deadline) vs now \(now)")
-        await rie.stop()
+        try await Self.withRIE() { rie in
+            let response = try await rie.invoke(#"{"action":"headers"}"#, headers: [("Lambda-Runtime-Client-Context", "eyJjIjoxfQ==")])
+            #expect(response.status == 200 && response.headers["x-amz-function-error"] == nil)
+            let seen = Self.json(response.body)
+            #expect((seen["Lambda-Runtime-Aws-Request-Id"] as? String)?.count == 36)
+            #expect(seen["Lambda-Runtime-Invoked-Function-Arn"] as? String == "arn:aws:lambda:us-east-1:000000000000:function:fixture")
+            #expect((seen["Lambda-Runtime-Trace-Id"] as? String)?.hasPrefix("Root=1-") == true)
+            #expect(seen["Lambda-Runtime-Client-Context"] as? String == "eyJjIjoxfQ==")
+            let deadline = Int(seen["Lambda-Runtime-Deadline-Ms"] as? String ?? "") ?? 0
+            let now = seen["now"] as? Int ?? 0
+            #expect(deadline > now && deadline - now <= 5_000, "deadline \(deadline) vs now \(now)")
+        }
     }
 
     @Test func streamedChunksReachTheCallerAsTheyAreWritten() async throws {
-        let rie = try await start()
-        let started = ContinuousClock.now
-        var arrivals: [Duration] = []
-        var text = ""
-        for try await part in rie.invoker.stream(rie.request(#"{"action":"stream","chunks":5,"interval":0.2}"#)) {
-            if case .body(let bytes) = part {
-                arrivals.append(ContinuousClock.now - started)
-                text += String(decoding: bytes, as: UTF8.self)
+        try await Self.withRIE() { rie in
+            var firstArrival: Int64?
+            var text = ""
+            for try await part in rie.invoker.stream(rie.request(#"{"action":"stream","chunks":5,"interval":0.4}"#)) {
+                if case .body(let bytes) = part {
+                    if firstArrival == nil { firstArrival = Int64(Date().timeIntervalSince1970 * 1000) }
+                    text += String(decoding: bytes, as: UTF8.self)
+                }
             }
+            let lines = text.split(separator: "\n")
+            #expect(lines.count == 5)
+            // Each chunk says when the function wrote it ("chunk N at MILLIS").
+            let lastWritten = try #require(lines.last.flatMap { Int64($0.split(separator: " ").last ?? "") })
+            let arrived = try #require(firstArrival)
+            #expect(arrived < lastWritten, "the first chunk arrived at \(arrived), the last was written at \(lastWritten)")
         }
-        #expect(text.split(separator: "\n").count == 5)
-        let first = try #require(arrivals.first)
-        let last = try #require(arrivals.last)
-        // The last chunk is written about 800 ms after the first: the first must be in hand long before.
-        #expect(last - first >= .milliseconds(700), "first \(first), last \(last)")
-        await rie.stop()
     }
 
     @Test func aTimeoutIsAFunctionErrorAndTheRuntimeIsReplaced() async throws {
-        let rie = try await start(timeout: .seconds(1))
-        _ = try await rie.invoke(#"{"action":"echo"}"#)
-        let firstPID = await rie.emulator.broker.runtimePID
-        let started = ContinuousClock.now
-        let response = try await rie.invoke(#"{"action":"sleep","seconds":10}"#)
-        #expect(ContinuousClock.now - started < .seconds(3))
-        #expect(response.headers["x-amz-function-error"] == "Unhandled")
-        let error = json(response.body)
-        #expect(error["errorType"] as? String == "Sandbox.Timedout")
-        #expect((error["errorMessage"] as? String)?.hasSuffix("Task timed out after 1.00 seconds") == true)
-        if let firstPID { #expect(await eventually { kill(firstPID, 0) != 0 }, "the timed-out runtime must be killed") }
-        let next = try await rie.invoke(#"{"action":"echo","n":2}"#)
-        #expect(next.status == 200 && next.headers["x-amz-function-error"] == nil)
-        #expect(await rie.emulator.broker.runtimePID != firstPID)
-        await rie.stop()
+        try await Self.withRIE(timeout: .seconds(1)) { rie in
+            _ = try await rie.invoke(#"{"action":"echo"}"#)
+            let firstPID = await rie.emulator.broker.runtimePID
+            let started = ContinuousClock.now
+            let response = try await rie.invoke(#"{"action":"sleep","seconds":10}"#)
+            #expect(ContinuousClock.now - started < .seconds(3))
+            #expect(response.headers["x-amz-function-error"] == "Unhandled")
+            let error = Self.json(response.body)
+            #expect(error["errorType"] as? String == "Sandbox.Timedout")
+            #expect((error["errorMessage"] as? String)?.hasSuffix("Task timed out after 1.00 seconds") == true)
+            if let firstPID { #expect(await eventually { kill(firstPID, 0) != 0 }, "the timed-out runtime must be killed") }
+            let next = try await rie.invoke(#"{"action":"echo","n":2}"#)
+            #expect(next.status == 200 && next.headers["x-amz-function-error"] == nil)
+            #expect(await rie.emulator.broker.runtimePID != firstPID)
+        }
     }
 
     @Test func aCrashIsRuntimeExitErrorWithItsStatus() async throws {
-        let rie = try await start()
-        let response = try await rie.invoke(#"{"action":"crash","code":7}"#)
-        #expect(response.headers["x-amz-function-error"] == "Unhandled")
-        let error = json(response.body)
-        #expect(error["errorType"] as? String == "Runtime.ExitError")
-        #expect((error["errorMessage"] as? String)?.contains("exit status 7") == true)
-        #expect(try await rie.invoke(#"{"action":"echo"}"#).headers["x-amz-function-error"] == nil)
-        await rie.stop()
+        try await Self.withRIE() { rie in
+            let response = try await rie.invoke(#"{"action":"crash","code":7}"#)
+            #expect(response.headers["x-amz-function-error"] == "Unhandled")
+            let error = Self.json(response.body)
+            #expect(error["errorType"] as? String == "Runtime.ExitError")
+            #expect((error["errorMessage"] as? String)?.contains("exit status 7") == true)
+            #expect(try await rie.invoke(#"{"action":"echo"}"#).headers["x-amz-function-error"] == nil)
+        }
     }
 
     @Test func aFunctionErrorKeepsTheRuntimesTypeAndTheNextInvokeWorks() async throws {
-        let rie = try await start()
-        let response = try await rie.invoke(#"{"action":"error"}"#)
-        #expect(response.headers["x-amz-function-error"] == "Unhandled")
-        #expect(json(response.body)["errorType"] as? String == "Oops")
-        #expect(json(response.body)["errorMessage"] as? String == "it broke")
-        #expect(try await rie.invoke(#"{"action":"echo"}"#).headers["x-amz-function-error"] == nil)
-        await rie.stop()
+        try await Self.withRIE() { rie in
+            let response = try await rie.invoke(#"{"action":"error"}"#)
+            #expect(response.headers["x-amz-function-error"] == "Unhandled")
+            #expect(Self.json(response.body)["errorType"] as? String == "Oops")
+            #expect(Self.json(response.body)["errorMessage"] as? String == "it broke")
+            #expect(try await rie.invoke(#"{"action":"echo"}"#).headers["x-amz-function-error"] == nil)
+        }
     }
 
     @Test func anInitErrorReportsTheRuntimesOwnType() async throws {
-        let rie = try await start(environment: ["FIXTURE_INIT": "error"])
-        let response = try await rie.invoke(#"{"action":"echo"}"#)
-        #expect(response.headers["x-amz-function-error"] == "Unhandled")
-        #expect(json(response.body)["errorType"] as? String == "Runtime.ImportModuleError")
-        // The failed runtime was stopped; the next invoke starts it again (and fails again).
-        let again = try await rie.invoke(#"{}"#)
-        #expect(json(again.body)["errorType"] as? String == "Runtime.ImportModuleError", "status \(again.status) headers \(again.headers) body \(String(decoding: again.body, as: UTF8.self))")
-        await rie.stop()
+        try await Self.withRIE(environment: ["FIXTURE_INIT": "error"]) { rie in
+            let response = try await rie.invoke(#"{"action":"echo"}"#)
+            #expect(response.headers["x-amz-function-error"] == "Unhandled")
+            #expect(Self.json(response.body)["errorType"] as? String == "Runtime.ImportModuleError")
+            // The failed runtime was stopped; the next invoke starts it again (and fails again).
+            let again = try await rie.invoke(#"{}"#)
+            #expect(Self.json(again.body)["errorType"] as? String == "Runtime.ImportModuleError", "status \(again.status) headers \(again.headers) body \(String(decoding: again.body, as: UTF8.self))")
+        }
     }
 
     @Test func aRuntimeThatDiesDuringInitIsAnExitError() async throws {
-        let rie = try await start(environment: ["FIXTURE_INIT": "crash"])
-        let response = try await rie.invoke(#"{}"#)
-        #expect(json(response.body)["errorType"] as? String == "Runtime.ExitError")
-        #expect((json(response.body)["errorMessage"] as? String)?.contains("exit status 3") == true)
-        await rie.stop()
+        try await Self.withRIE(environment: ["FIXTURE_INIT": "crash"]) { rie in
+            let response = try await rie.invoke(#"{}"#)
+            #expect(Self.json(response.body)["errorType"] as? String == "Runtime.ExitError")
+            #expect((Self.json(response.body)["errorMessage"] as? String)?.contains("exit status 3") == true)
+        }
     }
 
     @Test func aSecondInvokeWhileOneIsInFlightGetsAnImmediateClearError() async throws {
-        let rie = try await start()
-        let slow = Task { try await rie.invoke(#"{"action":"sleep","seconds":1}"#) }
-        try await Task.sleep(for: .milliseconds(300))
-        let started = ContinuousClock.now
-        let overlap = try await rie.invoke(#"{"action":"echo"}"#)
-        #expect(ContinuousClock.now - started < .milliseconds(300))
-        #expect(overlap.status == 429)
-        #expect(json(overlap.body)["errorType"] as? String == "Runtime.ConcurrentInvocation")
-        let first = try await slow.value
-        #expect(first.status == 200 && json(first.body)["slept"] as? Int == 1)
-        await rie.stop()
+        try await Self.withRIE() { rie in
+            let slow = Task { try await rie.invoke(#"{"action":"sleep","seconds":3}"#) }
+            #expect(await eventually { String(decoding: rie.emulator.logs.contents, as: UTF8.self).contains("handling sleep") })
+            let started = ContinuousClock.now
+            let overlap = try await rie.invoke(#"{"action":"echo"}"#)
+            #expect(ContinuousClock.now - started < .seconds(1), "refused at once, not after the 3 s invocation")
+            #expect(overlap.status == 429)
+            #expect(Self.json(overlap.body)["errorType"] as? String == "Runtime.ConcurrentInvocation")
+            let first = try await slow.value
+            #expect(first.status == 200 && Self.json(first.body)["slept"] as? Int == 3)
+        }
     }
 
     @Test func runtimeAPIMisuseGetsLambdasStatusCodes() async throws {
-        let rie = try await start()
-        let response = try await rie.invoke(#"{"action":"protocol"}"#)
-        // The oversized response never reaches the caller; an error about it does.
-        #expect(json(response.body)["errorType"] as? String == "Function.ResponseSizeTooLarge")
-        // The fixture prints what the Runtime API answered it.
-        func statusLine() -> Substring? {
-            String(decoding: rie.emulator.logs.contents, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix("statuses ") }
+        try await Self.withRIE() { rie in
+            let response = try await rie.invoke(#"{"action":"protocol"}"#)
+            // The oversized response never reaches the caller; an error about it does.
+            #expect(Self.json(response.body)["errorType"] as? String == "Function.ResponseSizeTooLarge")
+            // The fixture prints what the Runtime API answered it.
+            func statusLine() -> Substring? {
+                String(decoding: rie.emulator.logs.contents, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix("statuses ") }
+            }
+            #expect(await eventually { statusLine() != nil })
+            let line = try #require(statusLine())
+            let statuses = Self.json(Array(line.dropFirst("statuses ".count).utf8))
+            #expect(statuses["unknownId"] as? Int == 400)
+            #expect(statuses["tooLarge"] as? Int == 413)
+            #expect(statuses["afterAnswer"] as? Int == 403)
         }
-        #expect(await eventually { statusLine() != nil })
-        let line = try #require(statusLine())
-        let statuses = json(Array(line.dropFirst("statuses ".count).utf8))
-        #expect(statuses["unknownId"] as? Int == 400)
-        #expect(statuses["tooLarge"] as? Int == 413)
-        #expect(statuses["afterAnswer"] as? Int == 403)
-        await rie.stop()
     }
 
     @Test func theLogTailHoldsExactlyThisInvocation() async throws {
-        let rie = try await start()
-        _ = try await rie.invoke(#"{"action":"echo","n":1}"#)
-        let response = try await rie.invoke(#"{"action":"echo","n":2}"#, headers: [("X-Amz-Log-Type", "Tail")])
-        let tail = String(decoding: Data(base64Encoded: response.headers["x-amz-log-result"] ?? "") ?? Data(), as: UTF8.self)
-        let lines = tail.split(separator: "\n")
-        #expect(lines.first?.hasPrefix("START RequestId: ") == true)
-        #expect(lines.count { $0.hasPrefix("START") } == 1, "only this invocation: \(tail)")
-        #expect(lines.contains { $0.hasPrefix("handling echo") })
-        #expect(lines.contains { $0.hasPrefix("END RequestId: ") })
-        let report = try #require(lines.last { $0.hasPrefix("REPORT RequestId: ") })
-        for field in ["Duration: ", "Billed Duration: ", "Memory Size: 256 MB", "Max Memory Used: "] {
-            #expect(report.contains(field), "\(report)")
+        try await Self.withRIE() { rie in
+            _ = try await rie.invoke(#"{"action":"echo","n":1}"#)
+            let response = try await rie.invoke(#"{"action":"echo","n":2}"#, headers: [("X-Amz-Log-Type", "Tail")])
+            let tail = String(decoding: Data(base64Encoded: response.headers["x-amz-log-result"] ?? "") ?? Data(), as: UTF8.self)
+            let lines = tail.split(separator: "\n")
+            #expect(lines.first?.hasPrefix("START RequestId: ") == true)
+            #expect(lines.count { $0.hasPrefix("START") } == 1, "only this invocation: \(tail)")
+            #expect(lines.contains { $0.hasPrefix("handling echo") })
+            #expect(lines.contains { $0.hasPrefix("END RequestId: ") })
+            let report = try #require(lines.last { $0.hasPrefix("REPORT RequestId: ") })
+            for field in ["Duration: ", "Billed Duration: ", "Memory Size: 256 MB", "Max Memory Used: "] {
+                #expect(report.contains(field), "\(report)")
+            }
         }
-        await rie.stop()
     }
 
     @Test func stoppingLeavesNoRuntimeProcess() async throws {
-        let rie = try await start()
-        _ = try await rie.invoke(#"{}"#)
-        let pid = try #require(await rie.emulator.broker.runtimePID)
-        #expect(kill(pid, 0) == 0)
-        await rie.stop()
-        #expect(kill(pid, 0) != 0)
+        var runtimePID: pid_t?
+        try await Self.withRIE() { rie in
+            _ = try await rie.invoke(#"{}"#)
+            runtimePID = await rie.emulator.broker.runtimePID
+            #expect(runtimePID.map { kill($0, 0) == 0 } == true)
+        }
+        let pid = try #require(runtimePID)
+        #expect(await eventually { kill(pid, 0) != 0 })
     }
 }
 

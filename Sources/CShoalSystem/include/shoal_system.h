@@ -7,4 +7,11 @@
    Returns 0 or -1 with errno set. */
 int shoal_set_data_limit(pid_t pid, unsigned long long bytes);
 
+/* Bytes waiting to be read on a pipe or socket (FIONREAD; ioctl is variadic). -1 on error. */
+int shoal_pending_bytes(int fd);
+
+/* pipe2(fds, O_CLOEXEC) and fcntl(fd, F_DUPFD_CLOEXEC, 0), which Swift cannot call directly. */
+int shoal_pipe_cloexec(int fds[2]);
+int shoal_dup_cloexec(int fd);
+
 #endif

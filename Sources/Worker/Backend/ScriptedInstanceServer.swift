@@ -185,7 +185,8 @@ private final class InvokeHandler: ChannelInboundHandler {
             ledger.ended(instanceID)
             return
         }
-        let stamp = "chunk \(index)\n"
+        // Each chunk says when it was written (ms since 1970), so a reader can tell how early it arrived.
+        let stamp = "chunk \(index) at \(Int64(Date().timeIntervalSince1970 * 1000))\n"
         context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: stamp)))), promise: nil)
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         context.eventLoop.scheduleTask(in: interval) {

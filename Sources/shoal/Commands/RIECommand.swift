@@ -61,6 +61,7 @@ struct RIECommand: AsyncParsableCommand {
             "shoal rie listening on \(host):\(emulator.invokePort) runtime-api 127.0.0.1:\(emulator.runtimeAPIPort) ready\n".utf8
         ))
         let serving = Task { try await emulator.run() }
+        ParentWatch.start()
         _ = await TerminationSignal.wait()
         await emulator.stop()
         serving.cancel()

@@ -83,6 +83,7 @@ struct WorkerCommand: AsyncParsableCommand {
         ).methods)
         // Written unbuffered: a parent process waits for this line to learn the port.
         FileHandle.standardOutput.write(Data("shoal worker listening on \(host):\(server.port) backend \(instanceBackend.name) max-concurrency \(cap) ready\n".utf8))
+        ParentWatch.start()
         let signal = await TerminationSignal.wait()
         Logger(label: "shoal.worker").info("shutting down", metadata: ["signal": "\(signal)"])
         await server.close()

@@ -3,6 +3,10 @@ import NIOConcurrencyHelpers
 /// The instance's output (runtime stdout and stderr, plus the START/END/REPORT lines), kept in
 /// a bounded buffer addressed by absolute offsets, so the log of exactly one invocation can be
 /// cut out of it while older output is dropped.
+///
+/// Old bytes are dropped in batches: the storage may grow to twice the capacity before it is
+/// cut back to the newest `capacity` bytes, so appending stays O(1) amortized (dropping a few
+/// bytes from the front on every append would move the whole buffer each time).
 public final class LogBuffer: Sendable {
     private struct State {
         var bytes: [UInt8] = []
@@ -24,8 +28,8 @@ public final class LogBuffer: Sendable {
     public func append(_ bytes: some Collection<UInt8>) {
         state.withLockedValue { state in
             state.bytes.append(contentsOf: bytes)
-            let excess = state.bytes.count - capacity
-            if excess > 0 {
+            if state.bytes.count > 2 * capacity {
+                let excess = state.bytes.count - capacity
                 state.bytes.removeFirst(excess)
                 state.start += excess
             }
@@ -39,13 +43,14 @@ public final class LogBuffer: Sendable {
     /// The bytes from absolute offset `from` to now, at most the last `limit` of them.
     public func tail(from: Int, limit: Int) -> [UInt8] {
         state.withLockedValue { state in
-            let lower = max(from, state.start, state.start + state.bytes.count - limit)
+            let end = state.start + state.bytes.count
+            let lower = max(from, state.start, end - limit, end - capacity)
             let index = lower - state.start
             guard index < state.bytes.count else { return [] }
             return Array(state.bytes[index...])
         }
     }
 
-    /// Everything still held.
-    public var contents: [UInt8] { state.withLockedValue { $0.bytes } }
+    /// The newest `capacity` bytes.
+    public var contents: [UInt8] { state.withLockedValue { Array($0.bytes.suffix(capacity)) } }
 }

@@ -198,7 +198,7 @@ import Testing
             exports.handler = awslambda.streamifyResponse(async (event, responseStream, context) => {
               for (let i = 0; i < 5; i++) {
                 responseStream.write(`chunk ${i} written at ${Date.now()}\\n`);
-                await new Promise((resolve) => setTimeout(resolve, 400));
+                await new Promise((resolve) => setTimeout(resolve, 200));
               }
               responseStream.end();
             });

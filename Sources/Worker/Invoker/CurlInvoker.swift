@@ -24,7 +24,7 @@ public final class CurlInvoker: Sendable {
     }
 
     private enum Command {
-        case add(UInt64, InstanceRequest, AsyncThrowingStream<InstanceResponsePart, any Error>.Continuation)
+        case add(UInt64, InstanceRequest, CurlSink)
         case cancel(UInt64)
     }
 
@@ -55,42 +55,56 @@ public final class CurlInvoker: Sendable {
     /// response or a `WorkerError` (`.notDelivered`, `.transferFailed`, `.timedOut`).
     public func stream(_ request: InstanceRequest) -> AsyncThrowingStream<InstanceResponsePart, any Error> {
         let (stream, continuation) = AsyncThrowingStream.makeStream(of: InstanceResponsePart.self)
+        guard let id = submit(request, .stream(continuation)) else {
+            continuation.finish(throwing: WorkerError(.shuttingDown, "the invoker is shut down"))
+            return stream
+        }
+        continuation.onTermination = { [self] termination in
+            if case .cancelled = termination { cancel(id) }
+        }
+        return stream
+    }
+
+    /// Sends the request and returns the whole response; the waiting task is woken once.
+    /// Cancelling it aborts the transfer.
+    public func send(_ request: InstanceRequest) async throws -> InstanceResponse {
+        let id = NIOLockedValueBox<UInt64?>(nil)
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                guard let submitted = submit(request, .whole(continuation)) else {
+                    continuation.resume(throwing: WorkerError(.shuttingDown, "the invoker is shut down"))
+                    return
+                }
+                let cancelled = id.withLockedValue { stored in
+                    defer { stored = submitted }
+                    return stored == UInt64.max
+                }
+                if cancelled { cancel(submitted) }
+            }
+        } onCancel: {
+            let submitted = id.withLockedValue { stored -> UInt64? in
+                defer { if stored == nil { stored = UInt64.max } }
+                return stored
+            }
+            if let submitted { cancel(submitted) }
+        }
+    }
+
+    private func submit(_ request: InstanceRequest, _ sink: CurlSink) -> UInt64? {
         let id: UInt64? = inbox.withLockedValue { inbox in
             guard !inbox.stopping else { return nil }
             let id = inbox.nextID
             inbox.nextID += 1
-            inbox.commands.append(.add(id, request, continuation))
+            inbox.commands.append(.add(id, request, sink))
             return id
         }
-        guard let id else {
-            continuation.finish(throwing: WorkerError(.shuttingDown, "the invoker is shut down"))
-            return stream
-        }
-        continuation.onTermination = { [inbox, multi] termination in
-            if case .cancelled = termination {
-                inbox.withLockedValue { $0.commands.append(.cancel(id)) }
-                multi.wakeUp()
-            }
-        }
-        multi.wakeUp()
-        return stream
+        if id != nil { multi.wakeUp() }
+        return id
     }
 
-    /// Sends the request and collects the whole response.
-    public func send(_ request: InstanceRequest) async throws -> InstanceResponse {
-        var response = InstanceResponse(status: 0, headers: [:], body: [])
-        for try await part in stream(request) {
-            switch part {
-            case .head(let status, let headers):
-                response.status = status
-                response.headers = headers
-            case .body(let bytes):
-                response.body += bytes
-            case .trailers(let trailers):
-                response.headers.merge(trailers) { $1 }
-            }
-        }
-        return response
+    private func cancel(_ id: UInt64) {
+        inbox.withLockedValue { $0.commands.append(.cancel(id)) }
+        multi.wakeUp()
     }
 
     /// Stops the loop thread; transfers in flight fail with `.shuttingDown`.
@@ -114,9 +128,12 @@ public final class CurlInvoker: Sendable {
             }
             for command in commands {
                 switch command {
-                case .add(let id, let request, let continuation):
-                    guard let transfer = CurlTransfer(request: request, configuration: configuration, continuation: continuation) else {
-                        continuation.finish(throwing: WorkerError(.notDelivered, "curl_easy_init failed"))
+                case .add(let id, let request, let sink):
+                    guard let transfer = CurlTransfer(request: request, configuration: configuration, sink: sink) else {
+                        switch sink {
+                        case .stream(let continuation): continuation.finish(throwing: WorkerError(.notDelivered, "curl_easy_init failed"))
+                        case .whole(let continuation): continuation.resume(throwing: WorkerError(.notDelivered, "curl_easy_init failed"))
+                        }
                         continue
                     }
                     transfers[id] = transfer
@@ -126,13 +143,13 @@ public final class CurlInvoker: Sendable {
                     guard let transfer = transfers.removeValue(forKey: id) else { continue }
                     idsByHandle[transfer.easy] = nil
                     curl_multi_remove_handle(multi.handle, transfer.easy)
-                    transfer.continuation.finish(throwing: CancellationError())
+                    transfer.fail(CancellationError())
                 }
             }
             if stopping {
                 for (_, transfer) in transfers {
                     curl_multi_remove_handle(multi.handle, transfer.easy)
-                    transfer.continuation.finish(throwing: WorkerError(.shuttingDown, "the invoker is shutting down"))
+                    transfer.fail(WorkerError(.shuttingDown, "the invoker is shutting down"))
                 }
                 multi.close()
                 return

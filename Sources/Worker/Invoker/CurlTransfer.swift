@@ -1,21 +1,29 @@
 import CCurl
 
+/// Where a transfer's response goes: a stream of parts as they arrive, or, for callers that
+/// want the whole response, one continuation resumed once (one wake-up of the waiting task
+/// instead of one per part).
+enum CurlSink {
+    case stream(AsyncThrowingStream<InstanceResponsePart, any Error>.Continuation)
+    case whole(CheckedContinuation<InstanceResponse, any Error>)
+}
+
 /// One HTTP POST in flight on the curl thread: its easy handle, its request body and the
-/// stream its response goes to. Touched only on the curl thread once added.
+/// sink its response goes to. Touched only on the curl thread once added.
 final class CurlTransfer {
     let easy: UnsafeMutableRawPointer
-    let continuation: AsyncThrowingStream<InstanceResponsePart, any Error>.Continuation
+    private let sink: CurlSink
+    private var collected = InstanceResponse(status: 0, headers: [:], body: [])
     private var body: UnsafeMutableRawBufferPointer
     private var headerList: UnsafeMutablePointer<curl_slist>?
     private var headers: [String: String] = [:]
     private var trailers: [String: String] = [:]
     private var headSent = false
 
-    init?(request: InstanceRequest, configuration: CurlInvoker.Configuration,
-          continuation: AsyncThrowingStream<InstanceResponsePart, any Error>.Continuation) {
+    init?(request: InstanceRequest, configuration: CurlInvoker.Configuration, sink: CurlSink) {
         guard let easy = curl_easy_init() else { return nil }
         self.easy = easy
-        self.continuation = continuation
+        self.sink = sink
         body = .allocate(byteCount: max(request.body.count, 1), alignment: 1)
         request.body.withUnsafeBytes { body.copyMemory(from: $0) }
         // An empty "Expect:" stops curl from waiting for 100-continue on large bodies.
@@ -77,7 +85,18 @@ final class CurlTransfer {
 
     func bodyBytes(_ bytes: UnsafeRawBufferPointer) {
         if !headSent { sendHead(status: 200) }
-        continuation.yield(.body(Array(bytes)))
+        switch sink {
+        case .stream(let continuation): continuation.yield(.body(Array(bytes)))
+        case .whole: collected.body.append(contentsOf: bytes)
+        }
+    }
+
+    /// Ends the transfer with an error (cancellation, shutdown, or a failed transfer).
+    func fail(_ error: any Error) {
+        switch sink {
+        case .stream(let continuation): continuation.finish(throwing: error)
+        case .whole(let continuation): continuation.resume(throwing: error)
+        }
     }
 
     /// The transfer ended; classify a failure by whether the request could have been seen.
@@ -94,7 +113,7 @@ final class CurlTransfer {
             } else {
                 error = WorkerError(.transferFailed, "transfer failed after the request was sent: \(reason)")
             }
-            continuation.finish(throwing: error)
+            fail(error)
             return
         }
         if !headSent {
@@ -102,14 +121,25 @@ final class CurlTransfer {
             shoal_curl_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &code)
             sendHead(status: code)
         }
-        if !trailers.isEmpty { continuation.yield(.trailers(trailers)) }
-        continuation.finish()
+        switch sink {
+        case .stream(let continuation):
+            if !trailers.isEmpty { continuation.yield(.trailers(trailers)) }
+            continuation.finish()
+        case .whole(let continuation):
+            collected.headers.merge(trailers) { $1 }
+            continuation.resume(returning: collected)
+        }
     }
 
     private func sendHead(status: Int) {
         guard !headSent else { return }
         headSent = true
-        continuation.yield(.head(status: status, headers: headers))
+        switch sink {
+        case .stream(let continuation): continuation.yield(.head(status: status, headers: headers))
+        case .whole:
+            collected.status = status
+            collected.headers = headers
+        }
     }
 }
 

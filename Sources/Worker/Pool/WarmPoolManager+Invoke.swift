@@ -55,17 +55,25 @@ extension WarmPoolManager {
                 timeout: .seconds(lease.function.timeoutSeconds) + configuration.invokeGrace
             )
             do {
-                for try await part in invoker.stream(request) {
-                    receivedAnything = true
-                    switch part {
-                    case .head(let status, let headers):
-                        outcome.status = status
-                        outcome.headers = headers
-                    case .body(let bytes):
-                        if let onBody { try await onBody(bytes) } else { outcome.body += bytes }
-                    case .trailers(let trailers):
-                        outcome.headers.merge(trailers) { $1 }
+                if let onBody {
+                    for try await part in invoker.stream(request) {
+                        receivedAnything = true
+                        switch part {
+                        case .head(let status, let headers):
+                            outcome.status = status
+                            outcome.headers = headers
+                        case .body(let bytes):
+                            try await onBody(bytes)
+                        case .trailers(let trailers):
+                            outcome.headers.merge(trailers) { $1 }
+                        }
                     }
+                } else {
+                    // Buffered: the whole response in one wake-up of this task.
+                    let response = try await invoker.send(request)
+                    outcome.status = response.status
+                    outcome.headers = response.headers
+                    outcome.body = response.body
                 }
                 // A cancelled consumer ends the stream quietly; it is not a success.
                 try Task.checkCancellation()

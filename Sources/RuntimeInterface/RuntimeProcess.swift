@@ -103,7 +103,7 @@ public final class RuntimeProcess: Sendable {
                     onStart(execution.processIdentifier.value)
                 }
                 // The main process is gone: make sure nothing of its group outlives it.
-                if let pid = started.withLockedValue({ $0 }) { kill(-pid, SIGKILL) }
+                if let pid = started.withLockedValue({ $0 }), pid > 1 { kill(-pid, SIGKILL) }
                 try? await reader?.closeFuture.get()
                 switch result.terminationStatus {
                 case .exited(let code): return .status(code)

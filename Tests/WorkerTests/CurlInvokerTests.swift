@@ -60,7 +60,7 @@ import Testing
         try await withThrowingTaskGroup(of: Void.self) { group in
             for call in 0..<500 {
                 group.addTask {
-                    let body = #"{"tag":"call-\#(call)","sleepMs":300}"#
+                    let body = #"{"tag":"call-\#(call)","sleepMs":1000}"#
                     let response = try await invoker.send(InstanceRequest(endpoint: endpoints[call % 50], body: Array(body.utf8), timeout: .seconds(30)))
                     #expect(response.status == 200)
                     #expect(String(decoding: response.body, as: UTF8.self) == body)

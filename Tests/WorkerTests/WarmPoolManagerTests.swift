@@ -224,7 +224,7 @@ import Testing
         let completed = try await withThrowingTaskGroup(of: Bool.self) { group in
             for call in 0..<500 {
                 group.addTask {
-                    let outcome = try await manager.invoke("fn-\(call % 50)", payload: script("call-\(call)", sleepMs: 500))
+                    let outcome = try await manager.invoke("fn-\(call % 50)", payload: script("call-\(call)", sleepMs: 1000))
                     return outcome.status == 200
                 }
             }

@@ -89,11 +89,13 @@ public final class ProcessBackend: InstanceBackend {
         )
         do {
             let port = try await waitForReady(process, logs: logs)
-            let session = process.pid ?? 0
+            // The ready line can be read before the spawn records the pid: wait for it. The
+            // pid names the instance's session; 0 would mean "my own process group" to kill(2).
+            let session = try await waitForPID(process)
             running.withLockedValue { $0[request.instanceID] = Running(process: process, logs: logs, session: session, cgroup: cgroup) }
             return LaunchedInstance(instanceID: request.instanceID, endpoint: Endpoint(host: "127.0.0.1", port: port), handle: "\(session)")
         } catch {
-            if let pid = process.pid { await SessionSweep.kill(session: pid) }
+            if let pid = process.pid, pid > 1 { await SessionSweep.kill(session: pid) }
             await process.stop()
             removeCgroup(cgroup)
             throw error
@@ -109,6 +111,7 @@ public final class ProcessBackend: InstanceBackend {
     /// left to PID 1, which may never reap it); then everything still in the instance's
     /// session is killed, and the RIE itself reaped.
     private func stop(_ record: Running) async {
+        precondition(record.session > 1, "an instance session must be a real process id")
         kill(record.session, SIGTERM)
         let deadline = ContinuousClock.now + .seconds(2)
         while SessionSweep.sessionID(of: record.session) != nil, ContinuousClock.now < deadline {
@@ -152,6 +155,15 @@ public final class ProcessBackend: InstanceBackend {
             try CodeUnpacker.unpack(layerArchives, into: opt)
         }
         return (code, opt)
+    }
+
+    private func waitForPID(_ process: RuntimeProcess) async throws -> pid_t {
+        let deadline = ContinuousClock.now + configuration.startTimeout
+        while ContinuousClock.now < deadline {
+            if let pid = process.pid, pid > 1 { return pid }
+            try await Task.sleep(for: .milliseconds(1))
+        }
+        throw WorkerError(.launchFailed, "shoal rie started but its process id never became known")
     }
 
     private func waitForReady(_ process: RuntimeProcess, logs: LogBuffer) async throws -> Int {

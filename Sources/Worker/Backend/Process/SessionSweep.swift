@@ -24,6 +24,8 @@ enum SessionSweep {
     /// SIGKILLs the session's processes until none is left (or attempts run out).
     @discardableResult
     static func kill(session: pid_t, attempts: Int = 50) async -> Bool {
+        // 0 and 1 are not instance sessions (and kill(0, ...) would hit our own group).
+        guard session > 1 else { return false }
         for _ in 0..<attempts {
             let pids = members(of: session)
             if pids.isEmpty { return true }

@@ -87,14 +87,7 @@ final class DeadPort: @unchecked Sendable {
     private let lock = NIOLock()
 
     init() {
-        let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socketFD, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        fd = socketFD
-        port = boundPort(socketFD)
+        (fd, port) = boundLoopbackSocket()
     }
 
     func close() {
@@ -105,6 +98,22 @@ final class DeadPort: @unchecked Sendable {
     }
 
     deinit { close() }
+}
+
+/// A TCP socket bound to 127.0.0.1 on a port the kernel picks: the descriptor and the port.
+private func boundLoopbackSocket() -> (fd: Int32, port: Int) {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    var address = loopbackAddress(port: 0)
+    _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+    return (fd, boundPort(fd))
+}
+
+private func loopbackAddress(port: Int) -> sockaddr_in {
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    return address
 }
 
 private func boundPort(_ fd: Int32) -> Int {
@@ -122,20 +131,14 @@ final class BlackHoleListener: @unchecked Sendable {
     private let lock = NIOLock()
 
     init() throws {
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        let (listener, port) = boundLoopbackSocket()
         listen(listener, 0)
-        port = boundPort(listener)
+        self.port = port
         fds.append(listener)
         // Fill the accept queue; these connections complete the handshake and are never accepted.
         for _ in 0..<4 {
             let client = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
-            var target = address
-            target.sin_port = in_port_t(UInt16(port).bigEndian)
+            var target = loopbackAddress(port: port)
             _ = withUnsafePointer(to: &target) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(client, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
             fds.append(client)
         }

@@ -46,20 +46,31 @@ enum HTTPExchange {
         }
     }
 
-    /// Reads the rest of a request body; nil if it is longer than `limit` (the rest is drained).
-    static func readBody(_ parts: inout HTTPInbound.AsyncIterator, limit: Int) async throws -> [UInt8]? {
+    /// A request body, or how large it was when it went over the limit.
+    enum Body {
+        case complete([UInt8])
+        case tooLarge(size: Int)
+
+        /// The bytes, or nil if the body was over the limit.
+        var bytes: [UInt8]? {
+            if case .complete(let bytes) = self { bytes } else { nil }
+        }
+    }
+
+    /// Reads the rest of a request body, keeping at most `limit` bytes (the rest is drained).
+    static func readBody(_ parts: inout HTTPInbound.AsyncIterator, limit: Int) async throws -> Body {
         var body: [UInt8] = []
-        var tooLarge = false
+        var size = 0
         while let part = try await parts.next() {
             switch part {
             case .head: continue
             case .body(let buffer):
-                if body.count + buffer.readableBytes > limit { tooLarge = true }
-                if !tooLarge { body.append(contentsOf: buffer.readableBytesView) }
-            case .end: return tooLarge ? nil : body
+                size += buffer.readableBytes
+                if size <= limit { body.append(contentsOf: buffer.readableBytesView) }
+            case .end: return size <= limit ? .complete(body) : .tooLarge(size: size)
             }
         }
-        return tooLarge ? nil : body
+        return size <= limit ? .complete(body) : .tooLarge(size: size)
     }
 
     static func respond(

@@ -104,18 +104,24 @@ public actor InvocationBroker {
 
     /// `POST /runtime/invocation/{id}/response`, whole.
     public func respond(_ requestID: String, body: [UInt8]) async -> APIOutcome {
+        guard body.count <= configuration.maximumPayloadBytes else { return await respondTooLarge(requestID, size: body.count) }
         if let refusal = check(requestID) { return refusal }
         await drainRuntimeOutput()
         if let refusal = check(requestID) { return refusal }
-        guard body.count <= configuration.maximumPayloadBytes else {
-            finish(status: 200, functionError: "Unhandled", body: Self.errorDocument(
-                type: "Function.ResponseSizeTooLarge",
-                message: "Response payload size (\(body.count) bytes) exceeded maximum allowed payload size (\(configuration.maximumPayloadBytes) bytes)."
-            ))
-            return .tooLarge("response of \(body.count) bytes exceeds \(configuration.maximumPayloadBytes)")
-        }
         finish(status: 200, functionError: nil, body: body)
         return .accepted
+    }
+
+    /// A response over the payload limit: the runtime gets 413, the caller a function error.
+    public func respondTooLarge(_ requestID: String, size: Int) async -> APIOutcome {
+        if let refusal = check(requestID) { return refusal }
+        await drainRuntimeOutput()
+        if let refusal = check(requestID) { return refusal }
+        finish(status: 200, functionError: "Unhandled", body: Self.errorDocument(
+            type: "Function.ResponseSizeTooLarge",
+            message: "Response payload size (\(size) bytes) exceeded maximum allowed payload size (\(configuration.maximumPayloadBytes) bytes)."
+        ))
+        return .tooLarge("response of \(size) bytes exceeds \(configuration.maximumPayloadBytes)")
     }
 
     /// `POST /runtime/invocation/{id}/response` in streaming mode: the head goes to the

@@ -56,20 +56,19 @@ enum RuntimeAPIHandler {
                 return
             }
             let outcome: InvocationBroker.APIOutcome
-            if let body = try await HTTPExchange.readBody(&parts, limit: limit) {
-                outcome = await broker.respond(id, body: body)
-            } else {
-                outcome = await broker.respond(id, body: [UInt8](repeating: 0, count: limit + 1))
+            switch try await HTTPExchange.readBody(&parts, limit: limit) {
+            case .complete(let body): outcome = await broker.respond(id, body: body)
+            case .tooLarge(let size): outcome = await broker.respondTooLarge(id, size: size)
             }
             try await answer(outbound, outcome)
 
         case .error(let id):
-            let body = try await HTTPExchange.readBody(&parts, limit: limit) ?? []
+            let body = try await HTTPExchange.readBody(&parts, limit: limit).bytes ?? []
             let outcome = await broker.fail(id, errorType: head.headers.first(name: "Lambda-Runtime-Function-Error-Type"), body: body)
             try await answer(outbound, outcome)
 
         case .initError:
-            let body = try await HTTPExchange.readBody(&parts, limit: limit) ?? []
+            let body = try await HTTPExchange.readBody(&parts, limit: limit).bytes ?? []
             let outcome = await broker.initFailed(errorType: head.headers.first(name: "Lambda-Runtime-Function-Error-Type"), body: body)
             try await answer(outbound, outcome)
 

@@ -82,7 +82,7 @@ public final class RuntimeInterfaceEmulator: Sendable {
                 type: "ResourceNotFound", message: "only POST \(invokePath) is served here"))
             return
         }
-        guard let payload = try await HTTPExchange.readBody(&parts, limit: limit) else {
+        guard let payload = try await HTTPExchange.readBody(&parts, limit: limit).bytes else {
             try await HTTPExchange.respond(outbound, status: 413, body: InvocationBroker.errorDocument(
                 type: "RequestEntityTooLarge", message: "Request must be smaller than \(limit) bytes for the invoke operation"))
             return

@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import ShoalProtocol
 import Subprocess
 import SystemPackage
@@ -102,45 +103,35 @@ struct RuntimeCatalog: Sendable {
         return nil
     }
 
-    private static let realPaths = RealPathCache()
-
-    private static func realPath(_ executable: String, _ arguments: [String]) async -> String? {
-        if let known = realPaths.value(for: executable) { return known.isEmpty ? nil : known }
-        let result = try? await run(.path(FilePath(executable)), arguments: Arguments(arguments), output: .string(limit: 4096), error: .discarded)
-        let printed = result?.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-        let real = result?.terminationStatus.isSuccess == true && FileManager.default.isExecutableFile(atPath: printed) ? printed : ""
-        realPaths.set(real, for: executable)
-        return real.isEmpty ? nil : real
+    /// One run of an interpreter: did it succeed, and what did it print.
+    private struct ProbeResult: Sendable {
+        var succeeded: Bool
+        var output: String
     }
 
-    private static let checks = CheckCache()
+    private static let probes = NIOLockedValueBox<[String: ProbeResult]>([:])
 
-    /// Whether `executable arguments` exits 0 (asked once per executable and arguments).
-    static func succeeds(_ executable: String, _ arguments: [String]) async -> Bool {
+    /// Runs `executable arguments` once per executable and arguments; later asks are answered
+    /// from memory (interpreters do not change under a running worker).
+    private static func probe(_ executable: String, _ arguments: [String]) async -> ProbeResult {
         let key = ([executable] + arguments).joined(separator: "\u{0}")
-        if let known = checks.value(for: key) { return known }
-        let result = try? await run(.path(FilePath(executable)), arguments: Arguments(arguments), output: .discarded, error: .discarded)
-        let succeeded = result?.terminationStatus.isSuccess ?? false
-        checks.set(succeeded, for: key)
-        return succeeded
+        if let known = probes.withLockedValue({ $0[key] }) { return known }
+        let result = try? await run(.path(FilePath(executable)), arguments: Arguments(arguments), output: .string(limit: 4096), error: .discarded)
+        let probed = ProbeResult(
+            succeeded: result?.terminationStatus.isSuccess ?? false,
+            output: result?.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        )
+        probes.withLockedValue { $0[key] = probed }
+        return probed
+    }
+
+    private static func realPath(_ executable: String, _ arguments: [String]) async -> String? {
+        let result = await probe(executable, arguments)
+        return result.succeeded && FileManager.default.isExecutableFile(atPath: result.output) ? result.output : nil
     }
 
     /// Whether `python` can import awslambdaric.
     static func canImportAWSLambdaRIC(_ python: String) async -> Bool {
-        await succeeds(python, ["-c", "import awslambdaric"])
+        await probe(python, ["-c", "import awslambdaric"]).succeeded
     }
-}
-
-private final class RealPathCache: @unchecked Sendable {
-    private var results: [String: String] = [:]
-    private let lock = NSLock()
-    func value(for key: String) -> String? { lock.withLock { results[key] } }
-    func set(_ value: String, for key: String) { lock.withLock { results[key] = value } }
-}
-
-private final class CheckCache: @unchecked Sendable {
-    private var results: [String: Bool] = [:]
-    private let lock = NSLock()
-    func value(for key: String) -> Bool? { lock.withLock { results[key] } }
-    func set(_ value: Bool, for key: String) { lock.withLock { results[key] = value } }
 }

@@ -107,7 +107,7 @@ let package = Package(
         .testTarget(
             name: "WorkerTests",
             dependencies: [
-                "ShoalWorker",
+                "ShoalWorker", "ShoalRuntimeInterface",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -9,16 +9,15 @@ import Testing
     @Test func theWorkerCommandServesTheAPIAndStopsOnSIGTERM() async throws {
         let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("shoal-worker-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dataDir) }
-        let worker = try ChildProcess(
+        let worker = ChildProcess(
             arguments: ["worker", "--port", "0", "--backend", "scripted", "--data-dir", dataDir.path],
             environment: ["SHOAL_TOKEN": "from-env", "SHOAL_MAX_CONCURRENCY": "3"]
         )
-        let ready = try await worker.line(containing: "ready")
-        let port = try #require(ready.split(separator: " ").first { $0.hasPrefix("127.0.0.1:") }.flatMap { Int($0.split(separator: ":")[1]) })
+        let (_, port, workerPID) = try await worker.ready()
 
         let client = try await RPCConnection.connect(host: "127.0.0.1", port: port)
         let hello = try await client.call(WorkerAPI.Hello.self, .init(token: "from-env"))
-        #expect(hello.pid == Int(worker.pid) && hello.backend == "scripted" && hello.maxConcurrency == 3)
+        #expect(hello.pid == Int(workerPID) && hello.backend == "scripted" && hello.maxConcurrency == 3)
 
         let zip = TestZip.make(["bootstrap": "#!/bin/sh\n"])
         let sha = TestZip.sha256(zip)
@@ -32,17 +31,15 @@ import Testing
             #expect(result.coldStart == (round == 0))
         }
         await client.close()
-        #expect(await worker.terminate(), "the worker must exit on SIGTERM")
-        #expect(worker.process.terminationStatus == 0)
+        #expect(await worker.terminate() == .status(0), "the worker must exit cleanly on SIGTERM")
     }
 
     @Test func theDefaultProcessBackendRunsRealFunctionsAndStreamsThemToTheCaller() async throws {
         let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("shoal-worker-\(UUID().uuidString)")
         defer { CodeUnpacker.removeTree(dataDir) }
-        let worker = try ChildProcess(arguments: ["worker", "--port", "0", "--data-dir", dataDir.path])
-        let ready = try await worker.line(containing: "ready")
+        let worker = ChildProcess(arguments: ["worker", "--port", "0", "--data-dir", dataDir.path])
+        let (ready, port, workerPID) = try await worker.ready()
         #expect(ready.contains("backend process"))
-        let port = try #require(ready.split(separator: " ").first { $0.hasPrefix("127.0.0.1:") }.flatMap { Int($0.split(separator: ":")[1]) })
 
         let chunks = NIOLockedValueBox<[(Int64, String)]>([])
         var methods = RPCMethodTable()
@@ -79,10 +76,10 @@ import Testing
         #expect(sessions.count == 1 && sessions.first?.backend == "process")
         await client.close()
         // Each instance is an RIE child of the worker leading its own session (RIE + runtime).
-        let instanceSessions = Self.children(of: worker.pid)
+        let instanceSessions = Self.children(of: workerPID)
         #expect(instanceSessions.count == 1)
         #expect(instanceSessions.allSatisfy { SessionSweep.members(of: $0).count >= 2 }, "an RIE and its node runtime")
-        #expect(await worker.terminate(), "the worker must exit on SIGTERM")
+        #expect(await worker.terminate() == .status(0), "the worker must exit cleanly on SIGTERM")
         #expect(await eventually { instanceSessions.allSatisfy { SessionSweep.members(of: $0).isEmpty } }, "no instance process is left")
     }
 

@@ -20,7 +20,7 @@ struct RPCBenchmark {
     var repeats: Int
 
     func run(callerLevels: [Int]) async throws -> String {
-        let server = try BenchChild(arguments: ["bench", "echo-server", "--port", "0"])
+        let server = BenchChild(arguments: ["bench", "echo-server", "--port", "0"])
         let client: RPCConnection
         do {
             client = try await RPCConnection.connect(host: "127.0.0.1", port: try await server.readyPort())

@@ -58,7 +58,7 @@ struct RuntimeBenchmark {
     func run() async throws -> String {
         var lines = ["shoal bench runtimes: \(cold) cold starts (function.put of fresh code to first answer) and \(warm) sequential warm invokes per path, per runtime"]
         for benchCase in cases() {
-            let worker = try BenchChild(arguments: ["worker", "--port", "0"] + benchCase.workerArguments)
+            let worker = BenchChild(arguments: ["worker", "--port", "0"] + benchCase.workerArguments)
             do {
                 lines += try await measure(benchCase, worker: worker)
             } catch {

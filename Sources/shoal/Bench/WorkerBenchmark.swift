@@ -18,7 +18,7 @@ struct WorkerBenchmark {
     var probeFreshness: Double
 
     func run() async throws -> String {
-        let worker = try BenchChild(arguments: [
+        let worker = BenchChild(arguments: [
             "worker", "--port", "0", "--backend", "scripted", "--max-concurrency", "1", "--probe-freshness", "\(probeFreshness)",
         ])
         do {

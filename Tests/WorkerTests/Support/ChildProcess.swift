@@ -1,62 +1,37 @@
 import Foundation
-import NIOConcurrencyHelpers
+import ShoalRuntimeInterface
 
-/// A `shoal` child process started by a test, stopped by PID when the test is done.
-final class ChildProcess: Sendable {
-    let process: Process
-    private let output = NIOLockedValueBox<String>("")
+/// A `shoal` child process started by a test and stopped by PID when the test is done: a
+/// `RuntimeProcess` in its own session, whose output is kept for the test to read.
+struct ChildProcess: Sendable {
+    let process: RuntimeProcess
+    let logs = LogBuffer(capacity: 256 * 1024)
 
-    /// The `shoal` executable this test build produced (next to the test bundle).
+    /// The `shoal` executable this test build produced.
     static var shoalExecutable: URL {
         URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent(".build/debug/shoal")
     }
 
-    init(arguments: [String], environment: [String: String] = [:]) throws {
-        process = Process()
-        process.executableURL = Self.shoalExecutable
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        let output = output
-        pipe.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            output.withLockedValue { $0 += String(decoding: data, as: UTF8.self) }
-        }
-        try process.run()
+    init(arguments: [String], environment: [String: String] = [:]) {
+        process = RuntimeProcess(
+            .init(executable: Self.shoalExecutable.path, arguments: arguments,
+                  environment: ProcessInfo.processInfo.environment.merging(environment) { $1 },
+                  workingDirectory: FileManager.default.currentDirectoryPath),
+            logs: logs, echo: false, isolation: .newSession
+        )
     }
 
-    var pid: Int32 { process.processIdentifier }
-    var stdout: String { output.withLockedValue { $0 } }
-
-    /// Waits for a line of standard output that contains `marker` and returns it.
-    func line(containing marker: String, timeout: Duration = .seconds(20)) async throws -> String {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if let line = stdout.split(separator: "\n").first(where: { $0.contains(marker) }) { return String(line) }
-            guard process.isRunning else { break }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "no line containing \(marker); output: \(stdout)"])
+    /// Waits for the "... HOST:PORT ... ready" line; returns it, its port and the child's pid.
+    func ready(timeout: Duration = .seconds(20)) async throws -> (line: String, port: Int, pid: pid_t) {
+        let (port, pid) = try await process.waitUntilReady(logs: logs, timeout: timeout)
+        let line = String(decoding: logs.contents, as: UTF8.self).split(separator: "\n").first { $0.hasSuffix("ready") } ?? ""
+        return (String(line), port, pid)
     }
 
-    /// Sends SIGTERM and waits for the process to exit; true if it exited in time.
-    func terminate(timeout: Duration = .seconds(10)) async -> Bool {
-        kill(pid, SIGTERM)
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning, ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-        if process.isRunning {
-            kill(pid, SIGKILL)
-            return false
-        }
-        return true
-    }
-
-    deinit {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    /// SIGTERM, then the exit; `.status(0)` is a clean shutdown.
+    func terminate() async -> RuntimeProcess.Exit {
+        await process.terminate()
     }
 }

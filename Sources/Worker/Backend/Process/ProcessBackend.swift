@@ -88,10 +88,13 @@ public final class ProcessBackend: InstanceBackend {
             logs: logs, echo: false, isolation: .newSession
         )
         do {
-            let port = try await waitForReady(process, logs: logs)
-            // The ready line can be read before the spawn records the pid: wait for it. The
-            // pid names the instance's session; 0 would mean "my own process group" to kill(2).
-            let session = try await waitForPID(process)
+            // The RIE's pid names the instance's session.
+            let (port, session): (Int, pid_t)
+            do {
+                (port, session) = try await process.waitUntilReady(logs: logs, timeout: configuration.startTimeout)
+            } catch {
+                throw WorkerError(.launchFailed, "shoal rie did not start: \(error)")
+            }
             running.withLockedValue { $0[request.instanceID] = Running(process: process, logs: logs, session: session, cgroup: cgroup) }
             return LaunchedInstance(instanceID: request.instanceID, endpoint: Endpoint(host: "127.0.0.1", port: port), handle: "\(session)")
         } catch {
@@ -155,32 +158,6 @@ public final class ProcessBackend: InstanceBackend {
             try CodeUnpacker.unpack(layerArchives, into: opt)
         }
         return (code, opt)
-    }
-
-    private func waitForPID(_ process: RuntimeProcess) async throws -> pid_t {
-        let deadline = ContinuousClock.now + configuration.startTimeout
-        while ContinuousClock.now < deadline {
-            if let pid = process.pid, pid > 1 { return pid }
-            try await Task.sleep(for: .milliseconds(1))
-        }
-        throw WorkerError(.launchFailed, "shoal rie started but its process id never became known")
-    }
-
-    private func waitForReady(_ process: RuntimeProcess, logs: LogBuffer) async throws -> Int {
-        let deadline = ContinuousClock.now + configuration.startTimeout
-        while ContinuousClock.now < deadline {
-            let output = String(decoding: logs.contents, as: UTF8.self)
-            if let line = output.split(separator: "\n").first(where: { $0.hasPrefix("shoal rie listening on") && $0.hasSuffix("ready") }),
-               let address = line.split(separator: " ").first(where: { $0.hasPrefix("127.0.0.1:") || $0.hasPrefix("0.0.0.0:") }),
-               let port = Int(address.split(separator: ":").last ?? "") {
-                return port
-            }
-            if let pid = process.pid, kill(pid, 0) != 0 {
-                break // the RIE died before it got ready
-            }
-            try await Task.sleep(for: .milliseconds(2))
-        }
-        throw WorkerError(.launchFailed, "shoal rie did not get ready within \(configuration.startTimeout): \(String(decoding: logs.contents.suffix(2048), as: UTF8.self))")
     }
 
     // MARK: Memory limits

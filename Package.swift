@@ -94,9 +94,14 @@ let package = Package(
             ],
             path: "Sources/shoal"
         ),
+        .target(
+            name: "ShoalTestSupport",
+            path: "Tests/Support"
+        ),
         .testTarget(
             name: "ProtocolTests",
             dependencies: [
+                "ShoalTestSupport",
                 "ShoalProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -107,6 +112,7 @@ let package = Package(
         .testTarget(
             name: "WorkerTests",
             dependencies: [
+                "ShoalTestSupport",
                 "ShoalWorker", "ShoalRuntimeInterface",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -119,6 +125,7 @@ let package = Package(
         .testTarget(
             name: "RuntimeInterfaceTests",
             dependencies: [
+                "ShoalTestSupport",
                 "ShoalRuntimeInterface", "ShoalWorker",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,3 +1,4 @@
+import ShoalTestSupport
 import Foundation
 import ShoalRuntimeInterface
 import ShoalWorker
@@ -208,14 +209,4 @@ import Testing
         let pid = try #require(runtimePID)
         #expect(await eventually { kill(pid, 0) != 0 })
     }
-}
-
-/// Polls `condition` until it holds or `timeout` passes.
-func eventually(timeout: Duration = .seconds(5), _ condition: () async -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(10))
-    }
-    return await condition()
 }

@@ -1,3 +1,4 @@
+import ShoalTestSupport
 import Foundation
 import NIOConcurrencyHelpers
 import ShoalProtocol
@@ -263,14 +264,4 @@ import Testing
         #expect(error?.rpcError.data?.type == "ResourceNotFoundException")
         await cleanUp(manager, invoker, backend)
     }
-}
-
-/// Polls `condition` until it holds or `timeout` passes.
-func eventually(timeout: Duration = .seconds(5), _ condition: () async -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(10))
-    }
-    return await condition()
 }

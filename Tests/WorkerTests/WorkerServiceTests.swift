@@ -1,3 +1,4 @@
+import ShoalTestSupport
 import Foundation
 import NIOConcurrencyHelpers
 import ShoalProtocol

@@ -1,3 +1,4 @@
+import ShoalTestSupport
 import NIOConcurrencyHelpers
 @testable import ShoalProtocol
 
@@ -72,14 +73,4 @@ func testMethods(log: ServerLog = ServerLog()) -> RPCMethodTable {
     }
     methods.on(Chunk.self) { params, _ in log.append("chunk \(params.seq)") }
     return methods
-}
-
-/// Polls `condition` until it holds or `timeout` passes.
-func eventually(timeout: Duration = .seconds(5), _ condition: () -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if condition() { return true }
-        try? await Task.sleep(for: .milliseconds(10))
-    }
-    return condition()
 }

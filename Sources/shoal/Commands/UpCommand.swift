@@ -2,7 +2,7 @@ import ArgumentParser
 
 /// `shoal up`: the embedded default, a gateway plus N local workers.
 ///
-/// The gateway and worker land in later issues; until then this prints the plan it will carry
+/// The gateway lands in a later issue (workers run on their own: `shoal worker`); until then this prints the plan it will carry
 /// out, so the README's run command already works and says plainly what is not there yet.
 struct UpCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -23,7 +23,7 @@ struct UpCommand: AsyncParsableCommand {
 
     func run() async throws {
         print("""
-        shoal up (plan; the gateway and workers are not built yet):
+        shoal up (plan; the gateway is not built yet, so nothing is started; `shoal worker` runs a worker alone):
           gateway: JSON-RPC on 127.0.0.1:\(rpcPort), HTTP on 127.0.0.1:\(httpPort), data in \(dataDir)
           workers: \(workers) local processes, backend \(backend)
         nothing was started.

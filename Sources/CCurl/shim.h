@@ -52,4 +52,13 @@ static inline curl_version_info_data *shoal_curl_version_info(void) {
     return curl_version_info(CURLVERSION_NOW);
 }
 
+/* CURLPAUSE_CONT and CURL_WRITEFUNC_PAUSE are expression macros Swift cannot import. */
+static inline CURLcode shoal_curl_easy_unpause(CURL *handle) {
+    return curl_easy_pause(handle, CURLPAUSE_CONT);
+}
+
+static inline size_t shoal_curl_writefunc_pause(void) {
+    return CURL_WRITEFUNC_PAUSE;
+}
+
 #endif

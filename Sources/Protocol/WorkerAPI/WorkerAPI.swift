@@ -99,8 +99,12 @@ public enum WorkerAPI {
         public var clientContext: String?
         /// "Tail" returns the last 4 KiB of this invocation's log in `logResult`.
         public var logType: String?
+        /// For `invoke.stream`: the chunk bytes the worker may send before it waits for
+        /// `invoke.credit` (flow control per stream); nil sends without waiting.
+        public var window: Int?
 
-        public init(functionName: String, deployId: String? = nil, payload: String, invocationId: String? = nil, clientContext: String? = nil, logType: String? = nil) {
+        public init(functionName: String, deployId: String? = nil, payload: String, invocationId: String? = nil, clientContext: String? = nil, logType: String? = nil, window: Int? = nil) {
+            self.window = window
             self.logType = logType
             self.functionName = functionName
             self.deployId = deployId
@@ -122,8 +126,11 @@ public enum WorkerAPI {
         public var executedVersion: String
         /// Base64 of the invocation's log tail, with `logType` "Tail".
         public var logResult: String?
+        /// The runtime's error type of a streamed response that failed after its head.
+        public var errorType: String?
 
-        public init(statusCode: Int, payload: String, functionError: String?, instanceId: String, coldStart: Bool, attempts: Int, executedVersion: String, logResult: String? = nil) {
+        public init(statusCode: Int, payload: String, functionError: String?, instanceId: String, coldStart: Bool, attempts: Int, executedVersion: String, logResult: String? = nil, errorType: String? = nil) {
+            self.errorType = errorType
             self.logResult = logResult
             self.statusCode = statusCode
             self.payload = payload
@@ -156,6 +163,16 @@ public enum WorkerAPI {
             public init(requestId: RPCID, payload: String) { self.requestId = requestId; self.payload = payload }
         }
         public static let name = "invoke.chunk"
+    }
+
+    /// Lets a stream send `bytes` more chunk bytes: the reader passed that many on.
+    public enum InvokeCredit: RPCNotification {
+        public struct Params: Codable, Sendable {
+            public var requestId: RPCID
+            public var bytes: Int
+            public init(requestId: RPCID, bytes: Int) { self.requestId = requestId; self.bytes = bytes }
+        }
+        public static let name = "invoke.credit"
     }
 
     /// Aborts the invocation with this `invocationId` and recycles its instance.

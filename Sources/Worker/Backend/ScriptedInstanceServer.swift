@@ -114,6 +114,8 @@ public struct InstanceScript: Codable, Sendable {
     public var sleepMs: Int?
     public var chunks: Int?
     public var intervalMs: Int?
+    /// Pads each streamed chunk to this many bytes (for flow-control tests and benchmarks).
+    public var chunkBytes: Int?
     public var crash: Bool?
     public var status: Int?
 }
@@ -157,7 +159,7 @@ private final class InvokeHandler: ChannelInboundHandler {
         loop.scheduleTask(in: .milliseconds(Int64(script.sleepMs ?? 0))) {
             let (handler, context) = bound.value
             if let chunks = script.chunks {
-                handler.stream(context: context, remaining: chunks, index: 0, interval: .milliseconds(Int64(script.intervalMs ?? 0)))
+                handler.stream(context: context, remaining: chunks, index: 0, interval: .milliseconds(Int64(script.intervalMs ?? 0)), padTo: script.chunkBytes ?? 0)
             } else {
                 handler.respond(context: context, status: script.status ?? 200, body: payload)
             }
@@ -174,7 +176,9 @@ private final class InvokeHandler: ChannelInboundHandler {
         ledger.ended(instanceID)
     }
 
-    private func stream(context: ChannelHandlerContext, remaining: Int, index: Int, interval: TimeAmount) {
+    /// Writes chunk `index`, then the next once this one reached the socket and `interval`
+    /// passed: a reader that falls behind holds the instance back, as TCP does a real one.
+    private func stream(context: ChannelHandlerContext, remaining: Int, index: Int, interval: TimeAmount, padTo: Int) {
         if index == 0 {
             var head = HTTPResponseHead(version: .http1_1, status: .ok)
             head.headers.add(name: "Transfer-Encoding", value: "chunked")
@@ -186,12 +190,15 @@ private final class InvokeHandler: ChannelInboundHandler {
             return
         }
         // Each chunk says when it was written (ms since 1970), so a reader can tell how early it arrived.
-        let stamp = "chunk \(index) at \(Int64(Date().timeIntervalSince1970 * 1000))\n"
-        context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: stamp)))), promise: nil)
+        var stamp = "chunk \(index) at \(Int64(Date().timeIntervalSince1970 * 1000))\n"
+        if stamp.utf8.count < padTo { stamp = String(repeating: ".", count: padTo - stamp.utf8.count) + stamp }
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        context.eventLoop.scheduleTask(in: interval) {
-            let (handler, context) = bound.value
-            handler.stream(context: context, remaining: remaining, index: index + 1, interval: interval)
+        let loop = context.eventLoop
+        context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: stamp))))).whenSuccess {
+            loop.assumeIsolated().scheduleTask(in: interval) {
+                let (handler, context) = bound.value
+                handler.stream(context: context, remaining: remaining, index: index + 1, interval: interval, padTo: padTo)
+            }
         }
     }
 }

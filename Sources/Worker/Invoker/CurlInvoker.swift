@@ -16,16 +16,20 @@ public final class CurlInvoker: Sendable {
         public var connectTimeout: Duration = .milliseconds(1500)
         /// Idle connections kept for reuse (one per warm instance).
         public var maximumCachedConnections: Int = 4096
+        /// Streamed body bytes held for a reader before the transfer pauses.
+        public var streamReadWindow: Int = 1024 * 1024
 
-        public init(connectTimeout: Duration = .milliseconds(1500), maximumCachedConnections: Int = 4096) {
+        public init(connectTimeout: Duration = .milliseconds(1500), maximumCachedConnections: Int = 4096, streamReadWindow: Int = 1024 * 1024) {
             self.connectTimeout = connectTimeout
             self.maximumCachedConnections = maximumCachedConnections
+            self.streamReadWindow = streamReadWindow
         }
     }
 
     private enum Command {
         case add(UInt64, InstanceRequest, CurlSink)
         case cancel(UInt64)
+        case resume(UInt64)
     }
 
     private struct Inbox {
@@ -52,17 +56,22 @@ public final class CurlInvoker: Sendable {
     }
 
     /// Sends the request; the stream yields the head, then body chunks, and ends with the
-    /// response or a `WorkerError` (`.notDelivered`, `.transferFailed`, `.timedOut`).
-    public func stream(_ request: InstanceRequest) -> AsyncThrowingStream<InstanceResponsePart, any Error> {
+    /// response or a `WorkerError` (`.notDelivered`, `.transferFailed`, `.timedOut`). At most
+    /// `streamReadWindow` bytes wait for the reader; past that the transfer pauses.
+    public func stream(_ request: InstanceRequest) -> CurlResponseStream {
         let (stream, continuation) = AsyncThrowingStream.makeStream(of: InstanceResponsePart.self)
-        guard let id = submit(request, .stream(continuation)) else {
+        let window = ReadWindow(limit: configuration.streamReadWindow)
+        guard let id = submit(request, .stream(continuation, window)) else {
             continuation.finish(throwing: WorkerError(.shuttingDown, "the invoker is shut down"))
-            return stream
+            return CurlResponseStream(parts: stream, window: window, resume: {})
         }
         continuation.onTermination = { [self] termination in
             if case .cancelled = termination { cancel(id) }
         }
-        return stream
+        return CurlResponseStream(parts: stream, window: window, resume: { [self] in
+            inbox.withLockedValue { $0.commands.append(.resume(id)) }
+            multi.wakeUp()
+        })
     }
 
     /// Sends the request and returns the whole response; the waiting task is woken once.
@@ -131,7 +140,7 @@ public final class CurlInvoker: Sendable {
                 case .add(let id, let request, let sink):
                     guard let transfer = CurlTransfer(request: request, configuration: configuration, sink: sink) else {
                         switch sink {
-                        case .stream(let continuation): continuation.finish(throwing: WorkerError(.notDelivered, "curl_easy_init failed"))
+                        case .stream(let continuation, _): continuation.finish(throwing: WorkerError(.notDelivered, "curl_easy_init failed"))
                         case .whole(let continuation): continuation.resume(throwing: WorkerError(.notDelivered, "curl_easy_init failed"))
                         }
                         continue
@@ -144,6 +153,9 @@ public final class CurlInvoker: Sendable {
                     idsByHandle[transfer.easy] = nil
                     curl_multi_remove_handle(multi.handle, transfer.easy)
                     transfer.fail(CancellationError())
+                case .resume(let id):
+                    guard let transfer = transfers[id] else { continue }
+                    shoal_curl_easy_unpause(transfer.easy)
                 }
             }
             if stopping {

@@ -4,7 +4,7 @@ import CCurl
 /// want the whole response, one continuation resumed once (one wake-up of the waiting task
 /// instead of one per part).
 enum CurlSink {
-    case stream(AsyncThrowingStream<InstanceResponsePart, any Error>.Continuation)
+    case stream(AsyncThrowingStream<InstanceResponsePart, any Error>.Continuation, ReadWindow)
     case whole(CheckedContinuation<InstanceResponse, any Error>)
 }
 
@@ -83,18 +83,23 @@ final class CurlTransfer {
         if headSent { trailers[name] = value } else { headers[name] = value }
     }
 
-    func bodyBytes(_ bytes: UnsafeRawBufferPointer) {
+    /// Body bytes from curl; false when the reader's window is full and the transfer must
+    /// pause (curl keeps these bytes and offers them again once unpaused).
+    func bodyBytes(_ bytes: UnsafeRawBufferPointer) -> Bool {
         if !headSent { sendHead(status: 200) }
         switch sink {
-        case .stream(let continuation): continuation.yield(.body(Array(bytes)))
+        case .stream(let continuation, let window):
+            guard window.admit(bytes.count) else { return false }
+            continuation.yield(.body(Array(bytes)))
         case .whole: collected.body.append(contentsOf: bytes)
         }
+        return true
     }
 
     /// Ends the transfer with an error (cancellation, shutdown, or a failed transfer).
     func fail(_ error: any Error) {
         switch sink {
-        case .stream(let continuation): continuation.finish(throwing: error)
+        case .stream(let continuation, _): continuation.finish(throwing: error)
         case .whole(let continuation): continuation.resume(throwing: error)
         }
     }
@@ -122,7 +127,7 @@ final class CurlTransfer {
             sendHead(status: code)
         }
         switch sink {
-        case .stream(let continuation):
+        case .stream(let continuation, _):
             if !trailers.isEmpty { continuation.yield(.trailers(trailers)) }
             continuation.finish()
         case .whole(let continuation):
@@ -135,7 +140,7 @@ final class CurlTransfer {
         guard !headSent else { return }
         headSent = true
         switch sink {
-        case .stream(let continuation): continuation.yield(.head(status: status, headers: headers))
+        case .stream(let continuation, _): continuation.yield(.head(status: status, headers: headers))
         case .whole:
             collected.status = status
             collected.headers = headers
@@ -146,8 +151,7 @@ final class CurlTransfer {
 private let curlWriteCallback: shoal_curl_data_callback = { data, size, count, userdata in
     let transfer = Unmanaged<CurlTransfer>.fromOpaque(userdata!).takeUnretainedValue()
     let length = size * count
-    transfer.bodyBytes(UnsafeRawBufferPointer(start: data, count: length))
-    return length
+    return transfer.bodyBytes(UnsafeRawBufferPointer(start: data, count: length)) ? length : shoal_curl_writefunc_pause()
 }
 
 private let curlHeaderCallback: shoal_curl_data_callback = { data, size, count, userdata in

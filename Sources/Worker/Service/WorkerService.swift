@@ -29,6 +29,7 @@ public final class WorkerService: Sendable {
     let logger: Logger
     private let admitted = NIOLockedValueBox<Set<ObjectIdentifier>>([])
     private let running = NIOLockedValueBox<[String: Task<InvocationOutcome, any Error>]>([:])
+    private let credits = StreamCredits()
 
     public init(configuration: Configuration, pools: WarmPoolManager, artifacts: ArtifactStore, backend: any InstanceBackend,
                 logger: Logger = Logger(label: "shoal.worker")) {
@@ -70,6 +71,9 @@ public final class WorkerService: Sendable {
         methods.register(WorkerAPI.InvokeStream.self) { [self] params, context in
             try admit(context)
             return try await invoke(params, context: context, streaming: true)
+        }
+        methods.on(WorkerAPI.InvokeCredit.self) { [credits] params, context in
+            credits.grant(.init(connection: ObjectIdentifier(context.connection), requestID: params.requestId), bytes: params.bytes)
         }
         methods.register(WorkerAPI.CancelInvocation.self) { [self] params, context in
             try admit(context)
@@ -142,8 +146,12 @@ public final class WorkerService: Sendable {
         if let clientContext = params.clientContext { headers.append(("Lambda-Runtime-Client-Context", clientContext)) }
         if params.logType == "Tail" { headers.append(("X-Amz-Log-Type", "Tail")) }
         var onBody: (@Sendable ([UInt8]) async throws -> Void)?
+        let creditKey = StreamCredits.Key(connection: ObjectIdentifier(context.connection), requestID: context.id)
+        let credit = streaming ? params.window.map { credits.open(creditKey, window: $0) } : nil
+        defer { if credit != nil { credits.close(creditKey) } }
         if streaming {
             onBody = { bytes in
+                try await credit?.spend(bytes.count)
                 let chunk = WorkerAPI.InvokeChunk.Params(requestId: context.id, payload: Data(bytes).base64EncodedString())
                 try await context.connection.notify(WorkerAPI.InvokeChunk.self, chunk)
             }
@@ -168,7 +176,8 @@ public final class WorkerService: Sendable {
             statusCode: outcome.status, payload: streaming ? "" : Data(outcome.body).base64EncodedString(),
             functionError: outcome.headers["x-amz-function-error"], instanceId: outcome.instanceID,
             coldStart: outcome.coldStart, attempts: outcome.attempts, executedVersion: "$LATEST",
-            logResult: outcome.headers["x-amz-log-result"]
+            logResult: outcome.headers["x-amz-log-result"],
+            errorType: outcome.headers["lambda-runtime-function-error-type"]
         )
     }
 

@@ -79,7 +79,14 @@ let package = Package(
         ),
         .target(
             name: "ShoalGateway",
-            dependencies: ["ShoalProtocol", "CShoalZlib"],
+            dependencies: [
+                "ShoalProtocol", "CShoalZlib",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Sources/Gateway"
         ),
         .executableTarget(
@@ -135,7 +142,7 @@ let package = Package(
         ),
         .testTarget(
             name: "GatewayTests",
-            dependencies: ["ShoalGateway"],
+            dependencies: ["ShoalGateway", "ShoalProtocol", "ShoalTestSupport"],
             path: "Tests/GatewayTests"
         ),
     ],

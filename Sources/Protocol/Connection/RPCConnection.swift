@@ -54,9 +54,11 @@ public final class RPCConnection: Sendable {
         port: Int,
         methods: RPCMethodTable = RPCMethodTable(),
         configuration: Configuration = Configuration(),
+        connectTimeout: TimeAmount = .seconds(10),
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> RPCConnection {
         let channel = try await ClientBootstrap(group: group)
+            .connectTimeout(connectTimeout)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connect(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -100,8 +102,11 @@ public final class RPCConnection: Sendable {
     /// Throws the peer's `RPCError`, or a local one: `.notSent` (the request never left, safe to
     /// retry elsewhere), `.connectionClosed` (it left, the peer may have run it), `.timedOut`
     /// or `.cancelled` (the peer was sent `$/cancel`).
+    ///
+    /// `idAssigned` learns the request's id before the request is written, so notifications the
+    /// peer sends about it (streamed chunks) can be routed from the first one on.
     public func call<M: RPCMethod>(
-        _ method: M.Type, _ params: M.Params, timeout: Duration? = nil
+        _ method: M.Type, _ params: M.Params, timeout: Duration? = nil, idAssigned: ((RPCID) -> Void)? = nil
     ) async throws -> M.Result {
         let promise = channel.eventLoop.makePromise(of: (any Sendable).self)
         let id: RPCID? = state.withLockedValue { state in
@@ -117,6 +122,7 @@ public final class RPCConnection: Sendable {
             promise.fail(RPCError(.notSent, "connection closed"))
             throw RPCError(.notSent, "connection closed before the request was sent")
         }
+        idAssigned?(id)
         let frame: ByteBuffer
         do {
             frame = try encodeFrame(RequestEnvelope(id: id, method: M.name, params: params), orThrow: .notSent)
@@ -149,12 +155,16 @@ public final class RPCConnection: Sendable {
         try await channel.writeAndFlush(frame)
     }
 
-    /// Sends a notification without waiting for the write.
-    public func notifyNow<N: RPCNotification>(_ notification: N.Type, _ params: N.Params) {
-        guard let frame = try? encodeFrame(RequestEnvelope(id: nil, method: N.name, params: params), orThrow: .internalError) else {
-            return
+    /// Sends a notification without waiting; the future completes when it reached the socket
+    /// (the gateway's stream relay grants flow-control credit then).
+    @discardableResult
+    public func notifyNow<N: RPCNotification>(_ notification: N.Type, _ params: N.Params) -> EventLoopFuture<Void> {
+        do {
+            let frame = try encodeFrame(RequestEnvelope(id: nil, method: N.name, params: params), orThrow: .internalError)
+            return channel.writeAndFlush(frame)
+        } catch {
+            return channel.eventLoop.makeFailedFuture(error)
         }
-        channel.writeAndFlush(frame, promise: nil)
     }
 
     /// Encodes a message into a frame; a body over the frame maximum is refused before it is sent.

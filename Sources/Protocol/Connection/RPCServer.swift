@@ -59,6 +59,11 @@ public final class RPCServer: Sendable {
         connections.withLockedValue { Array($0.values) }
     }
 
+    /// Stops accepting new connections; open ones keep being served.
+    public func stopAccepting() async {
+        try? await serverChannel.close()
+    }
+
     /// Stops accepting and closes every open connection.
     public func close() async {
         try? await serverChannel.close()

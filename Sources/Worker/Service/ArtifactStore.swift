@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import NIOPosix
+import ShoalProtocol
 
 /// Code and layer zips on the worker's disk, by content: `DATA_DIR/artifacts/<sha256>.zip`.
 ///

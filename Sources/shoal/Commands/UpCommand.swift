@@ -1,32 +1,61 @@
 import ArgumentParser
+import Foundation
+import Logging
+import ShoalGateway
 
-/// `shoal up`: the embedded default, a gateway plus N local workers.
-///
-/// The gateway lands in a later issue (workers run on their own: `shoal worker`); until then this prints the plan it will carry
-/// out, so the README's run command already works and says plainly what is not there yet.
+/// `shoal up`: the embedded default, a gateway plus N local worker processes.
 struct UpCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "up",
         abstract: "Run a gateway plus N local worker processes on 127.0.0.1."
     )
 
+    @OptionGroup var options: GatewayOptions
     @Option(help: "Number of local worker processes.") var workers = 2
-    @Option(name: .customLong("rpc-port"), help: "JSON-RPC port.") var rpcPort = 4570
-    @Option(name: .customLong("http-port"), help: "HTTP port (AWS Lambda REST API, metrics).") var httpPort = 4566
-    @Option(name: .customLong("data-dir"), help: "Where the gateway keeps its durable registry.") var dataDir = ".shoal"
     @Option(help: "Instance backend: process or docker.") var backend = "process"
+    @Option(name: .customLong("max-concurrency"), help: "Per-function instance cap on each worker.") var maxConcurrency = 10
+    @Option(name: .customLong("idle-ttl"), help: "Seconds an idle instance is kept.") var idleTTL = 300.0
 
     func validate() throws {
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
-        guard ["process", "docker"].contains(backend) else { throw ValidationError("--backend must be process or docker") }
+        guard ["process", "docker", "scripted"].contains(backend) else { throw ValidationError("--backend must be process or docker") }
+        guard maxConcurrency >= 1 else { throw ValidationError("--max-concurrency must be at least 1") }
     }
 
     func run() async throws {
-        print("""
-        shoal up (plan; the gateway is not built yet, so nothing is started; `shoal worker` runs a worker alone):
-          gateway: JSON-RPC on 127.0.0.1:\(rpcPort), HTTP on 127.0.0.1:\(httpPort), data in \(dataDir)
-          workers: \(workers) local processes, backend \(backend)
-        nothing was started.
-        """)
+        let logger = Logger(label: "shoal.up")
+        let dataDirectory = URL(fileURLWithPath: options.dataDir).standardizedFileURL.path
+        var workerArguments = ["--backend", backend, "--max-concurrency", String(maxConcurrency), "--idle-ttl", String(idleTTL)]
+        if let token = options.token { workerArguments += ["--token", token] }
+        let local = LocalWorkers { [workerArguments] id, port in
+            ["worker", "--port", String(port), "--worker-id", id, "--data-dir", "\(dataDirectory)/workers/\(id)"] + workerArguments
+        }
+        do {
+            try await local.start(count: workers)
+        } catch {
+            await local.stop()
+            throw error
+        }
+        var configuration = options.configuration()
+        configuration.workers = local.ports.map { (host: "127.0.0.1", port: $0) }
+        let gateway: Gateway
+        do {
+            gateway = try await Gateway.start(configuration)
+        } catch {
+            await local.stop()
+            throw error
+        }
+        guard await gateway.workers.waitUntilUp(workers, timeout: .seconds(30)) else {
+            await gateway.shutdown()
+            await local.stop()
+            throw ValidationError("the workers did not all join the gateway")
+        }
+        FileHandle.standardOutput.write(Data("shoal up rpc \(configuration.host):\(gateway.rpcPort) http \(configuration.host):\(gateway.httpPort) workers \(workers) backend \(backend) ready\n".utf8))
+        ParentWatch.start()
+        let signal = await TerminationSignal.wait()
+        logger.info("shutting down: draining calls in flight, then stopping the workers", metadata: ["signal": "\(signal)"])
+        await gateway.shutdown()
+        await local.stop()
+        logger.info("stopped")
     }
 }

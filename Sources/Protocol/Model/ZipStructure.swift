@@ -2,8 +2,10 @@
 /// record is found, the central directory lies inside the file, and every entry's header and
 /// local header are where they claim to be. Enough to refuse a truncated or corrupt upload at
 /// the door; the backend that unpacks applies the content rules (paths, links, sizes).
-enum ZipStructure {
-    static func validate(_ bytes: [UInt8]) throws(WorkerError) {
+public enum ZipStructure {
+    /// Throws InvalidParameterValueException (AWS's "Could not unzip uploaded file") for a
+    /// corrupt or truncated archive.
+    public static func validate(_ bytes: [UInt8]) throws(RPCError) {
         let endRecordSize = 22
         guard bytes.count >= endRecordSize else { throw corrupt("too short to be a zip archive") }
         guard let end = findEndRecord(bytes) else { throw corrupt("no end of central directory record") }
@@ -50,7 +52,7 @@ enum ZipStructure {
         UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8 | UInt32(bytes[at + 2]) << 16 | UInt32(bytes[at + 3]) << 24
     }
 
-    private static func corrupt(_ why: String) -> WorkerError {
-        WorkerError(.invalidParameter, "Could not unzip uploaded file: \(why)")
+    private static func corrupt(_ why: String) -> RPCError {
+        RPCError(.invalidParams, "Could not unzip uploaded file: \(why)")
     }
 }

@@ -1,0 +1,155 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import ShoalProtocol
+
+/// The gateway: the client JSON-RPC API, the HTTP port (metrics), the durable registry, and
+/// routing over the worker fleet.
+public final class Gateway: Sendable {
+    public struct Configuration: Sendable {
+        public var host = "127.0.0.1"
+        /// 0 picks a free port (the bound one is in `rpcPort`).
+        public var rpcPort = 4570
+        public var httpPort = 4566
+        public var dataDirectory: String
+        /// Workers named on the command line (`--worker HOST:PORT`).
+        public var workers: [(host: String, port: Int)] = []
+        /// A DNS name whose addresses are workers on `port` (`--workers-dns NAME:PORT`).
+        public var workersDNS: (name: String, port: Int)?
+        public var dnsInterval: Duration = .seconds(5)
+        public var arns = ARNs()
+        public var directory = WorkerDirectory.Configuration()
+        public var invokeGrace: Duration = .seconds(2)
+        public var eventRetries = 2
+        public var eventRetryDelay: Duration = .seconds(1)
+        /// How long shutdown waits for calls in flight.
+        public var drainTimeout: Duration = .seconds(10)
+        public var streamWindow = 1024 * 1024
+        public var rpc = RPCConnection.Configuration()
+
+        public init(dataDirectory: String) { self.dataDirectory = dataDirectory }
+    }
+
+    public let configuration: Configuration
+    public let registry: FunctionRegistry
+    public let workers: WorkerDirectory
+    public let metrics: GatewayMetrics
+    let service: GatewayService
+    private let rpcServer: RPCServer
+    private let httpServer: HTTPServer
+    private let dnsTask: Task<Void, Never>?
+    private let logger: Logger
+
+    public var rpcPort: Int { rpcServer.port }
+    public var httpPort: Int { httpServer.port }
+
+    /// Opens the registry, starts supervising the workers and binds both ports.
+    public static func start(_ configuration: Configuration, logger: Logger = Logger(label: "shoal.gateway")) async throws -> Gateway {
+        raiseOpenFileLimit()
+        let registry = try await FunctionRegistry(directory: configuration.dataDirectory, arns: configuration.arns)
+        let relays = StreamRelays()
+        var workerMethods = RPCMethodTable()
+        workerMethods.on(WorkerAPI.InvokeChunk.self) { params, context in
+            relays.chunkArrived(params, from: context.connection)
+        }
+        let workers = WorkerDirectory(configuration: configuration.directory, methods: workerMethods)
+        for worker in configuration.workers { workers.add(host: worker.host, port: worker.port) }
+        let metrics = GatewayMetrics()
+        let router = InvokeRouter(
+            configuration: .init(invokeGrace: configuration.invokeGrace, streamWindow: configuration.streamWindow),
+            registry: registry, workers: workers, metrics: metrics, relays: relays, logger: logger
+        )
+        let events = EventInvocations(
+            configuration: .init(maximumRetries: configuration.eventRetries, retryDelay: configuration.eventRetryDelay),
+            router: router, logger: logger
+        )
+        let service = GatewayService(registry: registry, workers: workers, router: router, events: events)
+        let rpcServer = try await RPCServer.bind(host: configuration.host, port: configuration.rpcPort, methods: service.methods, configuration: configuration.rpc)
+        let httpServer: HTTPServer
+        do {
+            httpServer = try await HTTPServer.bind(host: configuration.host, port: configuration.httpPort) { request in
+                await Self.respond(to: request, metrics: metrics, workers: workers, registry: registry)
+            }
+        } catch {
+            await rpcServer.close()
+            await workers.shutdown()
+            throw error
+        }
+        let dnsTask = configuration.workersDNS.map { dns in
+            Task { await WorkersDNS(name: dns.name, port: dns.port, interval: configuration.dnsInterval, workers: workers, logger: logger).run() }
+        }
+        return Gateway(configuration: configuration, registry: registry, workers: workers, metrics: metrics, service: service,
+                       rpcServer: rpcServer, httpServer: httpServer, dnsTask: dnsTask, logger: logger)
+    }
+
+    private init(configuration: Configuration, registry: FunctionRegistry, workers: WorkerDirectory, metrics: GatewayMetrics,
+                 service: GatewayService, rpcServer: RPCServer, httpServer: HTTPServer, dnsTask: Task<Void, Never>?, logger: Logger) {
+        self.configuration = configuration
+        self.registry = registry
+        self.workers = workers
+        self.metrics = metrics
+        self.service = service
+        self.rpcServer = rpcServer
+        self.httpServer = httpServer
+        self.dnsTask = dnsTask
+        self.logger = logger
+    }
+
+    /// Stops taking new work, waits (up to `drainTimeout`) for calls and queued events in
+    /// flight, then closes every connection.
+    public func shutdown() async {
+        let deadline = ContinuousClock.now + configuration.drainTimeout
+        await rpcServer.stopAccepting()
+        await httpServer.close()
+        while service.requestsInFlight > 0, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        await service.events.drain(until: deadline)
+        if service.requestsInFlight > 0 {
+            logger.warning("shutting down with calls still in flight", metadata: ["calls": "\(service.requestsInFlight)"])
+        }
+        await rpcServer.close()
+        dnsTask?.cancel()
+        await workers.shutdown()
+    }
+
+    // MARK: HTTP
+
+    static func respond(to request: HTTPServer.Request, metrics: GatewayMetrics, workers: WorkerDirectory, registry: FunctionRegistry) async -> HTTPServer.Response {
+        let path = request.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? request.uri
+        switch (request.method, path) {
+        case (.GET, "/metrics"):
+            let links = workers.links
+            let summaries = links.map { $0.summary() }
+            let gauges: [GatewayMetrics.Gauge] = [
+                .init(name: "shoal_workers_up", help: "Whether each worker is in the ring (1) or not (0).",
+                      samples: summaries.map { ("worker=\"\($0.id)\",address=\"\($0.address)\"", $0.state == "up" ? 1 : 0) }),
+                .init(name: "shoal_in_flight", help: "Invocations in flight from the gateway, by worker.",
+                      samples: summaries.map { ("worker=\"\($0.id)\"", Double($0.inFlight)) }),
+                .init(name: "shoal_warm_instances", help: "Instances each worker reported at its last heartbeat.",
+                      samples: summaries.map { ("worker=\"\($0.id)\"", Double($0.warmInstances)) }),
+                .init(name: "shoal_functions", help: "Functions in the registry.",
+                      samples: [("", Double(await registry.allFunctions.count))]),
+            ]
+            return .init(status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8", body: metrics.render(gauges: gauges))
+        case (.GET, "/health"), (.GET, "/_shoal/health"):
+            return .init(status: .ok, body: "ok\n")
+        default:
+            return .init(status: .notFound, contentType: "application/json",
+                         body: #"{"Type":"User","message":"Unknown path: \#(path)"}"#)
+        }
+    }
+
+    /// A gateway holds one socket per client and per worker; 1,000 clients need more than
+    /// the common soft limit of 1,024 descriptors.
+    static func raiseOpenFileLimit() {
+        var limit = rlimit()
+        guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
+        limit.rlim_cur = min(limit.rlim_max, 65_536)
+        setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
+    }
+}

@@ -1,0 +1,42 @@
+import ShoalProtocol
+
+/// The gateway module's one error type; each code renders as the JSON-RPC error of
+/// CONTRACT.md, so handlers throw it straight to the client.
+public struct GatewayError: Error, Sendable, Hashable, CustomStringConvertible, RPCErrorConvertible {
+    public enum Code: String, Sendable, Hashable {
+        case invalidParameter
+        case functionNotFound
+        case layerNotFound
+        case functionExists
+        case payloadTooLarge
+        case tooManyRequests
+        /// No worker can take the call right now; the client may retry.
+        case noWorker
+        /// The call may have reached a handler and its fate is unknown: never retried.
+        case outcomeUnknown
+        case storage
+        case shuttingDown
+    }
+
+    public var code: Code
+    public var message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(code.rawValue): \(message)" }
+
+    public var rpcError: RPCError {
+        switch code {
+        case .invalidParameter: RPCError(.invalidParams, message)
+        case .functionNotFound, .layerNotFound: RPCError(.resourceNotFound, message)
+        case .functionExists: RPCError(.resourceConflict, message)
+        case .payloadTooLarge: RPCError(.requestTooLarge, message)
+        case .tooManyRequests: RPCError(.tooManyRequests, message)
+        case .noWorker, .shuttingDown: RPCError(.serviceUnavailable, message, reason: code.rawValue)
+        case .outcomeUnknown, .storage: RPCError(.internalError, message, reason: code.rawValue)
+        }
+    }
+}

@@ -1,0 +1,172 @@
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import ShoalProtocol
+
+/// The client JSON-RPC API of CONTRACT.md, over the registry, the worker directory and the
+/// router.
+final class GatewayService: Sendable {
+    /// Largest synchronous payload (CONTRACT.md) and Event payload (AWS: 1 MiB since 2025).
+    static let maximumSyncPayload = 6 * 1024 * 1024
+    static let maximumEventPayload = 1024 * 1024
+
+    let registry: FunctionRegistry
+    let workers: WorkerDirectory
+    let router: InvokeRouter
+    let events: EventInvocations
+    private let inFlight = NIOLockedValueBox(0)
+
+    init(registry: FunctionRegistry, workers: WorkerDirectory, router: InvokeRouter, events: EventInvocations) {
+        self.registry = registry
+        self.workers = workers
+        self.router = router
+        self.events = events
+    }
+
+    /// Client requests being served right now (shutdown drains them).
+    var requestsInFlight: Int { inFlight.withLockedValue { $0 } }
+
+    var methods: RPCMethodTable {
+        var methods = RPCMethodTable()
+        let arns = registry.arns
+        methods.register(ClientAPI.CreateFunction.self) { [self] params, _ in
+            try await served { try await registry.create(params).configuration(arns: arns) }
+        }
+        methods.register(ClientAPI.GetFunction.self) { [registry] params, _ in
+            try await registry.function(params.functionName).configuration(arns: arns)
+        }
+        methods.register(ClientAPI.ListFunctions.self) { [registry] params, _ in
+            let maxItems = params.maxItems ?? 50
+            guard (1...10_000).contains(maxItems) else { throw GatewayError(.invalidParameter, "maxItems must be 1..10000") }
+            let page = await registry.list(marker: params.marker, maxItems: maxItems)
+            return .init(functions: page.functions.map { $0.configuration(arns: arns) }, nextMarker: page.nextMarker)
+        }
+        methods.register(ClientAPI.UpdateFunctionCode.self) { [self] params, _ in
+            try await served { try await registry.updateCode(params).configuration(arns: arns) }
+        }
+        methods.register(ClientAPI.UpdateFunctionConfiguration.self) { [self] params, _ in
+            try await served { try await registry.updateConfiguration(params).configuration(arns: arns) }
+        }
+        methods.register(ClientAPI.DeleteFunction.self) { [self] params, _ in
+            try await served { try await delete(params.functionName) }
+        }
+        methods.register(ClientAPI.FunctionOwner.self) { [self] params, _ in
+            let record = try await registry.function(params.functionName)
+            guard let owner = workers.owner(of: record.name) else { throw GatewayError(.noWorker, "no worker is up") }
+            return .init(worker: owner.id)
+        }
+        methods.register(ClientAPI.PublishLayer.self) { [self] params, _ in
+            try await served { try await registry.publishLayer(params) }
+        }
+        methods.register(ClientAPI.Invoke.self) { [self] params, _ in
+            try await served { try await invoke(params) }
+        }
+        methods.register(ClientAPI.InvokeStream.self) { [self] params, context in
+            try await served {
+                let (record, deployID) = try await registry.routable(params.functionName)
+                if let early = try precheck(params) {
+                    return .init(statusCode: early.statusCode, executedVersion: early.executedVersion)
+                }
+                return try await router.invokeStream(record, deployID: deployID, params, context: context)
+            }
+        }
+        methods.register(ClientAPI.WarmList.self) { [self] _, _ in
+            .init(instances: try await warmInstances())
+        }
+        methods.register(ClientAPI.WarmEvict.self) { [self] params, _ in
+            let record = try await registry.function(params.functionName)
+            let evicted = await onEveryWorker { connection in
+                try await connection.call(WorkerAPI.WarmEvict.self, .init(functionName: record.name)).evicted
+            }
+            return .init(evicted: evicted.contains(true))
+        }
+        methods.register(ClientAPI.WorkersList.self) { [workers] _, _ in
+            .init(workers: workers.links.map { $0.summary() })
+        }
+        return methods
+    }
+
+    private func served<T>(_ body: () async throws -> T) async throws -> T {
+        inFlight.withLockedValue { $0 += 1 }
+        defer { inFlight.withLockedValue { $0 -= 1 } }
+        return try await body()
+    }
+
+    // MARK: Invoke
+
+    private func invoke(_ params: ClientAPI.InvokeParams) async throws -> ClientAPI.Invoke.Result {
+        let (record, deployID) = try await registry.routable(params.functionName)
+        if let early = try precheck(params) {
+            if params.invocationType == "Event" { events.enqueue(record, deployID: deployID, params) }
+            return early
+        }
+        return try await router.invoke(record, deployID: deployID, params)
+    }
+
+    /// Checks the invocation type, log type and payload size; answers DryRun (204) and Event
+    /// (202) here. Nil means: run it synchronously.
+    private func precheck(_ params: ClientAPI.InvokeParams) throws -> ClientAPI.Invoke.Result? {
+        if let logType = params.logType, !["None", "Tail"].contains(logType) {
+            throw GatewayError(.invalidParameter, "logType must be None or Tail")
+        }
+        let size = StreamRelay.decodedLength(ofBase64: params.payload ?? "")
+        switch params.invocationType ?? "RequestResponse" {
+        case "RequestResponse":
+            guard size <= Self.maximumSyncPayload else {
+                throw GatewayError(.payloadTooLarge, "Request must be smaller than \(Self.maximumSyncPayload) bytes for the InvokeFunction operation")
+            }
+            return nil
+        case "Event":
+            guard size <= Self.maximumEventPayload else {
+                throw GatewayError(.payloadTooLarge, "Request must be smaller than \(Self.maximumEventPayload) bytes for the InvokeFunction operation")
+            }
+            return .init(statusCode: 202, payload: "", executedVersion: nil)
+        case "DryRun":
+            return .init(statusCode: 204, payload: "", executedVersion: nil)
+        default:
+            throw GatewayError(.invalidParameter, "invocationType must be RequestResponse, Event or DryRun")
+        }
+    }
+
+    // MARK: Fleet-wide calls
+
+    private func delete(_ name: String) async throws -> Empty {
+        let record = try await registry.function(name)
+        try await registry.delete(record.name)
+        _ = await onEveryWorker { connection in
+            try await connection.call(WorkerAPI.DeleteFunction.self, .init(functionName: record.name)).deleted
+        }
+        for link in workers.links { link.forgetDeployed(record.name) }
+        return Empty()
+    }
+
+    private func warmInstances() async throws -> [ClientAPI.WarmInstance] {
+        let lists = await onEveryWorker { connection, link in
+            try await connection.call(WorkerAPI.WarmList.self, Empty()).instances.map { instance in
+                ClientAPI.WarmInstance(
+                    functionName: instance.functionName, worker: link.id, backend: instance.backend,
+                    runtime: instance.runtime, instanceId: instance.instanceId, busy: instance.busy,
+                    lastUsedSecsAgo: instance.lastUsedSecsAgo
+                )
+            }
+        }
+        return lists.flatMap { $0 }.sorted { ($0.functionName, $0.instanceId) < ($1.functionName, $1.instanceId) }
+    }
+
+    private func onEveryWorker<T: Sendable>(_ body: @escaping @Sendable (RPCConnection) async throws -> T) async -> [T] {
+        await onEveryWorker { connection, _ in try await body(connection) }
+    }
+
+    /// Calls every worker that is up, concurrently; a worker that fails is left out.
+    private func onEveryWorker<T: Sendable>(_ body: @escaping @Sendable (RPCConnection, WorkerLink) async throws -> T) async -> [T] {
+        await withTaskGroup(of: T?.self) { group in
+            for link in workers.links {
+                guard let connection = link.connection else { continue }
+                group.addTask { try? await body(connection, link) }
+            }
+            var results: [T] = []
+            for await result in group { if let result { results.append(result) } }
+            return results
+        }
+    }
+}

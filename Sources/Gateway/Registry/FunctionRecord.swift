@@ -1,0 +1,111 @@
+import Foundation
+import ShoalProtocol
+
+/// A function as the registry keeps it on disk: its configuration and the hashes of its code
+/// and layers (the zips are blobs of their own, stored once per content).
+public struct FunctionRecord: Codable, Sendable, Hashable {
+    public struct LayerReference: Codable, Sendable, Hashable {
+        public var arn: String
+        public var sha256: String
+        public var codeSize: Int
+    }
+
+    public var name: String
+    public var runtime: String
+    public var handler: String
+    /// Hex SHA-256 of the code zip; nil for an Image function.
+    public var codeSHA256: String?
+    public var codeSize: Int
+    public var timeout: Int
+    public var memorySize: Int
+    public var environment: [String: String]
+    public var layers: [LayerReference]
+    public var packageType: String
+    public var imageUri: String?
+    public var description: String?
+    public var lastModified: String
+
+    /// What a worker is sent to run it.
+    public var definition: FunctionDefinition {
+        FunctionDefinition(
+            name: name, runtime: runtime, handler: handler, timeoutSeconds: timeout, memoryMB: memorySize,
+            environment: environment, packageType: packageType, imageURI: imageUri, codeSHA256: codeSHA256,
+            layerSHA256s: layers.map(\.sha256)
+        )
+    }
+
+    /// Every blob the function needs on a worker, code first.
+    public var artifacts: [String] { (codeSHA256.map { [$0] } ?? []) + layers.map(\.sha256) }
+
+    public func configuration(arns: ARNs) -> FunctionConfiguration {
+        FunctionConfiguration(
+            functionName: name, functionArn: arns.function(name), runtime: runtime, handler: handler,
+            codeSha256: codeSHA256.map(Self.base64OfHex) ?? "", codeSize: codeSize, timeout: timeout,
+            memorySize: memorySize, environment: .init(variables: environment),
+            layers: layers.map { .init(arn: $0.arn, codeSize: $0.codeSize) }, packageType: packageType,
+            imageUri: imageUri, description: description, lastModified: lastModified
+        )
+    }
+
+    /// AWS reports code hashes as base64 of the digest; the registry keys blobs by hex.
+    static func base64OfHex(_ hex: String) -> String {
+        var bytes: [UInt8] = []
+        var index = hex.startIndex
+        while index < hex.endIndex, let next = hex.index(index, offsetBy: 2, limitedBy: hex.endIndex) {
+            bytes.append(UInt8(hex[index..<next], radix: 16) ?? 0)
+            index = next
+        }
+        return Data(bytes).base64EncodedString()
+    }
+
+    /// AWS's lastModified format: ISO 8601 with milliseconds and a numeric zone.
+    static func timestamp(_ date: Date = Date()) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ss.SSSZ"
+        return formatter.string(from: date)
+    }
+}
+
+/// A published layer: its versions in order, each a blob.
+public struct LayerRecord: Codable, Sendable, Hashable {
+    public struct Version: Codable, Sendable, Hashable {
+        public var version: Int
+        public var sha256: String
+        public var codeSize: Int
+        public var compatibleRuntimes: [String]
+    }
+
+    public var name: String
+    public var versions: [Version]
+}
+
+/// How ARNs are spelled for this gateway's region and account.
+public struct ARNs: Sendable, Hashable {
+    public var region: String
+    public var account: String
+
+    public init(region: String = "us-east-1", account: String = "000000000000") {
+        self.region = region
+        self.account = account
+    }
+
+    public func function(_ name: String) -> String { "arn:aws:lambda:\(region):\(account):function:\(name)" }
+    public func layer(_ name: String) -> String { "arn:aws:lambda:\(region):\(account):layer:\(name)" }
+    public func layerVersion(_ name: String, _ version: Int) -> String { "\(layer(name)):\(version)" }
+
+    /// The function name in a plain name or a function ARN (`arn:aws:lambda:R:A:function:NAME`).
+    public static func functionName(from nameOrARN: String) -> String {
+        let parts = nameOrARN.split(separator: ":", omittingEmptySubsequences: false)
+        if parts.count >= 7, parts[0] == "arn", parts[5] == "function" { return String(parts[6]) }
+        return nameOrARN
+    }
+
+    /// (layer name, version) of `arn:aws:lambda:R:A:layer:NAME:VERSION`.
+    public static func layerVersion(from arn: String) -> (name: String, version: Int)? {
+        let parts = arn.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 8, parts[0] == "arn", parts[5] == "layer", let version = Int(parts[7]) else { return nil }
+        return (String(parts[6]), version)
+    }
+}

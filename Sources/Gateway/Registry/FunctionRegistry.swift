@@ -1,0 +1,263 @@
+import Crypto
+import Foundation
+import Logging
+import NIOPosix
+import ShoalProtocol
+
+/// The durable function registry: configurations, layer versions and content-addressed code
+/// blobs under one data directory.
+///
+/// Layout: `functions/NAME.json`, `layers/NAME.json`, `blobs/SHA256HEX`. Every file is
+/// written whole with `AtomicFile` (temporary file, fsync, rename, directory fsync), blobs
+/// before the records that refer to them, so a `kill -9` at any moment leaves either the old
+/// or the new state and never a record whose code is missing. A call that returned has
+/// reached the disk.
+///
+/// The actor keeps everything but the blobs in memory. A change is applied in memory before
+/// its write is awaited (so a concurrent create of the same name sees it) and rolled back if
+/// the write fails. Disk I/O runs on NIO's blocking thread pool.
+public actor FunctionRegistry {
+    public nonisolated let arns: ARNs
+    private let directory: String
+    private let threadPool: NIOThreadPool
+    private let logger: Logger
+    private var functions: [String: FunctionRecord] = [:] {
+        didSet { deployIDs = deployIDs.filter { functions[$0.key] != nil } }
+    }
+    /// Deploy id by function name, computed once per change (it is a SHA-256).
+    private var deployIDs: [String: String] = [:]
+    private var layers: [String: LayerRecord] = [:]
+
+    public init(directory: String, arns: ARNs = ARNs(), threadPool: NIOThreadPool = .singleton, logger: Logger = Logger(label: "shoal.registry")) async throws {
+        self.directory = directory
+        self.arns = arns
+        self.threadPool = threadPool
+        self.logger = logger
+        let (functions, layers) = try await threadPool.runIfActive { try Self.load(directory, logger: logger) }
+        self.functions = functions
+        self.layers = layers
+    }
+
+    private static func load(_ directory: String, logger: Logger) throws -> ([String: FunctionRecord], [String: LayerRecord]) {
+        for sub in ["functions", "layers", "blobs"] {
+            try FileManager.default.createDirectory(atPath: "\(directory)/\(sub)", withIntermediateDirectories: true)
+            AtomicFile.removeLeftovers(in: "\(directory)/\(sub)")
+        }
+        func records<T: Decodable>(_ sub: String, _ type: T.Type) -> [T] {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: "\(directory)/\(sub)")) ?? []
+            return names.filter { $0.hasSuffix(".json") }.compactMap { name in
+                do {
+                    let data = try Data(contentsOf: URL(fileURLWithPath: "\(directory)/\(sub)/\(name)"))
+                    return try JSONDecoder().decode(T.self, from: data)
+                } catch {
+                    logger.error("unreadable registry record skipped", metadata: ["file": "\(sub)/\(name)", "error": "\(error)"])
+                    return nil
+                }
+            }
+        }
+        let functions = records("functions", FunctionRecord.self)
+        let layers = records("layers", LayerRecord.self)
+        return (Dictionary(functions.map { ($0.name, $0) }) { $1 }, Dictionary(layers.map { ($0.name, $0) }) { $1 })
+    }
+
+    // MARK: Functions
+
+    public func function(_ nameOrARN: String) throws(GatewayError) -> FunctionRecord {
+        let name = ARNs.functionName(from: nameOrARN)
+        guard let record = functions[name] else {
+            throw GatewayError(.functionNotFound, "Function not found: \(arns.function(name))")
+        }
+        return record
+    }
+
+    /// The function and its current deploy id, for routing an invocation.
+    public func routable(_ nameOrARN: String) throws(GatewayError) -> (record: FunctionRecord, deployID: String) {
+        let record = try function(nameOrARN)
+        if let id = deployIDs[record.name] { return (record, id) }
+        let id = record.definition.deployID.rawValue
+        deployIDs[record.name] = id
+        return (record, id)
+    }
+
+    /// All functions, sorted by name.
+    public var allFunctions: [FunctionRecord] { functions.values.sorted { $0.name < $1.name } }
+
+    public func create(_ params: ClientAPI.CreateFunction.Params) async throws -> FunctionRecord {
+        let name = ARNs.functionName(from: params.functionName)
+        try FunctionRules.name(name)
+        let packageType = params.packageType ?? (params.code.imageUri != nil && params.code.zipFile == nil ? "Image" : "Zip")
+        guard ["Zip", "Image"].contains(packageType) else {
+            throw GatewayError(.invalidParameter, "packageType must be Zip or Image")
+        }
+        var record = FunctionRecord(
+            name: name, runtime: params.runtime ?? "", handler: params.handler ?? "", codeSHA256: nil, codeSize: 0,
+            timeout: params.timeout ?? 3, memorySize: params.memorySize ?? 128,
+            environment: params.environment?.variables ?? [:], layers: try resolveLayers(params.layers ?? []),
+            packageType: packageType, imageUri: nil, description: params.description, lastModified: FunctionRecord.timestamp()
+        )
+        var code: [UInt8]?
+        if packageType == "Zip" {
+            guard let zip = params.code.zipFile else { throw GatewayError(.invalidParameter, "a Zip function needs code.zipFile") }
+            guard let runtime = params.runtime, let handler = params.handler else {
+                throw GatewayError(.invalidParameter, "runtime and handler are required for a Zip function")
+            }
+            try FunctionRules.runtime(runtime)
+            try FunctionRules.handler(handler, runtime: runtime)
+            code = try FunctionRules.zip(zip)
+        } else {
+            guard let image = params.code.imageUri, !image.isEmpty else { throw GatewayError(.invalidParameter, "an Image function needs code.imageUri") }
+            record.imageUri = image
+        }
+        try FunctionRules.timeout(record.timeout)
+        try FunctionRules.memorySize(record.memorySize)
+        try FunctionRules.environment(record.environment)
+        guard functions[name] == nil else {
+            throw GatewayError(.functionExists, "Function already exist: \(name)")
+        }
+        functions[name] = record // reserved while the blob is written
+        do {
+            if let code {
+                record.codeSHA256 = try await storeBlob(code)
+                record.codeSize = code.count
+            }
+            try await persist(record)
+        } catch {
+            functions[name] = nil
+            throw error
+        }
+        functions[name] = record
+        logger.info("function created", metadata: ["function": "\(name)", "runtime": "\(record.runtime)"])
+        return record
+    }
+
+    public func updateCode(_ params: ClientAPI.UpdateFunctionCode.Params) async throws -> FunctionRecord {
+        var record = try function(params.functionName)
+        let code = try FunctionRules.zip(params.zipFile)
+        record.codeSHA256 = try await storeBlob(code)
+        record.codeSize = code.count
+        record.lastModified = FunctionRecord.timestamp()
+        return try await replace(record)
+    }
+
+    public func updateConfiguration(_ params: ClientAPI.UpdateFunctionConfiguration.Params) async throws -> FunctionRecord {
+        var record = try function(params.functionName)
+        if let runtime = params.runtime { try FunctionRules.runtime(runtime); record.runtime = runtime }
+        if let handler = params.handler { record.handler = handler }
+        if params.handler != nil || params.runtime != nil { try FunctionRules.handler(record.handler, runtime: record.runtime) }
+        if let timeout = params.timeout { try FunctionRules.timeout(timeout); record.timeout = timeout }
+        if let memory = params.memorySize { try FunctionRules.memorySize(memory); record.memorySize = memory }
+        if let environment = params.environment { try FunctionRules.environment(environment.variables); record.environment = environment.variables }
+        if let layers = params.layers { record.layers = try resolveLayers(layers) }
+        if let description = params.description { record.description = description }
+        record.lastModified = FunctionRecord.timestamp()
+        return try await replace(record)
+    }
+
+    /// Writes a changed record; the in-memory one is replaced only once it is durable, and
+    /// only if the function was not deleted meanwhile.
+    private func replace(_ record: FunctionRecord) async throws -> FunctionRecord {
+        try await persist(record)
+        guard functions[record.name] != nil else {
+            try? await remove("functions/\(record.name).json")
+            throw GatewayError(.functionNotFound, "Function not found: \(arns.function(record.name))")
+        }
+        functions[record.name] = record
+        deployIDs[record.name] = nil
+        return record
+    }
+
+    public func delete(_ nameOrARN: String) async throws {
+        let record = try function(nameOrARN)
+        functions[record.name] = nil
+        do {
+            try await remove("functions/\(record.name).json")
+        } catch {
+            functions[record.name] = record
+            throw error
+        }
+        logger.info("function deleted", metadata: ["function": "\(record.name)"])
+    }
+
+    /// A page of functions in name order, starting after `marker`.
+    public func list(marker: String?, maxItems: Int) -> (functions: [FunctionRecord], nextMarker: String?) {
+        let sorted = allFunctions.filter { marker == nil || $0.name > marker! }
+        let page = Array(sorted.prefix(maxItems))
+        return (page, sorted.count > page.count ? page.last?.name : nil)
+    }
+
+    // MARK: Layers
+
+    public func publishLayer(_ params: ClientAPI.PublishLayer.Params) async throws -> ClientAPI.PublishLayer.Result {
+        try FunctionRules.layerName(params.layerName)
+        let code = try FunctionRules.zip(params.zipFile)
+        let sha256 = try await storeBlob(code)
+        var record = layers[params.layerName] ?? LayerRecord(name: params.layerName, versions: [])
+        let version = (record.versions.last?.version ?? 0) + 1
+        record.versions.append(.init(version: version, sha256: sha256, codeSize: code.count, compatibleRuntimes: params.compatibleRuntimes ?? []))
+        layers[params.layerName] = record
+        do {
+            try await write(record, to: "layers/\(record.name).json")
+        } catch {
+            record.versions.removeLast()
+            layers[params.layerName] = record.versions.isEmpty ? nil : record
+            throw error
+        }
+        return .init(
+            layerArn: arns.layer(record.name), layerVersionArn: arns.layerVersion(record.name, version), version: version,
+            codeSha256: FunctionRecord.base64OfHex(sha256), codeSize: code.count
+        )
+    }
+
+    private func resolveLayers(_ arns: [String]) throws(GatewayError) -> [FunctionRecord.LayerReference] {
+        guard arns.count <= 5 else { throw GatewayError(.invalidParameter, "a function can use at most 5 layers") }
+        return try arns.map { arn throws(GatewayError) in
+            guard let (name, version) = ARNs.layerVersion(from: arn) else {
+                throw GatewayError(.invalidParameter, "not a layer version ARN: \(arn)")
+            }
+            guard let found = layers[name]?.versions.first(where: { $0.version == version }) else {
+                throw GatewayError(.layerNotFound, "Layer version \(arn) does not exist.")
+            }
+            return .init(arn: arn, sha256: found.sha256, codeSize: found.codeSize)
+        }
+    }
+
+    // MARK: Blobs and files
+
+    /// The bytes of a blob by hex SHA-256.
+    public func blob(_ sha256: String) async throws -> [UInt8] {
+        let path = "\(directory)/blobs/\(sha256)"
+        return try await threadPool.runIfActive {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw GatewayError(.storage, "blob \(sha256) is missing from the registry")
+            }
+            return [UInt8](data)
+        }
+    }
+
+    private func storeBlob(_ bytes: [UInt8]) async throws -> String {
+        let sha256 = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        let path = "\(directory)/blobs/\(sha256)"
+        try await threadPool.runIfActive {
+            guard !FileManager.default.fileExists(atPath: path) else { return }
+            try AtomicFile.write(bytes, to: path)
+        }
+        return sha256
+    }
+
+    private func persist(_ record: FunctionRecord) async throws {
+        try await write(record, to: "functions/\(record.name).json")
+    }
+
+    private func write(_ value: some Encodable & Sendable, to relativePath: String) async throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let data = try encoder.encode(value)
+        let path = "\(directory)/\(relativePath)"
+        try await threadPool.runIfActive { try AtomicFile.write(data, to: path) }
+    }
+
+    private func remove(_ relativePath: String) async throws {
+        let path = "\(directory)/\(relativePath)"
+        try await threadPool.runIfActive { try AtomicFile.remove(path) }
+    }
+}

@@ -1,0 +1,85 @@
+import ShoalProtocol
+
+/// What CONTRACT.md and AWS accept in a function's configuration. Each rule throws
+/// InvalidParameterValueException with AWS's wording where AWS has one.
+enum FunctionRules {
+    static let runtimes: Set<String> = [
+        "provided.al2023", "provided.al2",
+        "python3.9", "python3.10", "python3.11", "python3.12", "python3.13",
+        "nodejs18.x", "nodejs20.x", "nodejs22.x",
+    ]
+
+    static func name(_ name: String) throws(GatewayError) {
+        guard (1...64).contains(name.utf8.count), name.utf8.allSatisfy(isNameByte) else {
+            throw GatewayError(.invalidParameter, "1 validation error detected: Value '\(name)' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9-_]{1,64}")
+        }
+    }
+
+    static func layerName(_ name: String) throws(GatewayError) {
+        guard (1...140).contains(name.utf8.count), name.utf8.allSatisfy(isNameByte) else {
+            throw GatewayError(.invalidParameter, "layerName must be 1-140 characters of [A-Za-z0-9_-]: \(name)")
+        }
+    }
+
+    static func runtime(_ runtime: String) throws(GatewayError) {
+        guard runtimes.contains(runtime) else {
+            throw GatewayError(.invalidParameter, "Value \(runtime) at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: \(runtimes.sorted())")
+        }
+    }
+
+    static func handler(_ handler: String, runtime: String) throws(GatewayError) {
+        guard (1...128).contains(handler.utf8.count), !handler.contains(where: \.isWhitespace) else {
+            throw GatewayError(.invalidParameter, "handler must be 1-128 characters without spaces")
+        }
+        if runtime.hasPrefix("python") || runtime.hasPrefix("nodejs") {
+            guard let dot = handler.lastIndex(of: "."), dot != handler.startIndex, handler.index(after: dot) != handler.endIndex else {
+                throw GatewayError(.invalidParameter, "handler for \(runtime) must be file.function, not \(handler)")
+            }
+        }
+    }
+
+    static func timeout(_ timeout: Int) throws(GatewayError) {
+        guard (1...900).contains(timeout) else {
+            throw GatewayError(.invalidParameter, "timeout must be 1..900 seconds, not \(timeout)")
+        }
+    }
+
+    static func memorySize(_ memory: Int) throws(GatewayError) {
+        guard (128...10_240).contains(memory) else {
+            throw GatewayError(.invalidParameter, "memorySize must be 128..10240 MB, not \(memory)")
+        }
+    }
+
+    static func environment(_ variables: [String: String]) throws(GatewayError) {
+        for key in variables.keys {
+            guard let first = key.utf8.first, !(48...57).contains(first),
+                  key.utf8.allSatisfy({ isNameByte($0) && $0 != UInt8(ascii: "-") }) else {
+                throw GatewayError(.invalidParameter, "environment variable names are letters, digits and _ and start with a letter: \(key)")
+            }
+        }
+        let size = variables.reduce(0) { $0 + $1.key.utf8.count + $1.value.utf8.count }
+        guard size <= 4096 else {
+            throw GatewayError(.invalidParameter, "Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit.")
+        }
+    }
+
+    /// Base64 of a zip, decoded and structurally checked.
+    static func zip(_ base64: String) throws(GatewayError) -> [UInt8] {
+        guard let data = Data(base64Encoded: base64) else {
+            throw GatewayError(.invalidParameter, "zipFile is not valid base64")
+        }
+        let bytes = [UInt8](data)
+        do {
+            try ZipStructure.validate(bytes)
+        } catch {
+            throw GatewayError(.invalidParameter, error.message)
+        }
+        return bytes
+    }
+
+    private static func isNameByte(_ byte: UInt8) -> Bool {
+        (48...57).contains(byte) || (65...90).contains(byte) || (97...122).contains(byte) || byte == 45 || byte == 95
+    }
+}
+
+import Foundation

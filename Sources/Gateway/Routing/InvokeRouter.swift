@@ -1,0 +1,174 @@
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import ShoalProtocol
+
+/// Sends invocations to the worker that owns the function, with the three rules that make
+/// failover safe:
+///
+/// - Code travels lazily. A worker that lacks the function's current deploy (it never had
+///   it, restarted, or the function changed) answers ResourceNotFound before running
+///   anything; the gateway sends the missing blobs and the definition, then calls again.
+/// - A call that never left the gateway (`notSent`: the connection was already gone) is
+///   re-routed: the worker leaves the ring and the function's next owner takes the call.
+/// - A call that may have reached the handler (the connection closed while it was out) is
+///   never sent again: the client gets ServiceException.
+///
+/// The gateway's own deadline is the function's timeout plus `invokeGrace`; when it passes,
+/// the client gets CONTRACT.md's timeout result and the worker gets `$/cancel`, which aborts
+/// the transfer and recycles the instance.
+final class InvokeRouter: Sendable {
+    struct Configuration: Sendable {
+        var invokeGrace: Duration = .seconds(2)
+        /// Owners tried for one call before giving up with ServiceUnavailable.
+        var maximumRoutes = 4
+        /// How long a call waits for some worker to be up before ServiceUnavailable.
+        var noWorkerWait: Duration = .seconds(3)
+        /// Unacknowledged chunk bytes a worker may send per stream.
+        var streamWindow = 1024 * 1024
+    }
+
+    let configuration: Configuration
+    let registry: FunctionRegistry
+    let workers: WorkerDirectory
+    let metrics: GatewayMetrics
+    let relays: StreamRelays
+    private let logger: Logger
+
+    init(configuration: Configuration, registry: FunctionRegistry, workers: WorkerDirectory, metrics: GatewayMetrics, relays: StreamRelays, logger: Logger) {
+        self.configuration = configuration
+        self.registry = registry
+        self.workers = workers
+        self.metrics = metrics
+        self.relays = relays
+        self.logger = logger
+    }
+
+    // MARK: Invocations
+
+    /// A synchronous invoke through the owner; the answer is the worker's, or the timeout result.
+    func invoke(_ record: FunctionRecord, deployID: String, _ params: ClientAPI.InvokeParams) async throws -> ClientAPI.Invoke.Result {
+        let started = ContinuousClock.now
+        let request = WorkerAPI.InvokeParams(
+            functionName: record.name, deployId: deployID, payload: params.payload ?? "",
+            clientContext: params.clientContext, logType: params.logType
+        )
+        do {
+            let (link, result) = try await onOwner(record, deployID: deployID) { link, connection in
+                (link, try await connection.call(WorkerAPI.Invoke.self, request, timeout: deadline(record)))
+            }
+            account(result, worker: link.id, since: started)
+            return .init(statusCode: result.statusCode, payload: result.payload, functionError: result.functionError,
+                         logResult: result.logResult, executedVersion: result.executedVersion)
+        } catch let error as RPCError where error.code == .timedOut {
+            return timedOut(record)
+        }
+    }
+
+    /// A streamed invoke: chunks go to `context`'s connection as the function writes them.
+    func invokeStream(_ record: FunctionRecord, deployID: String, _ params: ClientAPI.InvokeParams, context: RPCRequestContext) async throws -> ClientAPI.InvokeStream.Result {
+        let started = ContinuousClock.now
+        let request = WorkerAPI.InvokeParams(
+            functionName: record.name, deployId: deployID, payload: params.payload ?? "",
+            clientContext: params.clientContext, logType: params.logType, window: configuration.streamWindow
+        )
+        let opened = NIOLockedValueBox<StreamRelays.Key?>(nil)
+        defer { opened.withLockedValue { $0 }.map(relays.close) }
+        do {
+            let (link, result) = try await onOwner(record, deployID: deployID) { link, connection in
+                let result = try await connection.call(WorkerAPI.InvokeStream.self, request, timeout: deadline(record)) { [relays] id in
+                    let key = relays.open(StreamRelay(client: context.connection, clientRequestID: context.id, worker: connection, workerRequestID: id))
+                    opened.withLockedValue { $0 = key }
+                }
+                return (link, result)
+            }
+            account(result, worker: link.id, since: started)
+            return .init(statusCode: result.statusCode, functionError: result.functionError,
+                         errorDetails: result.errorType.map { #"{"errorType":"\#($0)"}"# },
+                         logResult: result.logResult, executedVersion: result.executedVersion)
+        } catch let error as RPCError where error.code == .timedOut {
+            let timeout = timedOut(record)
+            return .init(statusCode: 200, functionError: "Unhandled", errorDetails: String(decoding: Data(base64Encoded: timeout.payload) ?? Data(), as: UTF8.self), executedVersion: "$LATEST")
+        }
+    }
+
+    private func deadline(_ record: FunctionRecord) -> Duration {
+        .seconds(record.timeout) + configuration.invokeGrace
+    }
+
+    private func account(_ result: WorkerAPI.InvokeResult, worker: String, since started: ContinuousClock.Instant) {
+        let labels = "worker=\"\(worker)\""
+        metrics.increment(.invocations, labels: labels + ",type=\"RequestResponse\"")
+        if result.functionError != nil { metrics.increment(.functionErrors, labels: labels) }
+        if result.coldStart { metrics.increment(.coldStarts, labels: labels) }
+        let elapsed = ContinuousClock.now - started
+        metrics.observeLatency(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, worker: worker)
+    }
+
+    /// CONTRACT.md's timeout result.
+    private func timedOut(_ record: FunctionRecord) -> ClientAPI.Invoke.Result {
+        metrics.increment(.timeouts, labels: "worker=\"\(workers.owner(of: record.name)?.id ?? "none")\"")
+        logger.warning("invocation timed out at the gateway", metadata: ["function": "\(record.name)", "timeout": "\(record.timeout)"])
+        let body = #"{"errorType":"Sandbox.Timedout","errorMessage":"\#(UUID().uuidString.lowercased()) Task timed out after \#(record.timeout).00 seconds"}"#
+        return .init(statusCode: 200, payload: Data(body.utf8).base64EncodedString(), functionError: "Unhandled", executedVersion: "$LATEST")
+    }
+
+    // MARK: Routing
+
+    /// Runs `body` against the function's current owner, deploying the function there first
+    /// when needed, and re-routing when the call provably never reached a worker.
+    func onOwner<T: Sendable>(
+        _ record: FunctionRecord, deployID: String,
+        _ body: (WorkerLink, RPCConnection) async throws -> T
+    ) async throws -> T {
+        var lastFailure = "no worker is up"
+        for route in 1...configuration.maximumRoutes {
+            let (link, connection) = try await currentOwner(of: record.name)
+            do {
+                if link.deployedID(of: record.name) != deployID {
+                    try await deploy(record, to: link, over: connection)
+                }
+                return try await link.track { try await body(link, connection) }
+            } catch let error as RPCError where error.code == .notSent {
+                lastFailure = "worker \(link.id) was gone before the call left: \(error.message)"
+                workers.markDown(link, connection: connection)
+            } catch let error as RPCError where error.code == .resourceNotFound && route < configuration.maximumRoutes {
+                // The worker lacks this deploy (it restarted, or the function changed): send it again.
+                lastFailure = error.message
+                link.forgetDeployed(record.name)
+                continue
+            } catch let error as RPCError where error.code == .connectionClosed {
+                metrics.increment(.serviceErrors, labels: "worker=\"\(link.id)\"")
+                throw GatewayError(.outcomeUnknown, "worker \(link.id) was lost while the invocation was in flight; it may have run, so it is not retried")
+            }
+            metrics.increment(.retries, labels: "worker=\"\(link.id)\"")
+        }
+        metrics.increment(.serviceErrors, labels: "worker=\"none\"")
+        throw GatewayError(.noWorker, "no worker could take the call: \(lastFailure)")
+    }
+
+    /// The owner now, waiting briefly while no worker is up (one may be rejoining).
+    private func currentOwner(of name: String) async throws -> (WorkerLink, RPCConnection) {
+        let deadline = ContinuousClock.now + configuration.noWorkerWait
+        while true {
+            if let link = workers.owner(of: name), let connection = link.connection { return (link, connection) }
+            guard ContinuousClock.now < deadline else {
+                metrics.increment(.serviceErrors, labels: "worker=\"none\"")
+                throw GatewayError(.noWorker, "no worker is up to take function \(name)")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    /// Sends the blobs the worker lacks, then the definition.
+    private func deploy(_ record: FunctionRecord, to link: WorkerLink, over connection: RPCConnection) async throws {
+        let missing = try await connection.call(WorkerAPI.MissingArtifacts.self, .init(sha256s: record.artifacts)).missing
+        for sha256 in missing {
+            let bytes = try await registry.blob(sha256)
+            _ = try await connection.call(WorkerAPI.PutArtifact.self, .init(sha256: sha256, zipFile: Data(bytes).base64EncodedString()))
+        }
+        let deployed = try await connection.call(WorkerAPI.PutFunction.self, .init(function: record.definition))
+        link.recordDeployed(record.name, deployID: deployed.deployId)
+        logger.debug("function deployed", metadata: ["function": "\(record.name)", "worker": "\(link.id)", "blobs": "\(missing.count)"])
+    }
+}

@@ -1,0 +1,59 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import ShoalProtocol
+
+/// Carries one streamed invocation's chunks from a worker connection to the client that asked,
+/// with flow control: the worker may have `window` bytes unacknowledged, and the gateway
+/// acknowledges a chunk (`invoke.credit`) only once the client's socket took it. A client that
+/// reads slowly therefore holds back its own stream, and only its own: the worker connection
+/// keeps being read, so every other invocation on it flows on.
+struct StreamRelay: Sendable {
+    let client: RPCConnection
+    let clientRequestID: RPCID
+    let worker: RPCConnection
+    let workerRequestID: RPCID
+
+    /// Called on the worker connection's event loop, in chunk order.
+    func forward(_ payload: String) {
+        let bytes = Self.decodedLength(ofBase64: payload)
+        client.notifyNow(WorkerAPI.InvokeChunk.self, .init(requestId: clientRequestID, payload: payload))
+            .whenSuccess { [worker, workerRequestID] in
+                worker.notifyNow(WorkerAPI.InvokeCredit.self, .init(requestId: workerRequestID, bytes: bytes))
+            }
+    }
+
+    /// The byte count a base64 text decodes to, without decoding it.
+    static func decodedLength(ofBase64 text: String) -> Int {
+        let utf8 = text.utf8
+        var padding = 0
+        if utf8.last == UInt8(ascii: "=") { padding += 1 }
+        if utf8.dropLast().last == UInt8(ascii: "=") { padding += 1 }
+        return utf8.count / 4 * 3 - padding
+    }
+}
+
+/// The relays of the streams in flight, by worker connection and worker-side request id.
+final class StreamRelays: Sendable {
+    struct Key: Hashable {
+        var connection: ObjectIdentifier
+        var requestID: RPCID
+    }
+
+    private let relays = NIOLockedValueBox<[Key: StreamRelay]>([:])
+
+    func open(_ relay: StreamRelay) -> Key {
+        let key = Key(connection: ObjectIdentifier(relay.worker), requestID: relay.workerRequestID)
+        relays.withLockedValue { $0[key] = relay }
+        return key
+    }
+
+    func close(_ key: Key) {
+        _ = relays.withLockedValue { $0.removeValue(forKey: key) }
+    }
+
+    /// The handler of `invoke.chunk` notifications arriving from workers.
+    func chunkArrived(_ params: WorkerAPI.InvokeChunk.Params, from connection: RPCConnection) {
+        let key = Key(connection: ObjectIdentifier(connection), requestID: params.requestId)
+        relays.withLockedValue { $0[key] }?.forward(params.payload)
+    }
+}

@@ -103,6 +103,7 @@ let package = Package(
         ),
         .target(
             name: "ShoalTestSupport",
+            dependencies: ["ShoalRuntimeInterface", .product(name: "Crypto", package: "swift-crypto")],
             path: "Tests/Support"
         ),
         .testTarget(
@@ -142,7 +143,10 @@ let package = Package(
         ),
         .testTarget(
             name: "GatewayTests",
-            dependencies: ["ShoalGateway", "ShoalProtocol", "ShoalTestSupport"],
+            dependencies: [
+                "ShoalGateway", "ShoalProtocol", "ShoalTestSupport", "ShoalRuntimeInterface",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             path: "Tests/GatewayTests"
         ),
     ],

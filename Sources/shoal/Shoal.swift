@@ -9,7 +9,10 @@ struct Shoal: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "shoal",
         abstract: "An AWS Lambda execution-layer emulator that shards functions across worker processes.",
-        subcommands: [UpCommand.self, GatewayCommand.self, WorkerCommand.self, RIECommand.self, BenchCommand.self]
+        subcommands: [
+            UpCommand.self, GatewayCommand.self, WorkerCommand.self, RIECommand.self,
+            CreateCommand.self, InvokeCommand.self, ListCommand.self, WorkersCommand.self, WarmCommand.self, BenchCommand.self,
+        ]
     )
 
     /// Runs every Swift task on NIO's event loops, so a request handler and the socket it

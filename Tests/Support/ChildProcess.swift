@@ -3,18 +3,18 @@ import ShoalRuntimeInterface
 
 /// A `shoal` child process started by a test and stopped by PID when the test is done: a
 /// `RuntimeProcess` in its own session, whose output is kept for the test to read.
-struct ChildProcess: Sendable {
-    let process: RuntimeProcess
-    let logs = LogBuffer(capacity: 256 * 1024)
+public struct ChildProcess: Sendable {
+    public let process: RuntimeProcess
+    public let logs = LogBuffer(capacity: 256 * 1024)
 
     /// The `shoal` executable this test build produced.
-    static var shoalExecutable: URL {
+    public static var shoalExecutable: URL {
         URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent(".build/debug/shoal")
     }
 
-    init(arguments: [String], environment: [String: String] = [:]) {
+    public init(arguments: [String], environment: [String: String] = [:]) {
         process = RuntimeProcess(
             .init(executable: Self.shoalExecutable.path, arguments: arguments,
                   environment: ProcessInfo.processInfo.environment.merging(environment) { $1 },
@@ -24,14 +24,14 @@ struct ChildProcess: Sendable {
     }
 
     /// Waits for the "... HOST:PORT ... ready" line; returns it, its port and the child's pid.
-    func ready(timeout: Duration = .seconds(20)) async throws -> (line: String, port: Int, pid: pid_t) {
+    public func ready(timeout: Duration = .seconds(20)) async throws -> (line: String, port: Int, pid: pid_t) {
         let (port, pid) = try await process.waitUntilReady(logs: logs, timeout: timeout)
         let line = String(decoding: logs.contents, as: UTF8.self).split(separator: "\n").first { $0.hasSuffix("ready") } ?? ""
         return (String(line), port, pid)
     }
 
     /// SIGTERM, then the exit; `.status(0)` is a clean shutdown.
-    func terminate() async -> RuntimeProcess.Exit {
+    public func terminate() async -> RuntimeProcess.Exit {
         await process.terminate()
     }
 }

@@ -1,0 +1,26 @@
+import Foundation
+
+/// Looks through /proc for processes, so a test can prove it left none behind.
+public enum ProcessScan {
+    /// Command lines (arguments joined by spaces) of running processes that contain `text`;
+    /// zombies and this test process are left out.
+    public static func commandLines(containing text: String) -> [String] {
+        let own = ProcessInfo.processInfo.processIdentifier
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { entry -> String? in
+            guard let pid = Int32(entry), pid != own,
+                  let raw = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"), !raw.isEmpty else { return nil }
+            let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+            if let close = stat.range(of: ") ", options: .backwards), stat[close.upperBound...].hasPrefix("Z") { return nil }
+            let line = String(decoding: raw.map { $0 == 0 ? UInt8(ascii: " ") : $0 }, as: UTF8.self)
+            return line.contains(text) ? "\(pid): \(line)" : nil
+        }
+    }
+
+    /// Resident set size of a process in bytes, from /proc/PID/status.
+    public static func residentBytes(of pid: pid_t) -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return 0 }
+        return (Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0) * 1024
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+import ShoalProtocol
+import ShoalTestSupport
+import Testing
+
+/// Timeouts, Event and DryRun, payload limits and the streamed relay, through `shoal up`.
+@Suite(.serialized) struct GatewayInvocationTests {
+    @Test func aFunctionTimeoutIsAFunctionErrorAndTheNextInvokeWorks() async throws {
+        try await ShoalUp.with(workers: 1) { up in
+            let client = try await up.connect()
+            try await client.createFunction("sleepy", files: ["app.py": Handlers.echo], timeout: 1)
+            let started = ContinuousClock.now
+            let (body, result) = try await client.invoke("sleepy", #"{"sleep": 3}"#)
+            #expect(result.functionError == "Unhandled")
+            #expect(body.contains("Sandbox.Timedout") && body.contains("Task timed out after 1.00 seconds"), "\(body)")
+            #expect(ContinuousClock.now - started < .seconds(3))
+            let (again, next) = try await client.invoke("sleepy", #"{"id": "after"}"#)
+            #expect(next.functionError == nil && again.contains("after"))
+            await client.close()
+        }
+    }
+
+    /// An instance that never answers: the gateway's own deadline (timeout plus grace) fires,
+    /// and the worker is told to cancel, which recycles that instance.
+    @Test func theGatewayTimesOutAnInstanceThatNeverAnswersAndTheWorkerRecyclesIt() async throws {
+        try await ShoalUp.with(workers: 1, backend: "scripted", extra: ["--invoke-grace", "0.3"]) { up in
+            let client = try await up.connect()
+            try await client.createFunction("stuck", runtime: "provided.al2023", handler: "bootstrap", files: ["bootstrap": "#!/bin/sh\n"], timeout: 1)
+            _ = try await client.invoke("stuck", #"{"tag": "warm"}"#)
+            let started = ContinuousClock.now
+            let (body, result) = try await client.invoke("stuck", #"{"sleepMs": 20000}"#)
+            let waited = ContinuousClock.now - started
+            #expect(result.functionError == "Unhandled" && result.statusCode == 200)
+            #expect(body.contains(#""errorType":"Sandbox.Timedout""#) && body.contains("Task timed out after 1.00 seconds"), "\(body)")
+            #expect(waited >= .seconds(1) && waited < .seconds(5), "answered after \(waited)")
+            #expect(await eventually { (try? await client.call(ClientAPI.WarmList.self, Empty()).instances.filter(\.busy).isEmpty) ?? false },
+                    "the timed-out instance was recycled")
+            let (echo, next) = try await client.invoke("stuck", #"{"tag": "after"}"#)
+            #expect(next.functionError == nil && echo.contains("after"))
+            await client.close()
+        }
+    }
+
+    @Test func eventInvocationsAreAcceptedAtOnceAndRunInTheBackgroundDryRunRunsNothing() async throws {
+        let marks = FileManager.default.temporaryDirectory.appendingPathComponent("shoal-event-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: marks, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: marks) }
+        try await ShoalUp.with(workers: 1) { up in
+            let client = try await up.connect()
+            try await client.createFunction("background", files: ["app.py": Handlers.echo], environment: ["MARKS": marks.path])
+            let started = ContinuousClock.now
+            let (_, accepted) = try await client.invoke("background", #"{"id": "event-1", "sleep": 1}"#, type: "Event")
+            #expect(accepted.statusCode == 202 && ContinuousClock.now - started < .milliseconds(900))
+            #expect(await eventually(timeout: .seconds(10)) { FileManager.default.fileExists(atPath: marks.appendingPathComponent("event-1").path) })
+            let (_, dry) = try await client.invoke("background", #"{"id": "dry-1"}"#, type: "DryRun")
+            #expect(dry.statusCode == 204)
+            await #expect(throws: RPCError.self) { _ = try await client.invoke("missing", "{}", type: "DryRun") }
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(!FileManager.default.fileExists(atPath: marks.appendingPathComponent("dry-1").path))
+            await client.close()
+        }
+    }
+
+    @Test func oversizedPayloadsAndBadParametersGetTheContractErrors() async throws {
+        try await ShoalUp.with(workers: 1, backend: "scripted") { up in
+            let client = try await up.connect()
+            try await client.createFunction("limits", runtime: "provided.al2023", handler: "bootstrap", files: ["bootstrap": "#!/bin/sh\n"])
+            let big = String(repeating: "x", count: 6 * 1024 * 1024 + 1)
+            let tooLarge = await #expect(throws: RPCError.self) { _ = try await client.invoke("limits", big) }
+            #expect(tooLarge?.code == .requestTooLarge && tooLarge?.data?.type == "RequestTooLargeException")
+            let conflict = await #expect(throws: RPCError.self) {
+                try await client.createFunction("limits", runtime: "provided.al2023", handler: "bootstrap", files: ["bootstrap": "#!/bin/sh\n"])
+            }
+            #expect(conflict?.code == .resourceConflict)
+            for bad in ["has space", String(repeating: "a", count: 65), ""] {
+                let error = await #expect(throws: RPCError.self) { try await client.createFunction(bad, files: ["app.py": ""]) }
+                #expect(error?.code == .invalidParams && error?.data?.type == "InvalidParameterValueException")
+            }
+            let badTimeout = await #expect(throws: RPCError.self) { try await client.createFunction("t", files: ["app.py": ""], timeout: 901) }
+            #expect(badTimeout?.code == .invalidParams)
+            let badZip = await #expect(throws: RPCError.self) {
+                _ = try await client.call(ClientAPI.CreateFunction.self, .init(functionName: "z", runtime: "python3.11", handler: "a.b", code: .init(zipFile: "bm90IGEgemlw")))
+            }
+            #expect(badZip?.code == .invalidParams && badZip?.message.contains("unzip") == true)
+            await client.close()
+        }
+    }
+
+    /// 1,000 clients, each on its own connection, each invoking once, all at the same time.
+    @Test func aThousandConcurrentClientConnectionsAreServed() async throws {
+        try await ShoalUp.with(workers: 2, backend: "scripted") { up in
+            let setup = try await up.connect()
+            try await setup.createFunction("crowd", runtime: "provided.al2023", handler: "bootstrap", files: ["bootstrap": "#!/bin/sh\n"])
+            await setup.close()
+            let connections = try await withThrowingTaskGroup(of: RPCConnection.self) { group in
+                for _ in 0..<1000 { group.addTask { try await up.connect() } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(connections.count == 1000)
+            let answered = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for (index, connection) in connections.enumerated() {
+                    group.addTask {
+                        let (body, result) = try await connection.invoke("crowd", #"{"tag": "client-\#(index)"}"#)
+                        return result.functionError == nil && body.contains("client-\(index)\"")
+                    }
+                }
+                return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+            #expect(answered == 1000)
+            for connection in connections { await connection.close() }
+        }
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+import ShoalProtocol
+import ShoalTestSupport
+import Testing
+
+/// The streamed relay end to end: chunks arrive as they are written, and a client that stops
+/// reading holds back only its own stream, with gateway and worker memory bounded.
+@Suite(.serialized) struct GatewayStreamTests {
+    @Test func chunksOfARealStreamingFunctionArriveBeforeTheFunctionFinishes() async throws {
+        try await ShoalUp.with(workers: 2) { up in
+            let arrivals = NIOLockedValueBox<[(Int64, String)]>([])
+            var methods = RPCMethodTable()
+            methods.on(WorkerAPI.InvokeChunk.self) { params, _ in
+                let text = String(decoding: Data(base64Encoded: params.payload) ?? Data(), as: UTF8.self)
+                arrivals.withLockedValue { $0.append((Int64(Date().timeIntervalSince1970 * 1000), text)) }
+            }
+            let client = try await up.connect(methods: methods)
+            let source = """
+            exports.handler = awslambda.streamifyResponse(async (event, stream) => {
+              for (let i = 0; i < 5; i++) {
+                stream.write(`part ${i} at ${Date.now()};`);
+                await new Promise((resolve) => setTimeout(resolve, 200));
+              }
+              stream.end();
+            });
+            """
+            try await client.createFunction("streamer", runtime: "nodejs20.x", handler: "index.handler", files: ["index.js": source])
+            let result = try await client.call(ClientAPI.InvokeStream.self, .init(functionName: "streamer", payload: Data("{}".utf8).base64EncodedString()))
+            #expect(result.statusCode == 200 && result.functionError == nil)
+            let received = arrivals.withLockedValue { $0 }
+            let text = received.map(\.1).joined()
+            #expect((0..<5).allSatisfy { text.contains("part \($0) at") }, "\(text)")
+            // The first chunk reached the client before the function wrote the last one.
+            let lastWritten = Int64(text.components(separatedBy: "part 4 at ").last?.split(separator: ";").first ?? "") ?? 0
+            #expect(received.first.map { $0.0 < lastWritten } == true, "first chunk at \(received.first?.0 ?? 0), last written at \(lastWritten)")
+            await client.close()
+        }
+    }
+
+    @Test func aSlowReaderHoldsBackOnlyItsOwnStreamWithinTheMemoryBound() async throws {
+        try await ShoalUp.with(workers: 1, backend: "scripted") { up in
+            let setup = try await up.connect()
+            try await setup.createFunction("firehose", runtime: "provided.al2023", handler: "bootstrap", files: ["bootstrap": "#!/bin/sh\n"], timeout: 120)
+            _ = try await setup.invoke("firehose", #"{"tag": "warm"}"#)
+            let workerPID = pid_t(try #require(try await setup.call(ClientAPI.WorkersList.self, Empty()).workers.first?.pid))
+            let before = (gateway: ProcessScan.residentBytes(of: up.pid), worker: ProcessScan.residentBytes(of: workerPID))
+
+            let received = NIOLockedValueBox((bytes: 0, tail: ""))
+            var methods = RPCMethodTable()
+            methods.on(WorkerAPI.InvokeChunk.self) { params, _ in
+                let data = Data(base64Encoded: params.payload) ?? Data()
+                received.withLockedValue { state in
+                    state.bytes += data.count
+                    state.tail = String(String(decoding: data.suffix(64), as: UTF8.self).suffix(40))
+                }
+            }
+            let reader = try await up.connect(methods: methods)
+            try await reader.channel.setOption(ChannelOptions.autoRead, value: false).get()
+            let chunks = 4096, chunkBytes = 16 * 1024 // 64 MiB in all
+            let stream = Task {
+                try await reader.call(ClientAPI.InvokeStream.self, .init(
+                    functionName: "firehose", payload: Data(#"{"chunks": \#(chunks), "chunkBytes": \#(chunkBytes)}"#.utf8).base64EncodedString()
+                ))
+            }
+            // The reader reads nothing for 3 s; the function could have written all 64 MiB by then.
+            try await Task.sleep(for: .seconds(3))
+            let during = (gateway: ProcessScan.residentBytes(of: up.pid), worker: ProcessScan.residentBytes(of: workerPID))
+            // Another invocation of the same function, on the same worker connection, flows.
+            let started = ContinuousClock.now
+            let (body, other) = try await setup.invoke("firehose", #"{"tag": "meanwhile"}"#)
+            #expect(other.functionError == nil && body.contains("meanwhile"))
+            #expect(ContinuousClock.now - started < .seconds(1), "the other call took \(ContinuousClock.now - started)")
+
+            try await reader.channel.setOption(ChannelOptions.autoRead, value: true).get()
+            let result = try await stream.value
+            #expect(result.statusCode == 200)
+            let (bytes, tail) = received.withLockedValue { $0 }
+            #expect(bytes == chunks * chunkBytes, "received \(bytes) of \(chunks * chunkBytes) bytes")
+            #expect(tail.contains("chunk \(chunks - 1) at"), "the last chunk came last: \(tail)")
+            let growth = (gateway: during.gateway - before.gateway, worker: during.worker - before.worker)
+            print("slow reader: RSS growth while stalled: gateway \(growth.gateway / 1024) KiB, worker \(growth.worker / 1024) KiB")
+            #expect(growth.gateway < 8 * 1024 * 1024 && growth.worker < 8 * 1024 * 1024,
+                    "buffers stayed bounded: gateway grew \(growth.gateway) bytes, worker \(growth.worker) bytes")
+            await reader.close()
+            await setup.close()
+        }
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import ShoalRuntimeInterface
+import ShoalTestSupport
+import Testing
+
+/// Outside clients: the raw-socket Python contract tests and the Python example client
+/// (Tests/python), and the `shoal` terminal client, each against a real `shoal up`.
+@Suite(.serialized) struct OutsideClientTests {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// A python3 that is a real interpreter (pyenv shims may not be).
+    static var python: String {
+        if let configured = ProcessInfo.processInfo.environment["SHOAL_TEST_PYTHON"] { return configured }
+        return FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") ? "/usr/bin/python3" : "python3"
+    }
+
+    /// Runs a command to its end; its exit and output.
+    static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) async -> (RuntimeProcess.Exit, String) {
+        let logs = LogBuffer(capacity: 1024 * 1024)
+        let process = RuntimeProcess(
+            .init(executable: executable, arguments: arguments,
+                  environment: ProcessInfo.processInfo.environment.merging(environment) { $1 },
+                  workingDirectory: repository.path),
+            logs: logs, echo: false
+        )
+        let exit = await process.exited
+        return (exit, String(decoding: logs.contents, as: UTF8.self))
+    }
+
+    @Test func theRawSocketContractTestsAndThePythonExamplePass() async throws {
+        try await ShoalUp.with(workers: 2) { up in
+            let (exit, output) = await Self.run(Self.python, [Self.repository.appendingPathComponent("Tests/python/test_gateway_contract.py").path],
+                                               environment: ["SHOAL_RPC_PORT": String(up.rpcPort)])
+            #expect(exit == .status(0), "python contract tests:\n\(output)")
+            #expect(output.contains("Ran 9 tests"), "\(output)")
+        }
+    }
+
+    @Test func theTerminalClientCreatesInvokesAndLists() async throws {
+        try await ShoalUp.with(workers: 2) { up in
+            let zip = FileManager.default.temporaryDirectory.appendingPathComponent("shoal-cli-\(UUID().uuidString).zip")
+            defer { try? FileManager.default.removeItem(at: zip) }
+            try Data(TestZip.make(["app.py": "def handler(event, context):\n    return {'got': event}\n"])).write(to: zip)
+            let shoal = ChildProcess.shoalExecutable.path
+            let address = ["--address", "127.0.0.1:\(up.rpcPort)"]
+            let (created, createOutput) = await Self.run(shoal, ["create", "cli-fn", "--runtime", "python3.11", "--handler", "app.handler", "--zip", zip.path] + address)
+            #expect(created == .status(0) && createOutput.contains(#""functionName" : "cli-fn""#), "\(createOutput)")
+            let (invoked, invokeOutput) = await Self.run(shoal, ["invoke", "cli-fn", "--payload", #"{"a": 1}"#] + address)
+            #expect(invoked == .status(0) && invokeOutput.contains(#"{"got": {"a": 1}}"#), "\(invokeOutput)")
+            let (_, listed) = await Self.run(shoal, ["ls"] + address)
+            #expect(listed.contains("cli-fn\tpython3.11\tapp.handler"), "\(listed)")
+            let (_, workers) = await Self.run(shoal, ["workers"] + address)
+            #expect(workers.split(separator: "\n").filter { $0.contains("\tup\t") }.count == 2, "\(workers)")
+            let (_, warm) = await Self.run(shoal, ["warm"] + address)
+            #expect(warm.contains("cli-fn\tworker-"), "\(warm)")
+            let (missing, missingOutput) = await Self.run(shoal, ["invoke", "nope"] + address)
+            #expect(missing != .status(0) && missingOutput.contains("ResourceNotFoundException"), "\(missingOutput)")
+        }
+    }
+}

@@ -7,7 +7,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Run a benchmark and print its figures.",
-        subcommands: [RPCBenchCommand.self, WorkerBenchCommand.self, RuntimeBenchCommand.self, EchoServerCommand.self]
+        subcommands: [RPCBenchCommand.self, WorkerBenchCommand.self, GatewayBenchCommand.self, RuntimeBenchCommand.self, EchoServerCommand.self]
     )
 }
 
@@ -83,5 +83,24 @@ struct RuntimeBenchCommand: AsyncParsableCommand {
     func run() async throws {
         guard cold > 0, warm >= 200 else { throw ValidationError("--cold must be positive and --warm at least 200") }
         print(try await RuntimeBenchmark(cold: cold, warm: warm, python: python).run())
+    }
+}
+
+struct GatewayBenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gateway",
+        abstract: "Warm invokes through gateway and worker vs direct to the instance: latency, throughput at 1/16/64 callers, CPU per invocation."
+    )
+
+    @Option(help: "Invocations per phase.") var invocations = 20_000
+    @Option(help: "Comma-separated numbers of concurrent callers.") var callers = "1,16,64"
+    @Option(help: "Payload size in bytes.") var payloadBytes = 64
+
+    func run() async throws {
+        let levels = callers.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard invocations > 0, !levels.isEmpty, levels.allSatisfy({ $0 > 0 && $0 <= 64 }), payloadBytes >= 0 else {
+            throw ValidationError("--invocations must be positive; --callers takes integers 1...64")
+        }
+        print(try await GatewayBenchmark(invocations: invocations, callerLevels: levels, payloadBytes: payloadBytes).run())
     }
 }

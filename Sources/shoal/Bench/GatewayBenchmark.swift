@@ -1,0 +1,123 @@
+import Foundation
+import ShoalProtocol
+import ShoalWorker
+
+/// What gateway plus worker add to a warm invocation. A `shoal worker --backend scripted`
+/// child and a `shoal gateway` child in front of it; one function with warm scripted
+/// instances inside the worker; from this process, in one run, the same calls made directly
+/// to an instance (libcurl HTTP POST) and through the gateway (JSON-RPC `invoke`), with 1,
+/// 16 and 64 concurrent callers.
+///
+/// CPU per invocation is gateway CPU plus worker CPU during the gateway phase, minus the
+/// worker's CPU during the direct phase (the instances run inside the worker, so their own
+/// work is in both phases and cancels out), divided by the calls.
+struct GatewayBenchmark {
+    var invocations: Int
+    var callerLevels: [Int]
+    var payloadBytes: Int
+
+    func run() async throws -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("shoal-bench-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let worker = BenchChild(arguments: ["worker", "--port", "0", "--backend", "scripted", "--max-concurrency", "64"])
+        var gateway: BenchChild?
+        do {
+            let workerPort = try await worker.readyPort()
+            let started = BenchChild(arguments: [
+                "gateway", "--rpc-port", "0", "--http-port", "0", "--data-dir", directory, "--worker", "127.0.0.1:\(workerPort)",
+            ])
+            gateway = started
+            let report = try await measure(gateway: started, worker: worker, workerPort: workerPort)
+            await started.stop()
+            await worker.stop()
+            return report
+        } catch {
+            await gateway?.stop()
+            await worker.stop()
+            throw error
+        }
+    }
+
+    private func measure(gateway: BenchChild, worker: BenchChild, workerPort: Int) async throws -> String {
+        let client = try await RPCConnection.connect(host: "127.0.0.1", port: try await gateway.readyPort())
+        _ = try await client.call(ClientAPI.CreateFunction.self, .init(
+            functionName: "bench", runtime: "provided.al2023", handler: "bootstrap",
+            code: .init(zipFile: Data(WorkerBenchmark.emptyZip).base64EncodedString())
+        ))
+        let payload = Array(String(repeating: "x", count: payloadBytes).utf8)
+        let params = ClientAPI.InvokeParams(functionName: "bench", payload: Data(payload).base64EncodedString())
+        // Warm one instance per caller of the highest level, so no phase pays a cold start.
+        let most = callerLevels.max() ?? 1
+        try await concurrently(most, total: most) { _ = try await client.call(ClientAPI.Invoke.self, params) }
+
+        let inspector = try await RPCConnection.connect(host: "127.0.0.1", port: workerPort)
+        _ = try await inspector.call(WorkerAPI.Hello.self, .init(token: nil))
+        let endpoints = try await inspector.call(WorkerAPI.WarmList.self, Empty()).instances.compactMap { instance -> Endpoint? in
+            guard let text = instance.endpoint, let port = Int(text.split(separator: ":").last ?? "") else { return nil }
+            return Endpoint(host: "127.0.0.1", port: port)
+        }
+        await inspector.close()
+        guard !endpoints.isEmpty else { throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "no warm instance"]) }
+        let invoker = CurlInvoker()
+        let clock = ContinuousClock()
+
+        // Each caller keeps to one instance in the direct phase, as the pool would give it one.
+        func phase(callers: Int, direct: Bool) async throws -> LatencySummary {
+            let started = clock.now
+            let samples = try await concurrentlyCollect(callers, total: invocations) { caller in
+                let began = clock.now
+                if direct {
+                    let request = InstanceRequest(endpoint: endpoints[caller % endpoints.count], body: payload, timeout: .seconds(10))
+                    let response = try await invoker.send(request)
+                    precondition(response.body == payload, "direct: wrong answer")
+                } else {
+                    let result = try await client.call(ClientAPI.Invoke.self, params)
+                    precondition(result.functionError == nil, "gateway: function error")
+                }
+                return clock.now - began
+            }
+            return LatencySummary(samples: samples, elapsed: clock.now - started)
+        }
+
+        _ = try await phase(callers: 1, direct: true)
+        _ = try await phase(callers: 1, direct: false)
+        var lines = ["shoal bench gateway: \(invocations) warm invocations per phase, \(payloadBytes)-byte payload, scripted instances, gateway pid \(gateway.pid), worker pid \(worker.pid)"]
+        for callers in callerLevels {
+            let workerBeforeDirect = worker.cpuTime()
+            let direct = try await phase(callers: callers, direct: true)
+            let workerAfterDirect = worker.cpuTime()
+            let gatewayBefore = gateway.cpuTime()
+            let through = try await phase(callers: callers, direct: false)
+            let workerAfter = worker.cpuTime()
+            let gatewayAfter = gateway.cpuTime()
+            let instanceCPU = workerAfterDirect - workerBeforeDirect
+            let overheadCPU = ((gatewayAfter - gatewayBefore) + (workerAfter - workerAfterDirect) - instanceCPU) / invocations
+            lines.append("  \(callers) caller(s): direct   \(direct)")
+            lines.append("  \(callers) caller(s): gateway  \(through)")
+            lines.append("  \(callers) caller(s): added p50 \(LatencySummary.micros(through.p50 - direct.p50)) µs, p99 \(LatencySummary.micros(through.p99 - direct.p99)) µs; gateway+worker CPU \(LatencySummary.micros(overheadCPU)) µs per invocation (gateway \(LatencySummary.micros((gatewayAfter - gatewayBefore) / invocations)) µs)")
+        }
+        await invoker.shutdown()
+        await client.close()
+        return lines.joined(separator: "\n")
+    }
+
+    private func concurrently(_ callers: Int, total: Int, _ body: @escaping @Sendable () async throws -> Void) async throws {
+        _ = try await concurrentlyCollect(callers, total: total) { _ in try await body(); return .zero }
+    }
+
+    /// `total` calls of `body` spread over `callers` tasks; every call's duration.
+    private func concurrentlyCollect(_ callers: Int, total: Int, _ body: @escaping @Sendable (Int) async throws -> Duration) async throws -> [Duration] {
+        try await withThrowingTaskGroup(of: [Duration].self) { group in
+            for caller in 0..<callers {
+                let share = total / callers + (caller < total % callers ? 1 : 0)
+                group.addTask {
+                    var samples: [Duration] = []
+                    samples.reserveCapacity(share)
+                    for _ in 0..<share { samples.append(try await body(caller)) }
+                    return samples
+                }
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+    }
+}

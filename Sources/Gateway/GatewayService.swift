@@ -63,7 +63,7 @@ final class GatewayService: Sendable {
         }
         methods.register(ClientAPI.InvokeStream.self) { [self] params, context in
             try await served {
-                let (record, deployID) = try await registry.routable(params.functionName)
+                let (record, deployID) = try registry.routable(params.functionName)
                 if let early = try precheck(params) {
                     return .init(statusCode: early.statusCode, executedVersion: early.executedVersion)
                 }
@@ -95,7 +95,7 @@ final class GatewayService: Sendable {
     // MARK: Invoke
 
     private func invoke(_ params: ClientAPI.InvokeParams) async throws -> ClientAPI.Invoke.Result {
-        let (record, deployID) = try await registry.routable(params.functionName)
+        let (record, deployID) = try registry.routable(params.functionName)
         if let early = try precheck(params) {
             if params.invocationType == "Event" { events.enqueue(record, deployID: deployID, params) }
             return early

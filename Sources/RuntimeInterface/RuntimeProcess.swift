@@ -92,7 +92,10 @@ public final class RuntimeProcess: Sendable {
                     .path(FilePath(command.executable)),
                     arguments: Arguments(command.arguments),
                     // Raw entries are strdup'ed: each must carry its own NUL terminator.
-                    environment: .custom(command.environment.map { Array("\($0.key)=\($0.value)\0".utf8) }),
+                    // SHOAL_PARENT_PID lets a `shoal` child tell whether its parent died even
+                    // before it got to look (ParentWatch).
+                    environment: .custom(command.environment.merging([RuntimeProcess.parentVariable: String(getpid())]) { $1 }
+                        .map { Array("\($0.key)=\($0.value)\0".utf8) }),
                     workingDirectory: FilePath(command.workingDirectory),
                     platformOptions: options,
                     input: .none,
@@ -138,6 +141,9 @@ public final class RuntimeProcess: Sendable {
 
     /// The process id once it started.
     public var pid: pid_t? { started.withLockedValue { $0 } }
+
+    /// The environment variable that tells a child the pid of the process that started it.
+    public static let parentVariable = "SHOAL_PARENT_PID"
 
     /// Waits for the process to end.
     public var exited: Exit {

@@ -67,7 +67,7 @@ import Testing
                             let name = names[(lane * 3 + round) % names.count]
                             let id = "lane\(lane)-\(round)"
                             round += 1
-                            let ok = (try? await client.invoke(name, #"{"id": "\#(id)"}"#))?.result.functionError == nil
+                            let ok = (try? await client.invoke(name, #"{"id": "\#(id)"}"#)).map { $0.result.functionError == nil } ?? false
                             outcomes.withLockedValue { $0[id] = ok }
                         }
                     }
@@ -86,7 +86,7 @@ import Testing
             for name in names {
                 var answered = false
                 while !answered, ContinuousClock.now - killed < .seconds(3) {
-                    answered = (try? await client.invoke(name, #"{"id": "after-\#(name)"}"#))?.result.functionError == nil
+                    answered = (try? await client.invoke(name, #"{"id": "after-\#(name)"}"#)).map { $0.result.functionError == nil } ?? false
                 }
                 #expect(answered, "\(name) did not answer within 3 s of the worker's death")
             }

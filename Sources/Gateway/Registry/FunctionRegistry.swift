@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import NIOPosix
 import ShoalProtocol
 
@@ -21,11 +22,10 @@ public actor FunctionRegistry {
     private let directory: String
     private let threadPool: NIOThreadPool
     private let logger: Logger
-    private var functions: [String: FunctionRecord] = [:] {
-        didSet { deployIDs = deployIDs.filter { functions[$0.key] != nil } }
-    }
-    /// Deploy id by function name, computed once per change (it is a SHA-256).
-    private var deployIDs: [String: String] = [:]
+    private var functions: [String: FunctionRecord] = [:]
+    /// What invocations read, without a hop onto this actor: each function with its deploy
+    /// id (a SHA-256, computed once per change). Written only together with `functions`.
+    private nonisolated let routing = NIOLockedValueBox<[String: (record: FunctionRecord, deployID: String?)]>([:])
     private var layers: [String: LayerRecord] = [:]
 
     public init(directory: String, arns: ARNs = ARNs(), threadPool: NIOThreadPool = .singleton, logger: Logger = Logger(label: "shoal.registry")) async throws {
@@ -36,6 +36,15 @@ public actor FunctionRegistry {
         let (functions, layers) = try await threadPool.runIfActive { try Self.load(directory, logger: logger) }
         self.functions = functions
         self.layers = layers
+        routing.withLockedValue { routing in
+            for (name, record) in functions { routing[name] = (record, nil) }
+        }
+    }
+
+    /// Changes a function in memory (nil removes it), keeping the routing view in step.
+    private func setFunction(_ name: String, _ record: FunctionRecord?) {
+        functions[name] = record
+        routing.withLockedValue { $0[name] = record.map { ($0, nil) } }
     }
 
     private static func load(_ directory: String, logger: Logger) throws -> ([String: FunctionRecord], [String: LayerRecord]) {
@@ -70,12 +79,19 @@ public actor FunctionRegistry {
         return record
     }
 
-    /// The function and its current deploy id, for routing an invocation.
-    public func routable(_ nameOrARN: String) throws(GatewayError) -> (record: FunctionRecord, deployID: String) {
-        let record = try function(nameOrARN)
-        if let id = deployIDs[record.name] { return (record, id) }
+    /// The function and its current deploy id, for routing an invocation; callable from any
+    /// task without waiting for the actor (the invoke path's hot lookup).
+    public nonisolated func routable(_ nameOrARN: String) throws(GatewayError) -> (record: FunctionRecord, deployID: String) {
+        let name = ARNs.functionName(from: nameOrARN)
+        let found = routing.withLockedValue { $0[name] }
+        guard let (record, known) = found else {
+            throw GatewayError(.functionNotFound, "Function not found: \(arns.function(name))")
+        }
+        if let known { return (record, known) }
         let id = record.definition.deployID.rawValue
-        deployIDs[record.name] = id
+        routing.withLockedValue { routing in
+            if routing[name]?.record == record { routing[name] = (record, id) }
+        }
         return (record, id)
     }
 
@@ -114,7 +130,7 @@ public actor FunctionRegistry {
         guard functions[name] == nil else {
             throw GatewayError(.functionExists, "Function already exist: \(name)")
         }
-        functions[name] = record // reserved while the blob is written
+        functions[name] = record // reserved (not yet routable) while the blob is written
         do {
             if let code {
                 record.codeSHA256 = try await storeBlob(code)
@@ -125,7 +141,7 @@ public actor FunctionRegistry {
             functions[name] = nil
             throw error
         }
-        functions[name] = record
+        setFunction(name, record)
         logger.info("function created", metadata: ["function": "\(name)", "runtime": "\(record.runtime)"])
         return record
     }
@@ -161,18 +177,17 @@ public actor FunctionRegistry {
             try? await remove("functions/\(record.name).json")
             throw GatewayError(.functionNotFound, "Function not found: \(arns.function(record.name))")
         }
-        functions[record.name] = record
-        deployIDs[record.name] = nil
+        setFunction(record.name, record)
         return record
     }
 
     public func delete(_ nameOrARN: String) async throws {
         let record = try function(nameOrARN)
-        functions[record.name] = nil
+        setFunction(record.name, nil)
         do {
             try await remove("functions/\(record.name).json")
         } catch {
-            functions[record.name] = record
+            setFunction(record.name, record)
             throw error
         }
         logger.info("function deleted", metadata: ["function": "\(record.name)"])

@@ -11,9 +11,14 @@ public enum ProcessScan {
             guard let pid = Int32(entry), pid != own,
                   let raw = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"), !raw.isEmpty else { return nil }
             let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
-            if let close = stat.range(of: ") ", options: .backwards), stat[close.upperBound...].hasPrefix("Z") { return nil }
+            guard let close = stat.range(of: ") ", options: .backwards) else { return nil }
+            let fields = stat[close.upperBound...].split(separator: " ")
+            if fields.first == "Z" { return nil }
             let line = String(decoding: raw.map { $0 == 0 ? UInt8(ascii: " ") : $0 }, as: UTF8.self)
-            return line.contains(text) ? "\(pid): \(line)" : nil
+            guard line.contains(text) else { return nil }
+            let environ = FileManager.default.contents(atPath: "/proc/\(pid)/environ").map { String(decoding: $0, as: UTF8.self) } ?? ""
+            let started = environ.split(separator: "\0").first { $0.hasPrefix("SHOAL_PARENT_PID=") } ?? "?"
+            return "\(pid) (parent \(fields.count > 1 ? fields[1] : "?"), \(started)): \(line)"
         }
     }
 

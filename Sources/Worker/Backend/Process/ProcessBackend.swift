@@ -46,6 +46,9 @@ public final class ProcessBackend: InstanceBackend {
     let catalog: RuntimeCatalog
     private let cgroupRoot: String?
     private let running = NIOLockedValueBox<[String: Running]>([:])
+    /// Instances whose RIE is started but not ready yet, and whether `terminateAll` ran: a
+    /// launch that completes during shutdown must not leave its RIE behind.
+    private let launching = NIOLockedValueBox<(processes: [String: RuntimeProcess], stopped: Bool)>(([:], false))
     private let logger = Logger(label: "shoal.worker.process")
 
     public init(configuration: Configuration, artifacts: ArtifactStore) throws {
@@ -87,7 +90,14 @@ public final class ProcessBackend: InstanceBackend {
             .init(executable: configuration.shoalExecutable, arguments: arguments, environment: environment, workingDirectory: code.path),
             logs: logs, echo: false, isolation: .newSession
         )
+        let admitted = launching.withLockedValue { state -> Bool in
+            guard !state.stopped else { return false }
+            state.processes[request.instanceID] = process
+            return true
+        }
+        defer { _ = launching.withLockedValue { $0.processes.removeValue(forKey: request.instanceID) } }
         do {
+            guard admitted else { throw WorkerError(.shuttingDown, "the worker is shutting down") }
             // The RIE's pid names the instance's session.
             let (port, session): (Int, pid_t)
             do {
@@ -95,7 +105,12 @@ public final class ProcessBackend: InstanceBackend {
             } catch {
                 throw WorkerError(.launchFailed, "shoal rie did not start: \(error)")
             }
-            running.withLockedValue { $0[request.instanceID] = Running(process: process, logs: logs, session: session, cgroup: cgroup) }
+            let kept = launching.withLockedValue { state -> Bool in
+                guard !state.stopped else { return false }
+                running.withLockedValue { $0[request.instanceID] = Running(process: process, logs: logs, session: session, cgroup: cgroup) }
+                return true
+            }
+            guard kept else { throw WorkerError(.shuttingDown, "the worker shut down while the instance started") }
             return LaunchedInstance(instanceID: request.instanceID, endpoint: Endpoint(host: "127.0.0.1", port: port), handle: "\(session)")
         } catch {
             if let pid = process.pid, pid > 1 { await SessionSweep.kill(session: pid) }
@@ -135,11 +150,19 @@ public final class ProcessBackend: InstanceBackend {
 
     /// Stops every instance (worker shutdown calls terminate for each; this is the backstop).
     public func terminateAll() async {
+        let starting = launching.withLockedValue { state in
+            state.stopped = true
+            return Array(state.processes.values)
+        }
         let all = running.withLockedValue { records in
             defer { records.removeAll() }
             return Array(records.values)
         }
         for record in all { await stop(record) }
+        for process in starting {
+            if let pid = process.pid, pid > 1 { await SessionSweep.kill(session: pid) }
+            await process.stop()
+        }
     }
 
     // MARK: Deploys

@@ -146,6 +146,7 @@ let package = Package(
             dependencies: [
                 "ShoalGateway", "ShoalProtocol", "ShoalTestSupport", "ShoalRuntimeInterface",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Tests/GatewayTests"
         ),

@@ -64,6 +64,10 @@ final class GatewayService: Sendable {
         methods.register(ClientAPI.InvokeStream.self) { [self] params, context in
             try await served {
                 let (record, deployID) = try registry.routable(params.functionName)
+                guard params.invocationType != "Event" else {
+                    // As AWS's InvokeWithResponseStream: RequestResponse or DryRun only.
+                    throw GatewayError(.invalidParameter, "invoke.stream takes invocationType RequestResponse or DryRun")
+                }
                 if let early = try precheck(params) {
                     return .init(statusCode: early.statusCode, executedVersion: early.executedVersion)
                 }

@@ -17,6 +17,9 @@ public struct WorkerError: Error, Sendable, Hashable, CustomStringConvertible, R
         case unknownFunction
         case unknownDeploy
         case invalidParameter
+        /// The function cannot be started here (no bootstrap, no interpreter): AWS's
+        /// Runtime.InvalidEntrypoint, which a caller reports as a function error.
+        case invalidEntrypoint
         case payloadTooLarge
         case unauthorized
         case shuttingDown
@@ -34,11 +37,13 @@ public struct WorkerError: Error, Sendable, Hashable, CustomStringConvertible, R
 
     public var description: String { "\(code.rawValue): \(message)" }
 
+
     public var rpcError: RPCError {
         switch code {
         case .unknownFunction: RPCError(.resourceNotFound, message)
         case .unknownDeploy: RPCError(.resourceNotFound, message, reason: "unknown deploy")
         case .invalidParameter: RPCError(.invalidParams, message)
+        case .invalidEntrypoint: RPCError(.invalidParams, message, reason: WorkerAPI.invalidEntrypointReason)
         case .payloadTooLarge: RPCError(.requestTooLarge, message)
         case .unauthorized: RPCError(.invalidRequest, message, reason: "unauthorized")
         case .notDelivered, .attemptsExhausted, .shuttingDown: RPCError(.serviceUnavailable, message, reason: code.rawValue)

@@ -120,6 +120,7 @@ public actor FunctionRegistry {
             try FunctionRules.runtime(runtime)
             try FunctionRules.handler(handler, runtime: runtime)
             code = try FunctionRules.zip(zip)
+            try FunctionRules.entrypoint(code!, runtime: runtime)
         } else {
             guard let image = params.code.imageUri, !image.isEmpty else { throw GatewayError(.invalidParameter, "an Image function needs code.imageUri") }
             record.imageUri = image
@@ -149,6 +150,7 @@ public actor FunctionRegistry {
     public func updateCode(_ params: ClientAPI.UpdateFunctionCode.Params) async throws -> FunctionRecord {
         var record = try function(params.functionName)
         let code = try FunctionRules.zip(params.zipFile)
+        try FunctionRules.entrypoint(code, runtime: record.runtime)
         record.codeSHA256 = try await storeBlob(code)
         record.codeSize = code.count
         record.lastModified = FunctionRecord.timestamp()

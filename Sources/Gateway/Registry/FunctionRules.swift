@@ -77,6 +77,15 @@ enum FunctionRules {
         return bytes
     }
 
+    /// A provided runtime runs the zip's `bootstrap`: without one, the function could never
+    /// start, which is known at create time (interpreters are only known on the workers).
+    static func entrypoint(_ zip: [UInt8], runtime: String) throws(GatewayError) {
+        guard runtime.hasPrefix("provided") else { return }
+        guard ZipStructure.entryNames(zip).contains("bootstrap") else {
+            throw GatewayError(.invalidParameter, "Runtime.InvalidEntrypoint: a \(runtime) function needs an executable bootstrap at the root of its zip")
+        }
+    }
+
     private static func isNameByte(_ byte: UInt8) -> Bool {
         (48...57).contains(byte) || (65...90).contains(byte) || (97...122).contains(byte) || byte == 45 || byte == 95
     }

@@ -62,7 +62,15 @@ final class InvokeRouter: Sendable {
                          logResult: result.logResult, executedVersion: result.executedVersion)
         } catch let error as RPCError where error.code == .timedOut {
             return timedOut(record)
+        } catch let error as RPCError where error.data?.reason == WorkerAPI.invalidEntrypointReason {
+            return Self.invalidEntrypoint(error)
         }
+    }
+
+    /// AWS reports a function that cannot start as a function error, not a failed call.
+    static func invalidEntrypoint(_ error: RPCError) -> ClientAPI.Invoke.Result {
+        let body = try? JSONSerialization.data(withJSONObject: ["errorType": WorkerAPI.invalidEntrypointReason, "errorMessage": error.message])
+        return .init(statusCode: 200, payload: (body ?? Data()).base64EncodedString(), functionError: "Unhandled", executedVersion: "$LATEST")
     }
 
     /// A streamed invoke: chunks go to `context`'s connection as the function writes them.
@@ -87,9 +95,16 @@ final class InvokeRouter: Sendable {
                          errorDetails: result.errorType.map { #"{"errorType":"\#($0)"}"# },
                          logResult: result.logResult, executedVersion: result.executedVersion)
         } catch let error as RPCError where error.code == .timedOut {
-            let timeout = timedOut(record)
-            return .init(statusCode: 200, functionError: "Unhandled", errorDetails: String(decoding: Data(base64Encoded: timeout.payload) ?? Data(), as: UTF8.self), executedVersion: "$LATEST")
+            return Self.streamed(timedOut(record))
+        } catch let error as RPCError where error.data?.reason == WorkerAPI.invalidEntrypointReason {
+            return Self.streamed(Self.invalidEntrypoint(error))
         }
+    }
+
+    /// A buffered error result as a stream's final answer (its body goes to errorDetails).
+    private static func streamed(_ result: ClientAPI.Invoke.Result) -> ClientAPI.InvokeStream.Result {
+        .init(statusCode: result.statusCode, functionError: result.functionError,
+              errorDetails: String(decoding: Data(base64Encoded: result.payload) ?? Data(), as: UTF8.self), executedVersion: "$LATEST")
     }
 
     private func deadline(_ record: FunctionRecord) -> Duration {

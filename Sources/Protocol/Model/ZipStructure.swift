@@ -33,6 +33,23 @@ public enum ZipStructure {
         guard position <= end else { throw corrupt("central directory overruns its end record") }
     }
 
+    /// The entry names of a structurally valid archive (empty for zip64, whose directory
+    /// this reader does not walk).
+    public static func entryNames(_ bytes: [UInt8]) -> [String] {
+        guard (try? validate(bytes)) != nil, let end = findEndRecord(bytes) else { return [] }
+        let entries = Int(uint16(bytes, end + 10))
+        let directoryOffset = Int(uint32(bytes, end + 16))
+        guard entries != 0xFFFF, directoryOffset != 0xFFFF_FFFF else { return [] }
+        var names: [String] = []
+        var position = directoryOffset
+        for _ in 0..<entries {
+            let nameLength = Int(uint16(bytes, position + 28))
+            names.append(String(decoding: bytes[(position + 46)..<(position + 46 + nameLength)], as: UTF8.self))
+            position += 46 + nameLength + Int(uint16(bytes, position + 30)) + Int(uint16(bytes, position + 32))
+        }
+        return names
+    }
+
     private static func findEndRecord(_ bytes: [UInt8]) -> Int? {
         let last = bytes.count - 22
         let first = max(0, last - 65_535)

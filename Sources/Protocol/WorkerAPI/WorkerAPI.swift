@@ -4,6 +4,10 @@
 /// (`artifact.put`), and function definitions refer to them; invocations carry payloads as
 /// base64 like the public API.
 public enum WorkerAPI {
+    /// `data.reason` of the -32602 a worker answers when a function cannot be started there
+    /// (no bootstrap, no interpreter); callers report it as AWS does, as a function error.
+    public static let invalidEntrypointReason = "Runtime.InvalidEntrypoint"
+
     /// First call on every connection; a worker started with a token refuses anything else
     /// until it gets the right one, and closes the connection on a wrong one.
     public enum Hello: RPCMethod {

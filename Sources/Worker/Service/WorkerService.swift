@@ -163,14 +163,13 @@ public final class WorkerService: Sendable {
             )
         }
         let outcome: InvocationOutcome
-        if let invocationID = params.invocationId {
-            // Cancellable by id from any connection: run it as a task we hold a handle to.
-            let task = Task { try await run() }
-            running.withLockedValue { $0[invocationID] = task }
-            defer { _ = running.withLockedValue { $0.removeValue(forKey: invocationID) } }
-            outcome = try await withTaskCancellationHandler { try await task.value } onCancel: { task.cancel() }
-        } else {
-            outcome = try await run()
+        do {
+            outcome = try await runCancellable(params, run)
+        } catch let error as WorkerError where error.code == .invalidEntrypoint {
+            // AWS answers an invoke of a function that cannot start with a function error.
+            let body = try? JSONSerialization.data(withJSONObject: ["errorType": WorkerAPI.invalidEntrypointReason, "errorMessage": error.message])
+            return .init(statusCode: 200, payload: (body ?? Data()).base64EncodedString(), functionError: "Unhandled",
+                         instanceId: "", coldStart: true, attempts: 1, executedVersion: "$LATEST")
         }
         return .init(
             statusCode: outcome.status, payload: streaming ? "" : Data(outcome.body).base64EncodedString(),
@@ -179,6 +178,16 @@ public final class WorkerService: Sendable {
             logResult: outcome.headers["x-amz-log-result"],
             errorType: outcome.headers["lambda-runtime-function-error-type"]
         )
+    }
+
+    /// Runs an invocation, as a task cancellable by `invocationId` when the caller gave one.
+    private func runCancellable(_ params: WorkerAPI.InvokeParams, _ run: @escaping @Sendable () async throws -> InvocationOutcome) async throws -> InvocationOutcome {
+        guard let invocationID = params.invocationId else { return try await run() }
+        // Cancellable by id from any connection: run it as a task we hold a handle to.
+        let task = Task { try await run() }
+        running.withLockedValue { $0[invocationID] = task }
+        defer { _ = running.withLockedValue { $0.removeValue(forKey: invocationID) } }
+        return try await withTaskCancellationHandler { try await task.value } onCancel: { task.cancel() }
     }
 
     /// Compares every byte whatever the first difference, so timing reveals nothing.

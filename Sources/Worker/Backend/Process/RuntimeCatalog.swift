@@ -51,13 +51,13 @@ struct RuntimeCatalog: Sendable {
         case .provided:
             let bootstrap = codeDirectory.appendingPathComponent("bootstrap").path
             guard FileManager.default.isExecutableFile(atPath: bootstrap) else {
-                throw WorkerError(.invalidParameter, "Runtime.InvalidEntrypoint: the code has no executable bootstrap at its root")
+                throw WorkerError(.invalidEntrypoint, "Runtime.InvalidEntrypoint: the code has no executable bootstrap at its root")
             }
             return [bootstrap]
         case .python(let version):
             let candidates = pythonExecutable.map { [$0] } ?? Self.onPath(["python\(version)", "python3"])
             guard let python = await Self.firstWorking(candidates, reportingRealPath: ["-c", "import sys; print(sys.executable)"]) else {
-                throw WorkerError(.invalidParameter, "Runtime.InvalidEntrypoint: no python\(version) or python3 interpreter on this worker")
+                throw WorkerError(.invalidEntrypoint, "Runtime.InvalidEntrypoint: no python\(version) or python3 interpreter on this worker")
             }
             let useRIC: Bool
             switch pythonClient {
@@ -71,7 +71,7 @@ struct RuntimeCatalog: Sendable {
         case .node:
             let candidates = nodeExecutable.map { [$0] } ?? Self.onPath(["node", "nodejs"])
             guard let node = await Self.firstWorking(candidates, reportingRealPath: ["-e", "console.log(process.execPath)"]) else {
-                throw WorkerError(.invalidParameter, "Runtime.InvalidEntrypoint: no node interpreter on this worker")
+                throw WorkerError(.invalidEntrypoint, "Runtime.InvalidEntrypoint: no node interpreter on this worker")
             }
             return [node, runtimeDirectory.appendingPathComponent(NodeRuntimeLoop.fileName).path]
         }

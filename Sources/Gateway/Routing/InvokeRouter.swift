@@ -141,7 +141,15 @@ final class InvokeRouter: Sendable {
             let (link, connection) = try await currentOwner(of: record.name)
             do {
                 if link.deployedID(of: record.name) != deployID {
-                    try await deploy(record, to: link, over: connection)
+                    do {
+                        try await deploy(record, to: link, over: connection)
+                    } catch let error as RPCError where error.code == .connectionClosed {
+                        // Only code and definitions were in flight: safe to try the next owner.
+                        lastFailure = "worker \(link.id) was lost while the function was sent to it"
+                        workers.markDown(link, connection: connection)
+                        metrics.increment(.retries, labels: "worker=\"\(link.id)\"")
+                        continue
+                    }
                 }
                 return try await link.track { try await body(link, connection) }
             } catch let error as RPCError where error.code == .notSent {

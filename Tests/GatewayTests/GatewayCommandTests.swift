@@ -44,3 +44,51 @@ import Testing
         #expect(await worker.terminate() == .status(0))
     }
 }
+
+/// Discovery by DNS and redeploys through the gateway.
+@Suite struct GatewayDiscoveryTests {
+    /// `--workers-dns localhost:PORT`: every address of the name is a worker on PORT; the one
+    /// that listens joins, and new code replaces the old on the next invoke.
+    @Test func workersFoundThroughDNSServeAndUpdatedCodeRunsOnTheNextInvoke() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("shoal-dns-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let worker = ChildProcess(arguments: ["worker", "--port", "0", "--data-dir", "\(directory)/worker"])
+        var gateway: ChildProcess?
+        do {
+            let workerPort = try await worker.ready().port
+            let started = ChildProcess(arguments: [
+                "gateway", "--rpc-port", "0", "--http-port", "0", "--data-dir", "\(directory)/gateway", "--workers-dns", "localhost:\(workerPort)",
+            ])
+            gateway = started
+            let port = try await started.ready().port
+            let client = try await RPCConnection.connect(host: "127.0.0.1", port: port)
+            #expect(await eventually {
+                let workers = (try? await client.call(ClientAPI.WorkersList.self, Empty()).workers) ?? []
+                return workers.contains { $0.address == "127.0.0.1:\(workerPort)" && $0.state == "up" }
+            }, "the worker behind localhost joined")
+
+            try await client.createFunction("versioned", files: ["app.py": "def handler(event, context):\n    return 'v1'\n"])
+            #expect(try await client.invoke("versioned").body == "\"v1\"")
+            _ = try await client.call(ClientAPI.UpdateFunctionCode.self, .init(
+                functionName: "versioned", zipFile: Data(TestZip.make(["app.py": "def handler(event, context):\n    return 'v2'\n"])).base64EncodedString()
+            ))
+            #expect(try await client.invoke("versioned").body == "\"v2\"")
+            _ = try await client.call(ClientAPI.UpdateFunctionConfiguration.self, .init(functionName: "versioned", environment: .init(variables: ["GREETING": "hi"]), description: "env"))
+            let configuration = try await client.call(ClientAPI.GetFunction.self, .init(functionName: "versioned"))
+            #expect(configuration.environment.variables == ["GREETING": "hi"] && configuration.description == "env")
+            #expect(try await client.invoke("versioned").body == "\"v2\"")
+            let warm = try await client.call(ClientAPI.WarmList.self, Empty()).instances.filter { $0.functionName == "versioned" }
+            #expect(warm.count == 1, "instances of old deploys were retired: \(warm)")
+            _ = try await client.call(ClientAPI.DeleteFunction.self, .init(functionName: "versioned"))
+            #expect(try await client.call(ClientAPI.WarmList.self, Empty()).instances.isEmpty)
+            await #expect(throws: RPCError.self) { _ = try await client.invoke("versioned") }
+            await client.close()
+        } catch {
+            _ = await gateway?.terminate()
+            _ = await worker.terminate()
+            throw error
+        }
+        #expect(await gateway?.terminate() == .status(0))
+        #expect(await worker.terminate() == .status(0))
+    }
+}

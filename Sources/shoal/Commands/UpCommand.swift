@@ -12,13 +12,13 @@ struct UpCommand: AsyncParsableCommand {
 
     @OptionGroup var options: GatewayOptions
     @Option(help: "Number of local worker processes.") var workers = 2
-    @Option(help: "Instance backend: process or docker.") var backend = "process"
+    @Option(help: "Instance backend: process, docker, or scripted (loopback HTTP instances with no runtime, for tests and benchmarks).") var backend = "process"
     @Option(name: .customLong("max-concurrency"), help: "Per-function instance cap on each worker.") var maxConcurrency = 10
     @Option(name: .customLong("idle-ttl"), help: "Seconds an idle instance is kept.") var idleTTL = 300.0
 
     func validate() throws {
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
-        guard ["process", "docker", "scripted"].contains(backend) else { throw ValidationError("--backend must be process or docker") }
+        guard ["process", "docker", "scripted"].contains(backend) else { throw ValidationError("--backend must be process, docker or scripted") }
         guard maxConcurrency >= 1 else { throw ValidationError("--max-concurrency must be at least 1") }
     }
 

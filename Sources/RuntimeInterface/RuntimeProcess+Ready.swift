@@ -24,14 +24,18 @@ extension RuntimeProcess {
     /// "my own process group" to kill(2)). Fails if it exits or `timeout` passes first.
     public func waitUntilReady(logs: LogBuffer, timeout: Duration) async throws -> (port: Int, pid: pid_t) {
         let deadline = ContinuousClock.now + timeout
+        var why = "not ready within \(timeout)"
         while ContinuousClock.now < deadline {
             if let port = Self.readyPort(in: String(decoding: logs.contents, as: UTF8.self)), let pid, pid > 1 {
                 return (port, pid)
             }
-            if let pid, kill(pid, 0) != 0 { break } // it died before it got ready
+            if let pid, kill(pid, 0) != 0 { // it died before it got ready
+                why = "exited before it was ready"
+                break
+            }
             try await Task.sleep(for: .milliseconds(2))
         }
-        throw NotReady(description: "not ready within \(timeout): \(String(decoding: logs.contents.suffix(2048), as: UTF8.self))")
+        throw NotReady(description: "\(why): \(String(decoding: logs.contents.suffix(2048), as: UTF8.self))")
     }
 
     /// SIGTERM, so the process can stop what it started, then waits for it to exit; after

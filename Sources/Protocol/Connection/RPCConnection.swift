@@ -171,7 +171,7 @@ public final class RPCConnection: Sendable {
     private func encodeFrame(_ value: some Encodable, orThrow code: RPCError.Code) throws(RPCError) -> ByteBuffer {
         let data: Data
         do {
-            data = try RPCCoding.encoder.encode(value)
+            data = try RPCCoding.encode(value)
         } catch {
             throw RPCError(code, "could not encode message: \(error)")
         }

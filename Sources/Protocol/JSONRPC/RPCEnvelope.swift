@@ -43,3 +43,38 @@ struct ErrorEnvelope: Encodable {
         try container.encode(error, forKey: .error)
     }
 }
+
+/// An envelope that can write itself with `JSONWriter` when its content can.
+protocol HandWrittenEnvelope {
+    func handWritten() -> [UInt8]?
+}
+
+extension RequestEnvelope: HandWrittenEnvelope {
+    func handWritten() -> [UInt8]? {
+        guard let params = params as? any RPCJSONWritable else { return nil }
+        var writer = JSONWriter()
+        writer.object { writer in
+            writer.member("jsonrpc", "2.0")
+            if let id { writer.key("id"); writer.id(id) }
+            writer.member("method", method)
+            writer.key("params")
+            params.writeJSON(to: &writer)
+        }
+        return writer.bytes
+    }
+}
+
+extension ResultEnvelope: HandWrittenEnvelope {
+    func handWritten() -> [UInt8]? {
+        guard let result = result as? any RPCJSONWritable else { return nil }
+        var writer = JSONWriter()
+        writer.object { writer in
+            writer.member("jsonrpc", "2.0")
+            writer.key("id")
+            writer.id(id)
+            writer.key("result")
+            result.writeJSON(to: &writer)
+        }
+        return writer.bytes
+    }
+}

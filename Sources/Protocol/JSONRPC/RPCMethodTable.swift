@@ -52,7 +52,7 @@ public struct RPCMethodTable: Sendable {
             decodeParams: { container in try Self.decodeParams(M.Params.self, from: container) },
             run: { params, context in
                 let result = try await handler(params as! M.Params, context)
-                return try RPCCoding.encoder.encode(ResultEnvelope(id: context.id, result: result))
+                return try RPCCoding.encode(ResultEnvelope(id: context.id, result: result))
             }
         )
     }
@@ -85,4 +85,12 @@ public struct RPCMethodTable: Sendable {
 enum RPCCoding {
     static let encoder = JSONEncoder()
     static let decoder = JSONDecoder()
+
+    /// Encodes an envelope, by hand when its content is `RPCJSONWritable`.
+    static func encode(_ envelope: some Encodable) throws -> Data {
+        if let envelope = envelope as? any HandWrittenEnvelope, let bytes = envelope.handWritten() {
+            return Data(bytes)
+        }
+        return try encoder.encode(envelope)
+    }
 }

@@ -42,7 +42,7 @@ struct GatewayBenchmark {
         let client = try await RPCConnection.connect(host: "127.0.0.1", port: try await gateway.readyPort())
         _ = try await client.call(ClientAPI.CreateFunction.self, .init(
             functionName: "bench", runtime: "provided.al2023", handler: "bootstrap",
-            code: .init(zipFile: Data(WorkerBenchmark.emptyZip).base64EncodedString())
+            code: .init(zipFile: Self.bootstrapZip)
         ))
         let payload = Array(String(repeating: "x", count: payloadBytes).utf8)
         let params = ClientAPI.InvokeParams(functionName: "bench", payload: Data(payload).base64EncodedString())
@@ -100,6 +100,10 @@ struct GatewayBenchmark {
         await client.close()
         return lines.joined(separator: "\n")
     }
+
+    /// A zip holding one executable `bootstrap` (`#!/bin/sh`): the gateway refuses a
+    /// provided function without one; scripted instances never run it.
+    static let bootstrapZip = "UEsDBBQAAAAAAAAAIVAdnfsECgAAAAoAAAAJAAAAYm9vdHN0cmFwIyEvYmluL3NoClBLAQIUAxQAAAAAAAAAIVAdnfsECgAAAAoAAAAJAAAAAAAAAAAAAADtAQAAAABib290c3RyYXBQSwUGAAAAAAEAAQA3AAAAMQAAAAAA"
 
     private func concurrently(_ callers: Int, total: Int, _ body: @escaping @Sendable () async throws -> Void) async throws {
         _ = try await concurrentlyCollect(callers, total: total) { _ in try await body(); return .zero }

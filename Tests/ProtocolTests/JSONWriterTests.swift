@@ -1,0 +1,40 @@
+import Foundation
+import Testing
+@testable import ShoalProtocol
+
+/// The hand-written JSON of the invoke path says exactly what JSONEncoder would.
+@Suite struct JSONWriterTests {
+    static let awkward = ["", "plain", "quote \" backslash \\ slash /", "tab\t newline\n nul\u{0} bell\u{7} esc\u{1b}", "ünïcødé ✓ 𝄞", "\u{7f}\u{1f}"]
+
+    /// Decodes the hand-written bytes and re-encodes both with JSONEncoder (sorted keys).
+    func sameAsEncoder<T: RPCJSONWritable & Decodable>(_ value: T) throws -> Bool {
+        var writer = JSONWriter()
+        value.writeJSON(to: &writer)
+        let decoded = try JSONDecoder().decode(T.self, from: Data(writer.bytes))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return try encoder.encode(decoded) == encoder.encode(value)
+    }
+
+    @Test func invokeMessagesMatchTheEncoderForAwkwardStrings() throws {
+        for text in Self.awkward {
+            #expect(try sameAsEncoder(WorkerAPI.InvokeParams(functionName: text, deployId: text, payload: text, invocationId: nil, clientContext: text, logType: "Tail", window: 1 << 20)))
+            #expect(try sameAsEncoder(WorkerAPI.InvokeParams(functionName: text, payload: text)))
+            #expect(try sameAsEncoder(WorkerAPI.InvokeResult(statusCode: 200, payload: text, functionError: text, instanceId: text, coldStart: true, attempts: 3, executedVersion: "$LATEST", logResult: nil, errorType: text)))
+            #expect(try sameAsEncoder(WorkerAPI.InvokeChunk.Params(requestId: .string(text), payload: text)))
+            #expect(try sameAsEncoder(WorkerAPI.InvokeChunk.Params(requestId: .number(-42), payload: text)))
+            #expect(try sameAsEncoder(ClientAPI.Invoke.Result(statusCode: 202, payload: text, functionError: nil, logResult: text, executedVersion: nil)))
+        }
+    }
+
+    @Test func envelopesAreWrittenByHandOnlyForWritableContent() throws {
+        let request = RequestEnvelope(id: .number(7), method: "invoke", params: WorkerAPI.InvokeParams(functionName: "f", payload: "e30="))
+        let written = try #require(request.handWritten())
+        #expect(String(decoding: written, as: UTF8.self) == #"{"jsonrpc":"2.0","id":7,"method":"invoke","params":{"functionName":"f","payload":"e30="}}"#)
+        let notification = RequestEnvelope(id: nil, method: "invoke.chunk", params: WorkerAPI.InvokeChunk.Params(requestId: .null, payload: ""))
+        #expect(String(decoding: notification.handWritten() ?? [], as: UTF8.self) == #"{"jsonrpc":"2.0","method":"invoke.chunk","params":{"requestId":null,"payload":""}}"#)
+        #expect(RequestEnvelope(id: .number(1), method: "m", params: Empty()).handWritten() == nil)
+        let result = ResultEnvelope(id: .string("a"), result: ClientAPI.Invoke.Result(statusCode: 204, payload: ""))
+        #expect(String(decoding: result.handWritten() ?? [], as: UTF8.self) == #"{"jsonrpc":"2.0","id":"a","result":{"statusCode":204,"payload":""}}"#)
+    }
+}

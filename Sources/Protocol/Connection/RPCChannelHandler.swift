@@ -22,6 +22,13 @@ final class RPCChannelHandler: ChannelInboundHandler {
         let inbound: InboundFrame
         do {
             guard frame.withUnsafeReadableBytes(UTF8Validation.isValid) else { throw RPCError.parseError("invalid UTF-8") }
+            if let envelope = frame.withUnsafeReadableBytes(FastEnvelope.scan),
+               let message = InboundMessage.fast(envelope, methods: connection.methods, pendingResult: { id in
+                   connection.state.withLockedValue { $0.pending[id]?.fastResult }
+               }) {
+                connection.received(.single(message))
+                return
+            }
             inbound = try decoder.decode(InboundFrame.self, from: Data(frame.readableBytesView))
         } catch {
             connection.send(RPCConnection.encodeError(id: nil, .parseError("frame is not valid UTF-8 JSON")))

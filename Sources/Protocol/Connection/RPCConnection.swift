@@ -23,6 +23,7 @@ public final class RPCConnection: Sendable {
     struct PendingCall {
         var promise: EventLoopPromise<any Sendable>
         var decodeResult: RPCDecodingContext.ResultDecoder
+        var fastResult: RPCMethodTable.FastDecoder?
         var written = false
         var timer: Scheduled<Void>?
     }
@@ -115,7 +116,7 @@ public final class RPCConnection: Sendable {
             state.nextID += 1
             state.pending[id] = PendingCall(promise: promise, decodeResult: { container in
                 try container.decode(M.Result.self, forKey: .result)
-            })
+            }, fastResult: RPCMethodTable.fastDecoder(for: M.Result.self))
             return id
         }
         guard let id else {

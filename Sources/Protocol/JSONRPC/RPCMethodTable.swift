@@ -26,14 +26,24 @@ public struct RPCNotificationContext: Sendable {
 /// Each entry is a pair of closures made while the method's types are still known, so decoding
 /// and dispatch never open existentials on the hot path.
 public struct RPCMethodTable: Sendable {
+    /// Builds params from a flat object, for types that are `RPCJSONReadable` (FastInbound).
+    typealias FastDecoder = @Sendable (JSONFields) -> (any Sendable)?
+
     struct RequestEntry: Sendable {
         var decodeParams: @Sendable (KeyedDecodingContainer<EnvelopeKey>) throws -> any Sendable
+        var fastParams: FastDecoder?
         var run: @Sendable (any Sendable, RPCRequestContext) async throws -> Data
     }
 
     struct NotificationEntry: Sendable {
         var decodeParams: @Sendable (KeyedDecodingContainer<EnvelopeKey>) throws -> any Sendable
+        var fastParams: FastDecoder?
         var handle: @Sendable (any Sendable, RPCNotificationContext) -> Void
+    }
+
+    static func fastDecoder<T>(for type: T.Type) -> FastDecoder? {
+        guard let readable = type as? any RPCJSONReadable.Type else { return nil }
+        return { fields in readable.init(jsonFields: fields) }
     }
 
     private(set) var requests: [String: RequestEntry] = [:]
@@ -50,6 +60,7 @@ public struct RPCMethodTable: Sendable {
         precondition(requests[M.name] == nil, "method \(M.name) registered twice")
         requests[M.name] = RequestEntry(
             decodeParams: { container in try Self.decodeParams(M.Params.self, from: container) },
+            fastParams: Self.fastDecoder(for: M.Params.self),
             run: { params, context in
                 let result = try await handler(params as! M.Params, context)
                 return try RPCCoding.encode(ResultEnvelope(id: context.id, result: result))
@@ -66,6 +77,7 @@ public struct RPCMethodTable: Sendable {
         precondition(notifications[N.name] == nil, "notification \(N.name) registered twice")
         notifications[N.name] = NotificationEntry(
             decodeParams: { container in try Self.decodeParams(N.Params.self, from: container) },
+            fastParams: Self.fastDecoder(for: N.Params.self),
             handle: { params, context in handler(params as! N.Params, context) }
         )
     }

@@ -1,0 +1,207 @@
+/// A fast path for the inbound messages every invocation carries.
+///
+/// Foundation's JSONDecoder costs the gateway about a quarter of its CPU per invocation. Most
+/// messages on the invoke path are flat: an envelope whose `params` or `result` is an object
+/// of strings, integers and booleans. This scanner reads exactly that shape and builds the
+/// method's Swift value directly (types adopt `RPCJSONReadable`). Anything else, and anything
+/// it is unsure of (escapes, fractions, nesting, duplicate keys, errors, batches), returns
+/// nil and goes the general way, which is also where every error answer comes from: the fast
+/// path never decides that a message is wrong.
+public enum JSONScalar: Sendable, Equatable {
+    case string(String)
+    case integer(Int64)
+    case bool(Bool)
+    case null
+}
+
+/// The members of one flat JSON object.
+public struct JSONFields: Sendable {
+    var members: [String: JSONScalar]
+
+    public func string(_ key: String) -> String?? {
+        switch members[key] {
+        case .string(let value): .some(value)
+        case .none, .null: .some(nil)
+        default: nil
+        }
+    }
+
+    public func integer(_ key: String) -> Int?? {
+        switch members[key] {
+        case .integer(let value): Int(exactly: value).map { .some($0) } ?? nil
+        case .none, .null: .some(nil)
+        default: nil
+        }
+    }
+
+    public func bool(_ key: String) -> Bool?? {
+        switch members[key] {
+        case .bool(let value): .some(value)
+        case .none, .null: .some(nil)
+        default: nil
+        }
+    }
+
+    public func id(_ key: String) -> RPCID?? {
+        switch members[key] {
+        case .integer(let value): .some(.number(value))
+        case .string(let value): .some(.string(value))
+        case .null: .some(.null)
+        case .none: .some(nil)
+        default: nil
+        }
+    }
+}
+
+/// A type the fast path can build from a flat object: nil when a member is missing or of
+/// another type than its `Decodable` conformance expects (the general decoder then runs and
+/// produces the error).
+public protocol RPCJSONReadable: Sendable {
+    init?(jsonFields: JSONFields)
+}
+
+/// A scanned envelope: its scalar members and its one flat object member (params or result).
+struct FastEnvelope {
+    var scalars: [String: JSONScalar] = [:]
+    var objectKey: String?
+    var object = JSONFields(members: [:])
+
+    /// Scans `bytes` (already known to be valid UTF-8); nil for anything but the flat shape.
+    static func scan(_ bytes: UnsafeRawBufferPointer) -> FastEnvelope? {
+        var scanner = Scanner(bytes: bytes)
+        var envelope = FastEnvelope()
+        guard scanner.consume(UInt8(ascii: "{")) else { return nil }
+        if scanner.consume(UInt8(ascii: "}")) { return nil }
+        repeat {
+            guard let key = scanner.string(), scanner.consume(UInt8(ascii: ":")) else { return nil }
+            if scanner.peek() == UInt8(ascii: "{") {
+                guard envelope.objectKey == nil, let members = scanner.flatObject() else { return nil }
+                envelope.objectKey = key
+                envelope.object = JSONFields(members: members)
+            } else {
+                guard let value = scanner.scalar(), envelope.scalars.updateValue(value, forKey: key) == nil else { return nil }
+            }
+        } while scanner.consume(UInt8(ascii: ","))
+        guard scanner.consume(UInt8(ascii: "}")), scanner.atEnd else { return nil }
+        guard envelope.objectKey.map({ envelope.scalars[$0] == nil }) ?? true else { return nil }
+        return envelope
+    }
+
+    private struct Scanner {
+        let bytes: UnsafeRawBufferPointer
+        var index = 0
+
+        mutating func skipSpace() {
+            while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09 { index += 1 }
+        }
+
+        mutating func peek() -> UInt8? {
+            skipSpace()
+            return index < bytes.count ? bytes[index] : nil
+        }
+
+        mutating func consume(_ byte: UInt8) -> Bool {
+            guard peek() == byte else { return false }
+            index += 1
+            return true
+        }
+
+        var atEnd: Bool {
+            mutating get { peek() == nil }
+        }
+
+        /// A string without escapes or control characters.
+        mutating func string() -> String? {
+            guard consume(UInt8(ascii: "\"")) else { return nil }
+            let start = index
+            while index < bytes.count {
+                let byte = bytes[index]
+                if byte == UInt8(ascii: "\"") {
+                    let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+                    index += 1
+                    return text
+                }
+                if byte == UInt8(ascii: "\\") || byte < 0x20 { return nil }
+                index += 1
+            }
+            return nil
+        }
+
+        mutating func scalar() -> JSONScalar? {
+            switch peek() {
+            case UInt8(ascii: "\""): return string().map(JSONScalar.string)
+            case UInt8(ascii: "t"): return word("true") ? .bool(true) : nil
+            case UInt8(ascii: "f"): return word("false") ? .bool(false) : nil
+            case UInt8(ascii: "n"): return word("null") ? .null : nil
+            default: return integer()
+            }
+        }
+
+        mutating func word(_ text: StaticString) -> Bool {
+            let count = text.utf8CodeUnitCount
+            guard index + count <= bytes.count else { return false }
+            for offset in 0..<count where bytes[index + offset] != text.utf8Start[offset] { return false }
+            index += count
+            return true
+        }
+
+        /// An integer with no fraction or exponent, in Int64's range.
+        mutating func integer() -> JSONScalar? {
+            var negative = false
+            if index < bytes.count, bytes[index] == UInt8(ascii: "-") { negative = true; index += 1 }
+            let start = index
+            var value: Int64 = 0
+            while index < bytes.count, (48...57).contains(bytes[index]) {
+                let (times, overflow1) = value.multipliedReportingOverflow(by: 10)
+                let (sum, overflow2) = times.addingReportingOverflow(Int64(bytes[index] - 48))
+                guard !overflow1, !overflow2 else { return nil }
+                value = sum
+                index += 1
+            }
+            let digits = index - start
+            guard digits > 0, digits == 1 || bytes[start] != UInt8(ascii: "0") else { return nil }
+            if index < bytes.count, [UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E")].contains(bytes[index]) { return nil }
+            return .integer(negative ? -value : value)
+        }
+
+        mutating func flatObject() -> [String: JSONScalar]? {
+            guard consume(UInt8(ascii: "{")) else { return nil }
+            var members: [String: JSONScalar] = [:]
+            if consume(UInt8(ascii: "}")) { return members }
+            repeat {
+                guard let key = string(), consume(UInt8(ascii: ":")), peek() != UInt8(ascii: "{"), peek() != UInt8(ascii: "["),
+                      let value = scalar(), members.updateValue(value, forKey: key) == nil else { return nil }
+            } while consume(UInt8(ascii: ","))
+            return consume(UInt8(ascii: "}")) ? members : nil
+        }
+    }
+}
+
+extension InboundMessage {
+    /// The message a flat envelope holds, if the fast path can build all of it; nil sends
+    /// the frame the general way.
+    static func fast(_ envelope: FastEnvelope, methods: RPCMethodTable, pendingResult: (RPCID) -> RPCMethodTable.FastDecoder?) -> InboundMessage? {
+        let scalars = envelope.scalars
+        guard scalars["jsonrpc"] == .string("2.0"), scalars["error"] == nil else { return nil }
+        var id: RPCID?
+        switch scalars["id"] {
+        case .integer(let number): id = .number(number)
+        case .string(let text): id = .string(text)
+        case .none: id = nil
+        default: return nil
+        }
+        if case .string(let method)? = scalars["method"] {
+            guard envelope.objectKey == "params" || envelope.objectKey == nil, scalars["params"] == nil, scalars["result"] == nil else { return nil }
+            if let id {
+                guard let entry = methods.requests[method], let params = entry.fastParams?(envelope.object) else { return nil }
+                return .request(id: id, method: method, params: params, entry: entry)
+            }
+            guard method != CancelRequest.name, let entry = methods.notifications[method],
+                  let params = entry.fastParams?(envelope.object) else { return nil }
+            return .notification(method: method, params: params, entry: entry)
+        }
+        guard scalars["method"] == nil, envelope.objectKey == "result", let id,
+              let value = pendingResult(id)?(envelope.object) else { return nil }
+        return .response(id: id, .success(value))
+    }
+}

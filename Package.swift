@@ -66,7 +66,7 @@ let package = Package(
         .target(
             name: "ShoalRuntimeInterface",
             dependencies: [
-                "CShoalSystem",
+                "CShoalSystem", "ShoalProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

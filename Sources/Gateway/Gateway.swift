@@ -133,7 +133,7 @@ public final class Gateway: Sendable {
                 .init(name: "shoal_warm_instances", help: "Instances each worker reported at its last heartbeat.",
                       samples: summaries.map { ("worker=\"\($0.id)\"", Double($0.warmInstances)) }),
                 .init(name: "shoal_functions", help: "Functions in the registry.",
-                      samples: [("", Double(await registry.allFunctions.count))]),
+                      samples: [("", Double(registry.allFunctions.count))]),
             ]
             return .init(status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8", body: metrics.render(gauges: gauges))
         case (.GET, "/health"), (.GET, "/_shoal/health"):

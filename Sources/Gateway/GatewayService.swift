@@ -33,7 +33,7 @@ final class GatewayService: Sendable {
             try await served { try await registry.create(params).configuration(arns: arns) }
         }
         methods.register(ClientAPI.GetFunction.self) { [registry] params, _ in
-            try await registry.function(params.functionName).configuration(arns: arns)
+            try registry.function(params.functionName).configuration(arns: arns)
         }
         methods.register(ClientAPI.ListFunctions.self) { [registry] params, _ in
             let maxItems = params.maxItems ?? 50
@@ -51,7 +51,7 @@ final class GatewayService: Sendable {
             try await served { try await delete(params.functionName) }
         }
         methods.register(ClientAPI.FunctionOwner.self) { [self] params, _ in
-            let record = try await registry.function(params.functionName)
+            let record = try registry.function(params.functionName)
             guard let owner = workers.owner(of: record.name) else { throw GatewayError(.noWorker, "no worker is up") }
             return .init(worker: owner.id)
         }
@@ -78,7 +78,7 @@ final class GatewayService: Sendable {
             .init(instances: try await warmInstances())
         }
         methods.register(ClientAPI.WarmEvict.self) { [self] params, _ in
-            let record = try await registry.function(params.functionName)
+            let record = try registry.function(params.functionName)
             let evicted = await onEveryWorker { connection in
                 try await connection.call(WorkerAPI.WarmEvict.self, .init(functionName: record.name)).evicted
             }
@@ -113,7 +113,7 @@ final class GatewayService: Sendable {
         if let logType = params.logType, !["None", "Tail"].contains(logType) {
             throw GatewayError(.invalidParameter, "logType must be None or Tail")
         }
-        let size = StreamRelay.decodedLength(ofBase64: params.payload ?? "")
+        let size = (params.payload ?? "").base64DecodedLength
         switch params.invocationType ?? "RequestResponse" {
         case "RequestResponse":
             guard size <= Self.maximumSyncPayload else {
@@ -135,7 +135,7 @@ final class GatewayService: Sendable {
     // MARK: Fleet-wide calls
 
     private func delete(_ name: String) async throws -> Empty {
-        let record = try await registry.function(name)
+        let record = try registry.function(name)
         try await registry.delete(record.name)
         _ = await onEveryWorker { connection in
             try await connection.call(WorkerAPI.DeleteFunction.self, .init(functionName: record.name)).deleted

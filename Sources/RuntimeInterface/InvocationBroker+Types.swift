@@ -1,4 +1,5 @@
 import Foundation
+import ShoalProtocol
 
 extension InvocationBroker {
     /// What the broker knows about the function it fronts; from the Lambda environment.
@@ -58,10 +59,7 @@ extension InvocationBroker {
         }
 
         public var body: String {
-            func error(_ type: String, _ message: String) -> String {
-                let json = try? JSONSerialization.data(withJSONObject: ["errorType": type, "errorMessage": message])
-                return json.map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-            }
+            func error(_ type: String, _ message: String) -> String { LambdaErrorDocument.text(type: type, message: message) }
             switch self {
             case .accepted: return #"{"status":"OK"}"#
             case .invalidRequestID(let message): return error("InvalidRequestID", message)
@@ -80,7 +78,6 @@ extension InvocationBroker {
 
     /// The error document Lambda returns for a failed invocation.
     static func errorDocument(type: String, message: String) -> [UInt8] {
-        let json = try? JSONSerialization.data(withJSONObject: ["errorType": type, "errorMessage": message], options: [.sortedKeys])
-        return Array(json ?? Data())
+        LambdaErrorDocument.bytes(type: type, message: message)
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import NIOCore
 import NIOPosix
 
@@ -20,6 +21,13 @@ struct Shoal: AsyncParsableCommand {
     /// loop (measured: small-call round trips about twice as fast; README, Performance). Safe
     /// because nothing in Shoal blocks a task's thread. `SHOAL_NIO_EXECUTOR=0` turns it off.
     static func main() async {
+        // One level for every process of a fleet: children inherit the variable.
+        let level = ProcessInfo.processInfo.environment["SHOAL_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
         if ProcessInfo.processInfo.environment["SHOAL_NIO_EXECUTOR"] != "0" {
             NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         }

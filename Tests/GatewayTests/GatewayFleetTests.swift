@@ -55,6 +55,13 @@ import Testing
             let workers = try await client.call(ClientAPI.WorkersList.self, Empty()).workers
             let victim = try #require(workers.first { $0.id == "worker-2" })
             let victimPID = try #require(victim.pid)
+            func owners() async throws -> [String] {
+                var owners: [String] = []
+                for name in names { owners.append(try await client.call(ClientAPI.FunctionOwner.self, .init(functionName: name)).worker) }
+                return owners
+            }
+            let ownersBefore = try await owners()
+            #expect(ownersBefore.contains("worker-2"), "the victim owns some functions: \(ownersBefore)")
 
             let outcomes = NIOLockedValueBox<[String: Bool]>([:]) // invocation id -> succeeded
             let stop = NIOLockedValueBox(false)
@@ -90,6 +97,10 @@ import Testing
                 }
                 #expect(answered, "\(name) did not answer within 3 s of the worker's death")
             }
+            // `shoal up` restarts the worker on its port; it rejoins and gets its functions back.
+            #expect(await eventually(timeout: .seconds(10)) { (try? await owners()) == ownersBefore }, "functions return to the restarted worker")
+            let (body, back) = try await client.invoke(names[ownersBefore.firstIndex(of: "worker-2")!], #"{"id": "rejoined"}"#)
+            #expect(back.functionError == nil && body.contains("rejoined"))
             // No definition lost, no handler run twice, every success ran exactly once.
             let listed = try await client.call(ClientAPI.ListFunctions.self, .init()).functions.map(\.functionName)
             #expect(Set(listed) == Set(names))

@@ -22,10 +22,12 @@ public actor FunctionRegistry {
     private let directory: String
     private let threadPool: NIOThreadPool
     private let logger: Logger
-    private var functions: [String: FunctionRecord] = [:]
-    /// What invocations read, without a hop onto this actor: each function with its deploy
-    /// id (a SHA-256, computed once per change). Written only together with `functions`.
-    private nonisolated let routing = NIOLockedValueBox<[String: (record: FunctionRecord, deployID: String?)]>([:])
+    /// The functions, each with its deploy id (a SHA-256, computed on first use after a
+    /// change). Behind a lock rather than actor state so an invocation looks a function up
+    /// without a hop onto this actor; only the actor writes it.
+    private nonisolated let functions = NIOLockedValueBox<[String: (record: FunctionRecord, deployID: String?)]>([:])
+    /// Names whose create is being written: taken, but not yet visible.
+    private var reserved: Set<String> = []
     private var layers: [String: LayerRecord] = [:]
 
     public init(directory: String, arns: ARNs = ARNs(), threadPool: NIOThreadPool = .singleton, logger: Logger = Logger(label: "shoal.registry")) async throws {
@@ -34,17 +36,13 @@ public actor FunctionRegistry {
         self.threadPool = threadPool
         self.logger = logger
         let (functions, layers) = try await threadPool.runIfActive { try Self.load(directory, logger: logger) }
-        self.functions = functions
         self.layers = layers
-        routing.withLockedValue { routing in
-            for (name, record) in functions { routing[name] = (record, nil) }
-        }
+        self.functions.withLockedValue { $0 = functions.mapValues { ($0, nil) } }
     }
 
-    /// Changes a function in memory (nil removes it), keeping the routing view in step.
+    /// Changes a function in memory (nil removes it); its deploy id is computed again on use.
     private func setFunction(_ name: String, _ record: FunctionRecord?) {
-        functions[name] = record
-        routing.withLockedValue { $0[name] = record.map { ($0, nil) } }
+        functions.withLockedValue { $0[name] = record.map { ($0, nil) } }
     }
 
     private static func load(_ directory: String, logger: Logger) throws -> ([String: FunctionRecord], [String: LayerRecord]) {
@@ -71,32 +69,30 @@ public actor FunctionRegistry {
 
     // MARK: Functions
 
-    public func function(_ nameOrARN: String) throws(GatewayError) -> FunctionRecord {
-        let name = ARNs.functionName(from: nameOrARN)
-        guard let record = functions[name] else {
-            throw GatewayError(.functionNotFound, "Function not found: \(arns.function(name))")
-        }
-        return record
+    public nonisolated func function(_ nameOrARN: String) throws(GatewayError) -> FunctionRecord {
+        try routable(nameOrARN).record
     }
 
     /// The function and its current deploy id, for routing an invocation; callable from any
     /// task without waiting for the actor (the invoke path's hot lookup).
     public nonisolated func routable(_ nameOrARN: String) throws(GatewayError) -> (record: FunctionRecord, deployID: String) {
         let name = ARNs.functionName(from: nameOrARN)
-        let found = routing.withLockedValue { $0[name] }
+        let found = functions.withLockedValue { $0[name] }
         guard let (record, known) = found else {
             throw GatewayError(.functionNotFound, "Function not found: \(arns.function(name))")
         }
         if let known { return (record, known) }
         let id = record.definition.deployID.rawValue
-        routing.withLockedValue { routing in
-            if routing[name]?.record == record { routing[name] = (record, id) }
+        functions.withLockedValue { functions in
+            if functions[name]?.record == record { functions[name] = (record, id) }
         }
         return (record, id)
     }
 
     /// All functions, sorted by name.
-    public var allFunctions: [FunctionRecord] { functions.values.sorted { $0.name < $1.name } }
+    public nonisolated var allFunctions: [FunctionRecord] {
+        functions.withLockedValue { $0.values.map(\.record) }.sorted { $0.name < $1.name }
+    }
 
     public func create(_ params: ClientAPI.CreateFunction.Params) async throws -> FunctionRecord {
         let name = ARNs.functionName(from: params.functionName)
@@ -128,20 +124,16 @@ public actor FunctionRegistry {
         try FunctionRules.timeout(record.timeout)
         try FunctionRules.memorySize(record.memorySize)
         try FunctionRules.environment(record.environment)
-        guard functions[name] == nil else {
+        guard !reserved.contains(name), functions.withLockedValue({ $0[name] }) == nil else {
             throw GatewayError(.functionExists, "Function already exist: \(name)")
         }
-        functions[name] = record // reserved (not yet routable) while the blob is written
-        do {
-            if let code {
-                record.codeSHA256 = try await storeBlob(code)
-                record.codeSize = code.count
-            }
-            try await persist(record)
-        } catch {
-            functions[name] = nil
-            throw error
+        reserved.insert(name) // taken, but invisible, until the record is durable
+        defer { reserved.remove(name) }
+        if let code {
+            record.codeSHA256 = try await storeBlob(code)
+            record.codeSize = code.count
         }
+        try await persist(record)
         setFunction(name, record)
         logger.info("function created", metadata: ["function": "\(name)", "runtime": "\(record.runtime)"])
         return record
@@ -175,7 +167,7 @@ public actor FunctionRegistry {
     /// only if the function was not deleted meanwhile.
     private func replace(_ record: FunctionRecord) async throws -> FunctionRecord {
         try await persist(record)
-        guard functions[record.name] != nil else {
+        guard functions.withLockedValue({ $0[record.name] }) != nil else {
             try? await remove("functions/\(record.name).json")
             throw GatewayError(.functionNotFound, "Function not found: \(arns.function(record.name))")
         }

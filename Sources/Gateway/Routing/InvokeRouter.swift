@@ -69,8 +69,8 @@ final class InvokeRouter: Sendable {
 
     /// AWS reports a function that cannot start as a function error, not a failed call.
     static func invalidEntrypoint(_ error: RPCError) -> ClientAPI.Invoke.Result {
-        let body = try? JSONSerialization.data(withJSONObject: ["errorType": WorkerAPI.invalidEntrypointReason, "errorMessage": error.message])
-        return .init(statusCode: 200, payload: (body ?? Data()).base64EncodedString(), functionError: "Unhandled", executedVersion: "$LATEST")
+        .init(statusCode: 200, payload: LambdaErrorDocument.base64(type: WorkerAPI.invalidEntrypointReason, message: error.message),
+              functionError: "Unhandled", executedVersion: "$LATEST")
     }
 
     /// A streamed invoke: chunks go to `context`'s connection as the function writes them.
@@ -92,7 +92,7 @@ final class InvokeRouter: Sendable {
             }
             account(result, worker: link.id, since: started)
             return .init(statusCode: result.statusCode, functionError: result.functionError,
-                         errorDetails: result.errorType.map { #"{"errorType":"\#($0)"}"# },
+                         errorDetails: result.errorType.map { LambdaErrorDocument.text(type: $0, message: "the function failed after its response began") },
                          logResult: result.logResult, executedVersion: result.executedVersion)
         } catch let error as RPCError where error.code == .timedOut {
             return Self.streamed(timedOut(record))
@@ -124,8 +124,9 @@ final class InvokeRouter: Sendable {
     private func timedOut(_ record: FunctionRecord) -> ClientAPI.Invoke.Result {
         metrics.increment(.timeouts, labels: "worker=\"\(workers.owner(of: record.name)?.id ?? "none")\"")
         logger.warning("invocation timed out at the gateway", metadata: ["function": "\(record.name)", "timeout": "\(record.timeout)"])
-        let body = #"{"errorType":"Sandbox.Timedout","errorMessage":"\#(UUID().uuidString.lowercased()) Task timed out after \#(record.timeout).00 seconds"}"#
-        return .init(statusCode: 200, payload: Data(body.utf8).base64EncodedString(), functionError: "Unhandled", executedVersion: "$LATEST")
+        let message = "\(UUID().uuidString.lowercased()) Task timed out after \(record.timeout).00 seconds"
+        return .init(statusCode: 200, payload: LambdaErrorDocument.base64(type: "Sandbox.Timedout", message: message),
+                     functionError: "Unhandled", executedVersion: "$LATEST")
     }
 
     // MARK: Routing

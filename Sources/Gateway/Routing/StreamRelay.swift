@@ -15,20 +15,11 @@ struct StreamRelay: Sendable {
 
     /// Called on the worker connection's event loop, in chunk order.
     func forward(_ payload: String) {
-        let bytes = Self.decodedLength(ofBase64: payload)
+        let bytes = payload.base64DecodedLength
         client.notifyNow(WorkerAPI.InvokeChunk.self, .init(requestId: clientRequestID, payload: payload))
             .whenSuccess { [worker, workerRequestID] in
                 worker.notifyNow(WorkerAPI.InvokeCredit.self, .init(requestId: workerRequestID, bytes: bytes))
             }
-    }
-
-    /// The byte count a base64 text decodes to, without decoding it.
-    static func decodedLength(ofBase64 text: String) -> Int {
-        let utf8 = text.utf8
-        var padding = 0
-        if utf8.last == UInt8(ascii: "=") { padding += 1 }
-        if utf8.dropLast().last == UInt8(ascii: "=") { padding += 1 }
-        return utf8.count / 4 * 3 - padding
     }
 }
 

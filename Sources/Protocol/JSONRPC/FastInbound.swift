@@ -18,28 +18,23 @@ public enum JSONScalar: Sendable, Equatable {
 public struct JSONFields: Sendable {
     var members: [String: JSONScalar]
 
+    /// Each accessor answers nil for a member of another type (the caller falls back to the
+    /// general decoder), `.some(nil)` for a missing or null member, else the value.
     public func string(_ key: String) -> String?? {
-        switch members[key] {
-        case .string(let value): .some(value)
-        case .none, .null: .some(nil)
-        default: nil
-        }
+        member(key) { if case .string(let value) = $0 { value } else { nil } }
     }
 
     public func integer(_ key: String) -> Int?? {
-        switch members[key] {
-        case .integer(let value): Int(exactly: value).map { .some($0) } ?? nil
-        case .none, .null: .some(nil)
-        default: nil
-        }
+        member(key) { if case .integer(let value) = $0 { Int(exactly: value) } else { nil } }
     }
 
     public func bool(_ key: String) -> Bool?? {
-        switch members[key] {
-        case .bool(let value): .some(value)
-        case .none, .null: .some(nil)
-        default: nil
-        }
+        member(key) { if case .bool(let value) = $0 { value } else { nil } }
+    }
+
+    private func member<T>(_ key: String, _ extract: (JSONScalar) -> T?) -> T?? {
+        guard let scalar = members[key], scalar != .null else { return .some(nil) }
+        return extract(scalar).map { .some($0) }
     }
 
     public func id(_ key: String) -> RPCID?? {

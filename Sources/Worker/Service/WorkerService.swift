@@ -167,8 +167,7 @@ public final class WorkerService: Sendable {
             outcome = try await runCancellable(params, run)
         } catch let error as WorkerError where error.code == .invalidEntrypoint {
             // AWS answers an invoke of a function that cannot start with a function error.
-            let body = try? JSONSerialization.data(withJSONObject: ["errorType": WorkerAPI.invalidEntrypointReason, "errorMessage": error.message])
-            return .init(statusCode: 200, payload: (body ?? Data()).base64EncodedString(), functionError: "Unhandled",
+            return .init(statusCode: 200, payload: LambdaErrorDocument.base64(type: WorkerAPI.invalidEntrypointReason, message: error.message), functionError: "Unhandled",
                          instanceId: "", coldStart: true, attempts: 1, executedVersion: "$LATEST")
         }
         return .init(

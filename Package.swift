@@ -23,12 +23,6 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(
-            name: "CCurl",
-            path: "Sources/CCurl",
-            pkgConfig: "libcurl",
-            providers: [.apt(["libcurl4-openssl-dev"])]
-        ),
-        .systemLibrary(
             name: "CShoalZlib",
             path: "Sources/CShoalZlib",
             pkgConfig: "zlib",
@@ -48,7 +42,7 @@ let package = Package(
         .target(
             name: "ShoalWorker",
             dependencies: [
-                "ShoalProtocol", "CCurl", "ShoalRuntimeInterface",
+                "ShoalProtocol", "ShoalRuntimeInterface",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "DequeModule", package: "swift-collections"),

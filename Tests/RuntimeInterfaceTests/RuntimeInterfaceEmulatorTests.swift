@@ -9,7 +9,7 @@ import Testing
     struct Harness {
         let emulator: RuntimeInterfaceEmulator
         let serving: Task<Void, any Error>
-        let invoker: CurlInvoker
+        let invoker: InstanceClient
 
         func invoke(_ json: String, headers: [(String, String)] = [], timeout: Duration = .seconds(30)) async throws -> InstanceResponse {
             try await invoker.send(request(json, headers: headers, timeout: timeout))
@@ -37,7 +37,7 @@ import Testing
             invokePort: 0, configuration: configuration, runtime: try FixtureRuntime.command(environment: environment), echoRuntimeOutput: false
         )
         let serving = Task { try await emulator.run() }
-        return Harness(emulator: emulator, serving: serving, invoker: CurlInvoker())
+        return Harness(emulator: emulator, serving: serving, invoker: InstanceClient())
     }
 
     /// Runs `body` with a fresh emulator and stops it (and its runtime) even when `body` throws.

@@ -9,7 +9,7 @@ import Testing
     struct Harness {
         let pools: WarmPoolManager
         let backend: ProcessBackend
-        let invoker: CurlInvoker
+        let invoker: InstanceClient
         let artifacts: ArtifactStore
         let directory: URL
 
@@ -55,7 +55,7 @@ import Testing
         configuration.pythonExecutable = python
         configuration.pythonClient = pythonClient
         let backend = try ProcessBackend(configuration: configuration, artifacts: artifacts)
-        let invoker = CurlInvoker()
+        let invoker = InstanceClient()
         var poolConfiguration = WarmPoolManager.Configuration()
         poolConfiguration.pool = .init(maxInstances: maxInstances, maxConcurrentLaunches: maxInstances)
         let pools = WarmPoolManager(backend: backend, invoker: invoker, configuration: poolConfiguration)

@@ -6,19 +6,19 @@ import Testing
 @testable import ShoalWorker
 
 /// The reference pool behaviours over real loopback sockets: real HTTP instances, the real
-/// libcurl invoker, the real probe.
+/// instance HTTP client, the real probe.
 @Suite struct WarmPoolManagerTests {
     private func makeManager(
         _ backend: LoopbackBackend, cap: Int = 10, configure: (inout WarmPoolManager.Configuration) -> Void = { _ in }
-    ) -> (WarmPoolManager, CurlInvoker) {
+    ) -> (WarmPoolManager, InstanceClient) {
         var configuration = WarmPoolManager.Configuration()
         configuration.pool = .init(maxInstances: cap)
         configure(&configuration)
-        let invoker = CurlInvoker()
+        let invoker = InstanceClient()
         return (WarmPoolManager(backend: backend, invoker: invoker, configuration: configuration), invoker)
     }
 
-    private func cleanUp(_ manager: WarmPoolManager, _ invoker: CurlInvoker, _ backend: LoopbackBackend) async {
+    private func cleanUp(_ manager: WarmPoolManager, _ invoker: InstanceClient, _ backend: LoopbackBackend) async {
         await manager.shutdown()
         await invoker.shutdown()
         await backend.stopAll()

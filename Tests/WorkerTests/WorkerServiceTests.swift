@@ -11,7 +11,7 @@ import Testing
     struct Harness {
         let server: RPCServer
         let pools: WarmPoolManager
-        let invoker: CurlInvoker
+        let invoker: InstanceClient
         let backend: ScriptedBackend
         let directory: URL
 
@@ -32,7 +32,7 @@ import Testing
 
     private func start() async throws -> Harness {
         let backend = ScriptedBackend()
-        let invoker = CurlInvoker()
+        let invoker = InstanceClient()
         let pools = WarmPoolManager(backend: backend, invoker: invoker)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("shoal-test-\(UUID().uuidString)")
         let service = WorkerService(

@@ -1,10 +1,10 @@
 import NIOConcurrencyHelpers
 
-/// How many streamed body bytes the curl thread has handed to a reader that the reader has
-/// not yet finished with. Past `limit` the transfer pauses (curl stops reading the socket, so
-/// TCP pushes back on the instance); once the reader has worked the backlog down to half,
-/// the transfer resumes. This is what bounds a worker's memory per stream when its reader
-/// (the gateway, and behind it a client) is slow.
+/// How many streamed body bytes a connection has handed to a reader that the reader has not
+/// yet finished with. Past `limit` the connection stops reading (so TCP pushes back on the
+/// instance); once the reader has worked the backlog down to half, it reads again. This is
+/// what bounds a worker's memory per stream when its reader (the gateway, and behind it a
+/// client) is slow: `limit` plus at most one socket read.
 final class ReadWindow: Sendable {
     private struct State {
         var buffered = 0
@@ -19,20 +19,18 @@ final class ReadWindow: Sendable {
         self.limit = limit
     }
 
-    /// Called on the curl thread for each body piece: false means pause instead.
+    /// Called on the event loop for each body piece already handed on: false means stop
+    /// reading until the reader catches up.
     func admit(_ count: Int) -> Bool {
         state.withLockedValue { state in
-            guard state.buffered < limit else {
-                state.paused = true
-                return false
-            }
             state.buffered += count
-            return true
+            if state.buffered >= limit { state.paused = true }
+            return !state.paused
         }
     }
 
-    /// Called by the reader when it is done with `count` bytes; true when the transfer was
-    /// paused and should now resume.
+    /// Called by the reader when it is done with `count` bytes; true when reading was
+    /// stopped and should now go on.
     func consumed(_ count: Int) -> Bool {
         state.withLockedValue { state in
             state.buffered -= count
@@ -45,10 +43,11 @@ final class ReadWindow: Sendable {
     var buffered: Int { state.withLockedValue { $0.buffered } }
 }
 
-/// The parts of a streamed response, as `CurlInvoker.stream` returns them. A body piece counts
-/// against the transfer's read window until the reader asks for the next part, so a reader
-/// that is slow to pass bytes on holds the transfer back instead of letting it pile up here.
-public struct CurlResponseStream: AsyncSequence, Sendable {
+/// The parts of a streamed response, as `InstanceClient.stream` returns them. A body piece
+/// counts against the exchange's read window until the reader asks for the next part, so a
+/// reader that is slow to pass bytes on holds the instance back instead of letting bytes
+/// pile up here.
+public struct InstanceResponseStream: AsyncSequence, Sendable {
     public typealias Element = InstanceResponsePart
 
     let parts: AsyncThrowingStream<InstanceResponsePart, any Error>

@@ -14,7 +14,7 @@ import Logging
 public actor WarmPoolManager {
     public let configuration: Configuration
     let backend: any InstanceBackend
-    let invoker: CurlInvoker
+    let invoker: InstanceClient
     let probe: ReachabilityProbe
     let logger: Logger
 
@@ -61,7 +61,7 @@ public actor WarmPoolManager {
         public var inFlight = 0
     }
 
-    public init(backend: any InstanceBackend, invoker: CurlInvoker, configuration: Configuration = .init(), logger: Logger = Logger(label: "shoal.worker.pool")) {
+    public init(backend: any InstanceBackend, invoker: InstanceClient, configuration: Configuration = .init(), logger: Logger = Logger(label: "shoal.worker.pool")) {
         self.backend = backend
         self.invoker = invoker
         self.configuration = configuration

@@ -5,7 +5,7 @@ import ShoalProtocol
 /// before the reader (the gateway) grants more with `invoke.credit`.
 ///
 /// A chunk is sent as soon as any credit is left, and may overdraw it by its own size, so the
-/// bytes in flight stay under the window plus one chunk (curl hands out at most 16 KiB).
+/// bytes in flight stay under the window plus one chunk (at most one socket read, 64 KiB).
 final class StreamCredit: Sendable {
     private struct State {
         var available: Int

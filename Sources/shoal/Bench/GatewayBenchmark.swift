@@ -5,7 +5,7 @@ import ShoalWorker
 /// What gateway plus worker add to a warm invocation. A `shoal worker --backend scripted`
 /// child and a `shoal gateway` child in front of it; one function with warm scripted
 /// instances inside the worker; from this process, in one run, the same calls made directly
-/// to an instance (libcurl HTTP POST) and through the gateway (JSON-RPC `invoke`), with 1,
+/// to an instance (HTTP POST with the worker's own client) and through the gateway (JSON-RPC `invoke`), with 1,
 /// 16 and 64 concurrent callers.
 ///
 /// CPU per invocation is gateway CPU plus worker CPU during the gateway phase, minus the
@@ -58,7 +58,7 @@ struct GatewayBenchmark {
         }
         await inspector.close()
         guard !endpoints.isEmpty else { throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "no warm instance"]) }
-        let invoker = CurlInvoker()
+        let invoker = InstanceClient()
         let clock = ContinuousClock()
 
         // Each caller keeps to one instance in the direct phase, as the pool would give it one.

@@ -95,7 +95,7 @@ struct RuntimeBenchmark {
               let port = Int(endpoint.split(separator: ":").last ?? "") else {
             throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "no warm instance for \(name)"])
         }
-        let invoker = CurlInvoker()
+        let invoker = InstanceClient()
         defer { Task { await invoker.shutdown() } }
         let direct = InstanceRequest(endpoint: Endpoint(host: "127.0.0.1", port: port), body: Array(payload), timeout: .seconds(10))
         let params = WorkerAPI.InvokeParams(functionName: name, payload: payload.base64EncodedString())

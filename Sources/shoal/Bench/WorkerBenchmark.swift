@@ -5,7 +5,7 @@ import ShoalWorker
 
 /// What the worker adds to a warm invocation. One `shoal worker --backend scripted` child
 /// process; one warm scripted instance inside it; from this process, in one run, alternating
-/// phases of N sequential direct HTTP POSTs to the instance (libcurl) and N `invoke` calls
+/// phases of N sequential direct HTTP POSTs to the instance (the worker's own HTTP client) and N `invoke` calls
 /// over JSON-RPC to the worker, which probes and forwards to that same instance.
 ///
 /// The worker's CPU per invocation is the difference of the child's CPU time between the two
@@ -47,7 +47,7 @@ struct WorkerBenchmark {
               let port = Int(endpointText.split(separator: ":").last ?? "") else {
             throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "the worker reported no warm instance"])
         }
-        let invoker = CurlInvoker()
+        let invoker = InstanceClient()
         let direct = InstanceRequest(endpoint: Endpoint(host: "127.0.0.1", port: port), body: payload, timeout: .seconds(10))
         let clock = ContinuousClock()
 

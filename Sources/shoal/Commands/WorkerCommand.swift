@@ -71,7 +71,7 @@ struct WorkerCommand: AsyncParsableCommand {
         poolConfiguration.idleTTL = .milliseconds(Int(idleTTL * 1000))
         poolConfiguration.reapInterval = .milliseconds(Int(reapInterval * 1000))
         poolConfiguration.probeFreshness = .milliseconds(Int(probeFreshness * 1000))
-        let invoker = CurlInvoker()
+        let invoker = InstanceClient()
         let pools = WarmPoolManager(backend: instanceBackend, invoker: invoker, configuration: poolConfiguration)
         await pools.startReaper()
         let server = try await RPCServer.bind(host: host, port: port, methods: WorkerService(

@@ -3,8 +3,8 @@ import ShoalProtocol
 import Testing
 @testable import ShoalWorker
 
-/// The libcurl invoker against real loopback HTTP instances.
-@Suite struct CurlInvokerTests {
+/// The instance HTTP client against real loopback HTTP instances.
+@Suite struct InstanceClientTests {
     private func request(_ server: ScriptedInstanceServer, _ json: String, timeout: Duration = .seconds(10)) -> InstanceRequest {
         InstanceRequest(endpoint: Endpoint(host: "127.0.0.1", port: server.port), body: Array(json.utf8), timeout: timeout)
     }
@@ -12,7 +12,7 @@ import Testing
     @Test func chunksArriveAsTheInstanceWritesThem() async throws {
         let ledger = InstanceLedger()
         let server = try await ScriptedInstanceServer.start(instanceID: "s", ledger: ledger)
-        let invoker = CurlInvoker()
+        let invoker = InstanceClient()
         var firstArrival: Int64?
         var text = ""
         var status = 0
@@ -40,7 +40,7 @@ import Testing
     @Test func aWarmInstanceReusesOneKeptAliveConnection() async throws {
         let ledger = InstanceLedger()
         let server = try await ScriptedInstanceServer.start(instanceID: "s", ledger: ledger)
-        let invoker = CurlInvoker()
+        let invoker = InstanceClient()
         for index in 0..<20 {
             let response = try await invoker.send(request(server, #"{"tag":"\#(index)"}"#))
             #expect(response.status == 200)
@@ -55,7 +55,7 @@ import Testing
         let ledger = InstanceLedger()
         var servers: [ScriptedInstanceServer] = []
         for index in 0..<50 { servers.append(try await ScriptedInstanceServer.start(instanceID: "s\(index)", ledger: ledger)) }
-        let invoker = CurlInvoker()
+        let invoker = InstanceClient()
         let endpoints = servers.map { Endpoint(host: "127.0.0.1", port: $0.port) }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for call in 0..<500 {
@@ -75,7 +75,7 @@ import Testing
     }
 
     @Test func failuresAreClassifiedByWhetherTheRequestCouldHaveArrived() async throws {
-        let invoker = CurlInvoker()
+        let invoker = InstanceClient()
         let dead = DeadPort()
         defer { dead.close() }
         let refused = InstanceRequest(endpoint: Endpoint(host: "127.0.0.1", port: dead.port), body: [1], timeout: .seconds(5))
@@ -97,7 +97,7 @@ import Testing
     @Test func largeBodiesGoBothWays() async throws {
         let ledger = InstanceLedger()
         let server = try await ScriptedInstanceServer.start(instanceID: "s", ledger: ledger)
-        let invoker = CurlInvoker()
+        let invoker = InstanceClient()
         let padding = String(repeating: "p", count: 6 * 1024 * 1024)
         let body = #"{"tag":"big","pad":"\#(padding)"}"#
         let response = try await invoker.send(request(server, body))

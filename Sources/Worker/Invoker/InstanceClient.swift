@@ -1,0 +1,179 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// HTTP/1.1 to instances, on the event loop of the calling task.
+///
+/// Each instance gets one kept-alive connection, opened from the loop the invoking task runs
+/// on (a worker's invocations run on the loop of the gateway connection that brought them),
+/// so a warm invoke reads its request, forwards it, reads the answer and replies on one
+/// thread. An earlier version handed every request to a dedicated libcurl thread and back:
+/// two thread wake-ups per invocation, which measured as a third of the worker's CPU per
+/// call and most of its added latency on this project's machines (README, Performance).
+///
+/// An exchange whose request provably never reached a handler fails with `.notDelivered`
+/// (connect refused or timed out, request not written); anything later is `.transferFailed`,
+/// `.timedOut` or cancellation, never retried by the pool. A kept-alive connection found
+/// closed before any response byte is replaced by a fresh one once, as libcurl does.
+public final class InstanceClient: Sendable {
+    public struct Configuration: Sendable {
+        /// How long establishing a connection may take.
+        public var connectTimeout: Duration = .milliseconds(1500)
+        /// Idle connections kept per instance endpoint (an instance serves one call at a time).
+        public var maximumIdlePerEndpoint = 2
+        /// Streamed body bytes held for a reader before the connection stops reading.
+        public var streamReadWindow = 1024 * 1024
+
+        public init(connectTimeout: Duration = .milliseconds(1500), maximumIdlePerEndpoint: Int = 2, streamReadWindow: Int = 1024 * 1024) {
+            self.connectTimeout = connectTimeout
+            self.maximumIdlePerEndpoint = maximumIdlePerEndpoint
+            self.streamReadWindow = streamReadWindow
+        }
+    }
+
+    private struct Connections {
+        var idle: [Endpoint: [InstanceConnection]] = [:]
+        var open: [ObjectIdentifier: InstanceConnection] = [:]
+        var stopping = false
+    }
+
+    public let configuration: Configuration
+    private let group: any EventLoopGroup
+    private let connections = NIOLockedValueBox(Connections())
+
+    public init(configuration: Configuration = .init(), group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+        self.configuration = configuration
+        self.group = group
+    }
+
+    /// Sends the request and returns the whole response; the waiting task is woken once.
+    /// Cancelling it aborts the exchange.
+    public func send(_ request: InstanceRequest) async throws -> InstanceResponse {
+        try await exchange(request) { connection, reused in
+            try await connection.send(request, reused: reused)
+        }
+    }
+
+    /// Sends the request; the stream yields the head, then body chunks, and ends with the
+    /// trailers or a `WorkerError`. At most about `streamReadWindow` bytes wait for the reader;
+    /// past that the connection stops reading and TCP holds the instance back.
+    public func stream(_ request: InstanceRequest) -> InstanceResponseStream {
+        let (parts, continuation) = AsyncThrowingStream.makeStream(of: InstanceResponsePart.self)
+        let window = ReadWindow(limit: configuration.streamReadWindow)
+        let current = NIOLockedValueBox<InstanceConnection?>(nil)
+        let task = Task {
+            do {
+                try await exchange(request) { connection, reused in
+                    current.withLockedValue { $0 = connection }
+                    try await connection.stream(request, reused: reused, to: continuation, window: window)
+                }
+                continuation.finish()
+            } catch {
+                continuation.finish(throwing: error)
+            }
+        }
+        continuation.onTermination = { termination in
+            if case .cancelled = termination { task.cancel() }
+        }
+        return InstanceResponseStream(parts: parts, window: window, resume: {
+            current.withLockedValue { $0 }?.resumeReading()
+        })
+    }
+
+    /// Closes every connection; exchanges in flight fail with `.shuttingDown`.
+    public func shutdown() async {
+        let open = connections.withLockedValue { state in
+            state.stopping = true
+            state.idle = [:]
+            return Array(state.open.values)
+        }
+        for connection in open { connection.fail(.shuttingDown) }
+        for connection in open { try? await connection.channel.closeFuture.get() }
+    }
+
+    // MARK: Connections
+
+    /// Runs `body` on an idle connection to the endpoint, or on a fresh one when there is none
+    /// or the idle one turns out to be closed; a connection that can go on is kept.
+    private func exchange<T>(_ request: InstanceRequest, _ body: (InstanceConnection, Bool) async throws -> T) async throws -> T {
+        if let idle = checkout(request.endpoint) {
+            do {
+                let result = try await body(idle, true)
+                checkin(idle, for: request.endpoint)
+                return result
+            } catch is StaleConnection {
+                try Task.checkCancellation()
+            }
+        }
+        let fresh = try await connect(request.endpoint)
+        do {
+            let result = try await body(fresh, false)
+            checkin(fresh, for: request.endpoint)
+            return result
+        } catch is StaleConnection {
+            throw WorkerError(.transferFailed, "a fresh connection to \(request.endpoint) closed before answering")
+        }
+    }
+
+    private func checkout(_ endpoint: Endpoint) -> InstanceConnection? {
+        connections.withLockedValue { state in
+            while let connection = state.idle[endpoint]?.popLast() {
+                if connection.isReusable { return connection }
+            }
+            return nil
+        }
+    }
+
+    private func checkin(_ connection: InstanceConnection, for endpoint: Endpoint) {
+        guard connection.isReusable else { return }
+        let kept = connections.withLockedValue { state -> Bool in
+            guard !state.stopping, state.idle[endpoint, default: []].count < configuration.maximumIdlePerEndpoint else { return false }
+            state.idle[endpoint, default: []].append(connection)
+            return true
+        }
+        if !kept { connection.channel.close(promise: nil) }
+    }
+
+    private func connect(_ endpoint: Endpoint) async throws -> InstanceConnection {
+        if connections.withLockedValue({ $0.stopping }) {
+            throw WorkerError(.shuttingDown, "the invoker is shut down")
+        }
+        let loop = MultiThreadedEventLoopGroup.currentEventLoop ?? group.next()
+        let bootstrap = ClientBootstrap(group: loop)
+            .connectTimeout(TimeAmount(configuration.connectTimeout))
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+        let connection: InstanceConnection
+        do {
+            let initializer: @Sendable (any Channel) -> EventLoopFuture<InstanceConnection> = { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let handler = InstanceExchangeHandler()
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    try channel.pipeline.syncOperations.addHandler(handler)
+                    return InstanceConnection(channel: channel, handler: handler)
+                }
+            }
+            if let address = try? SocketAddress(ipAddress: endpoint.host, port: endpoint.port) {
+                connection = try await bootstrap.connect(to: address, channelInitializer: initializer)
+            } else {
+                connection = try await bootstrap.connect(host: endpoint.host, port: endpoint.port, channelInitializer: initializer)
+            }
+        } catch {
+            throw WorkerError(.notDelivered, "request never reached the instance: could not connect to \(endpoint): \(error)")
+        }
+        let key = ObjectIdentifier(connection)
+        let admitted = connections.withLockedValue { state -> Bool in
+            guard !state.stopping else { return false }
+            state.open[key] = connection
+            return true
+        }
+        guard admitted else {
+            try? await connection.channel.close()
+            throw WorkerError(.shuttingDown, "the invoker is shut down")
+        }
+        connection.channel.closeFuture.whenComplete { [connections] _ in
+            _ = connections.withLockedValue { $0.open.removeValue(forKey: key) }
+        }
+        return connection
+    }
+}

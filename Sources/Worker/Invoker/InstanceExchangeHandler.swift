@@ -1,0 +1,211 @@
+import NIOCore
+import NIOHTTP1
+
+/// Where one exchange's response goes: for callers that want the whole response, one
+/// continuation resumed once (one wake-up of the waiting task instead of one per part); for
+/// streams, parts as they arrive, and `done` resumed when the exchange ends. The stream itself
+/// is ended by the client, which may first try a stale connection's request again.
+enum ExchangeSink {
+    case whole(CheckedContinuation<InstanceResponse, any Error>)
+    case stream(AsyncThrowingStream<InstanceResponsePart, any Error>.Continuation, ReadWindow, done: CheckedContinuation<Void, any Error>)
+}
+
+/// The end of one kept-alive HTTP/1.1 connection to an instance that runs its exchanges: one
+/// request at a time (an instance runs one invocation at a time), on the channel's event loop.
+///
+/// How an exchange ends decides whether it may be retried, the rule that keeps a handler from
+/// running twice:
+/// - the connection was reused and closed before any response byte (the instance dropped an
+///   idle connection, or died since its last call): `.stale`; the client tries once more on a
+///   fresh connection, as libcurl and browsers do, and a refused connect there is
+///   `.notDelivered`;
+/// - the request could not be written in full: `.notDelivered` (no handler sees half a body);
+/// - anything after the request was written: `.transferFailed`, `.timedOut`, cancellation.
+final class InstanceExchangeHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPClientResponsePart
+    typealias OutboundOut = HTTPClientRequestPart
+
+    /// Why an exchange ended without a response.
+    enum Failure {
+        case stale, notDelivered(String), transferFailed(String), timedOut, cancelled, shuttingDown
+    }
+
+    private struct Exchange {
+        var sink: ExchangeSink
+        var reused: Bool
+        var response = InstanceResponse(status: 0, headers: [:], body: [])
+        var headSent = false
+        var receivedAnything = false
+        var keepAlive = true
+        var timer: Scheduled<Void>?
+    }
+
+    private var exchange: Exchange?
+    private var context: ChannelHandlerContext?
+    private var readingPaused = false
+    /// Set once the connection must not carry another exchange.
+    private(set) var reusable = true
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    // MARK: Driving an exchange (on the event loop)
+
+    /// Writes the request; the response goes to `sink`. `reused` says whether the connection
+    /// already carried an exchange, which decides how an early close is classified.
+    func begin(_ request: InstanceRequest, sink: ExchangeSink, reused: Bool) {
+        guard let context, context.channel.isActive, exchange == nil else {
+            Self.deliver(reused ? .stale : .notDelivered("the connection to \(request.endpoint) is closed"), to: sink)
+            return
+        }
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(request.headers.count + 2)
+        headers.add(name: "Host", value: request.endpoint.description)
+        headers.add(name: "Content-Length", value: String(request.body.count))
+        for (name, value) in request.headers { headers.add(name: name, value: value) }
+        exchange = Exchange(sink: sink, reused: reused)
+        exchange!.timer = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(request.timeout)) { [self] in
+            fail(.timedOut)
+        }
+        var body = context.channel.allocator.buffer(capacity: request.body.count)
+        body.writeBytes(request.body)
+        let head = HTTPRequestHead(version: .http1_1, method: .POST, uri: request.path, headers: headers)
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        let written = context.eventLoop.makePromise(of: Void.self)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: written)
+        written.futureResult.assumeIsolated().whenFailure { [self] error in
+            guard let exchange, !exchange.receivedAnything else { return }
+            fail(exchange.reused ? .stale : .notDelivered("the request could not be written: \(error)"))
+        }
+    }
+
+    /// Ends the exchange in progress with `failure` and drops the connection.
+    func fail(_ failure: Failure) {
+        reusable = false
+        guard let exchange else {
+            context?.close(promise: nil)
+            return
+        }
+        self.exchange = nil
+        exchange.timer?.cancel()
+        Self.deliver(failure, to: exchange.sink)
+        context?.close(promise: nil)
+    }
+
+    /// Lets a paused streamed transfer read again (its reader worked the backlog down).
+    func resumeReading() {
+        guard readingPaused, let context else { return }
+        readingPaused = false
+        try? context.channel.syncOptions?.setOption(.autoRead, value: true)
+        context.read()
+    }
+
+    // MARK: Inbound
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard exchange != nil else {
+            // Bytes nobody asked for: the connection is out of step; drop it.
+            fail(.transferFailed("the instance sent a response to no request"))
+            return
+        }
+        exchange!.receivedAnything = true
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            exchange!.keepAlive = head.isKeepAlive
+            guard head.status.code >= 200 else { return } // 100 Continue and friends
+            exchange!.response.status = Int(head.status.code)
+            exchange!.response.headers = Self.lowercased(head.headers)
+            if case .stream(let continuation, _, _) = exchange!.sink {
+                continuation.yield(.head(status: exchange!.response.status, headers: exchange!.response.headers))
+            }
+            exchange!.headSent = true
+        case .body(let buffer):
+            switch exchange!.sink {
+            case .whole:
+                exchange!.response.body.append(contentsOf: buffer.readableBytesView)
+            case .stream(let continuation, let window, _):
+                continuation.yield(.body(Array(buffer.readableBytesView)))
+                if !window.admit(buffer.readableBytes) { pauseReading(context) }
+            }
+        case .end(let trailers):
+            finish(trailers: trailers.map(Self.lowercased) ?? [:])
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        reusable = false
+        if let exchange {
+            fail(exchange.receivedAnything || !exchange.reused
+                 ? .transferFailed("the instance closed the connection before its response was complete")
+                 : .stale)
+        }
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if exchange != nil {
+            fail(.transferFailed("the exchange failed: \(error)"))
+        } else {
+            reusable = false
+            context.close(promise: nil)
+        }
+    }
+
+    // MARK: Helpers
+
+    private func finish(trailers: [String: String]) {
+        guard var exchange else { return }
+        self.exchange = nil
+        exchange.timer?.cancel()
+        if !exchange.keepAlive {
+            reusable = false
+            context?.close(promise: nil)
+        }
+        switch exchange.sink {
+        case .stream(let continuation, _, let done):
+            if !trailers.isEmpty { continuation.yield(.trailers(trailers)) }
+            done.resume()
+        case .whole(let continuation):
+            exchange.response.headers.merge(trailers) { $1 }
+            continuation.resume(returning: exchange.response)
+        }
+    }
+
+    private func pauseReading(_ context: ChannelHandlerContext) {
+        guard !readingPaused else { return }
+        readingPaused = true
+        try? context.channel.syncOptions?.setOption(.autoRead, value: false)
+    }
+
+    private static func lowercased(_ headers: HTTPHeaders) -> [String: String] {
+        var result: [String: String] = [:]
+        result.reserveCapacity(headers.count)
+        for (name, value) in headers { result[name.lowercased()] = value }
+        return result
+    }
+
+    private static func deliver(_ failure: Failure, to sink: ExchangeSink) {
+        let error: any Error
+        switch failure {
+        case .stale: error = StaleConnection()
+        case .notDelivered(let why): error = WorkerError(.notDelivered, "request never reached the instance: \(why)")
+        case .transferFailed(let why): error = WorkerError(.transferFailed, "transfer failed after the request was sent: \(why)")
+        case .timedOut: error = WorkerError(.timedOut, "instance did not answer in time")
+        case .cancelled: error = CancellationError()
+        case .shuttingDown: error = WorkerError(.shuttingDown, "the invoker is shutting down")
+        }
+        switch sink {
+        case .stream(_, _, let done): done.resume(throwing: error)
+        case .whole(let continuation): continuation.resume(throwing: error)
+        }
+    }
+}
+
+/// A reused connection closed before any response byte: try again on a fresh one.
+struct StaleConnection: Error {}

@@ -165,7 +165,7 @@ final class GatewayService: Sendable {
     private func onEveryWorker<T: Sendable>(_ body: @escaping @Sendable (RPCConnection, WorkerLink) async throws -> T) async -> [T] {
         await withTaskGroup(of: T?.self) { group in
             for link in workers.links {
-                guard let connection = link.connection else { continue }
+                guard let connection = link.connection() else { continue }
                 group.addTask { try? await body(connection, link) }
             }
             var results: [T] = []

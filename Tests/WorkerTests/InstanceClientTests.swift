@@ -51,6 +51,44 @@ import Testing
         await server.stop()
     }
 
+    @Test func aKeptAliveConnectionTheInstanceDroppedIsReplacedAndTheCallRunsOnce() async throws {
+        let ledger = InstanceLedger()
+        let server = try await ScriptedInstanceServer.start(instanceID: "s", ledger: ledger)
+        let invoker = InstanceClient()
+        for round in 0..<5 {
+            let response = try await invoker.send(request(server, #"{"tag":"call-\#(round)"}"#))
+            #expect(response.status == 200)
+            // Whether the client has seen the close yet or finds out on its next write, the
+            // next call goes out on a fresh connection and its handler runs exactly once.
+            await server.dropConnections()
+        }
+        #expect(ledger.executions == (0..<5).map { "call-\($0)" })
+        #expect(ledger.connectionsAccepted == 5, "one fresh connection per call")
+        await invoker.shutdown()
+        await server.stop()
+    }
+
+    @Test func aStreamWhoseReaderStopsIsHeldToTheReadWindow() async throws {
+        let ledger = InstanceLedger()
+        let server = try await ScriptedInstanceServer.start(instanceID: "s", ledger: ledger)
+        let invoker = InstanceClient(configuration: .init(streamReadWindow: 256 * 1024))
+        let stream = invoker.stream(request(server, #"{"chunks":400,"chunkBytes":16384}"#))
+        var iterator = stream.makeAsyncIterator()
+        var received = 0
+        // Take one part and stop reading: 6.4 MiB are on offer, but only the window plus what
+        // one readiness event reads (NIO: up to 4 reads of 64 KiB) may pile up here; TCP
+        // holds the instance back.
+        _ = try await iterator.next()
+        try await Task.sleep(for: .milliseconds(700))
+        #expect(stream.window.buffered <= 256 * 1024 + 4 * 64 * 1024, "buffered \(stream.window.buffered)")
+        while let part = try await iterator.next() {
+            if case .body(let bytes) = part { received += bytes.count }
+        }
+        #expect(received >= 399 * 16384, "every chunk arrives once the reader reads again: \(received)")
+        await invoker.shutdown()
+        await server.stop()
+    }
+
     @Test func fiveHundredConcurrentInFlightInvocations() async throws {
         let ledger = InstanceLedger()
         var servers: [ScriptedInstanceServer] = []

@@ -175,7 +175,7 @@ final class InvokeRouter: Sendable {
     private func currentOwner(of name: String) async throws -> (WorkerLink, RPCConnection) {
         let deadline = ContinuousClock.now + configuration.noWorkerWait
         while true {
-            if let link = workers.owner(of: name), let connection = link.connection { return (link, connection) }
+            if let link = workers.owner(of: name), let connection = link.connection() { return (link, connection) }
             guard ContinuousClock.now < deadline else {
                 metrics.increment(.serviceErrors, labels: "worker=\"none\"")
                 throw GatewayError(.noWorker, "no worker is up to take function \(name)")

@@ -23,6 +23,8 @@ public final class WorkerDirectory: Sendable {
         public var reconnectInterval: Duration = .milliseconds(300)
         public var connectTimeout: TimeAmount = .seconds(2)
         public var connection = RPCConnection.Configuration()
+        /// One connection to each worker is opened per event loop of this group.
+        public var group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
         public init(token: String? = nil) { self.token = token }
     }
 
@@ -73,8 +75,8 @@ public final class WorkerDirectory: Sendable {
             return (fleet.links.removeValue(forKey: address), fleet.supervisors.removeValue(forKey: address))
         }
         task?.cancel()
-        if let connection = link?.status.withLockedValue({ $0.connection }) {
-            Task { await connection.close() }
+        for connection in link?.status.withLockedValue({ $0.connections }) ?? [] {
+            connection.channel.close(promise: nil)
         }
     }
 
@@ -98,7 +100,7 @@ public final class WorkerDirectory: Sendable {
         tasks.forEach { $0.cancel() }
         for task in tasks { await task.value }
         for link in links {
-            if let connection = link.status.withLockedValue({ $0.connection }) { await connection.close() }
+            for connection in link.status.withLockedValue({ $0.connections }) { await connection.close() }
         }
     }
 
@@ -106,7 +108,7 @@ public final class WorkerDirectory: Sendable {
 
     private func supervise(_ link: WorkerLink) async {
         while !Task.isCancelled {
-            guard let connection = link.connection else {
+            guard let connection = link.status.withLockedValue({ $0.state == .up ? $0.connections.first : nil }) else {
                 do {
                     try await connect(link)
                 } catch {
@@ -128,47 +130,62 @@ public final class WorkerDirectory: Sendable {
         }
     }
 
+    /// Opens one connection per event loop, each with its hello (the worker admits
+    /// connection by connection), and joins the worker to the ring once all are open.
     private func connect(_ link: WorkerLink) async throws {
-        let connection = try await RPCConnection.connect(
-            host: link.host, port: link.port, methods: methods, configuration: configuration.connection,
-            connectTimeout: configuration.connectTimeout
-        )
+        var connections: [RPCConnection] = []
         do {
-            let hello = try await connection.call(WorkerAPI.Hello.self, .init(token: configuration.token), timeout: configuration.heartbeatTimeout * 2)
-            let stats = try await connection.call(WorkerAPI.Stats.self, Empty(), timeout: configuration.heartbeatTimeout)
+            var hello: WorkerAPI.Hello.Result?
+            for loop in configuration.group.makeIterator() {
+                let connection = try await RPCConnection.connect(
+                    host: link.host, port: link.port, methods: methods, configuration: configuration.connection,
+                    connectTimeout: configuration.connectTimeout, group: loop
+                )
+                connections.append(connection)
+                hello = try await connection.call(WorkerAPI.Hello.self, .init(token: configuration.token), timeout: configuration.heartbeatTimeout * 2)
+            }
+            guard let hello, let primary = connections.first else { return }
+            let stats = try await primary.call(WorkerAPI.Stats.self, Empty(), timeout: configuration.heartbeatTimeout)
             let joined = fleet.withLockedValue { fleet -> Bool in
                 guard fleet.links[link.address] === link, !fleet.stopped else { return false }
                 link.status.withLockedValue { status in
-                    status = .init(state: .up, connection: connection, hello: hello, stats: stats, inFlight: status.inFlight)
+                    status = .init(state: .up, connections: connections, hello: hello, stats: stats, inFlight: status.inFlight)
                 }
                 fleet.ring.insert(link.address)
                 return true
             }
             guard joined else {
-                await connection.close()
+                for connection in connections { await connection.close() }
                 return
             }
             logger.info("worker joined", metadata: ["worker": "\(hello.workerId)", "address": "\(link.address)", "pid": "\(hello.pid)"])
-            connection.closeFuture.whenComplete { [self] _ in markDown(link, connection: connection) }
+            for connection in connections {
+                connection.closeFuture.whenComplete { [self] _ in markDown(link, connection: connection) }
+            }
         } catch {
-            await connection.close()
+            for connection in connections { await connection.close() }
             throw error
         }
     }
 
-    /// Takes a worker out of the ring, if `connection` is still its current one.
+    /// Takes a worker out of the ring, if `connection` is one of its current ones, and closes
+    /// the others: a worker is up on all its connections or on none.
     func markDown(_ link: WorkerLink, connection: RPCConnection) {
-        let left = fleet.withLockedValue { fleet -> Bool in
-            let current = link.status.withLockedValue { status -> Bool in
-                guard status.connection === connection, status.state == .up else { return false }
-                status.state = .down
-                status.connection = nil
-                status.deployed = [:]
-                return true
+        let dropped = fleet.withLockedValue { fleet -> [RPCConnection]? in
+            let dropped = link.status.withLockedValue { status -> [RPCConnection]? in
+                guard status.state == .up, status.connections.contains(where: { $0 === connection }) else { return nil }
+                defer {
+                    status.state = .down
+                    status.connections = []
+                    status.deployed = [:]
+                }
+                return status.connections
             }
-            if current { fleet.ring.remove(link.address) }
-            return current
+            if dropped != nil { fleet.ring.remove(link.address) }
+            return dropped
         }
-        if left { logger.warning("worker left the ring", metadata: ["worker": "\(link.id)", "address": "\(link.address)"]) }
+        guard let dropped else { return }
+        for other in dropped where other !== connection { other.channel.close(promise: nil) }
+        logger.warning("worker left the ring", metadata: ["worker": "\(link.id)", "address": "\(link.address)"])
     }
 }

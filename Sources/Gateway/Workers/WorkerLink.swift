@@ -1,8 +1,15 @@
 import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
 import ShoalProtocol
 
-/// The gateway's view of one worker: where it is, the connection to it (while up), what it
+/// The gateway's view of one worker: where it is, the connections to it (while up), what it
 /// said in `worker.hello`, its last heartbeat figures, and the gateway's calls in flight to it.
+///
+/// There is one connection per gateway event loop, so a call goes out on the loop that read
+/// it from the client and its answer comes back there: no thread hand-off on the invoke path
+/// (each one measured at about 15 CPU µs on the project's machines). The first connection
+/// also carries the heartbeats; the worker is up while all of them are open.
 ///
 /// The ring holds the address (`host:port`): a worker that comes back at the same address is
 /// the same ring node and gets its functions back, whatever pid or id it has now.
@@ -11,7 +18,8 @@ public final class WorkerLink: Sendable {
 
     struct Status {
         var state = State.down
-        var connection: RPCConnection?
+        /// One per event loop while up; the first carries the heartbeats.
+        var connections: [RPCConnection] = []
         var hello: WorkerAPI.Hello.Result?
         var stats: WorkerAPI.Stats.Result?
         var inFlight = 0
@@ -35,9 +43,13 @@ public final class WorkerLink: Sendable {
 
     public var state: State { status.withLockedValue { $0.state } }
 
-    /// The connection, if the worker is up.
-    var connection: RPCConnection? {
-        status.withLockedValue { $0.state == .up ? $0.connection : nil }
+    /// The connection on `loop` (the caller's), else the first, if the worker is up.
+    func connection(on loop: (any EventLoop)? = MultiThreadedEventLoopGroup.currentEventLoop) -> RPCConnection? {
+        status.withLockedValue { status in
+            guard status.state == .up, let first = status.connections.first else { return nil }
+            guard let loop else { return first }
+            return status.connections.first { $0.channel.eventLoop === loop } ?? first
+        }
     }
 
     func deployedID(of function: String) -> String? { status.withLockedValue { $0.deployed[function] } }

@@ -102,6 +102,12 @@ public final class ScriptedInstanceServer: Sendable {
     /// Stops listening and drops every connection.
     public func stop() async {
         try? await channel.close()
+        await dropConnections()
+    }
+
+    /// Closes the accepted connections but keeps listening: an instance that drops its idle
+    /// kept-alive connections and lives on.
+    public func dropConnections() async {
         for connection in connections.withLockedValue({ Array($0.values) }) {
             try? await connection.close()
         }

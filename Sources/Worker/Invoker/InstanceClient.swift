@@ -5,10 +5,10 @@ import NIOPosix
 
 /// HTTP/1.1 to instances, on the event loop of the calling task.
 ///
-/// Each instance gets one kept-alive connection, opened from the loop the invoking task runs
-/// on (a worker's invocations run on the loop of the gateway connection that brought them),
-/// so a warm invoke reads its request, forwards it, reads the answer and replies on one
-/// thread. An earlier version handed every request to a dedicated libcurl thread and back:
+/// Connections to an instance are kept alive and opened from the loop the invoking task runs
+/// on (a worker's invocations run on the loop of the gateway connection that brought them);
+/// a call takes an idle one on its own loop when there is one. So a warm invoke reads its
+/// request, forwards it, reads the answer and replies on one thread. An earlier version handed every request to a dedicated libcurl thread and back:
 /// two thread wake-ups per invocation, which measured as a third of the worker's CPU per
 /// call and most of its added latency on this project's machines (README, Performance).
 ///
@@ -20,12 +20,13 @@ public final class InstanceClient: Sendable {
     public struct Configuration: Sendable {
         /// How long establishing a connection may take.
         public var connectTimeout: Duration = .milliseconds(1500)
-        /// Idle connections kept per instance endpoint (an instance serves one call at a time).
-        public var maximumIdlePerEndpoint = 2
+        /// Idle connections kept per instance endpoint: an instance serves one call at a time,
+        /// but calls may reach it from several event loops, each preferring its own connection.
+        public var maximumIdlePerEndpoint = 4
         /// Streamed body bytes held for a reader before the connection stops reading.
         public var streamReadWindow = 1024 * 1024
 
-        public init(connectTimeout: Duration = .milliseconds(1500), maximumIdlePerEndpoint: Int = 2, streamReadWindow: Int = 1024 * 1024) {
+        public init(connectTimeout: Duration = .milliseconds(1500), maximumIdlePerEndpoint: Int = 4, streamReadWindow: Int = 1024 * 1024) {
             self.connectTimeout = connectTimeout
             self.maximumIdlePerEndpoint = maximumIdlePerEndpoint
             self.streamReadWindow = streamReadWindow
@@ -116,12 +117,15 @@ public final class InstanceClient: Sendable {
         }
     }
 
+    /// An idle connection to the endpoint, preferably one on the caller's event loop.
     private func checkout(_ endpoint: Endpoint) -> InstanceConnection? {
-        connections.withLockedValue { state in
-            while let connection = state.idle[endpoint]?.popLast() {
-                if connection.isReusable { return connection }
+        let loop = MultiThreadedEventLoopGroup.currentEventLoop
+        return connections.withLockedValue { state in
+            state.idle[endpoint]?.removeAll { !$0.isReusable }
+            let index: Int? = state.idle[endpoint].flatMap { idle in
+                loop.flatMap { loop in idle.lastIndex { $0.channel.eventLoop === loop } } ?? (idle.isEmpty ? nil : idle.count - 1)
             }
-            return nil
+            return index.map { state.idle[endpoint]!.remove(at: $0) }
         }
     }
 

@@ -4,7 +4,7 @@ import NIOConcurrencyHelpers
 /// yet finished with. Past `limit` the connection stops reading (so TCP pushes back on the
 /// instance); once the reader has worked the backlog down to half, it reads again. This is
 /// what bounds a worker's memory per stream when its reader (the gateway, and behind it a
-/// client) is slow: `limit` plus at most one socket read.
+/// client) is slow: `limit` plus what one readiness event reads (NIO: up to 4 × 64 KiB).
 final class ReadWindow: Sendable {
     private struct State {
         var buffered = 0

@@ -62,9 +62,9 @@ struct GatewayBenchmark {
         let clock = ContinuousClock()
 
         // Each caller keeps to one instance in the direct phase, as the pool would give it one.
-        func phase(callers: Int, direct: Bool) async throws -> LatencySummary {
+        func phase(callers: Int, direct: Bool, calls: Int? = nil) async throws -> LatencySummary {
             let started = clock.now
-            let samples = try await concurrentlyCollect(callers, total: invocations) { caller in
+            let samples = try await concurrentlyCollect(callers, total: calls ?? invocations) { caller in
                 let began = clock.now
                 if direct {
                     let request = InstanceRequest(endpoint: endpoints[caller % endpoints.count], body: payload, timeout: .seconds(10))
@@ -79,8 +79,9 @@ struct GatewayBenchmark {
             return LatencySummary(samples: samples, elapsed: clock.now - started)
         }
 
-        _ = try await phase(callers: 1, direct: true)
-        _ = try await phase(callers: 1, direct: false)
+        // Warm-up: connections, caches, the instances' first calls.
+        _ = try await phase(callers: 1, direct: true, calls: min(invocations, 2000))
+        _ = try await phase(callers: 1, direct: false, calls: min(invocations, 2000))
         var lines = ["shoal bench gateway: \(invocations) warm invocations per phase, \(payloadBytes)-byte payload, scripted instances, gateway pid \(gateway.pid), worker pid \(worker.pid)"]
         for callers in callerLevels {
             let workerBeforeDirect = worker.cpuTime()

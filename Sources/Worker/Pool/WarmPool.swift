@@ -189,6 +189,8 @@ public struct WarmPool: Sendable {
             instances[id]!.phase = .busy
             directives.append(.assign(waiter, id))
         }
+        // The warm path: every waiter got an instance, so nothing is to be launched.
+        guard !waiters.isEmpty else { return directives }
         let starting = instances.values.count { $0.phase == .starting && !$0.retiring }
         let uncovered = waiters.count - starting
         let roomUnderCap = configuration.maxInstances - instances.count
@@ -203,10 +205,13 @@ public struct WarmPool: Sendable {
         return directives
     }
 
+    /// One pass, no intermediate array: this runs for every request and release.
     private func mostRecentlyUsedIdle() -> InstanceID? {
-        instances.values
-            .filter { $0.phase == .idle && !$0.retiring && $0.deploy == deploy }
-            .max { ($0.lastUsed, $0.id) < ($1.lastUsed, $1.id) }?
-            .id
+        var best: Instance?
+        for instance in instances.values where instance.phase == .idle && !instance.retiring && instance.deploy == deploy {
+            if let current = best, (instance.lastUsed, instance.id) < (current.lastUsed, current.id) { continue }
+            best = instance
+        }
+        return best?.id
     }
 }

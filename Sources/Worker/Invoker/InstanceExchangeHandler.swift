@@ -34,7 +34,6 @@ final class InstanceExchangeHandler: ChannelInboundHandler {
         var sink: ExchangeSink
         var reused: Bool
         var response = InstanceResponse(status: 0, headers: [:], body: [])
-        var headSent = false
         var receivedAnything = false
         var keepAlive = true
         var timer: Scheduled<Void>?
@@ -43,8 +42,6 @@ final class InstanceExchangeHandler: ChannelInboundHandler {
     private var exchange: Exchange?
     private var context: ChannelHandlerContext?
     private var readingPaused = false
-    /// Set once the connection must not carry another exchange.
-    private(set) var reusable = true
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
@@ -87,7 +84,6 @@ final class InstanceExchangeHandler: ChannelInboundHandler {
 
     /// Ends the exchange in progress with `failure` and drops the connection.
     func fail(_ failure: Failure) {
-        reusable = false
         guard let exchange else {
             context?.close(promise: nil)
             return
@@ -124,7 +120,6 @@ final class InstanceExchangeHandler: ChannelInboundHandler {
             if case .stream(let continuation, _, _) = exchange!.sink {
                 continuation.yield(.head(status: exchange!.response.status, headers: exchange!.response.headers))
             }
-            exchange!.headSent = true
         case .body(let buffer):
             switch exchange!.sink {
             case .whole:
@@ -139,7 +134,6 @@ final class InstanceExchangeHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        reusable = false
         if let exchange {
             fail(exchange.receivedAnything || !exchange.reused
                  ? .transferFailed("the instance closed the connection before its response was complete")
@@ -152,7 +146,6 @@ final class InstanceExchangeHandler: ChannelInboundHandler {
         if exchange != nil {
             fail(.transferFailed("the exchange failed: \(error)"))
         } else {
-            reusable = false
             context.close(promise: nil)
         }
     }
@@ -163,10 +156,7 @@ final class InstanceExchangeHandler: ChannelInboundHandler {
         guard var exchange else { return }
         self.exchange = nil
         exchange.timer?.cancel()
-        if !exchange.keepAlive {
-            reusable = false
-            context?.close(promise: nil)
-        }
+        if !exchange.keepAlive { context?.close(promise: nil) }
         switch exchange.sink {
         case .stream(let continuation, _, let done):
             if !trailers.isEmpty { continuation.yield(.trailers(trailers)) }

@@ -108,7 +108,7 @@ public final class WorkerDirectory: Sendable {
 
     private func supervise(_ link: WorkerLink) async {
         while !Task.isCancelled {
-            guard let connection = link.status.withLockedValue({ $0.state == .up ? $0.connections.first : nil }) else {
+            guard let connection = link.connection(on: nil) else { // the first: heartbeats go there
                 do {
                     try await connect(link)
                 } catch {

@@ -8,9 +8,9 @@ import NIOPosix
 /// Connections to an instance are kept alive and opened from the loop the invoking task runs
 /// on (a worker's invocations run on the loop of the gateway connection that brought them);
 /// a call takes an idle one on its own loop when there is one. So a warm invoke reads its
-/// request, forwards it, reads the answer and replies on one thread. An earlier version handed every request to a dedicated libcurl thread and back:
-/// two thread wake-ups per invocation, which measured as a third of the worker's CPU per
-/// call and most of its added latency on this project's machines (README, Performance).
+/// request, forwards it, reads the answer and replies on one thread. An earlier version
+/// handed every request to a dedicated libcurl thread and back: two thread wake-ups per
+/// invocation, about a third of the worker's CPU per call (README, Performance).
 ///
 /// An exchange whose request provably never reached a handler fails with `.notDelivered`
 /// (connect refused or timed out, request not written); anything later is `.transferFailed`,

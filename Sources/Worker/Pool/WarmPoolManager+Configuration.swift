@@ -10,8 +10,8 @@ extension WarmPoolManager {
         public var probeTimeout: Duration = .milliseconds(1500)
         /// An instance that completed an invocation less than this long ago is not probed
         /// again: its kept-alive connection just worked, and if it died since, the instance
-        /// client's reconnect fails with the same "never delivered" outcome the probe would give
-        /// (its connect timeout equals the probe's). Saves a TCP handshake per warm invoke
+        /// client's reconnect fails with the same "never delivered" outcome the probe would
+        /// give (its connect timeout equals the probe's). Saves a TCP handshake per warm invoke
         /// (about 125 µs, README). Zero probes before every forward.
         public var probeFreshness: Duration = .seconds(1)
         /// Attempts per invocation while the request provably never reached a handler.

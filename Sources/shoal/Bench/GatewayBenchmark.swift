@@ -5,8 +5,8 @@ import ShoalWorker
 /// What gateway plus worker add to a warm invocation. A `shoal worker --backend scripted`
 /// child and a `shoal gateway` child in front of it; one function with warm scripted
 /// instances inside the worker; from this process, in one run, the same calls made directly
-/// to an instance (HTTP POST with the worker's own client) and through the gateway (JSON-RPC `invoke`), with 1,
-/// 16 and 64 concurrent callers.
+/// to an instance (HTTP POST with the worker's own client, `InstanceClient`) and through the
+/// gateway (JSON-RPC `invoke`), with 1, 16 and 64 concurrent callers.
 ///
 /// CPU per invocation is gateway CPU plus worker CPU during the gateway phase, minus the
 /// worker's CPU during the direct phase (the instances run inside the worker, so their own

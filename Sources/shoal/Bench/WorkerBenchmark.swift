@@ -5,8 +5,9 @@ import ShoalWorker
 
 /// What the worker adds to a warm invocation. One `shoal worker --backend scripted` child
 /// process; one warm scripted instance inside it; from this process, in one run, alternating
-/// phases of N sequential direct HTTP POSTs to the instance (the worker's own HTTP client) and N `invoke` calls
-/// over JSON-RPC to the worker, which probes and forwards to that same instance.
+/// phases of N sequential direct HTTP POSTs to the instance (the worker's own HTTP client,
+/// `InstanceClient`) and N `invoke` calls over JSON-RPC to the worker, which probes and
+/// forwards to that same instance.
 ///
 /// The worker's CPU per invocation is the difference of the child's CPU time between the two
 /// phases, divided by N: the instance's own work (it runs inside the worker process) is in

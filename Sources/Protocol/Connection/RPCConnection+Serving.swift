@@ -52,11 +52,11 @@ extension RPCConnection {
         let context = RPCRequestContext(connection: self, id: id, method: method)
         let task = Task {
             let response = await self.run(entry, params: params, context: context)
-            let close = self.state.withLockedValue { state in
+            let (close, othersUnderWay) = self.state.withLockedValue { state in
                 if state.served[id]?.token == token { state.served[id] = nil }
-                return state.closeAfterAnswer.remove(id) != nil
+                return (state.closeAfterAnswer.remove(id) != nil, !state.served.isEmpty)
             }
-            self.send(response, thenClose: close)
+            self.send(response, thenClose: close, othersUnderWay: othersUnderWay)
         }
         let cancelNow = state.withLockedValue { state -> Bool in
             guard state.served[id]?.token == token else { return false }
@@ -139,13 +139,13 @@ extension RPCConnection {
     /// Writes one answer. Single answers were size-checked by `run`; only a batch's joined
     /// answers can still exceed the maximum, and then one short error (id null, as no single
     /// id fits) goes out instead. It is written as is: replacing it again would never end.
-    func send(_ data: Data, thenClose: Bool = false) {
+    func send(_ data: Data, thenClose: Bool = false, othersUnderWay: Bool = false) {
         var data = data
         if data.count > configuration.maximumFrameLength {
             configuration.logger.warning("batch answer exceeds the maximum frame length", metadata: ["bytes": "\(data.count)"])
             data = Self.encodeError(id: nil, RPCError(.internalError, "batch answer of \(data.count) bytes exceeds the maximum frame", reason: "frame too large"))
         }
-        let written = channel.writeAndFlush(Frame.encode(data, allocator: channel.allocator))
+        let written = write(Frame.encode(data, allocator: channel.allocator), othersUnderWay: othersUnderWay)
         if thenClose {
             written.whenComplete { [channel] _ in channel.close(promise: nil) }
         }

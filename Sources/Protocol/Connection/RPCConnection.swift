@@ -19,6 +19,8 @@ public final class RPCConnection: Sendable {
     public let configuration: Configuration
     let methods: RPCMethodTable
     let state = NIOLockedValueBox(State())
+    /// A flush is queued on the event loop (write coalescing, `RPCConnection+Flush.swift`).
+    let flushScheduled: NIOLoopBoundBox<Bool>
 
     struct PendingCall {
         var promise: EventLoopPromise<any Sendable>
@@ -47,6 +49,7 @@ public final class RPCConnection: Sendable {
         self.channel = channel
         self.methods = methods
         self.configuration = configuration
+        self.flushScheduled = NIOLoopBoundBox(false, eventLoop: channel.eventLoop)
     }
 
     /// Connects to a JSON-RPC server and returns the client end of the connection.
@@ -110,14 +113,14 @@ public final class RPCConnection: Sendable {
         _ method: M.Type, _ params: M.Params, timeout: Duration? = nil, idAssigned: ((RPCID) -> Void)? = nil
     ) async throws -> M.Result {
         let promise = channel.eventLoop.makePromise(of: (any Sendable).self)
-        let id: RPCID? = state.withLockedValue { state in
-            guard !state.isClosed else { return nil }
+        let (id, othersUnderWay): (RPCID?, Bool) = state.withLockedValue { state in
+            guard !state.isClosed else { return (nil, false) }
             let id = RPCID.number(state.nextID)
             state.nextID += 1
             state.pending[id] = PendingCall(promise: promise, decodeResult: { container in
                 try container.decode(M.Result.self, forKey: .result)
             }, fastResult: RPCMethodTable.fastDecoder(for: M.Result.self))
-            return id
+            return (id, state.pending.count > 1)
         }
         guard let id else {
             promise.fail(RPCError(.notSent, "connection closed"))
@@ -134,7 +137,7 @@ public final class RPCConnection: Sendable {
         if let timeout = timeout ?? configuration.defaultCallTimeout {
             armTimeout(for: id, after: timeout)
         }
-        channel.writeAndFlush(frame).whenComplete { result in
+        write(frame, othersUnderWay: othersUnderWay).whenComplete { result in
             switch result {
             case .success:
                 self.state.withLockedValue { $0.pending[id]?.written = true }

@@ -1,4 +1,5 @@
 import Foundation
+import NIOPosix
 import ShoalProtocol
 import Testing
 @testable import ShoalWorker
@@ -49,6 +50,29 @@ import Testing
         #expect(ledger.requestsPerConnection == [20])
         await invoker.shutdown()
         await server.stop()
+    }
+
+    @Test func aCallOnAnEventLoopTakesAConnectionOfThatLoop() async throws {
+        let ledger = InstanceLedger()
+        let server = try await ScriptedInstanceServer.start(instanceID: "s", ledger: ledger)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        let executors = [EventLoopTaskExecutor(group.next()), EventLoopTaskExecutor(group.next())]
+        #expect(executors[0].loop !== executors[1].loop)
+        let invoker = InstanceClient()
+        // Calls alternate between two loops: each loop opens one connection and keeps using
+        // it; neither borrows the other's idle one (that would hand every call across threads).
+        for index in 0..<6 {
+            let call = request(server, #"{"tag":"\#(index)"}"#)
+            let response = try await Task(executorPreference: executors[index % 2]) {
+                try await invoker.send(call)
+            }.value
+            #expect(response.status == 200)
+        }
+        #expect(ledger.connectionsAccepted == 2)
+        #expect(ledger.requestsPerConnection.sorted() == [3, 3])
+        await invoker.shutdown()
+        await server.stop()
+        try await group.shutdownGracefully()
     }
 
     @Test func aKeptAliveConnectionTheInstanceDroppedIsReplacedAndTheCallRunsOnce() async throws {

@@ -118,6 +118,22 @@ import Testing
         #expect(pool.instances.keys.sorted() == ["p-2"])
     }
 
+    @Test func idleInstancesAreTakenMostRecentFirstAcrossReapsAndReleases() {
+        var pool = pool(cap: 3, launches: 3)
+        for waiter in 1...3 as ClosedRange<UInt64> { _ = pool.request(waiter, now: t0) }
+        for id in ["p-1", "p-2", "p-3"] { _ = pool.launched(id, now: t0) }
+        _ = pool.release("p-2", reusable: true, now: t0 + .seconds(1))
+        _ = pool.release("p-1", reusable: true, now: t0 + .seconds(2))
+        _ = pool.release("p-3", reusable: true, now: t0 + .seconds(3))
+        #expect(pool.reap(now: t0 + .seconds(301), idleTTL: .seconds(300)) == [.terminate("p-2")])
+        #expect(pool.request(4, now: t0 + .seconds(302)) == [.assign(4, "p-3")])
+        #expect(pool.release("p-3", reusable: false, now: t0 + .seconds(303)) == [.terminate("p-3")])
+        #expect(pool.request(5, now: t0 + .seconds(304)) == [.assign(5, "p-1")])
+        #expect(pool.release("p-1", reusable: true, now: t0 + .seconds(305)) == [])
+        #expect(pool.request(6, now: t0 + .seconds(306)) == [.assign(6, "p-1")])
+        #expect(pool.request(7, now: t0 + .seconds(306)) == [.launch("p-4", v1)], "nothing idle is left")
+    }
+
     @Test func aFailedLaunchFailsTheCallItWasForAndTheNextCallTriesAgain() {
         var pool = pool(cap: 2)
         _ = pool.request(1, now: t0)

@@ -117,26 +117,35 @@ public final class InstanceClient: Sendable {
         }
     }
 
-    /// An idle connection to the endpoint, preferably one on the caller's event loop.
+    /// An idle connection to the endpoint on the caller's event loop; one on any loop only for
+    /// a caller that runs on none. Taking another loop's connection would cost two thread
+    /// wake-ups per call (the request handed to that loop, the answer handed back), more than
+    /// opening a connection of this loop's own once.
     private func checkout(_ endpoint: Endpoint) -> InstanceConnection? {
         let loop = MultiThreadedEventLoopGroup.currentEventLoop
         return connections.withLockedValue { state in
-            state.idle[endpoint]?.removeAll { !$0.isReusable }
-            let index: Int? = state.idle[endpoint].flatMap { idle in
-                loop.flatMap { loop in idle.lastIndex { $0.channel.eventLoop === loop } } ?? (idle.isEmpty ? nil : idle.count - 1)
-            }
-            return index.map { state.idle[endpoint]!.remove(at: $0) }
+            guard var idle = state.idle[endpoint] else { return nil }
+            idle.removeAll { !$0.isReusable }
+            let index = loop.map { loop in idle.lastIndex { $0.channel.eventLoop === loop } } ?? idle.indices.last
+            let connection = index.map { idle.remove(at: $0) }
+            state.idle[endpoint] = idle.isEmpty ? nil : idle
+            return connection
         }
     }
 
+    /// Keeps a connection that can go on; when the endpoint already has its fill of idle ones,
+    /// the least recently used makes room (so loops that take turns do not close each other's).
     private func checkin(_ connection: InstanceConnection, for endpoint: Endpoint) {
         guard connection.isReusable else { return }
-        let kept = connections.withLockedValue { state -> Bool in
-            guard !state.stopping, state.idle[endpoint, default: []].count < configuration.maximumIdlePerEndpoint else { return false }
-            state.idle[endpoint, default: []].append(connection)
-            return true
+        let dropped = connections.withLockedValue { state -> InstanceConnection? in
+            guard !state.stopping, configuration.maximumIdlePerEndpoint > 0 else { return connection }
+            var idle = state.idle[endpoint, default: []]
+            let evicted = idle.count >= configuration.maximumIdlePerEndpoint ? idle.removeFirst() : nil
+            idle.append(connection)
+            state.idle[endpoint] = idle
+            return evicted
         }
-        if !kept { connection.channel.close(promise: nil) }
+        dropped?.channel.close(promise: nil)
     }
 
     private func connect(_ endpoint: Endpoint) async throws -> InstanceConnection {

@@ -64,6 +64,11 @@ public struct WarmPool: Sendable {
     public private(set) var deploy: DeployID
     public private(set) var instances: [InstanceID: Instance] = [:]
     public private(set) var waiters: Deque<WaiterID> = []
+    /// The idle instances, least recently used first. `makeIdle` appends with `now`, so this
+    /// is the order of `lastUsed`, and a call takes the last one without scanning the pool
+    /// (it runs for every request and release). Idle instances are always of the current
+    /// deploy and never retiring: a deploy change or retirement stops idle ones at once.
+    private var idleOrder: [InstanceID] = []
     private let idPrefix: String
     private var launchedCount = 0
 
@@ -95,7 +100,7 @@ public struct WarmPool: Sendable {
     public mutating func launched(_ id: InstanceID, now: ContinuousClock.Instant) -> [Directive] {
         guard let instance = instances[id], instance.phase == .starting else { return [.terminate(id)] }
         if instance.retiring {
-            instances[id] = nil
+            forget(id)
             return [.terminate(id)] + schedule(now: now)
         }
         return makeIdle(instance, now: now)
@@ -104,7 +109,7 @@ public struct WarmPool: Sendable {
     /// The launch failed: the longest waiter gets the error (it is the call this launch was
     /// for); the others may trigger launches of their own.
     public mutating func launchFailed(_ id: InstanceID, reason: String, now: ContinuousClock.Instant) -> [Directive] {
-        guard instances.removeValue(forKey: id) != nil else { return [] }
+        guard forget(id) != nil else { return [] }
         var directives: [Directive] = []
         if let waiter = waiters.popFirst() { directives.append(.fail(waiter, reason)) }
         return directives + schedule(now: now)
@@ -115,7 +120,7 @@ public struct WarmPool: Sendable {
     public mutating func release(_ id: InstanceID, reusable: Bool, now: ContinuousClock.Instant) -> [Directive] {
         guard let instance = instances[id], instance.phase == .busy else { return [] }
         if !reusable || instance.retiring || instance.deploy != deploy {
-            instances[id] = nil
+            forget(id)
             return [.terminate(id)] + schedule(now: now)
         }
         return makeIdle(instance, now: now)
@@ -123,7 +128,7 @@ public struct WarmPool: Sendable {
 
     /// The holder found its instance dead (failed probe or connect): forget and stop it.
     public mutating func evict(_ id: InstanceID, now: ContinuousClock.Instant) -> [Directive] {
-        guard instances.removeValue(forKey: id) != nil else { return [] }
+        guard forget(id) != nil else { return [] }
         return [.terminate(id)] + schedule(now: now)
     }
 
@@ -151,8 +156,8 @@ public struct WarmPool: Sendable {
 
     /// Idle instances unused for `idleTTL` are stopped; busy and starting ones never are.
     public mutating func reap(now: ContinuousClock.Instant, idleTTL: Duration) -> [Directive] {
-        let expired = instances.values.filter { $0.phase == .idle && now - $0.lastUsed >= idleTTL }.map(\.id)
-        for id in expired { instances[id] = nil }
+        let expired = idleOrder.filter { now - instances[$0]!.lastUsed >= idleTTL }
+        for id in expired { forget(id) }
         return expired.sorted().map(Directive.terminate)
     }
 
@@ -164,6 +169,7 @@ public struct WarmPool: Sendable {
         instance.phase = .idle
         instance.lastUsed = now
         instances[instance.id] = instance
+        idleOrder.append(instance.id)
         return schedule(now: now)
     }
 
@@ -171,7 +177,7 @@ public struct WarmPool: Sendable {
         var directives: [Directive] = []
         for (id, instance) in instances where shouldRetire(instance) {
             if instance.phase == .idle {
-                instances[id] = nil
+                forget(id)
                 directives.append(.terminate(id))
             } else {
                 instances[id]!.retiring = true
@@ -184,8 +190,8 @@ public struct WarmPool: Sendable {
     /// within the cap and the launch limit.
     private mutating func schedule(now: ContinuousClock.Instant) -> [Directive] {
         var directives: [Directive] = []
-        while let waiter = waiters.first, let id = mostRecentlyUsedIdle() {
-            waiters.removeFirst()
+        while !waiters.isEmpty, let id = idleOrder.popLast() {
+            let waiter = waiters.removeFirst()
             instances[id]!.phase = .busy
             directives.append(.assign(waiter, id))
         }
@@ -205,13 +211,11 @@ public struct WarmPool: Sendable {
         return directives
     }
 
-    /// One pass, no intermediate array: this runs for every request and release.
-    private func mostRecentlyUsedIdle() -> InstanceID? {
-        var best: Instance?
-        for instance in instances.values where instance.phase == .idle && !instance.retiring && instance.deploy == deploy {
-            if let current = best, (instance.lastUsed, instance.id) < (current.lastUsed, current.id) { continue }
-            best = instance
-        }
-        return best?.id
+    /// Removes the instance from the pool (and from the idle order if it was idle).
+    @discardableResult
+    private mutating func forget(_ id: InstanceID) -> Instance? {
+        guard let instance = instances.removeValue(forKey: id) else { return nil }
+        if instance.phase == .idle { idleOrder.removeAll { $0 == id } }
+        return instance
     }
 }

@@ -140,11 +140,13 @@ public actor WarmPoolManager {
 
     /// Waits for an instance of `name`; the first attempt of a call counts as an invocation.
     func acquire(_ name: String, expectedDeploy: DeployID?, firstAttempt: Bool) async throws -> Lease {
-        guard let generation = currentGeneration[name], let entry = pools[generation] else {
+        // Only the deploy is read: a copy of the pool entry kept alive here would make the
+        // request below copy the pool's whole instance table (copy on write).
+        guard let generation = currentGeneration[name], let deploy = pools[generation]?.pool.deploy else {
             throw WorkerError(.unknownFunction, "Function not found: \(name)")
         }
-        if let expectedDeploy, expectedDeploy != entry.pool.deploy {
-            throw WorkerError(.unknownDeploy, "function \(name) has no deploy \(expectedDeploy) here (current: \(entry.pool.deploy))")
+        if let expectedDeploy, expectedDeploy != deploy {
+            throw WorkerError(.unknownDeploy, "function \(name) has no deploy \(expectedDeploy) here (current: \(deploy))")
         }
         if firstAttempt { counters.invocations[name, default: 0] += 1 }
         let waiter = nextWaiter

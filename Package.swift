@@ -42,7 +42,7 @@ let package = Package(
         .target(
             name: "ShoalWorker",
             dependencies: [
-                "ShoalProtocol", "ShoalRuntimeInterface",
+                "CShoalSystem", "ShoalProtocol", "ShoalRuntimeInterface",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "DequeModule", package: "swift-collections"),

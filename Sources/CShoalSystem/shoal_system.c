@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include "shoal_system.h"
 
@@ -22,4 +23,8 @@ int shoal_pipe_cloexec(int fds[2]) {
 
 int shoal_dup_cloexec(int fd) {
     return fcntl(fd, F_DUPFD_CLOEXEC, 0);
+}
+
+int shoal_set_thread_name(const char *name) {
+    return prctl(PR_SET_NAME, name, 0, 0, 0);
 }

@@ -14,4 +14,7 @@ int shoal_pending_bytes(int fd);
 int shoal_pipe_cloexec(int fds[2]);
 int shoal_dup_cloexec(int fd);
 
+/* Names the calling thread (at most 15 bytes show; prctl is variadic). 0 or -1. */
+int shoal_set_thread_name(const char *name);
+
 #endif

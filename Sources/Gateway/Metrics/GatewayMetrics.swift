@@ -35,6 +35,12 @@ public final class GatewayMetrics: Sendable {
         var counts = [Int](repeating: 0, count: GatewayMetrics.buckets.count)
         var sum = 0.0
         var total = 0
+
+        mutating func record(_ seconds: Double) {
+            if let bucket = GatewayMetrics.buckets.firstIndex(where: { seconds <= $0 }) { counts[bucket] += 1 }
+            sum += seconds
+            total += 1
+        }
     }
 
     private struct State {
@@ -52,12 +58,10 @@ public final class GatewayMetrics: Sendable {
     }
 
     public func observeLatency(_ seconds: Double, worker: String) {
+        // In place: a copy taken out of the dictionary and stored back would copy the bucket
+        // array on every invocation.
         state.withLockedValue { state in
-            var histogram = state.latency[worker] ?? Histogram()
-            if let bucket = Self.buckets.firstIndex(where: { seconds <= $0 }) { histogram.counts[bucket] += 1 }
-            histogram.sum += seconds
-            histogram.total += 1
-            state.latency[worker] = histogram
+            state.latency[worker, default: Histogram()].record(seconds)
         }
     }
 

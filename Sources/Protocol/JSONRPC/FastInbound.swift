@@ -162,6 +162,7 @@ struct FastEnvelope {
         mutating func flatObject() -> [String: JSONScalar]? {
             guard consume(UInt8(ascii: "{")) else { return nil }
             var members: [String: JSONScalar] = [:]
+            members.reserveCapacity(8) // the invoke messages' objects have up to 8 members
             if consume(UInt8(ascii: "}")) { return members }
             repeat {
                 guard let key = string(), consume(UInt8(ascii: ":")), peek() != UInt8(ascii: "{"), peek() != UInt8(ascii: "["),

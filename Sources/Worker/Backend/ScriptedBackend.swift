@@ -1,4 +1,7 @@
+import CShoalSystem
 import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
 import ShoalProtocol
 
 /// A backend whose instances are `ScriptedInstanceServer`s in this process: real loopback
@@ -9,11 +12,28 @@ public final class ScriptedBackend: InstanceBackend {
     public let name = "scripted"
     public let ledger = InstanceLedger()
     private let servers = NIOLockedValueBox<[String: ScriptedInstanceServer]>([:])
+    private let group: any EventLoopGroup
 
-    public init() {}
+    /// `group` runs the instances' sockets. `shoal worker` gives them a thread of their own
+    /// (`ownThread()`), as real instances are other processes: the worker's thread is then
+    /// woken by their answers as it would be by a runtime's, and benchmarks can tell the
+    /// instances' CPU from the worker's by thread.
+    public init(group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+        self.group = group
+    }
+
+    /// The name of the thread `ownThread()` makes (at most 15 bytes, a Linux thread name).
+    public static let threadName = "shoal-instances"
+
+    /// A one-thread event loop group named `threadName`, for the instances of a worker.
+    public static func ownThread() async throws -> MultiThreadedEventLoopGroup {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        try await group.next().submit { _ = shoal_set_thread_name(threadName) }.get()
+        return group
+    }
 
     public func launch(_ request: LaunchRequest) async throws -> LaunchedInstance {
-        let server = try await ScriptedInstanceServer.start(instanceID: request.instanceID, ledger: ledger)
+        let server = try await ScriptedInstanceServer.start(instanceID: request.instanceID, ledger: ledger, group: group)
         servers.withLockedValue { $0[request.instanceID] = server }
         return LaunchedInstance(instanceID: request.instanceID, endpoint: Endpoint(host: "127.0.0.1", port: server.port), handle: "in-process")
     }

@@ -80,9 +80,9 @@ public final class ScriptedInstanceServer: Sendable {
         self.instanceID = instanceID
     }
 
-    public static func start(instanceID: String, ledger: InstanceLedger) async throws -> ScriptedInstanceServer {
+    public static func start(instanceID: String, ledger: InstanceLedger, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> ScriptedInstanceServer {
         let connections = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {

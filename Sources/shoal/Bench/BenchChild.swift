@@ -25,7 +25,24 @@ struct BenchChild: Sendable {
 
     /// User plus system CPU time of the whole process (all threads), from /proc.
     func cpuTime() -> Duration {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+        Self.cpuTime(stat: "/proc/\(pid)/stat")
+    }
+
+    /// The process's CPU time less that of its threads named `thread` (the scripted
+    /// instances' thread in a worker: what is left is the worker's own work).
+    func cpuTime(excludingThread thread: String) -> Duration {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+        let excluded = tasks.reduce(Duration.zero) { total, tid in
+            let comm = (try? String(contentsOfFile: "/proc/\(pid)/task/\(tid)/comm", encoding: .utf8)) ?? ""
+            guard comm.trimmingCharacters(in: .newlines) == thread else { return total }
+            return total + Self.cpuTime(stat: "/proc/\(pid)/task/\(tid)/stat")
+        }
+        return cpuTime() - excluded
+    }
+
+    /// utime plus stime of a /proc stat file.
+    private static func cpuTime(stat path: String) -> Duration {
+        guard let stat = try? String(contentsOfFile: path, encoding: .utf8),
               let afterName = stat.range(of: ") ", options: .backwards)?.upperBound else { return .zero }
         // After "(comm) ": state is field 3, utime 14, stime 15.
         let fields = stat[afterName...].split(separator: " ")

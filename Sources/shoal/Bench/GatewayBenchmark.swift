@@ -4,13 +4,13 @@ import ShoalWorker
 
 /// What gateway plus worker add to a warm invocation. A `shoal worker --backend scripted`
 /// child and a `shoal gateway` child in front of it; one function with warm scripted
-/// instances inside the worker; from this process, in one run, the same calls made directly
-/// to an instance (HTTP POST with the worker's own client, `InstanceClient`) and through the
-/// gateway (JSON-RPC `invoke`), with 1, 16 and 64 concurrent callers.
+/// instances inside the worker, on a thread of their own; from this process, in one run, the
+/// same calls made directly to an instance (HTTP POST with the worker's own client,
+/// `InstanceClient`) and through the gateway (JSON-RPC `invoke`), with 1, 16 and 64
+/// concurrent callers.
 ///
-/// CPU per invocation is gateway CPU plus worker CPU during the gateway phase, minus the
-/// worker's CPU during the direct phase (the instances run inside the worker, so their own
-/// work is in both phases and cancels out), divided by the calls.
+/// CPU per invocation is the gateway's CPU plus the worker's, less its instances' thread,
+/// during the gateway phase, divided by the calls.
 struct GatewayBenchmark {
     var invocations: Int
     var callerLevels: [Int]
@@ -84,15 +84,13 @@ struct GatewayBenchmark {
         _ = try await phase(callers: 1, direct: false, calls: min(invocations, 2000))
         var lines = ["shoal bench gateway: \(invocations) warm invocations per phase, \(payloadBytes)-byte payload, scripted instances, gateway pid \(gateway.pid), worker pid \(worker.pid)"]
         for callers in callerLevels {
-            let workerBeforeDirect = worker.cpuTime()
             let direct = try await phase(callers: callers, direct: true)
-            let workerAfterDirect = worker.cpuTime()
+            let workerBefore = worker.cpuTime(excludingThread: ScriptedBackend.threadName)
             let gatewayBefore = gateway.cpuTime()
             let through = try await phase(callers: callers, direct: false)
-            let workerAfter = worker.cpuTime()
+            let workerAfter = worker.cpuTime(excludingThread: ScriptedBackend.threadName)
             let gatewayAfter = gateway.cpuTime()
-            let instanceCPU = workerAfterDirect - workerBeforeDirect
-            let overheadCPU = ((gatewayAfter - gatewayBefore) + (workerAfter - workerAfterDirect) - instanceCPU) / invocations
+            let overheadCPU = ((gatewayAfter - gatewayBefore) + (workerAfter - workerBefore)) / invocations
             lines.append("  \(callers) caller(s): direct   \(direct)")
             lines.append("  \(callers) caller(s): gateway  \(through)")
             lines.append("  \(callers) caller(s): added p50 \(LatencySummary.micros(through.p50 - direct.p50)) µs, p99 \(LatencySummary.micros(through.p99 - direct.p99)) µs; gateway+worker CPU \(LatencySummary.micros(overheadCPU)) µs per invocation (gateway \(LatencySummary.micros((gatewayAfter - gatewayBefore) / invocations)) µs)")

@@ -9,9 +9,8 @@ import ShoalWorker
 /// `InstanceClient`) and N `invoke` calls over JSON-RPC to the worker, which probes and
 /// forwards to that same instance.
 ///
-/// The worker's CPU per invocation is the difference of the child's CPU time between the two
-/// phases, divided by N: the instance's own work (it runs inside the worker process) is in
-/// both phases and cancels out.
+/// The worker's CPU per invocation is the child's CPU time during the worker phase, less that
+/// of the thread its scripted instance runs on, divided by N.
 struct WorkerBenchmark {
     var invocations: Int
     var repeats: Int
@@ -82,19 +81,18 @@ struct WorkerBenchmark {
             "shoal bench worker: \(invocations) sequential warm invocations per phase, \(payloadBytes)-byte payload, probe freshness \(probeFreshness) s, worker pid \(worker.pid), scripted instance",
         ]
         for run in 1...repeats {
-            let cpuBeforeDirect = worker.cpuTime()
             let directStarted = clock.now
             let directSamples = try await directPhase(invocations)
             let directElapsed = clock.now - directStarted
-            let cpuAfterDirect = worker.cpuTime()
+            let cpuBefore = worker.cpuTime(excludingThread: ScriptedBackend.threadName)
             let workerStarted = clock.now
             let workerSamples = try await workerPhase(invocations)
             let workerElapsed = clock.now - workerStarted
-            let cpuAfterWorker = worker.cpuTime()
+            let cpuAfter = worker.cpuTime(excludingThread: ScriptedBackend.threadName)
 
             let directSummary = LatencySummary(samples: directSamples, elapsed: directElapsed)
             let workerSummary = LatencySummary(samples: workerSamples, elapsed: workerElapsed)
-            let overheadCPU = ((cpuAfterWorker - cpuAfterDirect) - (cpuAfterDirect - cpuBeforeDirect)) / invocations
+            let overheadCPU = (cpuAfter - cpuBefore) / invocations
             lines.append("  run \(run): direct  \(directSummary)")
             lines.append("  run \(run): worker  \(workerSummary)")
             lines.append("  run \(run): added p50 \(LatencySummary.micros(workerSummary.p50 - directSummary.p50)) µs, p99 \(LatencySummary.micros(workerSummary.p99 - directSummary.p99)) µs; worker CPU \(LatencySummary.micros(overheadCPU)) µs per invocation")

@@ -52,7 +52,7 @@ struct WorkerCommand: AsyncParsableCommand {
         let instanceBackend: any InstanceBackend
         switch backend {
         case "scripted":
-            instanceBackend = ScriptedBackend()
+            instanceBackend = ScriptedBackend(group: try await ScriptedBackend.ownThread())
         case "process":
             var configuration = ProcessBackend.Configuration(
                 dataDirectory: directory, shoalExecutable: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path

@@ -16,10 +16,11 @@ struct Shoal: AsyncParsableCommand {
         ]
     )
 
-    /// Runs every Swift task on NIO's event loops, so a request handler and the socket it
-    /// answers on share a thread instead of hopping between the cooperative pool and an event
-    /// loop (measured: small-call round trips about twice as fast; README, Performance). Safe
-    /// because nothing in Shoal blocks a task's thread. `SHOAL_NIO_EXECUTOR=0` turns it off.
+    /// Runs every Swift task on NIO's event loops (`LoopGlobalExecutor`), so a request handler
+    /// and the socket it answers on share a thread instead of hopping between the cooperative
+    /// pool and an event loop (measured: small-call round trips about twice as fast; README,
+    /// Performance). Safe because nothing in Shoal blocks a task's thread.
+    /// `SHOAL_NIO_EXECUTOR=0` turns it off; `=nio` uses NIO's own takeover instead.
     static func main() async {
         // One level for every process of a fleet: children inherit the variable.
         let level = ProcessInfo.processInfo.environment["SHOAL_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
@@ -28,8 +29,15 @@ struct Shoal: AsyncParsableCommand {
             handler.logLevel = level
             return handler
         }
-        if ProcessInfo.processInfo.environment["SHOAL_NIO_EXECUTOR"] != "0" {
+        switch ProcessInfo.processInfo.environment["SHOAL_NIO_EXECUTOR"] {
+        case "0":
+            break
+        case "nio": // NIO's own takeover, for comparison (README, Performance)
             NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        default:
+            if !LoopGlobalExecutor.install() {
+                NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+            }
         }
         do {
             var command = try parseAsRoot()

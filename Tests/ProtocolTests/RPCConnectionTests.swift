@@ -66,6 +66,39 @@ import Testing
         await server.close()
     }
 
+    @Test func eachCallTimesOutAtItsOwnDeadline() async throws {
+        let server = try await server()
+        let client = try await RPCConnection.connect(host: "127.0.0.1", port: server.port)
+        let clock = ContinuousClock()
+        let started = clock.now
+        // A long timeout first, then shorter ones: the connection's one timer must not keep
+        // the later, shorter calls waiting for the first deadline; answered calls on the way
+        // leave nothing behind that could fail them. Each task reports its error code and
+        // when it ended.
+        func hang(_ tag: String, timeout: Duration) -> Task<(RPCError.Code?, Duration), Never> {
+            Task {
+                do {
+                    _ = try await client.call(Hang.self, .init(tag: tag), timeout: timeout)
+                    return (nil, clock.now - started)
+                } catch {
+                    return ((error as? RPCError)?.code, clock.now - started)
+                }
+            }
+        }
+        let long = hang("long", timeout: .seconds(4))
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(try await client.call(Echo.self, .init(text: "quick"), timeout: .milliseconds(100)).text == "quick")
+        let medium = hang("medium", timeout: .milliseconds(900))
+        let short = hang("short", timeout: .milliseconds(300))
+        let shortEnded = await short.value, mediumEnded = await medium.value, longEnded = await long.value
+        #expect([shortEnded.0, mediumEnded.0, longEnded.0] == [.timedOut, .timedOut, .timedOut])
+        #expect(shortEnded.1 < .milliseconds(1_500), "short call ended after \(shortEnded.1)")
+        #expect(mediumEnded.1 >= .milliseconds(900) && mediumEnded.1 < .milliseconds(2_500), "medium call ended after \(mediumEnded.1)")
+        #expect(longEnded.1 >= .seconds(4), "long call ended after \(longEnded.1)")
+        await client.close()
+        await server.close()
+    }
+
     @Test func cancellingTheCallingTaskCancelsTheHandlerOnThePeer() async throws {
         let log = ServerLog()
         let server = try await server(log: log)

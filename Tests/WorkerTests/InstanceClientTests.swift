@@ -156,6 +156,26 @@ import Testing
         await server.stop()
     }
 
+    @Test func aShorterTimeoutOnAKeptAliveConnectionIsKept() async throws {
+        let ledger = InstanceLedger()
+        let server = try await ScriptedInstanceServer.start(instanceID: "s", ledger: ledger)
+        let invoker = InstanceClient()
+        // The connection's timer is set for the first exchange's deadline (10 s); the second
+        // exchange on the same connection is due sooner and must fail then, not at 10 s.
+        #expect(try await invoker.send(request(server, #"{"tag":"first"}"#, timeout: .seconds(10))).status == 200)
+        let clock = ContinuousClock()
+        let started = clock.now
+        let slow = await #expect(throws: WorkerError.self) {
+            try await invoker.send(request(server, #"{"sleepMs":5000}"#, timeout: .milliseconds(300)))
+        }
+        #expect(slow?.code == .timedOut)
+        #expect(clock.now - started < .seconds(3), "timed out after \(clock.now - started)")
+        #expect(ledger.connectionsAccepted == 1, "both exchanges went over the kept-alive connection")
+        #expect(try await invoker.send(request(server, #"{"tag":"after"}"#)).status == 200)
+        await invoker.shutdown()
+        await server.stop()
+    }
+
     @Test func largeBodiesGoBothWays() async throws {
         let ledger = InstanceLedger()
         let server = try await ScriptedInstanceServer.start(instanceID: "s", ledger: ledger)

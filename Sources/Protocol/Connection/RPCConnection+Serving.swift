@@ -157,13 +157,13 @@ extension RPCConnection {
 
     /// Fails every pending call and cancels every request being served.
     func channelClosed() {
-        let (pending, served) = state.withLockedValue { state in
+        let (pending, served, sweep) = state.withLockedValue { state in
             state.isClosed = true
-            defer { state.pending = [:]; state.served = [:] }
-            return (state.pending, state.served)
+            defer { state.pending = [:]; state.served = [:]; state.sweepAt = nil; state.sweepTimer = nil }
+            return (state.pending, state.served, state.sweepTimer)
         }
+        sweep?.cancel()
         for (_, call) in pending {
-            call.timer?.cancel()
             call.promise.fail(call.written
                 ? RPCError(.connectionClosed, "connection closed while the call was in flight")
                 : RPCError(.notSent, "connection closed before the request was sent"))

@@ -27,7 +27,9 @@ public final class RPCConnection: Sendable {
         var decodeResult: RPCDecodingContext.ResultDecoder
         var fastResult: RPCMethodTable.FastDecoder?
         var written = false
-        var timer: Scheduled<Void>?
+        /// When the call times out, and after how long (for the error message).
+        var deadline: NIODeadline?
+        var timeout: Duration = .zero
     }
 
     struct ServedRequest {
@@ -43,6 +45,9 @@ public final class RPCConnection: Sendable {
         var served: [RPCID: ServedRequest] = [:]
         var closeAfterAnswer: Set<RPCID> = []
         var isClosed = false
+        /// The one timer for every pending call's timeout (`RPCConnection+Timeouts.swift`).
+        var sweepAt: NIODeadline?
+        var sweepTimer: Scheduled<Void>?
     }
 
     init(channel: any Channel, methods: RPCMethodTable, configuration: Configuration) {
@@ -185,20 +190,8 @@ public final class RPCConnection: Sendable {
         return Frame.encode(data, allocator: channel.allocator)
     }
 
-    private func armTimeout(for id: RPCID, after timeout: Duration) {
-        let timer = channel.eventLoop.scheduleTask(in: TimeAmount(timeout)) {
-            self.abandon(id, RPCError(.timedOut, "no answer within \(timeout)"))
-        }
-        let armed = state.withLockedValue { state -> Bool in
-            guard state.pending[id] != nil else { return false }
-            state.pending[id]!.timer = timer
-            return true
-        }
-        if !armed { timer.cancel() }
-    }
-
     /// Gives up on a call locally and tells the peer, so it can stop the work.
-    private func abandon(_ id: RPCID, _ error: RPCError) {
+    func abandon(_ id: RPCID, _ error: RPCError) {
         guard finish(id, .failure(error)) else { return }
         notifyNow(CancelRequest.self, .init(id: id))
     }
@@ -207,7 +200,6 @@ public final class RPCConnection: Sendable {
     @discardableResult
     func finish(_ id: RPCID, _ result: Result<any Sendable, RPCError>) -> Bool {
         guard let call = state.withLockedValue({ $0.pending.removeValue(forKey: id) }) else { return false }
-        call.timer?.cancel()
         call.promise.completeWith(result.mapError { $0 as any Error })
         return true
     }

@@ -15,6 +15,7 @@ struct GatewayBenchmark {
     var invocations: Int
     var callerLevels: [Int]
     var payloadBytes: Int
+    var repeats = 1
 
     func run() async throws -> String {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("shoal-bench-\(UUID().uuidString)").path
@@ -84,20 +85,36 @@ struct GatewayBenchmark {
         _ = try await phase(callers: 1, direct: false, calls: min(invocations, 2000))
         var lines = ["shoal bench gateway: \(invocations) warm invocations per phase, \(payloadBytes)-byte payload, scripted instances, gateway pid \(gateway.pid), worker pid \(worker.pid)"]
         for callers in callerLevels {
-            let direct = try await phase(callers: callers, direct: true)
-            let workerBefore = worker.cpuTime(excludingThread: ScriptedBackend.threadName)
-            let gatewayBefore = gateway.cpuTime()
-            let through = try await phase(callers: callers, direct: false)
-            let workerAfter = worker.cpuTime(excludingThread: ScriptedBackend.threadName)
-            let gatewayAfter = gateway.cpuTime()
-            let overheadCPU = ((gatewayAfter - gatewayBefore) + (workerAfter - workerBefore)) / invocations
-            lines.append("  \(callers) caller(s): direct   \(direct)")
-            lines.append("  \(callers) caller(s): gateway  \(through)")
-            lines.append("  \(callers) caller(s): added p50 \(LatencySummary.micros(through.p50 - direct.p50)) µs, p99 \(LatencySummary.micros(through.p99 - direct.p99)) µs; gateway+worker CPU \(LatencySummary.micros(overheadCPU)) µs per invocation (gateway \(LatencySummary.micros((gatewayAfter - gatewayBefore) / invocations)) µs)")
+            var addedP50s: [Duration] = [], cpus: [Duration] = [], gatewayCPUs: [Duration] = []
+            for run in 1...repeats {
+                let direct = try await phase(callers: callers, direct: true)
+                let workerBefore = worker.cpuTime(excludingThread: ScriptedBackend.threadName)
+                let gatewayBefore = gateway.cpuTime()
+                let through = try await phase(callers: callers, direct: false)
+                let workerAfter = worker.cpuTime(excludingThread: ScriptedBackend.threadName)
+                let gatewayAfter = gateway.cpuTime()
+                let overheadCPU = ((gatewayAfter - gatewayBefore) + (workerAfter - workerBefore)) / invocations
+                let gatewayCPU = (gatewayAfter - gatewayBefore) / invocations
+                addedP50s.append(through.p50 - direct.p50)
+                cpus.append(overheadCPU)
+                gatewayCPUs.append(gatewayCPU)
+                let label = repeats > 1 ? "  \(callers) caller(s), run \(run):" : "  \(callers) caller(s):"
+                lines.append("\(label) direct   \(direct)")
+                lines.append("\(label) gateway  \(through)")
+                lines.append("\(label) added p50 \(LatencySummary.micros(through.p50 - direct.p50)) µs, p99 \(LatencySummary.micros(through.p99 - direct.p99)) µs; gateway+worker CPU \(LatencySummary.micros(overheadCPU)) µs per invocation (gateway \(LatencySummary.micros(gatewayCPU)) µs)")
+            }
+            if repeats > 1 {
+                lines.append("  \(callers) caller(s), median of \(repeats): added p50 \(LatencySummary.micros(Self.median(addedP50s))) µs; gateway+worker CPU \(LatencySummary.micros(Self.median(cpus))) µs per invocation (gateway \(LatencySummary.micros(Self.median(gatewayCPUs))) µs)")
+            }
         }
         await invoker.shutdown()
         await client.close()
         return lines.joined(separator: "\n")
+    }
+
+    private static func median(_ values: [Duration]) -> Duration {
+        let sorted = values.sorted()
+        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
     }
 
     /// A zip holding one executable `bootstrap` (`#!/bin/sh`): the gateway refuses a

@@ -95,12 +95,13 @@ struct GatewayBenchCommand: AsyncParsableCommand {
     @Option(help: "Invocations per phase.") var invocations = 20_000
     @Option(help: "Comma-separated numbers of concurrent callers.") var callers = "1,16,64"
     @Option(help: "Payload size in bytes.") var payloadBytes = 64
+    @Option(help: "Measurements per caller level; the summary gives their medians.") var repeats = 1
 
     func run() async throws {
         let levels = callers.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard invocations > 0, !levels.isEmpty, levels.allSatisfy({ $0 > 0 && $0 <= 64 }), payloadBytes >= 0 else {
-            throw ValidationError("--invocations must be positive; --callers takes integers 1...64")
+        guard invocations > 0, !levels.isEmpty, levels.allSatisfy({ $0 > 0 && $0 <= 64 }), payloadBytes >= 0, repeats >= 1 else {
+            throw ValidationError("--invocations and --repeats must be positive; --callers takes integers 1...64")
         }
-        print(try await GatewayBenchmark(invocations: invocations, callerLevels: levels, payloadBytes: payloadBytes).run())
+        print(try await GatewayBenchmark(invocations: invocations, callerLevels: levels, payloadBytes: payloadBytes, repeats: repeats).run())
     }
 }

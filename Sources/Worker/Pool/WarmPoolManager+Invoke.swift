@@ -52,7 +52,7 @@ extension WarmPoolManager {
             var receivedAnything = false
             let request = InstanceRequest(
                 endpoint: lease.endpoint, body: payload, headers: headers,
-                timeout: .seconds(lease.function.timeoutSeconds) + configuration.invokeGrace
+                timeout: .seconds(lease.timeoutSeconds) + configuration.invokeGrace
             )
             do {
                 if let onBody {

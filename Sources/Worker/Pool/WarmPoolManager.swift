@@ -50,7 +50,9 @@ public actor WarmPoolManager {
         public var coldStart: Bool
         /// How long ago the instance last completed an invocation; nil if it never has.
         public var lastSuccessAgo: Duration?
-        public var function: FunctionDefinition
+        /// The function's timeout (not its whole definition: a lease is made for every call,
+        /// and copying a definition retains and releases each of its strings).
+        public var timeoutSeconds: Int
     }
 
     public struct Counters: Sendable, Hashable, Codable {
@@ -196,14 +198,14 @@ public actor WarmPoolManager {
             case .assign(let waiter, let id):
                 guard let continuation = waiters.removeValue(forKey: waiter),
                       let launched = instances[id]?.launched,
-                      let function = pools[generation]?.function else { continue }
+                      let timeoutSeconds = pools[generation]?.function.timeoutSeconds else { continue }
                 instances[id]!.uses += 1
                 counters.inFlight += 1
                 let uses = instances[id]!.uses
                 let lastUsed = pools[generation]?.pool.instances[id]?.lastUsed
                 continuation.resume(returning: Lease(
                     generation: generation, instanceID: id, endpoint: launched.endpoint,
-                    coldStart: uses == 1, lastSuccessAgo: uses > 1 ? lastUsed.map { .now - $0 } : nil, function: function
+                    coldStart: uses == 1, lastSuccessAgo: uses > 1 ? lastUsed.map { .now - $0 } : nil, timeoutSeconds: timeoutSeconds
                 ))
             case .launch(let id, _):
                 guard let function = pools[generation]?.function else { continue }

@@ -25,7 +25,8 @@ public final class ScriptedBackend: InstanceBackend {
     /// The name of the thread `ownThread()` makes (at most 15 bytes, a Linux thread name).
     public static let threadName = "shoal-instances"
 
-    /// A one-thread event loop group named `threadName`, for the instances of a worker.
+    /// A one-thread event loop group named `threadName`, for the instances of a worker; it
+    /// lives as long as the worker process.
     public static func ownThread() async throws -> MultiThreadedEventLoopGroup {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         try await group.next().submit { _ = shoal_set_thread_name(threadName) }.get()

@@ -1,4 +1,7 @@
 import Foundation
+import NIOCore
+import NIOEmbedded
+import NIOHTTP1
 import NIOPosix
 import ShoalProtocol
 import Testing
@@ -111,6 +114,32 @@ import Testing
         #expect(received >= 399 * 16384, "every chunk arrives once the reader reads again: \(received)")
         await invoker.shutdown()
         await server.stop()
+    }
+
+    @Test func aStreamThatEndsWhileItsReaderLagsLeavesTheConnectionReading() async throws {
+        // The whole response arrives in one read and crosses the window: the connection stops
+        // reading, then the exchange ends. The hold was for that exchange's reader only; the
+        // connection goes back to the idle set and must read the next exchange's answer.
+        let channel = EmbeddedChannel()
+        let handler = InstanceExchangeHandler()
+        try channel.pipeline.syncOperations.addHandler(handler)
+        try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9)).get()
+        let (_, parts) = AsyncThrowingStream.makeStream(of: InstanceResponsePart.self)
+        let window = ReadWindow(limit: 4)
+        let request = InstanceRequest(endpoint: Endpoint(host: "127.0.0.1", port: 9), body: [1], timeout: .seconds(5))
+        var heldBack = false
+        try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
+            handler.begin(request, sink: .stream(parts, window, done: done), reused: false)
+            var body = channel.allocator.buffer(capacity: 8)
+            body.writeBytes([UInt8](repeating: 7, count: 8))
+            _ = try? channel.writeInbound(HTTPClientResponsePart.head(.init(version: .http1_1, status: .ok)))
+            _ = try? channel.writeInbound(HTTPClientResponsePart.body(body))
+            heldBack = handler.isHoldingBack
+            _ = try? channel.writeInbound(HTTPClientResponsePart.end(nil))
+        }
+        #expect(heldBack, "8 bytes against a 4-byte window hold the connection back")
+        #expect(!handler.isHoldingBack, "the ended exchange's hold is lifted")
+        _ = try? await channel.close()
     }
 
     @Test func fiveHundredConcurrentInFlightInvocations() async throws {

@@ -78,7 +78,7 @@ public final class InstanceClient: Sendable {
             if case .cancelled = termination { task.cancel() }
         }
         return InstanceResponseStream(parts: parts, window: window, resume: {
-            current.withLockedValue { $0 }?.resumeReading()
+            current.withLockedValue { $0 }?.resumeReading(for: window)
         })
     }
 

@@ -37,8 +37,8 @@ final class InstanceConnection: Sendable {
         }
     }
 
-    func resumeReading() {
-        onLoop { $0.resumeReading() }
+    func resumeReading(for window: ReadWindow) {
+        onLoop { $0.resumeReading(for: window) }
     }
 
     func fail(_ failure: InstanceExchangeHandler.Failure) {

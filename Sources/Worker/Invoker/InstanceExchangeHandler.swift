@@ -101,12 +101,15 @@ final class InstanceExchangeHandler: ChannelInboundHandler {
     }
 
     /// Lets a paused streamed transfer read again (its reader worked the backlog down).
-    func resumeReading() {
-        guard readingPaused, let context else { return }
-        readingPaused = false
-        try? context.channel.syncOptions?.setOption(.autoRead, value: true)
-        context.read()
+    /// `window` names the exchange that asks: a reader that lags behind its own, finished
+    /// exchange must not lift the hold of the next one on this connection.
+    func resumeReading(for window: ReadWindow) {
+        guard case .stream(_, let current, _)? = exchange?.sink, current === window else { return }
+        readAgain()
     }
+
+    /// Whether the connection has stopped reading for a lagging stream reader.
+    var isHoldingBack: Bool { readingPaused }
 
     // MARK: Inbound
 
@@ -161,6 +164,9 @@ final class InstanceExchangeHandler: ChannelInboundHandler {
     private func finish(trailers: [String: String]) {
         guard var exchange else { return }
         self.exchange = nil
+        // The hold was for this exchange's reader; what it has not read is in its stream
+        // already. The next exchange on this connection starts reading.
+        readAgain()
         if !exchange.keepAlive { context?.close(promise: nil) }
         switch exchange.sink {
         case .stream(let continuation, _, let done):
@@ -184,6 +190,13 @@ final class InstanceExchangeHandler: ChannelInboundHandler {
             }
         }
         timer = (task, deadline)
+    }
+
+    private func readAgain() {
+        guard readingPaused, let context else { return }
+        readingPaused = false
+        try? context.channel.syncOptions?.setOption(.autoRead, value: true)
+        context.read()
     }
 
     private func pauseReading(_ context: ChannelHandlerContext) {

@@ -13,107 +13,111 @@ import Testing
         InstanceRequest(endpoint: Endpoint(host: "127.0.0.1", port: server.port), body: Array(json.utf8), timeout: timeout)
     }
 
-    @Test func chunksArriveAsTheInstanceWritesThem() async throws {
+    /// Runs `body` against a fresh scripted instance and a client of it, and stops both after.
+    private func withInstance(
+        client configuration: InstanceClient.Configuration = .init(),
+        _ body: (ScriptedInstanceServer, InstanceLedger, InstanceClient) async throws -> Void
+    ) async throws {
         let ledger = InstanceLedger()
         let server = try await ScriptedInstanceServer.start(instanceID: "s", ledger: ledger)
-        let invoker = InstanceClient()
-        var firstArrival: Int64?
-        var text = ""
-        var status = 0
-        for try await part in invoker.stream(request(server, #"{"chunks":5,"intervalMs":400}"#)) {
-            switch part {
-            case .head(let code, _): status = code
-            case .body(let bytes):
-                if firstArrival == nil { firstArrival = Int64(Date().timeIntervalSince1970 * 1000) }
-                text += String(decoding: bytes, as: UTF8.self)
-            case .trailers:
-                Issue.record("the scripted instance sends no trailers")
-            }
+        let invoker = InstanceClient(configuration: configuration)
+        do {
+            try await body(server, ledger, invoker)
+        } catch {
+            await invoker.shutdown()
+            await server.stop()
+            throw error
         }
-        #expect(status == 200)
-        let lines = text.split(separator: "\n")
-        #expect(lines.count == 5)
-        // The first chunk must be in hand before the instance writes the last one (1.6 s later).
-        let lastWritten = try #require(lines.last.flatMap { Int64($0.split(separator: " ").last ?? "") })
-        let arrived = try #require(firstArrival)
-        #expect(arrived < lastWritten, "first chunk arrived at \(arrived); the last was written at \(lastWritten)")
         await invoker.shutdown()
         await server.stop()
+    }
+
+    @Test func chunksArriveAsTheInstanceWritesThem() async throws {
+        try await withInstance { server, ledger, invoker in
+            var firstArrival: Int64?
+            var text = ""
+            var status = 0
+            for try await part in invoker.stream(request(server, #"{"chunks":5,"intervalMs":400}"#)) {
+                switch part {
+                case .head(let code, _): status = code
+                case .body(let bytes):
+                    if firstArrival == nil { firstArrival = Int64(Date().timeIntervalSince1970 * 1000) }
+                    text += String(decoding: bytes, as: UTF8.self)
+                case .trailers:
+                    Issue.record("the scripted instance sends no trailers")
+                }
+            }
+            #expect(status == 200)
+            let lines = text.split(separator: "\n")
+            #expect(lines.count == 5)
+            // The first chunk must be in hand before the instance writes the last one (1.6 s later).
+            let lastWritten = try #require(lines.last.flatMap { Int64($0.split(separator: " ").last ?? "") })
+            let arrived = try #require(firstArrival)
+            #expect(arrived < lastWritten, "first chunk arrived at \(arrived); the last was written at \(lastWritten)")
+        }
     }
 
     @Test func aWarmInstanceReusesOneKeptAliveConnection() async throws {
-        let ledger = InstanceLedger()
-        let server = try await ScriptedInstanceServer.start(instanceID: "s", ledger: ledger)
-        let invoker = InstanceClient()
-        for index in 0..<20 {
-            let response = try await invoker.send(request(server, #"{"tag":"\#(index)"}"#))
-            #expect(response.status == 200)
-            #expect(response.headers["x-shoal-instance"] == "s")
+        try await withInstance { server, ledger, invoker in
+            for index in 0..<20 {
+                let response = try await invoker.send(request(server, #"{"tag":"\#(index)"}"#))
+                #expect(response.status == 200)
+                #expect(response.headers["x-shoal-instance"] == "s")
+            }
+            #expect(ledger.requestsPerConnection == [20])
         }
-        #expect(ledger.requestsPerConnection == [20])
-        await invoker.shutdown()
-        await server.stop()
     }
 
     @Test func aCallOnAnEventLoopTakesAConnectionOfThatLoop() async throws {
-        let ledger = InstanceLedger()
-        let server = try await ScriptedInstanceServer.start(instanceID: "s", ledger: ledger)
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
-        let executors = [EventLoopTaskExecutor(group.next()), EventLoopTaskExecutor(group.next())]
-        #expect(executors[0].loop !== executors[1].loop)
-        let invoker = InstanceClient()
-        // Calls alternate between two loops: each loop opens one connection and keeps using
-        // it; neither borrows the other's idle one (that would hand every call across threads).
-        for index in 0..<6 {
-            let call = request(server, #"{"tag":"\#(index)"}"#)
-            let response = try await Task(executorPreference: executors[index % 2]) {
-                try await invoker.send(call)
-            }.value
-            #expect(response.status == 200)
+        try await withInstance { server, ledger, invoker in
+            let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+            let executors = [EventLoopTaskExecutor(group.next()), EventLoopTaskExecutor(group.next())]
+            #expect(executors[0].loop !== executors[1].loop)
+            // Calls alternate between two loops: each loop opens one connection and keeps using
+            // it; neither borrows the other's idle one (that would hand every call across threads).
+            for index in 0..<6 {
+                let call = request(server, #"{"tag":"\#(index)"}"#)
+                let response = try await Task(executorPreference: executors[index % 2]) {
+                    try await invoker.send(call)
+                }.value
+                #expect(response.status == 200)
+            }
+            #expect(ledger.connectionsAccepted == 2)
+            #expect(ledger.requestsPerConnection.sorted() == [3, 3])
+            try await group.shutdownGracefully()
         }
-        #expect(ledger.connectionsAccepted == 2)
-        #expect(ledger.requestsPerConnection.sorted() == [3, 3])
-        await invoker.shutdown()
-        await server.stop()
-        try await group.shutdownGracefully()
     }
 
     @Test func aKeptAliveConnectionTheInstanceDroppedIsReplacedAndTheCallRunsOnce() async throws {
-        let ledger = InstanceLedger()
-        let server = try await ScriptedInstanceServer.start(instanceID: "s", ledger: ledger)
-        let invoker = InstanceClient()
-        for round in 0..<5 {
-            let response = try await invoker.send(request(server, #"{"tag":"call-\#(round)"}"#))
-            #expect(response.status == 200)
-            // Whether the client has seen the close yet or finds out on its next write, the
-            // next call goes out on a fresh connection and its handler runs exactly once.
-            await server.dropConnections()
+        try await withInstance { server, ledger, invoker in
+            for round in 0..<5 {
+                let response = try await invoker.send(request(server, #"{"tag":"call-\#(round)"}"#))
+                #expect(response.status == 200)
+                // Whether the client has seen the close yet or finds out on its next write, the
+                // next call goes out on a fresh connection and its handler runs exactly once.
+                await server.dropConnections()
+            }
+            #expect(ledger.executions == (0..<5).map { "call-\($0)" })
+            #expect(ledger.connectionsAccepted == 5, "one fresh connection per call")
         }
-        #expect(ledger.executions == (0..<5).map { "call-\($0)" })
-        #expect(ledger.connectionsAccepted == 5, "one fresh connection per call")
-        await invoker.shutdown()
-        await server.stop()
     }
 
     @Test func aStreamWhoseReaderStopsIsHeldToTheReadWindow() async throws {
-        let ledger = InstanceLedger()
-        let server = try await ScriptedInstanceServer.start(instanceID: "s", ledger: ledger)
-        let invoker = InstanceClient(configuration: .init(streamReadWindow: 256 * 1024))
-        let stream = invoker.stream(request(server, #"{"chunks":400,"chunkBytes":16384}"#))
-        var iterator = stream.makeAsyncIterator()
-        var received = 0
-        // Take one part and stop reading: 6.4 MiB are on offer, but only the window plus what
-        // one readiness event reads (NIO: up to 4 reads of 64 KiB) may pile up here; TCP
-        // holds the instance back.
-        _ = try await iterator.next()
-        try await Task.sleep(for: .milliseconds(700))
-        #expect(stream.window.buffered <= 256 * 1024 + 4 * 64 * 1024, "buffered \(stream.window.buffered)")
-        while let part = try await iterator.next() {
-            if case .body(let bytes) = part { received += bytes.count }
+        try await withInstance(client: .init(streamReadWindow: 256 * 1024)) { server, ledger, invoker in
+            let stream = invoker.stream(request(server, #"{"chunks":400,"chunkBytes":16384}"#))
+            var iterator = stream.makeAsyncIterator()
+            var received = 0
+            // Take one part and stop reading: 6.4 MiB are on offer, but only the window plus what
+            // one readiness event reads (NIO: up to 4 reads of 64 KiB) may pile up here; TCP
+            // holds the instance back.
+            _ = try await iterator.next()
+            try await Task.sleep(for: .milliseconds(700))
+            #expect(stream.window.buffered <= 256 * 1024 + 4 * 64 * 1024, "buffered \(stream.window.buffered)")
+            while let part = try await iterator.next() {
+                if case .body(let bytes) = part { received += bytes.count }
+            }
+            #expect(received >= 399 * 16384, "every chunk arrives once the reader reads again: \(received)")
         }
-        #expect(received >= 399 * 16384, "every chunk arrives once the reader reads again: \(received)")
-        await invoker.shutdown()
-        await server.stop()
     }
 
     @Test func aStreamThatEndsWhileItsReaderLagsLeavesTheConnectionReading() async throws {
@@ -186,35 +190,31 @@ import Testing
     }
 
     @Test func aShorterTimeoutOnAKeptAliveConnectionIsKept() async throws {
-        let ledger = InstanceLedger()
-        let server = try await ScriptedInstanceServer.start(instanceID: "s", ledger: ledger)
-        let invoker = InstanceClient()
-        // The connection's timer is set for the first exchange's deadline (10 s); the second
-        // exchange on the same connection is due sooner and must fail then, not at 10 s.
-        #expect(try await invoker.send(request(server, #"{"tag":"first"}"#, timeout: .seconds(10))).status == 200)
-        let clock = ContinuousClock()
-        let started = clock.now
-        let slow = await #expect(throws: WorkerError.self) {
-            try await invoker.send(request(server, #"{"sleepMs":5000}"#, timeout: .milliseconds(300)))
+        try await withInstance { server, ledger, invoker in
+            // The connection's timer is set for the first exchange's deadline (10 s); the second
+            // exchange on the same connection is due sooner and must fail then, not at 10 s.
+            let first = try await invoker.send(request(server, #"{"tag":"first"}"#, timeout: .seconds(10)))
+            #expect(first.status == 200)
+            let clock = ContinuousClock()
+            let started = clock.now
+            let slow = await #expect(throws: WorkerError.self) {
+                try await invoker.send(request(server, #"{"sleepMs":5000}"#, timeout: .milliseconds(300)))
+            }
+            #expect(slow?.code == .timedOut)
+            #expect(clock.now - started < .seconds(3), "timed out after \(clock.now - started)")
+            #expect(ledger.connectionsAccepted == 1, "both exchanges went over the kept-alive connection")
+            let after = try await invoker.send(request(server, #"{"tag":"after"}"#))
+            #expect(after.status == 200)
         }
-        #expect(slow?.code == .timedOut)
-        #expect(clock.now - started < .seconds(3), "timed out after \(clock.now - started)")
-        #expect(ledger.connectionsAccepted == 1, "both exchanges went over the kept-alive connection")
-        #expect(try await invoker.send(request(server, #"{"tag":"after"}"#)).status == 200)
-        await invoker.shutdown()
-        await server.stop()
     }
 
     @Test func largeBodiesGoBothWays() async throws {
-        let ledger = InstanceLedger()
-        let server = try await ScriptedInstanceServer.start(instanceID: "s", ledger: ledger)
-        let invoker = InstanceClient()
-        let padding = String(repeating: "p", count: 6 * 1024 * 1024)
-        let body = #"{"tag":"big","pad":"\#(padding)"}"#
-        let response = try await invoker.send(request(server, body))
-        #expect(response.body.count == body.utf8.count)
-        #expect(response.body == Array(body.utf8))
-        await invoker.shutdown()
-        await server.stop()
+        try await withInstance { server, ledger, invoker in
+            let padding = String(repeating: "p", count: 6 * 1024 * 1024)
+            let body = #"{"tag":"big","pad":"\#(padding)"}"#
+            let response = try await invoker.send(request(server, body))
+            #expect(response.body.count == body.utf8.count)
+            #expect(response.body == Array(body.utf8))
+        }
     }
 }

@@ -30,11 +30,31 @@ import Testing
     @Test func envelopesAreWrittenByHandOnlyForWritableContent() throws {
         let request = RequestEnvelope(id: .number(7), method: "invoke", params: WorkerAPI.InvokeParams(functionName: "f", payload: "e30="))
         let written = try #require(request.handWritten())
-        #expect(String(decoding: written, as: UTF8.self) == #"{"jsonrpc":"2.0","id":7,"method":"invoke","params":{"functionName":"f","payload":"e30="}}"#)
+        #expect(String(decoding: written.bytes, as: UTF8.self) == #"{"jsonrpc":"2.0","id":7,"method":"invoke","params":{"functionName":"f","payload":"e30="}}"#)
         let notification = RequestEnvelope(id: nil, method: "invoke.chunk", params: WorkerAPI.InvokeChunk.Params(requestId: .null, payload: ""))
-        #expect(String(decoding: notification.handWritten() ?? [], as: UTF8.self) == #"{"jsonrpc":"2.0","method":"invoke.chunk","params":{"requestId":null,"payload":""}}"#)
+        #expect(String(decoding: try #require(notification.handWritten()).bytes, as: UTF8.self) == #"{"jsonrpc":"2.0","method":"invoke.chunk","params":{"requestId":null,"payload":""}}"#)
         #expect(RequestEnvelope(id: .number(1), method: "m", params: Empty()).handWritten() == nil)
         let result = ResultEnvelope(id: .string("a"), result: ClientAPI.Invoke.Result(statusCode: 204, payload: ""))
-        #expect(String(decoding: result.handWritten() ?? [], as: UTF8.self) == #"{"jsonrpc":"2.0","id":"a","result":{"statusCode":204,"payload":""}}"#)
+        #expect(String(decoding: try #require(result.handWritten()).bytes, as: UTF8.self) == #"{"jsonrpc":"2.0","id":"a","result":{"statusCode":204,"payload":""}}"#)
+    }
+
+    @Test func aFrameIsItsLengthThenItsJSONAndIntegersAreExact() throws {
+        var writer = JSONWriter(capacity: 1)
+        writer.object { writer in
+            writer.member("zero", 0)
+            writer.key("extremes")
+            writer.object { writer in
+                writer.key("min"); writer.integer(Int64.min)
+                writer.key("max"); writer.integer(Int64.max)
+                writer.key("big"); writer.integer(UInt64.max)
+            }
+            writer.member("negative", -42)
+            writer.member("ok", true)
+        }
+        let json = #"{"zero":0,"extremes":{"min":-9223372036854775808,"max":9223372036854775807,"big":18446744073709551615},"negative":-42,"ok":true}"#
+        #expect(String(decoding: writer.bytes, as: UTF8.self) == json)
+        var frame = writer.frame()
+        #expect(frame.readInteger(as: UInt32.self) == UInt32(json.utf8.count))
+        #expect(frame.readString(length: frame.readableBytes) == json)
     }
 }

@@ -87,7 +87,7 @@ import Testing
         }
         let long = hang("long", timeout: .seconds(4))
         try await Task.sleep(for: .milliseconds(50))
-        #expect(try await client.call(Echo.self, .init(text: "quick"), timeout: .milliseconds(100)).text == "quick")
+        #expect(try await client.call(Echo.self, .init(text: "quick"), timeout: .milliseconds(250)).text == "quick")
         let medium = hang("medium", timeout: .milliseconds(900))
         let short = hang("short", timeout: .milliseconds(300))
         let shortEnded = await short.value, mediumEnded = await medium.value, longEnded = await long.value

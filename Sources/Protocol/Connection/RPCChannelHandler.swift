@@ -39,7 +39,7 @@ final class RPCChannelHandler: ChannelInboundHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if let error = error as? RPCError, error.data?.reason == "frame too large" {
-            let answer = Frame.encode(RPCConnection.encodeError(id: nil, error), allocator: context.channel.allocator)
+            let answer = RPCConnection.encodeError(id: nil, error)
             context.writeAndFlush(wrapOutbound(answer), promise: nil)
         }
         context.close(promise: nil)

@@ -86,7 +86,7 @@ extension RPCConnection {
         }
         guard !answered.isEmpty else { return }
         Task {
-            let responses = await withTaskGroup(of: (Int, Data).self) { group in
+            let responses = await withTaskGroup(of: (Int, ByteBuffer).self) { group in
                 for (index, message) in answered.enumerated() {
                     group.addTask {
                         switch message {
@@ -100,52 +100,64 @@ extension RPCConnection {
                         }
                     }
                 }
-                var responses = [Data](repeating: Data(), count: answered.count)
-                for await (index, data) in group { responses[index] = data }
+                var responses = [ByteBuffer](repeating: ByteBuffer(), count: answered.count)
+                for await (index, frame) in group { responses[index] = frame }
                 return responses
             }
-            var array = Data("[".utf8)
-            for (index, response) in responses.enumerated() {
-                if index > 0 { array.append(UInt8(ascii: ",")) }
-                array.append(response)
-            }
-            array.append(UInt8(ascii: "]"))
-            self.send(array)
+            self.send(Self.joined(responses))
         }
     }
 
     /// Runs a handler and encodes its answer; an answer too large for a frame becomes an
     /// error answer with the same id, so the caller learns why.
-    private func run(_ entry: RPCMethodTable.RequestEntry, params: any Sendable, context: RPCRequestContext) async -> Data {
-        let answer: Data
+    private func run(_ entry: RPCMethodTable.RequestEntry, params: any Sendable, context: RPCRequestContext) async -> ByteBuffer {
+        let answer: ByteBuffer
         do {
             answer = try await entry.run(params, context)
         } catch {
             return Self.encodeError(id: context.id, RPCError.from(error))
         }
-        guard answer.count <= configuration.maximumFrameLength else {
-            configuration.logger.warning("answer exceeds the maximum frame length", metadata: ["method": "\(context.method)", "bytes": "\(answer.count)"])
-            return Self.encodeError(id: context.id, RPCError(.internalError, "answer of \(answer.count) bytes exceeds the maximum frame of \(configuration.maximumFrameLength)", reason: "frame too large"))
+        let length = Frame.payloadLength(of: answer)
+        guard length <= configuration.maximumFrameLength else {
+            configuration.logger.warning("answer exceeds the maximum frame length", metadata: ["method": "\(context.method)", "bytes": "\(length)"])
+            return Self.encodeError(id: context.id, RPCError(.internalError, "answer of \(length) bytes exceeds the maximum frame of \(configuration.maximumFrameLength)", reason: "frame too large"))
         }
         return answer
     }
 
-    static func encodeError(id: RPCID?, _ error: RPCError) -> Data {
+    /// An error answer as one frame.
+    static func encodeError(id: RPCID?, _ error: RPCError) -> ByteBuffer {
         // An RPCError always encodes; the fallback only guards against a broken encoder.
-        (try? RPCCoding.encoder.encode(ErrorEnvelope(id: id ?? .null, error: error)))
+        let json = (try? RPCCoding.encoder.encode(ErrorEnvelope(id: id ?? .null, error: error)))
             ?? Data(#"{"jsonrpc":"2.0","id":null,"error":{"code":-32603,"message":"encoding failed"}}"#.utf8)
+        return Frame.encode(json, allocator: ByteBufferAllocator())
+    }
+
+    /// A batch's answers (frames, in member order) as one frame holding their JSON array.
+    static func joined(_ frames: [ByteBuffer]) -> ByteBuffer {
+        var array = ByteBufferAllocator().buffer(capacity: frames.reduce(Frame.headerLength + 2) { $0 + $1.readableBytes })
+        array.writeInteger(UInt32(0))
+        array.writeInteger(UInt8(ascii: "["))
+        for (index, frame) in frames.enumerated() {
+            if index > 0 { array.writeInteger(UInt8(ascii: ",")) }
+            array.writeImmutableBuffer(frame.getSlice(at: frame.readerIndex + Frame.headerLength, length: Frame.payloadLength(of: frame))!)
+        }
+        array.writeInteger(UInt8(ascii: "]"))
+        array.setInteger(UInt32(Frame.payloadLength(of: array)), at: array.readerIndex)
+        return array
     }
 
     /// Writes one answer. Single answers were size-checked by `run`; only a batch's joined
     /// answers can still exceed the maximum, and then one short error (id null, as no single
     /// id fits) goes out instead. It is written as is: replacing it again would never end.
-    func send(_ data: Data, thenClose: Bool = false, othersUnderWay: Bool = false) {
-        var data = data
-        if data.count > configuration.maximumFrameLength {
-            configuration.logger.warning("batch answer exceeds the maximum frame length", metadata: ["bytes": "\(data.count)"])
-            data = Self.encodeError(id: nil, RPCError(.internalError, "batch answer of \(data.count) bytes exceeds the maximum frame", reason: "frame too large"))
+    func send(_ frame: ByteBuffer, thenClose: Bool = false, othersUnderWay: Bool = false) {
+        var frame = frame
+        let length = Frame.payloadLength(of: frame)
+        if length > configuration.maximumFrameLength {
+            configuration.logger.warning("batch answer exceeds the maximum frame length", metadata: ["bytes": "\(length)"])
+            frame = Self.encodeError(id: nil, RPCError(.internalError, "batch answer of \(length) bytes exceeds the maximum frame", reason: "frame too large"))
         }
-        let written = write(Frame.encode(data, allocator: channel.allocator), othersUnderWay: othersUnderWay)
+        let written = write(frame, othersUnderWay: othersUnderWay)
         if thenClose {
             written.whenComplete { [channel] _ in channel.close(promise: nil) }
         }

@@ -178,16 +178,17 @@ public final class RPCConnection: Sendable {
 
     /// Encodes a message into a frame; a body over the frame maximum is refused before it is sent.
     private func encodeFrame(_ value: some Encodable, orThrow code: RPCError.Code) throws(RPCError) -> ByteBuffer {
-        let data: Data
+        let frame: ByteBuffer
         do {
-            data = try RPCCoding.encode(value)
+            frame = try RPCCoding.frame(value, allocator: channel.allocator)
         } catch {
             throw RPCError(code, "could not encode message: \(error)")
         }
-        guard data.count <= configuration.maximumFrameLength else {
-            throw RPCError(code, "message of \(data.count) bytes exceeds the maximum frame of \(configuration.maximumFrameLength)", reason: "frame too large")
+        let length = Frame.payloadLength(of: frame)
+        guard length <= configuration.maximumFrameLength else {
+            throw RPCError(code, "message of \(length) bytes exceeds the maximum frame of \(configuration.maximumFrameLength)", reason: "frame too large")
         }
-        return Frame.encode(data, allocator: channel.allocator)
+        return frame
     }
 
     /// Gives up on a call locally and tells the peer, so it can stop the work.

@@ -11,7 +11,7 @@ public final class FrameDecoder: ChannelInboundHandler {
     public typealias InboundIn = ByteBuffer
     public typealias InboundOut = ByteBuffer
 
-    public static let headerLength = 4
+    public static var headerLength: Int { Frame.headerLength }
 
     private let maximumFrameLength: Int
     private let incompleteFrameTimeout: TimeAmount
@@ -108,15 +108,5 @@ public final class FrameDecoder: ChannelInboundHandler {
         } else {
             armTimer(context: context)
         }
-    }
-}
-
-/// Builds frames: the 4-byte big-endian length, then the payload.
-public enum Frame {
-    public static func encode(_ payload: some Collection<UInt8>, allocator: ByteBufferAllocator) -> ByteBuffer {
-        var buffer = allocator.buffer(capacity: FrameDecoder.headerLength + payload.count)
-        buffer.writeInteger(UInt32(payload.count))
-        buffer.writeBytes(payload)
-        return buffer
     }
 }

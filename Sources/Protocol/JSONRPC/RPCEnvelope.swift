@@ -46,35 +46,47 @@ struct ErrorEnvelope: Encodable {
 
 /// An envelope that can write itself with `JSONWriter` when its content can.
 protocol HandWrittenEnvelope {
-    func handWritten() -> [UInt8]?
+    func handWritten() -> JSONWriter?
 }
 
 extension RequestEnvelope: HandWrittenEnvelope {
-    func handWritten() -> [UInt8]? {
-        guard let params = params as? any RPCJSONWritable else { return nil }
-        var writer = JSONWriter()
+    func handWritten() -> JSONWriter? {
+        guard let writable = Params.self as? any RPCJSONWritable.Type else { return nil }
+        var writer = JSONWriter(capacity: 64 + method.utf8.count + writable.capacityHint(params))
         writer.object { writer in
             writer.member("jsonrpc", "2.0")
             if let id { writer.key("id"); writer.id(id) }
             writer.member("method", method)
             writer.key("params")
-            params.writeJSON(to: &writer)
+            writable.write(params, to: &writer)
         }
-        return writer.bytes
+        return writer
     }
 }
 
 extension ResultEnvelope: HandWrittenEnvelope {
-    func handWritten() -> [UInt8]? {
-        guard let result = result as? any RPCJSONWritable else { return nil }
-        var writer = JSONWriter()
+    func handWritten() -> JSONWriter? {
+        guard let writable = Result.self as? any RPCJSONWritable.Type else { return nil }
+        var writer = JSONWriter(capacity: 64 + writable.capacityHint(result))
         writer.object { writer in
             writer.member("jsonrpc", "2.0")
             writer.key("id")
             writer.id(id)
             writer.key("result")
-            result.writeJSON(to: &writer)
+            writable.write(result, to: &writer)
         }
-        return writer.bytes
+        return writer
+    }
+}
+
+/// Opened through the metatype: casting the value itself to `any RPCJSONWritable` would box
+/// it (an allocation for every message larger than three words).
+extension RPCJSONWritable {
+    fileprivate static func write(_ value: some Any, to writer: inout JSONWriter) {
+        (value as! Self).writeJSON(to: &writer)
+    }
+
+    fileprivate static func capacityHint(_ value: some Any) -> Int {
+        (value as! Self).jsonCapacityHint
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 
 /// What a request handler knows about the call it serves.
 public struct RPCRequestContext: Sendable {
@@ -32,7 +33,8 @@ public struct RPCMethodTable: Sendable {
     struct RequestEntry: Sendable {
         var decodeParams: @Sendable (KeyedDecodingContainer<EnvelopeKey>) throws -> any Sendable
         var fastParams: FastDecoder?
-        var run: @Sendable (any Sendable, RPCRequestContext) async throws -> Data
+        /// Runs the handler; its answer comes back as one frame (see `RPCCoding.frame`).
+        var run: @Sendable (any Sendable, RPCRequestContext) async throws -> ByteBuffer
     }
 
     struct NotificationEntry: Sendable {
@@ -63,7 +65,7 @@ public struct RPCMethodTable: Sendable {
             fastParams: Self.fastDecoder(for: M.Params.self),
             run: { params, context in
                 let result = try await handler(params as! M.Params, context)
-                return try RPCCoding.encode(ResultEnvelope(id: context.id, result: result))
+                return try RPCCoding.frame(ResultEnvelope(id: context.id, result: result))
             }
         )
     }
@@ -98,11 +100,18 @@ enum RPCCoding {
     static let encoder = JSONEncoder()
     static let decoder = JSONDecoder()
 
-    /// Encodes an envelope, by hand when its content is `RPCJSONWritable`.
-    static func encode(_ envelope: some Encodable) throws -> Data {
-        if let envelope = envelope as? any HandWrittenEnvelope, let bytes = envelope.handWritten() {
-            return Data(bytes)
+    /// An envelope as one frame, written by hand when its content is `RPCJSONWritable`.
+    static func frame<Envelope: Encodable>(_ envelope: Envelope, allocator: ByteBufferAllocator = ByteBufferAllocator()) throws -> ByteBuffer {
+        if let handWriting = Envelope.self as? any HandWrittenEnvelope.Type, var writer = handWriting.written(envelope) {
+            return writer.frame()
         }
-        return try encoder.encode(envelope)
+        return Frame.encode(try encoder.encode(envelope), allocator: allocator)
+    }
+}
+
+extension HandWrittenEnvelope {
+    /// Opened through the metatype, so the envelope is not boxed into an existential.
+    fileprivate static func written(_ envelope: some Any) -> JSONWriter? {
+        (envelope as! Self).handWritten()
     }
 }

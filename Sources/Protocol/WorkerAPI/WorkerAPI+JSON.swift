@@ -1,5 +1,7 @@
 /// Hand-written JSON for the messages every invocation carries (see `JSONWriter`).
 extension WorkerAPI.InvokeParams: RPCJSONWritable {
+    public var jsonCapacityHint: Int { 192 + payload.utf8.count }
+
     public func writeJSON(to writer: inout JSONWriter) {
         writer.object { writer in
             writer.member("functionName", functionName)
@@ -14,6 +16,8 @@ extension WorkerAPI.InvokeParams: RPCJSONWritable {
 }
 
 extension WorkerAPI.InvokeResult: RPCJSONWritable {
+    public var jsonCapacityHint: Int { 192 + payload.utf8.count }
+
     public func writeJSON(to writer: inout JSONWriter) {
         writer.object { writer in
             writer.member("statusCode", statusCode)
@@ -30,6 +34,8 @@ extension WorkerAPI.InvokeResult: RPCJSONWritable {
 }
 
 extension WorkerAPI.InvokeChunk.Params: RPCJSONWritable {
+    public var jsonCapacityHint: Int { 192 + payload.utf8.count }
+
     public func writeJSON(to writer: inout JSONWriter) {
         writer.object { writer in
             writer.key("requestId")
@@ -40,6 +46,8 @@ extension WorkerAPI.InvokeChunk.Params: RPCJSONWritable {
 }
 
 extension ClientAPI.Invoke.Result: RPCJSONWritable {
+    public var jsonCapacityHint: Int { 192 + payload.utf8.count }
+
     public func writeJSON(to writer: inout JSONWriter) {
         writer.object { writer in
             writer.member("statusCode", statusCode)

@@ -1,0 +1,16 @@
+import NIOCore
+
+/// Builds frames: the 4-byte big-endian length, then the payload.
+public enum Frame {
+    public static let headerLength = 4
+
+    public static func encode(_ payload: some Collection<UInt8>, allocator: ByteBufferAllocator) -> ByteBuffer {
+        var buffer = allocator.buffer(capacity: headerLength + payload.count)
+        buffer.writeInteger(UInt32(payload.count))
+        buffer.writeBytes(payload)
+        return buffer
+    }
+
+    /// The payload length of a frame built here (what follows the prefix).
+    static func payloadLength(of frame: ByteBuffer) -> Int { frame.readableBytes - headerLength }
+}

@@ -82,13 +82,19 @@ import Testing
 
     @Test func metricsRenderAsPrometheusText() {
         let metrics = GatewayMetrics()
-        metrics.increment(.invocations, labels: #"worker="w1",type="RequestResponse""#)
-        metrics.observeLatency(0.0003, worker: "w1")
+        metrics.recordAnswer(worker: "w1", functionError: false, coldStart: false, seconds: 0.0003)
+        metrics.recordAnswer(worker: "w1", functionError: true, coldStart: true, seconds: 0.002)
+        metrics.increment(.retries, labels: #"worker="w1""#)
         let text = metrics.render(gauges: [.init(name: "shoal_functions", help: "Functions.", samples: [("", 3)])])
-        #expect(text.contains("# TYPE shoal_invocations_total counter\nshoal_invocations_total{worker=\"w1\",type=\"RequestResponse\"} 1\n"))
+        #expect(text.contains("# TYPE shoal_invocations_total counter\nshoal_invocations_total{worker=\"w1\",type=\"RequestResponse\"} 2\n"))
+        #expect(text.contains("# TYPE shoal_function_errors_total counter\nshoal_function_errors_total{worker=\"w1\"} 1\n"))
+        #expect(text.contains("# TYPE shoal_cold_starts_total counter\nshoal_cold_starts_total{worker=\"w1\"} 1\n"))
+        #expect(text.contains("shoal_invoke_retries_total{worker=\"w1\"} 1\n"))
+        #expect(metrics.value(.invocations, labels: #"worker="w1",type="RequestResponse""#) == 2)
         #expect(text.contains("shoal_invocation_duration_seconds_bucket{worker=\"w1\",le=\"0.00025\"} 0\n"))
         #expect(text.contains("shoal_invocation_duration_seconds_bucket{worker=\"w1\",le=\"0.0005\"} 1\n"))
-        #expect(text.contains("shoal_invocation_duration_seconds_count{worker=\"w1\"} 1\n"))
+        #expect(text.contains("shoal_invocation_duration_seconds_bucket{worker=\"w1\",le=\"0.0025\"} 2\n"))
+        #expect(text.contains("shoal_invocation_duration_seconds_count{worker=\"w1\"} 2\n"))
         #expect(text.contains("# TYPE shoal_functions gauge\nshoal_functions 3\n"))
     }
 }

@@ -4,7 +4,8 @@ import NIOConcurrencyHelpers
 ///
 /// Counters and histograms are labelled by worker (and function error kind); gauges (in
 /// flight, warm instances, worker up) are read from the worker directory when scraped, so
-/// they are never stale. One lock, a few dictionary updates per invocation.
+/// they are never stale. An answered invocation is one lock and one dictionary update
+/// (`recordAnswer`); its labels are rendered only when scraped.
 public final class GatewayMetrics: Sendable {
     public enum Counter: String, Sendable, CaseIterable {
         case invocations = "shoal_invocations_total"
@@ -43,9 +44,25 @@ public final class GatewayMetrics: Sendable {
         }
     }
 
+    /// What the answers one worker gave add to the counters and its latency histogram.
+    private struct Answers {
+        var requestResponse = 0.0
+        var functionErrors = 0.0
+        var coldStarts = 0.0
+        var latency = Histogram()
+
+        mutating func record(functionError: Bool, coldStart: Bool, seconds: Double) {
+            requestResponse += 1
+            if functionError { functionErrors += 1 }
+            if coldStart { coldStarts += 1 }
+            latency.record(seconds)
+        }
+    }
+
     private struct State {
         var counters: [Counter: [String: Double]] = [:]
-        var latency: [String: Histogram] = [:]
+        /// By worker id; kept apart from `counters` so an invocation builds no label strings.
+        var answers: [String: Answers] = [:]
     }
 
     private let state = NIOLockedValueBox(State())
@@ -57,16 +74,30 @@ public final class GatewayMetrics: Sendable {
         state.withLockedValue { $0.counters[counter, default: [:]][labels, default: 0] += amount }
     }
 
-    public func observeLatency(_ seconds: Double, worker: String) {
+    /// Counts a synchronous invocation `worker` answered: invocations, function errors, cold
+    /// starts and the latency histogram.
+    public func recordAnswer(worker: String, functionError: Bool, coldStart: Bool, seconds: Double) {
         // In place: a copy taken out of the dictionary and stored back would copy the bucket
         // array on every invocation.
         state.withLockedValue { state in
-            state.latency[worker, default: Histogram()].record(seconds)
+            state.answers[worker, default: Answers()].record(functionError: functionError, coldStart: coldStart, seconds: seconds)
         }
     }
 
     public func value(_ counter: Counter, labels: String) -> Double {
-        state.withLockedValue { $0.counters[counter]?[labels] ?? 0 }
+        Self.counters(state.withLockedValue { $0 })[counter]?[labels] ?? 0
+    }
+
+    /// The counters with the answers folded in under their labels.
+    private static func counters(_ state: State) -> [Counter: [String: Double]] {
+        var counters = state.counters
+        for (worker, answers) in state.answers {
+            let labels = "worker=\"\(worker)\""
+            counters[.invocations, default: [:]][labels + ",type=\"RequestResponse\"", default: 0] += answers.requestResponse
+            if answers.functionErrors > 0 { counters[.functionErrors, default: [:]][labels, default: 0] += answers.functionErrors }
+            if answers.coldStarts > 0 { counters[.coldStarts, default: [:]][labels, default: 0] += answers.coldStarts }
+        }
+        return counters
     }
 
     public struct Gauge: Sendable {
@@ -78,16 +109,18 @@ public final class GatewayMetrics: Sendable {
     /// The exposition text: every counter, the latency histogram, then `gauges`.
     public func render(gauges: [Gauge]) -> String {
         let snapshot = state.withLockedValue { $0 }
+        let counters = Self.counters(snapshot)
         var text = ""
         for counter in Counter.allCases {
             text += "# HELP \(counter.rawValue) \(counter.help)\n# TYPE \(counter.rawValue) counter\n"
-            for (labels, value) in (snapshot.counters[counter] ?? [:]).sorted(by: { $0.key < $1.key }) {
+            for (labels, value) in (counters[counter] ?? [:]).sorted(by: { $0.key < $1.key }) {
                 text += "\(counter.rawValue){\(labels)} \(Self.format(value))\n"
             }
         }
         let name = "shoal_invocation_duration_seconds"
         text += "# HELP \(name) Gateway-side latency of synchronous invocations.\n# TYPE \(name) histogram\n"
-        for (worker, histogram) in snapshot.latency.sorted(by: { $0.key < $1.key }) {
+        for (worker, answers) in snapshot.answers.sorted(by: { $0.key < $1.key }) {
+            let histogram = answers.latency
             var cumulative = 0
             for (index, bound) in Self.buckets.enumerated() {
                 cumulative += histogram.counts[index]

@@ -112,12 +112,9 @@ final class InvokeRouter: Sendable {
     }
 
     private func account(_ result: WorkerAPI.InvokeResult, worker: String, since started: ContinuousClock.Instant) {
-        let labels = "worker=\"\(worker)\""
-        metrics.increment(.invocations, labels: labels + ",type=\"RequestResponse\"")
-        if result.functionError != nil { metrics.increment(.functionErrors, labels: labels) }
-        if result.coldStart { metrics.increment(.coldStarts, labels: labels) }
         let elapsed = ContinuousClock.now - started
-        metrics.observeLatency(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, worker: worker)
+        metrics.recordAnswer(worker: worker, functionError: result.functionError != nil, coldStart: result.coldStart,
+                             seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
     }
 
     /// CONTRACT.md's timeout result.

@@ -97,6 +97,8 @@ public struct ARNs: Sendable, Hashable {
 
     /// The function name in a plain name or a function ARN (`arn:aws:lambda:R:A:function:NAME`).
     public static func functionName(from nameOrARN: String) -> String {
+        // A plain name (every invoke of most clients) is not split into an array of parts.
+        guard nameOrARN.hasPrefix("arn:") else { return nameOrARN }
         let parts = nameOrARN.split(separator: ":", omittingEmptySubsequences: false)
         if parts.count >= 7, parts[0] == "arn", parts[5] == "function" { return String(parts[6]) }
         return nameOrARN

@@ -140,7 +140,7 @@ extension RPCConnection {
         array.writeInteger(UInt8(ascii: "["))
         for (index, frame) in frames.enumerated() {
             if index > 0 { array.writeInteger(UInt8(ascii: ",")) }
-            array.writeImmutableBuffer(frame.getSlice(at: frame.readerIndex + Frame.headerLength, length: Frame.payloadLength(of: frame))!)
+            array.writeBytes(frame.readableBytesView.dropFirst(Frame.headerLength))
         }
         array.writeInteger(UInt8(ascii: "]"))
         array.setInteger(UInt32(Frame.payloadLength(of: array)), at: array.readerIndex)

@@ -256,6 +256,27 @@ import Testing
         await cleanUp(manager, invoker, backend)
     }
 
+    @Test(.timeLimit(.minutes(1))) func aCallCancelledWhileWaitingForAnInstanceNeverRunsAndLeavesNoWaiterBehind() async throws {
+        let backend = LoopbackBackend()
+        let (manager, invoker) = makeManager(backend, cap: 1)
+        await manager.define(function("f"))
+        _ = try await manager.invoke("f", payload: script("warm"))
+        // The one instance is busy; the second call queues for it, then its caller gives up.
+        let busy = Task { try await manager.invoke("f", payload: script("busy", sleepMs: 400)) }
+        #expect(await eventually { backend.ledger.executions.contains("busy") })
+        let waiting = Task { try await manager.invoke("f", payload: script("cancelled")) }
+        try await Task.sleep(for: .milliseconds(50))
+        waiting.cancel()
+        await #expect(throws: CancellationError.self) { try await waiting.value }
+        _ = try await busy.value
+        // The instance goes to the next caller, not to the withdrawn one, and stays warm.
+        let next = try await manager.invoke("f", payload: script("next"))
+        #expect(!next.coldStart)
+        #expect(backend.ledger.executions == ["warm", "busy", "next"])
+        #expect(backend.launches.count == 1)
+        await cleanUp(manager, invoker, backend)
+    }
+
     @Test func unknownFunctionIsAClearError() async throws {
         let backend = LoopbackBackend()
         let (manager, invoker) = makeManager(backend)

@@ -151,17 +151,24 @@ public actor WarmPoolManager {
             throw WorkerError(.unknownDeploy, "function \(name) has no deploy \(expectedDeploy) here (current: \(deploy))")
         }
         if firstAttempt { counters.invocations[name, default: 0] += 1 }
+        try Task.checkCancellation()
         let waiter = nextWaiter
         nextWaiter += 1
+        // Asked before any continuation exists: a warm instance is handed over without
+        // suspending the call (a suspension here cost a task switch on every warm invoke).
+        let directives = pools[generation]!.pool.request(waiter, now: .now)
+        if let answer = apply(directives, generation: generation, answering: waiter) {
+            return try answer.get()
+        }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: Waiter) in
+                // Still on the actor since the request: the answer cannot have come yet.
                 guard !Task.isCancelled else {
+                    pools[generation]?.pool.withdraw(waiter)
                     continuation.resume(throwing: CancellationError())
                     return
                 }
                 waiters[waiter] = continuation
-                let directives = pools[generation]!.pool.request(waiter, now: .now)
-                apply(directives, generation: generation)
             }
         } onCancel: {
             Task { await self.withdraw(waiter, generation: generation) }
@@ -192,21 +199,19 @@ public actor WarmPoolManager {
 
     // MARK: Directives
 
-    func apply(_ directives: [WarmPool.Directive], generation: UInt64) {
+    /// Carries out the pool's directives. What concerns `caller` (a call that asked without
+    /// waiting yet) is returned instead of sent to a continuation: nil if it must wait.
+    @discardableResult
+    func apply(_ directives: [WarmPool.Directive], generation: UInt64, answering caller: WarmPool.WaiterID? = nil) -> Result<Lease, any Error>? {
+        var answer: Result<Lease, any Error>?
         for directive in directives {
             switch directive {
             case .assign(let waiter, let id):
-                guard let continuation = waiters.removeValue(forKey: waiter),
-                      let launched = instances[id]?.launched,
-                      let timeoutSeconds = pools[generation]?.function.timeoutSeconds else { continue }
-                instances[id]!.uses += 1
-                counters.inFlight += 1
-                let uses = instances[id]!.uses
-                let lastUsed = pools[generation]?.pool.instances[id]?.lastUsed
-                continuation.resume(returning: Lease(
-                    generation: generation, instanceID: id, endpoint: launched.endpoint,
-                    coldStart: uses == 1, lastSuccessAgo: uses > 1 ? lastUsed.map { .now - $0 } : nil, timeoutSeconds: timeoutSeconds
-                ))
+                if waiter == caller {
+                    answer = lease(id, generation: generation)
+                } else {
+                    waiters.removeValue(forKey: waiter)?.resume(with: lease(id, generation: generation))
+                }
             case .launch(let id, _):
                 guard let function = pools[generation]?.function else { continue }
                 instances[id] = InstanceEntry(generation: generation)
@@ -219,12 +224,34 @@ public actor WarmPoolManager {
                     Task { await self.backend.terminate(launched) }
                 }
             case .fail(let waiter, let reason):
-                waiters.removeValue(forKey: waiter)?.resume(throwing: WorkerError(.launchFailed, reason))
+                let error = WorkerError(.launchFailed, reason)
+                if waiter == caller {
+                    answer = .failure(error)
+                } else {
+                    waiters.removeValue(forKey: waiter)?.resume(throwing: error)
+                }
             }
         }
         if let entry = pools[generation], entry.detached, entry.pool.isEmpty {
             pools[generation] = nil
         }
+        return answer
+    }
+
+    /// The lease for an instance the pool just assigned.
+    private func lease(_ id: WarmPool.InstanceID, generation: UInt64) -> Result<Lease, any Error> {
+        guard let launched = instances[id]?.launched,
+              let timeoutSeconds = pools[generation]?.function.timeoutSeconds else {
+            return .failure(WorkerError(.launchFailed, "instance \(id) was assigned but is not running"))
+        }
+        instances[id]!.uses += 1
+        counters.inFlight += 1
+        let uses = instances[id]!.uses
+        let lastUsed = pools[generation]?.pool.instances[id]?.lastUsed
+        return .success(Lease(
+            generation: generation, instanceID: id, endpoint: launched.endpoint,
+            coldStart: uses == 1, lastSuccessAgo: uses > 1 ? lastUsed.map { .now - $0 } : nil, timeoutSeconds: timeoutSeconds
+        ))
     }
 
     private func launch(_ id: String, function: FunctionDefinition, generation: UInt64) async {

@@ -75,19 +75,14 @@ import Testing
 
     @Test func streamedChunksReachTheCallerAsTheyAreWritten() async throws {
         try await Self.withRIE() { rie in
-            var firstArrival: Int64?
-            var text = ""
+            var arrival = StreamArrival()
             for try await part in rie.invoker.stream(rie.request(#"{"action":"stream","chunks":5,"interval":0.4}"#)) {
-                if case .body(let bytes) = part {
-                    if firstArrival == nil { firstArrival = Int64(Date().timeIntervalSince1970 * 1000) }
-                    text += String(decoding: bytes, as: UTF8.self)
-                }
+                if case .body(let bytes) = part { arrival.received(bytes) }
             }
-            let lines = text.split(separator: "\n")
-            #expect(lines.count == 5)
+            #expect(arrival.lines.count == 5)
             // Each chunk says when the function wrote it ("chunk N at MILLIS").
-            let lastWritten = try #require(lines.last.flatMap { Int64($0.split(separator: " ").last ?? "") })
-            let arrived = try #require(firstArrival)
+            let lastWritten = try #require(arrival.lastWritten)
+            let arrived = try #require(arrival.firstArrival)
             #expect(arrived < lastWritten, "the first chunk arrived at \(arrived), the last was written at \(lastWritten)")
         }
     }

@@ -1,3 +1,4 @@
+import ShoalTestSupport
 import Foundation
 import NIOCore
 import NIOEmbedded
@@ -34,25 +35,21 @@ import Testing
 
     @Test func chunksArriveAsTheInstanceWritesThem() async throws {
         try await withInstance { server, ledger, invoker in
-            var firstArrival: Int64?
-            var text = ""
+            var arrival = StreamArrival()
             var status = 0
             for try await part in invoker.stream(request(server, #"{"chunks":5,"intervalMs":400}"#)) {
                 switch part {
                 case .head(let code, _): status = code
-                case .body(let bytes):
-                    if firstArrival == nil { firstArrival = Int64(Date().timeIntervalSince1970 * 1000) }
-                    text += String(decoding: bytes, as: UTF8.self)
+                case .body(let bytes): arrival.received(bytes)
                 case .trailers:
                     Issue.record("the scripted instance sends no trailers")
                 }
             }
             #expect(status == 200)
-            let lines = text.split(separator: "\n")
-            #expect(lines.count == 5)
+            #expect(arrival.lines.count == 5)
             // The first chunk must be in hand before the instance writes the last one (1.6 s later).
-            let lastWritten = try #require(lines.last.flatMap { Int64($0.split(separator: " ").last ?? "") })
-            let arrived = try #require(firstArrival)
+            let lastWritten = try #require(arrival.lastWritten)
+            let arrived = try #require(arrival.firstArrival)
             #expect(arrived < lastWritten, "first chunk arrived at \(arrived); the last was written at \(lastWritten)")
         }
     }

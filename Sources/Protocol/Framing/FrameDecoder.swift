@@ -11,8 +11,6 @@ public final class FrameDecoder: ChannelInboundHandler {
     public typealias InboundIn = ByteBuffer
     public typealias InboundOut = ByteBuffer
 
-    public static var headerLength: Int { Frame.headerLength }
-
     private let maximumFrameLength: Int
     private let incompleteFrameTimeout: TimeAmount
     private var buffer: ByteBuffer?
@@ -65,8 +63,8 @@ public final class FrameDecoder: ChannelInboundHandler {
             context.fireErrorCaught(RPCError.frameTooLarge(length: Int(length), maximum: maximumFrameLength))
             return nil
         }
-        guard pending.readableBytes >= Self.headerLength + Int(length) else { return nil }
-        pending.moveReaderIndex(forwardBy: Self.headerLength)
+        guard pending.readableBytes >= Frame.headerLength + Int(length) else { return nil }
+        pending.moveReaderIndex(forwardBy: Frame.headerLength)
         let frame = pending.readSlice(length: Int(length))!
         if pending.readableBytes == 0 {
             buffer = nil

@@ -122,8 +122,11 @@ import Testing
         // reading, then the exchange ends. The hold was for that exchange's reader only; the
         // connection goes back to the idle set and must read the next exchange's answer.
         let channel = EmbeddedChannel()
-        let handler = InstanceExchangeHandler()
-        try channel.pipeline.syncOperations.addHandler(handler)
+        // Parts are fed to the handler as the decoder would pass them on; it only needs the
+        // outlet in place to write its request.
+        let outlet = InstanceRequestOutlet()
+        let handler = InstanceExchangeHandler(outlet: outlet, decoder: HTTPResponseDecoder())
+        try channel.pipeline.syncOperations.addHandlers([outlet, handler])
         try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9)).get()
         let (_, parts) = AsyncThrowingStream.makeStream(of: InstanceResponsePart.self)
         let window = ReadWindow(limit: 4)

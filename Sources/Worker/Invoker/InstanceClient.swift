@@ -160,9 +160,7 @@ public final class InstanceClient: Sendable {
         do {
             let initializer: @Sendable (any Channel) -> EventLoopFuture<InstanceConnection> = { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let handler = InstanceExchangeHandler()
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                    try channel.pipeline.syncOperations.addHandler(handler)
+                    let handler = try InstanceExchangeHandler.install(on: channel.pipeline.syncOperations)
                     return InstanceConnection(channel: channel, handler: handler)
                 }
             }

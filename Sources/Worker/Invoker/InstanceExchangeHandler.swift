@@ -23,7 +23,6 @@ enum ExchangeSink {
 /// - anything after the request was written: `.transferFailed`, `.timedOut`, cancellation.
 final class InstanceExchangeHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPClientResponsePart
-    typealias OutboundOut = HTTPClientRequestPart
 
     /// Why an exchange ended without a response.
     enum Failure {
@@ -39,6 +38,12 @@ final class InstanceExchangeHandler: ChannelInboundHandler {
         var deadline: NIODeadline
     }
 
+    /// What the response decoder is told of each request: only the method matters to it
+    /// (a response to HEAD has no body), and every request is a POST.
+    private static let requestHead = HTTPRequestHead(version: .http1_1, method: .POST, uri: "/")
+
+    private let outlet: InstanceRequestOutlet
+    private let decoder: HTTPResponseDecoder
     private var exchange: Exchange?
     private var context: ChannelHandlerContext?
     private var readingPaused = false
@@ -48,6 +53,22 @@ final class InstanceExchangeHandler: ChannelInboundHandler {
     /// cancels a timer (the event loop's timer heap cost about 3% of the worker's CPU); only
     /// an exchange due before the timer (a shorter timeout than the last) sets it anew.
     private var timer: (task: Scheduled<Void>, at: NIODeadline)?
+
+    /// `outlet` must sit next to the socket and `decoder` (in its `ByteToMessageHandler`)
+    /// between the two: requests leave through the outlet, responses arrive decoded.
+    init(outlet: InstanceRequestOutlet, decoder: HTTPResponseDecoder) {
+        self.outlet = outlet
+        self.decoder = decoder
+    }
+
+    /// The pipeline of a connection to an instance: outlet, response decoder, this handler.
+    static func install(on pipeline: ChannelPipeline.SynchronousOperations) throws -> InstanceExchangeHandler {
+        let outlet = InstanceRequestOutlet()
+        let decoder = HTTPResponseDecoder(leftOverBytesStrategy: .dropBytes)
+        let handler = InstanceExchangeHandler(outlet: outlet, decoder: decoder)
+        try pipeline.addHandlers([outlet, ByteToMessageHandler(decoder), handler])
+        return handler
+    }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
@@ -64,25 +85,20 @@ final class InstanceExchangeHandler: ChannelInboundHandler {
     /// Writes the request; the response goes to `sink`. `reused` says whether the connection
     /// already carried an exchange, which decides how an early close is classified.
     func begin(_ request: InstanceRequest, sink: ExchangeSink, reused: Bool) {
-        guard let context, context.channel.isActive, exchange == nil else {
+        guard let context, let socket = outlet.context, context.channel.isActive, exchange == nil else {
             Self.deliver(reused ? .stale : .notDelivered("the connection to \(request.endpoint) is closed"), to: sink)
             return
         }
-        var headers = HTTPHeaders()
-        headers.reserveCapacity(request.headers.count + 2)
-        headers.add(name: "Host", value: request.endpoint.description)
-        headers.add(name: "Content-Length", value: String(request.body.count))
-        for (name, value) in request.headers { headers.add(name: name, value: value) }
+        guard let bytes = request.encoded(allocator: context.channel.allocator) else {
+            Self.deliver(.notDelivered("a header name or value of the request is not valid HTTP"), to: sink)
+            return
+        }
         let deadline = NIODeadline.now() + TimeAmount(request.timeout)
         exchange = Exchange(sink: sink, reused: reused, deadline: deadline)
         if timer.map({ deadline < $0.at }) ?? true { armTimer(at: deadline, context) }
-        var body = context.channel.allocator.buffer(capacity: request.body.count)
-        body.writeBytes(request.body)
-        let head = HTTPRequestHead(version: .http1_1, method: .POST, uri: request.path, headers: headers)
-        context.write(wrapOutboundOut(.head(head)), promise: nil)
-        context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        decoder.write(data: .head(Self.requestHead))
         let written = context.eventLoop.makePromise(of: Void.self)
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: written)
+        socket.writeAndFlush(NIOAny(bytes), promise: written)
         written.futureResult.assumeIsolated().whenFailure { [self] error in
             guard let exchange, !exchange.receivedAnything else { return }
             fail(exchange.reused ? .stale : .notDelivered("the request could not be written: \(error)"))

@@ -24,13 +24,18 @@ import Testing
         #expect(String(buffer: empty).hasSuffix("Content-Length: 0\r\n\r\n"))
     }
 
-    @Test func aHeaderThatCouldSplitTheRequestIsRefused() {
+    @Test func aHeaderOrPathThatCouldSplitTheRequestIsRefused() {
         let splitting: [(String, String)] = [
             ("X-Ok", "a\r\nInjected: 1"), ("X-Ok", "a\nb"), ("X-Ok", "a\rb"), ("X-Ok", "a\u{0}b"),
             ("Bad Name", "v"), ("Bad:Name", "v"), ("", "v"), ("Bad\r\nName", "v"),
         ]
         for header in splitting {
             #expect(request(headers: [header]).encoded(allocator: ByteBufferAllocator()) == nil, "\(header) was encoded")
+        }
+        for path in ["/a b", "/a\r\nX-Injected: 1", ""] {
+            var bad = request(headers: [])
+            bad.path = path
+            #expect(bad.encoded(allocator: ByteBufferAllocator()) == nil, "path \(path) was encoded")
         }
         #expect(request(headers: [("X-Ok!#$%&'*+-.^_`|~09", "any text, even \t tabs and ünïcode")]).encoded(allocator: ByteBufferAllocator()) != nil)
     }

@@ -7,9 +7,14 @@ import NIOCore
 /// pays nothing for it.
 extension RPCConnection {
     /// Writes `frame`; flushes now unless `othersUnderWay` and the caller is on the loop.
-    func write(_ frame: ByteBuffer, othersUnderWay: Bool) -> EventLoopFuture<Void> {
-        guard othersUnderWay, channel.eventLoop.inEventLoop else { return channel.writeAndFlush(frame) }
-        let written = channel.write(frame)
+    /// `promise` (nil when nobody waits for the write, as for most answers: no promise is
+    /// then made) completes when the frame reached the socket.
+    func write(_ frame: ByteBuffer, othersUnderWay: Bool, promise: EventLoopPromise<Void>?) {
+        guard othersUnderWay, channel.eventLoop.inEventLoop else {
+            channel.writeAndFlush(frame, promise: promise)
+            return
+        }
+        channel.write(frame, promise: promise)
         if !flushScheduled.value {
             flushScheduled.value = true
             channel.eventLoop.assumeIsolated().execute { [flushScheduled, channel] in
@@ -17,6 +22,5 @@ extension RPCConnection {
                 channel.flush()
             }
         }
-        return written
     }
 }

@@ -157,10 +157,13 @@ extension RPCConnection {
             configuration.logger.warning("batch answer exceeds the maximum frame length", metadata: ["bytes": "\(length)"])
             frame = Self.encodeError(id: nil, RPCError(.internalError, "batch answer of \(length) bytes exceeds the maximum frame", reason: "frame too large"))
         }
-        let written = write(frame, othersUnderWay: othersUnderWay)
-        if thenClose {
-            written.whenComplete { [channel] _ in channel.close(promise: nil) }
+        guard thenClose else {
+            write(frame, othersUnderWay: othersUnderWay, promise: nil)
+            return
         }
+        let written = channel.eventLoop.makePromise(of: Void.self)
+        write(frame, othersUnderWay: othersUnderWay, promise: written)
+        written.futureResult.whenComplete { [channel] _ in channel.close(promise: nil) }
     }
 
     func closeAfterAnswering(_ id: RPCID) {

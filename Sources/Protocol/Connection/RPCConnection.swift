@@ -142,7 +142,9 @@ public final class RPCConnection: Sendable {
         if let timeout = timeout ?? configuration.defaultCallTimeout {
             armTimeout(for: id, after: timeout)
         }
-        write(frame, othersUnderWay: othersUnderWay).whenComplete { result in
+        let written = channel.eventLoop.makePromise(of: Void.self)
+        write(frame, othersUnderWay: othersUnderWay, promise: written)
+        written.futureResult.whenComplete { result in
             switch result {
             case .success:
                 self.state.withLockedValue { $0.pending[id]?.written = true }

@@ -48,10 +48,15 @@ public struct JSONWriter {
 
     /// Starts a member; the value written next belongs to it.
     public mutating func key(_ name: StaticString) {
-        separate()
-        buffer.writeInteger(UInt8(ascii: "\""))
-        buffer.writeStaticString(name)
-        buffer.writeInteger(UInt16(UInt8(ascii: "\"")) << 8 | UInt16(UInt8(ascii: ":")))
+        let comma = takeComma()
+        let length = name.utf8CodeUnitCount
+        append(maximum: length + 4) { out in
+            var at = comma ? out.put(UInt8(ascii: ","), at: 0) : 0
+            at = out.put(UInt8(ascii: "\""), at: at)
+            at = out.put(UnsafeRawBufferPointer(start: name.utf8Start, count: length), at: at)
+            at = out.put(UInt8(ascii: "\""), at: at)
+            return out.put(UInt8(ascii: ":"), at: at)
+        }
         if depth > 0 { commas &= ~(1 << (depth - 1)) }
     }
 
@@ -62,12 +67,30 @@ public struct JSONWriter {
     public mutating func member(_ name: StaticString, ifPresent value: Int?) { if let value { member(name, value) } }
 
     public mutating func string(_ value: String) {
-        separate()
-        buffer.writeInteger(UInt8(ascii: "\""))
+        let comma = takeComma()
         var value = value
-        value.withUTF8 { appendEscaped($0) }
-        buffer.writeInteger(UInt8(ascii: "\""))
+        value.withUTF8 { utf8 in
+            // The usual text needs no escape: comma, quotes and bytes in one reservation.
+            if !utf8.contains(where: Self.needsEscape) {
+                append(maximum: utf8.count + 3) { out in
+                    var at = comma ? out.put(UInt8(ascii: ","), at: 0) : 0
+                    at = out.put(UInt8(ascii: "\""), at: at)
+                    at = out.put(UnsafeRawBufferPointer(utf8), at: at)
+                    return out.put(UInt8(ascii: "\""), at: at)
+                }
+                return
+            }
+            if comma { buffer.writeInteger(UInt8(ascii: ",")) }
+            buffer.writeInteger(UInt8(ascii: "\""))
+            appendEscaped(utf8)
+            buffer.writeInteger(UInt8(ascii: "\""))
+        }
         markWritten()
+    }
+
+    /// A quote, a backslash or a control character: what JSON strings must escape.
+    private static func needsEscape(_ byte: UInt8) -> Bool {
+        byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
     }
 
     /// Copies runs that need no escaping in one write each (payloads are mostly such runs).
@@ -75,7 +98,7 @@ public struct JSONWriter {
         var runStart = 0
         for index in utf8.indices {
             let byte = utf8[index]
-            guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+            guard Self.needsEscape(byte) else { continue }
             buffer.writeBytes(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: utf8[runStart..<index])))
             switch byte {
             case UInt8(ascii: "\""): buffer.writeStaticString("\\\"")
@@ -93,22 +116,32 @@ public struct JSONWriter {
 
     /// Decimal digits written straight into the buffer (no String in between).
     public mutating func integer(_ value: some BinaryInteger) {
-        separate()
         guard let number = Int64(exactly: value) else {
+            separate()
             buffer.writeString(String(value))
             markWritten()
             return
         }
-        if number < 0 { buffer.writeInteger(UInt8(ascii: "-")) }
-        var magnitude = number.magnitude
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
-            var start = digits.count
+        let comma = takeComma()
+        // Comma, sign and at most 19 digits, in one reservation.
+        append(maximum: 21) { out in
+            var at = comma ? out.put(UInt8(ascii: ","), at: 0) : 0
+            if number < 0 { at = out.put(UInt8(ascii: "-"), at: at) }
+            var magnitude = number.magnitude
+            var digits = 0
             repeat {
-                start -= 1
-                digits[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                out[at + digits] = UInt8(ascii: "0") + UInt8(magnitude % 10)
                 magnitude /= 10
+                digits += 1
             } while magnitude > 0
-            buffer.writeBytes(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: digits[start...])))
+            // Written least significant first; put them in reading order.
+            var low = at, high = at + digits - 1
+            while low < high {
+                out.swapAt(low, high)
+                low += 1
+                high -= 1
+            }
+            return at + digits
         }
         markWritten()
     }
@@ -129,9 +162,21 @@ public struct JSONWriter {
 
     /// A comma before every value of an object but the first (a member's value follows its key).
     private mutating func separate() {
-        guard depth > 0, commas & (1 << (depth - 1)) != 0 else { return }
-        buffer.writeInteger(UInt8(ascii: ","))
+        if takeComma() { buffer.writeInteger(UInt8(ascii: ",")) }
+    }
+
+    /// Whether the next value needs a comma before it; the caller writes it.
+    private mutating func takeComma() -> Bool {
+        guard depth > 0, commas & (1 << (depth - 1)) != 0 else { return false }
         commas &= ~(1 << (depth - 1))
+        return true
+    }
+
+    /// Writes at most `maximum` bytes through one reservation of the buffer (a `ByteBuffer`
+    /// write checks uniqueness, capacity and exclusive access each time: most of what small
+    /// writes cost); `fill` returns how many it wrote.
+    private mutating func append(maximum: Int, _ fill: (UnsafeMutableRawBufferPointer) -> Int) {
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: maximum, fill)
     }
 
     private mutating func markWritten() {
@@ -149,4 +194,19 @@ public protocol RPCJSONWritable: Encodable {
 
 extension RPCJSONWritable {
     public var jsonCapacityHint: Int { 192 }
+}
+
+extension UnsafeMutableRawBufferPointer {
+    /// Stores `byte` at `offset`; returns the offset after it.
+    fileprivate func put(_ byte: UInt8, at offset: Int) -> Int {
+        self[offset] = byte
+        return offset + 1
+    }
+
+    /// Copies `bytes` to `offset`; returns the offset after them.
+    fileprivate func put(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> Int {
+        guard let source = bytes.baseAddress, !bytes.isEmpty else { return offset }
+        (baseAddress! + offset).copyMemory(from: source, byteCount: bytes.count)
+        return offset + bytes.count
+    }
 }

@@ -50,8 +50,10 @@ import Testing
             }
             writer.member("negative", -42)
             writer.member("ok", true)
+            // A one-character key, and a string that needs escapes, after a comma.
+            writer.member("q", "say \"hi\"")
         }
-        let json = #"{"zero":0,"extremes":{"min":-9223372036854775808,"max":9223372036854775807,"big":18446744073709551615},"negative":-42,"ok":true}"#
+        let json = #"{"zero":0,"extremes":{"min":-9223372036854775808,"max":9223372036854775807,"big":18446744073709551615},"negative":-42,"ok":true,"q":"say \"hi\""}"#
         #expect(String(decoding: writer.bytes, as: UTF8.self) == json)
         var frame = writer.frame()
         #expect(frame.readInteger(as: UInt32.self) == UInt32(json.utf8.count))

@@ -49,13 +49,15 @@ public struct JSONWriter {
     /// Starts a member; the value written next belongs to it.
     public mutating func key(_ name: StaticString) {
         let comma = takeComma()
-        let length = name.utf8CodeUnitCount
-        append(maximum: length + 4) { out in
-            var at = comma ? out.put(UInt8(ascii: ","), at: 0) : 0
-            at = out.put(UInt8(ascii: "\""), at: at)
-            at = out.put(UnsafeRawBufferPointer(start: name.utf8Start, count: length), at: at)
-            at = out.put(UInt8(ascii: "\""), at: at)
-            return out.put(UInt8(ascii: ":"), at: at)
+        // `withUTF8Buffer` serves every StaticString (`utf8Start` traps on one made from a scalar).
+        name.withUTF8Buffer { utf8 in
+            append(maximum: utf8.count + 4) { out in
+                var at = comma ? out.put(UInt8(ascii: ","), at: 0) : 0
+                at = out.put(UInt8(ascii: "\""), at: at)
+                at = out.put(UnsafeRawBufferPointer(utf8), at: at)
+                at = out.put(UInt8(ascii: "\""), at: at)
+                return out.put(UInt8(ascii: ":"), at: at)
+            }
         }
         if depth > 0 { commas &= ~(1 << (depth - 1)) }
     }

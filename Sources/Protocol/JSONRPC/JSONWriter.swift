@@ -59,7 +59,7 @@ public struct JSONWriter {
                 return out.put(UInt8(ascii: ":"), at: at)
             }
         }
-        if depth > 0 { commas &= ~(1 << (depth - 1)) }
+        // `takeComma` left the bit clear: the member's value follows without a comma.
     }
 
     public mutating func member(_ name: StaticString, _ value: String) { key(name); string(value) }

@@ -90,7 +90,7 @@ final class InstanceExchangeHandler: ChannelInboundHandler {
             return
         }
         guard let bytes = request.encoded(allocator: context.channel.allocator) else {
-            Self.deliver(.notDelivered("a header name or value of the request is not valid HTTP"), to: sink)
+            Self.deliver(.notDelivered("the request's path or one of its headers is not valid HTTP"), to: sink)
             return
         }
         let deadline = NIODeadline.now() + TimeAmount(request.timeout)

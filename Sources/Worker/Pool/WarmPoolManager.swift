@@ -207,11 +207,7 @@ public actor WarmPoolManager {
         for directive in directives {
             switch directive {
             case .assign(let waiter, let id):
-                if waiter == caller {
-                    answer = lease(id, generation: generation)
-                } else {
-                    waiters.removeValue(forKey: waiter)?.resume(with: lease(id, generation: generation))
-                }
+                settle(waiter, with: lease(id, generation: generation), caller: caller, answer: &answer)
             case .launch(let id, _):
                 guard let function = pools[generation]?.function else { continue }
                 instances[id] = InstanceEntry(generation: generation)
@@ -224,18 +220,25 @@ public actor WarmPoolManager {
                     Task { await self.backend.terminate(launched) }
                 }
             case .fail(let waiter, let reason):
-                let error = WorkerError(.launchFailed, reason)
-                if waiter == caller {
-                    answer = .failure(error)
-                } else {
-                    waiters.removeValue(forKey: waiter)?.resume(throwing: error)
-                }
+                settle(waiter, with: .failure(WorkerError(.launchFailed, reason)), caller: caller, answer: &answer)
             }
         }
         if let entry = pools[generation], entry.detached, entry.pool.isEmpty {
             pools[generation] = nil
         }
         return answer
+    }
+
+    /// Gives `waiter` its outcome: into `answer` when it is the caller asking right now, else
+    /// to its continuation. `result` is built only for a waiter still there (a lease counts
+    /// the instance as in flight).
+    private func settle(_ waiter: WarmPool.WaiterID, with result: @autoclosure () -> Result<Lease, any Error>,
+                        caller: WarmPool.WaiterID?, answer: inout Result<Lease, any Error>?) {
+        if waiter == caller {
+            answer = result()
+        } else {
+            waiters.removeValue(forKey: waiter)?.resume(with: result())
+        }
     }
 
     /// The lease for an instance the pool just assigned.

@@ -179,7 +179,7 @@ extension RPCConnection {
         }
         sweep?.cancel()
         for (_, call) in pending {
-            call.promise.fail(call.written
+            call.continuation.resume(throwing: call.written
                 ? RPCError(.connectionClosed, "connection closed while the call was in flight")
                 : RPCError(.notSent, "connection closed before the request was sent"))
         }

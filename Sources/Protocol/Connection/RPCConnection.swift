@@ -6,7 +6,7 @@ import NIOPosix
 
 /// One JSON-RPC 2.0 connection, usable from both ends at once: it makes calls and answers them.
 ///
-/// Many calls share the connection; each gets its own id and its own promise, and answers may
+/// Many calls share the connection; each gets its own id and its own continuation, and answers may
 /// come back in any order. Requests from the peer run as separate tasks, so a slow one never
 /// holds up the rest. Notifications are handled on the event loop in arrival order, which is
 /// what keeps a stream's chunks in order.
@@ -23,7 +23,7 @@ public final class RPCConnection: Sendable {
     let flushScheduled: NIOLoopBoundBox<Bool>
 
     struct PendingCall {
-        var promise: EventLoopPromise<any Sendable>
+        var continuation: UnsafeContinuation<any Sendable, any Error>
         var decodeResult: RPCDecodingContext.ResultDecoder
         var fastResult: RPCMethodTable.FastDecoder?
         var written = false
@@ -117,19 +117,43 @@ public final class RPCConnection: Sendable {
     public func call<M: RPCMethod>(
         _ method: M.Type, _ params: M.Params, timeout: Duration? = nil, idAssigned: ((RPCID) -> Void)? = nil
     ) async throws -> M.Result {
-        let promise = channel.eventLoop.makePromise(of: (any Sendable).self)
-        let (id, othersUnderWay): (RPCID?, Bool) = state.withLockedValue { state in
-            guard !state.isClosed else { return (nil, false) }
-            let id = RPCID.number(state.nextID)
-            state.nextID += 1
-            state.pending[id] = PendingCall(promise: promise, decodeResult: { container in
+        let id: RPCID? = state.withLockedValue { state in
+            guard !state.isClosed else { return nil }
+            defer { state.nextID += 1 }
+            return .number(state.nextID)
+        }
+        guard let id else { throw RPCError(.notSent, "connection closed before the request was sent") }
+        // The caller waits on a bare continuation, which `finish` resumes: an event-loop
+        // promise in its place cost a future, a callback and their generic metadata lookups
+        // on every call.
+        let value = try await withTaskCancellationHandler {
+            try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<any Sendable, any Error>) in
+                begin(M.self, params, id: id, timeout: timeout, idAssigned: idAssigned, answerTo: continuation)
+                // Cancelled before the call was pending: the handler found nothing to abandon.
+                if Task.isCancelled { abandon(id, RPCError(.cancelled, "call cancelled by the caller")) }
+            }
+        } onCancel: {
+            self.abandon(id, RPCError(.cancelled, "call cancelled by the caller"))
+        }
+        return value as! M.Result
+    }
+
+    /// Makes the call pending, then writes its request; every outcome reaches `continuation`
+    /// through `finish`, exactly once.
+    private func begin<M: RPCMethod>(
+        _ method: M.Type, _ params: M.Params, id: RPCID, timeout: Duration?, idAssigned: ((RPCID) -> Void)?,
+        answerTo continuation: UnsafeContinuation<any Sendable, any Error>
+    ) {
+        let othersUnderWay: Bool? = state.withLockedValue { state in
+            guard !state.isClosed else { return nil }
+            state.pending[id] = PendingCall(continuation: continuation, decodeResult: { container in
                 try container.decode(M.Result.self, forKey: .result)
             }, fastResult: RPCMethodTable.fastDecoder(for: M.Result.self))
-            return (id, state.pending.count > 1)
+            return state.pending.count > 1
         }
-        guard let id else {
-            promise.fail(RPCError(.notSent, "connection closed"))
-            throw RPCError(.notSent, "connection closed before the request was sent")
+        guard let othersUnderWay else {
+            continuation.resume(throwing: RPCError(.notSent, "connection closed before the request was sent"))
+            return
         }
         idAssigned?(id)
         let frame: ByteBuffer
@@ -137,7 +161,7 @@ public final class RPCConnection: Sendable {
             frame = try encodeFrame(RequestEnvelope(id: id, method: M.name, params: params), orThrow: .notSent)
         } catch {
             finish(id, .failure(error))
-            throw error
+            return
         }
         if let timeout = timeout ?? configuration.defaultCallTimeout {
             armTimeout(for: id, after: timeout)
@@ -152,12 +176,6 @@ public final class RPCConnection: Sendable {
                 self.finish(id, .failure(RPCError(.notSent, "request could not be written: \(error)")))
             }
         }
-        let value = try await withTaskCancellationHandler {
-            try await promise.futureResult.get()
-        } onCancel: {
-            self.abandon(id, RPCError(.cancelled, "call cancelled by the caller"))
-        }
-        return value as! M.Result
     }
 
     /// Sends a notification. Returns once it is handed to the socket.
@@ -203,7 +221,7 @@ public final class RPCConnection: Sendable {
     @discardableResult
     func finish(_ id: RPCID, _ result: Result<any Sendable, RPCError>) -> Bool {
         guard let call = state.withLockedValue({ $0.pending.removeValue(forKey: id) }) else { return false }
-        call.promise.completeWith(result.mapError { $0 as any Error })
+        call.continuation.resume(with: result.mapError { $0 as any Error })
         return true
     }
 }

@@ -113,6 +113,23 @@ import Testing
         await server.close()
     }
 
+    /// The cancellation handler runs before the call is pending; the call must still end at
+    /// once (it would hang on the peer's never-answering handler) and tell the peer.
+    @Test func aCallFromAnAlreadyCancelledTaskEndsAtOnceAndCancelsThePeer() async throws {
+        let log = ServerLog()
+        let server = try await server(log: log)
+        let client = try await RPCConnection.connect(host: "127.0.0.1", port: server.port)
+        let call = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            return try await client.call(Hang.self, .init(tag: "early"), timeout: .seconds(10))
+        }
+        let result = await call.result
+        #expect(throws: RPCError(.cancelled, "call cancelled by the caller")) { try result.get() }
+        #expect(await eventually { log.entries.contains("cancelled early") })
+        await client.close()
+        await server.close()
+    }
+
     @Test func closingFailsEveryPendingCallWithAClearError() async throws {
         let log = ServerLog()
         let server = try await server(log: log)

@@ -132,7 +132,7 @@ import Testing
         let window = ReadWindow(limit: 4)
         let request = InstanceRequest(endpoint: Endpoint(host: "127.0.0.1", port: 9), body: [1], timeout: .seconds(5))
         var heldBack = false
-        try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
+        try await withUnsafeThrowingContinuation { (done: UnsafeContinuation<Void, any Error>) in
             handler.begin(request, sink: .stream(parts, window, done: done), reused: false)
             var body = channel.allocator.buffer(capacity: 8)
             body.writeBytes([UInt8](repeating: 7, count: 8))

@@ -17,7 +17,7 @@ final class InstanceConnection: Sendable {
     /// connection, which aborts the exchange.
     func send(_ request: InstanceRequest, reused: Bool) async throws -> InstanceResponse {
         try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
+            try await withUnsafeThrowingContinuation { continuation in
                 onLoop { $0.begin(request, sink: .whole(continuation), reused: reused) }
             }
         } onCancel: {
@@ -29,7 +29,7 @@ final class InstanceConnection: Sendable {
     /// has ended (the caller ends `parts`).
     func stream(_ request: InstanceRequest, reused: Bool, to parts: AsyncThrowingStream<InstanceResponsePart, any Error>.Continuation, window: ReadWindow) async throws {
         try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
+            try await withUnsafeThrowingContinuation { (done: UnsafeContinuation<Void, any Error>) in
                 onLoop { $0.begin(request, sink: .stream(parts, window, done: done), reused: reused) }
             }
         } onCancel: {

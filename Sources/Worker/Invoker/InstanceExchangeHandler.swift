@@ -5,9 +5,11 @@ import NIOHTTP1
 /// continuation resumed once (one wake-up of the waiting task instead of one per part); for
 /// streams, parts as they arrive, and `done` resumed when the exchange ends. The stream itself
 /// is ended by the client, which may first try a stale connection's request again.
+/// The continuations are unchecked (a checked one is a heap object more per invoke): the
+/// handler clears its exchange before it resumes one, so each is resumed exactly once.
 enum ExchangeSink {
-    case whole(CheckedContinuation<InstanceResponse, any Error>)
-    case stream(AsyncThrowingStream<InstanceResponsePart, any Error>.Continuation, ReadWindow, done: CheckedContinuation<Void, any Error>)
+    case whole(UnsafeContinuation<InstanceResponse, any Error>)
+    case stream(AsyncThrowingStream<InstanceResponsePart, any Error>.Continuation, ReadWindow, done: UnsafeContinuation<Void, any Error>)
 }
 
 /// The end of one kept-alive HTTP/1.1 connection to an instance that runs its exchanges: one

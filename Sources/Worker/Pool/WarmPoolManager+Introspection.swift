@@ -45,8 +45,8 @@ extension WarmPoolManager {
     func reap() {
         let now = ContinuousClock.now
         for generation in Array(pools.keys) {
-            guard pools[generation] != nil else { continue }
-            let directives = pools[generation]!.pool.reap(now: now, idleTTL: configuration.idleTTL)
+            guard let entry = pools[generation] else { continue }
+            let directives = entry.pool.reap(now: now, idleTTL: configuration.idleTTL)
             apply(directives, generation: generation)
         }
     }

@@ -18,10 +18,18 @@ public actor WarmPoolManager {
     let probe: ReachabilityProbe
     let logger: Logger
 
-    struct PoolEntry {
+    /// A class, confined to the actor: every invoke reads and updates its pool, and a struct
+    /// read out of the dictionary was a copy of the whole entry (definition, instance table)
+    /// each time, its references retained and released.
+    final class PoolEntry {
         var function: FunctionDefinition
         var pool: WarmPool
         var detached = false
+
+        init(function: FunctionDefinition, pool: WarmPool) {
+            self.function = function
+            self.pool = pool
+        }
     }
 
     struct InstanceEntry {
@@ -76,11 +84,9 @@ public actor WarmPoolManager {
     /// Defines or redefines a function. A changed deploy retires the old instances (busy
     /// ones finish their call first).
     public func define(_ function: FunctionDefinition) {
-        if let generation = currentGeneration[function.name], var entry = pools[generation] {
+        if let generation = currentGeneration[function.name], let entry = pools[generation] {
             entry.function = function
-            let directives = entry.pool.changeDeploy(to: function.deployID, now: .now)
-            pools[generation] = entry
-            apply(directives, generation: generation)
+            apply(entry.pool.changeDeploy(to: function.deployID, now: .now), generation: generation)
             return
         }
         let generation = nextGeneration
@@ -99,19 +105,16 @@ public actor WarmPoolManager {
     /// Deletes a function: its pool, as it is now, is retired; calls waiting on it fail.
     @discardableResult
     public func remove(_ name: String) -> Bool {
-        guard let generation = currentGeneration.removeValue(forKey: name), var entry = pools[generation] else { return false }
+        guard let generation = currentGeneration.removeValue(forKey: name), let entry = pools[generation] else { return false }
         entry.detached = true
-        let directives = entry.pool.retireAll(failingWaitersWith: "function \(name) was deleted")
-        pools[generation] = entry
-        apply(directives, generation: generation)
+        apply(entry.pool.retireAll(failingWaitersWith: "function \(name) was deleted"), generation: generation)
         return true
     }
 
     /// Introspection: stops the function's instances (busy ones after their call).
     public func evict(_ name: String) -> Bool {
-        guard let generation = currentGeneration[name], var entry = pools[generation] else { return false }
+        guard let generation = currentGeneration[name], let entry = pools[generation] else { return false }
         let (directives, evicted) = entry.pool.evictAll(now: .now)
-        pools[generation] = entry
         apply(directives, generation: generation)
         return evicted
     }
@@ -120,14 +123,13 @@ public actor WarmPoolManager {
     public func shutdown() async {
         reaper?.cancel()
         var running: [LaunchedInstance] = []
-        for (generation, var entry) in pools {
+        for entry in pools.values {
             for directive in entry.pool.retireAll(failingWaitersWith: "the worker is shutting down") {
                 if case .fail(let waiter, let reason) = directive {
                     waiters.removeValue(forKey: waiter)?.resume(throwing: WorkerError(.shuttingDown, reason))
                 }
             }
             entry.detached = true
-            pools[generation] = entry
         }
         currentGeneration.removeAll()
         for (_, instance) in instances { if let launched = instance.launched { running.append(launched) } }
@@ -142,13 +144,11 @@ public actor WarmPoolManager {
 
     /// Waits for an instance of `name`; the first attempt of a call counts as an invocation.
     func acquire(_ name: String, expectedDeploy: DeployID?, firstAttempt: Bool) async throws -> Lease {
-        // Only the deploy is read: a copy of the pool entry kept alive here would make the
-        // request below copy the pool's whole instance table (copy on write).
-        guard let generation = currentGeneration[name], let deploy = pools[generation]?.pool.deploy else {
+        guard let generation = currentGeneration[name], let entry = pools[generation] else {
             throw WorkerError(.unknownFunction, "Function not found: \(name)")
         }
-        if let expectedDeploy, expectedDeploy != deploy {
-            throw WorkerError(.unknownDeploy, "function \(name) has no deploy \(expectedDeploy) here (current: \(deploy))")
+        if let expectedDeploy, expectedDeploy != entry.pool.deploy {
+            throw WorkerError(.unknownDeploy, "function \(name) has no deploy \(expectedDeploy) here (current: \(entry.pool.deploy))")
         }
         if firstAttempt { counters.invocations[name, default: 0] += 1 }
         try Task.checkCancellation()
@@ -156,7 +156,7 @@ public actor WarmPoolManager {
         nextWaiter += 1
         // Asked before any continuation exists: a warm instance is handed over without
         // suspending the call (a suspension here cost a task switch on every warm invoke).
-        let directives = pools[generation]!.pool.request(waiter, now: .now)
+        let directives = entry.pool.request(waiter, now: .now)
         if let answer = apply(directives, generation: generation, answering: waiter) {
             return try answer.get()
         }
@@ -164,7 +164,7 @@ public actor WarmPoolManager {
             try await withCheckedThrowingContinuation { (continuation: Waiter) in
                 // Still on the actor since the request: the answer cannot have come yet.
                 guard !Task.isCancelled else {
-                    pools[generation]?.pool.withdraw(waiter)
+                    entry.pool.withdraw(waiter)
                     continuation.resume(throwing: CancellationError())
                     return
                 }
@@ -184,17 +184,15 @@ public actor WarmPoolManager {
     /// The call is done; `reusable` false stops the instance (its state is suspect).
     func release(_ lease: Lease, reusable: Bool) {
         counters.inFlight -= 1
-        guard pools[lease.generation] != nil else { return }
-        let directives = pools[lease.generation]!.pool.release(lease.instanceID, reusable: reusable, now: .now)
-        apply(directives, generation: lease.generation)
+        guard let entry = pools[lease.generation] else { return }
+        apply(entry.pool.release(lease.instanceID, reusable: reusable, now: .now), generation: lease.generation)
     }
 
     /// The instance is dead (failed probe or connect): forget and stop it.
     func evict(_ lease: Lease) {
         counters.inFlight -= 1
-        guard pools[lease.generation] != nil else { return }
-        let directives = pools[lease.generation]!.pool.evict(lease.instanceID, now: .now)
-        apply(directives, generation: lease.generation)
+        guard let entry = pools[lease.generation] else { return }
+        apply(entry.pool.evict(lease.instanceID, now: .now), generation: lease.generation)
     }
 
     // MARK: Directives
@@ -243,36 +241,35 @@ public actor WarmPoolManager {
 
     /// The lease for an instance the pool just assigned.
     private func lease(_ id: WarmPool.InstanceID, generation: UInt64) -> Result<Lease, any Error> {
-        guard let launched = instances[id]?.launched,
-              let timeoutSeconds = pools[generation]?.function.timeoutSeconds else {
+        guard let launched = instances[id]?.launched, let entry = pools[generation] else {
             return .failure(WorkerError(.launchFailed, "instance \(id) was assigned but is not running"))
         }
         instances[id]!.uses += 1
         counters.inFlight += 1
         let uses = instances[id]!.uses
-        let lastUsed = pools[generation]?.pool.instances[id]?.lastUsed
+        let lastUsed = entry.pool.instances[id]?.lastUsed
         return .success(Lease(
             generation: generation, instanceID: id, endpoint: launched.endpoint,
-            coldStart: uses == 1, lastSuccessAgo: uses > 1 ? lastUsed.map { .now - $0 } : nil, timeoutSeconds: timeoutSeconds
+            coldStart: uses == 1, lastSuccessAgo: uses > 1 ? lastUsed.map { .now - $0 } : nil, timeoutSeconds: entry.function.timeoutSeconds
         ))
     }
 
     private func launch(_ id: String, function: FunctionDefinition, generation: UInt64) async {
         do {
             let launched = try await backend.launch(LaunchRequest(function: function, instanceID: id))
-            guard instances[id] != nil, pools[generation] != nil else {
+            guard instances[id] != nil, let entry = pools[generation] else {
                 // Forgotten while starting (shutdown): stop it right away.
                 await backend.terminate(launched)
                 return
             }
             instances[id]!.launched = launched
-            apply(pools[generation]!.pool.launched(id, now: .now), generation: generation)
+            apply(entry.pool.launched(id, now: .now), generation: generation)
         } catch {
             counters.launchFailures += 1
             instances[id] = nil
             logger.warning("instance launch failed", metadata: ["function": "\(function.name)", "error": "\(error)"])
-            guard pools[generation] != nil else { return }
-            apply(pools[generation]!.pool.launchFailed(id, reason: "\(error)", now: .now), generation: generation)
+            guard let entry = pools[generation] else { return }
+            apply(entry.pool.launchFailed(id, reason: "\(error)", now: .now), generation: generation)
         }
     }
 }

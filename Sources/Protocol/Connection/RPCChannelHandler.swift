@@ -24,7 +24,7 @@ final class RPCChannelHandler: ChannelInboundHandler {
             guard frame.withUnsafeReadableBytes(UTF8Validation.isValid) else { throw RPCError.parseError("invalid UTF-8") }
             if let envelope = frame.withUnsafeReadableBytes(FastEnvelope.scan),
                let message = InboundMessage.fast(envelope, methods: connection.methods, pendingResult: { id in
-                   connection.state.withLockedValue { $0.pending[id]?.fastResult }
+                   connection.state.withLockedValue { $0.pending[id]?.fastResultType }
                }) {
                 connection.received(.single(message))
                 return

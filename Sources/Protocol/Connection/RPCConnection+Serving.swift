@@ -6,7 +6,9 @@ import NIOCore
 extension RPCConnection {
     var decodingContext: RPCDecodingContext {
         RPCDecodingContext(methods: methods, pendingResult: { [weak self] id in
-            self?.state.withLockedValue { $0.pending[id]?.decodeResult }
+            self?.state.withLockedValue { $0.pending[id]?.resultType }.map { type in
+                { container in try container.decode(type, forKey: .result) }
+            }
         })
     }
 

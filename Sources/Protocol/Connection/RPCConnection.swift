@@ -24,8 +24,10 @@ public final class RPCConnection: Sendable {
 
     struct PendingCall {
         var continuation: UnsafeContinuation<any Sendable, any Error>
-        var decodeResult: RPCDecodingContext.ResultDecoder
-        var fastResult: RPCMethodTable.FastDecoder?
+        /// What the answer's result decodes to: metatypes, not closures, so a call allocates
+        /// nothing for them.
+        var resultType: any (Decodable & Sendable).Type
+        var fastResultType: (any RPCJSONReadable.Type)?
         var written = false
         /// When the call times out, and after how long (for the error message).
         var deadline: NIODeadline?
@@ -146,9 +148,9 @@ public final class RPCConnection: Sendable {
     ) {
         let othersUnderWay: Bool? = state.withLockedValue { state in
             guard !state.isClosed else { return nil }
-            state.pending[id] = PendingCall(continuation: continuation, decodeResult: { container in
-                try container.decode(M.Result.self, forKey: .result)
-            }, fastResult: RPCMethodTable.fastDecoder(for: M.Result.self))
+            state.pending[id] = PendingCall(
+                continuation: continuation, resultType: M.Result.self, fastResultType: M.Result.self as? any RPCJSONReadable.Type
+            )
             return state.pending.count > 1
         }
         guard let othersUnderWay else {

@@ -203,7 +203,7 @@ struct FastEnvelope {
 extension InboundMessage {
     /// The message a flat envelope holds, if the fast path can build all of it; nil sends
     /// the frame the general way.
-    static func fast(_ envelope: FastEnvelope, methods: RPCMethodTable, pendingResult: (RPCID) -> RPCMethodTable.FastDecoder?) -> InboundMessage? {
+    static func fast(_ envelope: FastEnvelope, methods: RPCMethodTable, pendingResult: (RPCID) -> (any RPCJSONReadable.Type)?) -> InboundMessage? {
         let scalars = envelope.scalars
         guard scalars["jsonrpc"] == .string("2.0"), scalars["error"] == nil else { return nil }
         var id: RPCID?
@@ -224,7 +224,7 @@ extension InboundMessage {
             return .notification(method: method, params: params, entry: entry)
         }
         guard scalars["method"] == nil, envelope.objectKey == "result", let id,
-              let value = pendingResult(id)?(envelope.object) else { return nil }
+              let value = pendingResult(id)?.init(jsonFields: envelope.object) else { return nil }
         return .response(id: id, .success(value))
     }
 }

@@ -136,7 +136,7 @@ public final class WorkerService: Sendable {
     }
 
     private func invoke(_ params: WorkerAPI.InvokeParams, context: RPCRequestContext, streaming: Bool) async throws -> WorkerAPI.InvokeResult {
-        guard let payload = Data(base64Encoded: params.payload) else {
+        guard let payload = Base64.decode(params.payload) else {
             throw WorkerError(.invalidParameter, "payload is not valid base64")
         }
         guard payload.count <= configuration.maximumPayloadBytes else {
@@ -152,14 +152,14 @@ public final class WorkerService: Sendable {
         if streaming {
             onBody = { bytes in
                 try await credit?.spend(bytes.count)
-                let chunk = WorkerAPI.InvokeChunk.Params(requestId: context.id, payload: Data(bytes).base64EncodedString())
+                let chunk = WorkerAPI.InvokeChunk.Params(requestId: context.id, payload: Base64.encode(bytes))
                 try await context.connection.notify(WorkerAPI.InvokeChunk.self, chunk)
             }
         }
         let run: @Sendable () async throws -> InvocationOutcome = { [pools, onBody, headers] in
             try await pools.invoke(
                 params.functionName, expectedDeploy: params.deployId.map(DeployID.init(rawValue:)),
-                payload: Array(payload), headers: headers, onBody: onBody
+                payload: payload, headers: headers, onBody: onBody
             )
         }
         let outcome: InvocationOutcome
@@ -171,7 +171,7 @@ public final class WorkerService: Sendable {
                          instanceId: "", coldStart: true, attempts: 1, executedVersion: "$LATEST")
         }
         return .init(
-            statusCode: outcome.status, payload: streaming ? "" : Data(outcome.body).base64EncodedString(),
+            statusCode: outcome.status, payload: streaming ? "" : Base64.encode(outcome.body),
             functionError: outcome.headers["x-amz-function-error"], instanceId: outcome.instanceID,
             coldStart: outcome.coldStart, attempts: outcome.attempts, executedVersion: "$LATEST",
             logResult: outcome.headers["x-amz-log-result"],

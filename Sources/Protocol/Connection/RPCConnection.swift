@@ -130,8 +130,14 @@ public final class RPCConnection: Sendable {
         // on every call.
         let value = try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<any Sendable, any Error>) in
+                // Already cancelled: the handler ran before there was a call; send nothing.
+                guard !Task.isCancelled else {
+                    continuation.resume(throwing: RPCError(.cancelled, "call cancelled by the caller"))
+                    return
+                }
                 begin(M.self, params, id: id, timeout: timeout, idAssigned: idAssigned, answerTo: continuation)
-                // Cancelled before the call was pending: the handler found nothing to abandon.
+                // Cancelled while the call became pending: the handler found nothing to abandon
+                // then; the peer is told after the request, which this thread wrote first.
                 if Task.isCancelled { abandon(id, RPCError(.cancelled, "call cancelled by the caller")) }
             }
         } onCancel: {

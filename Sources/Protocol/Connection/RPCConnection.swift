@@ -179,7 +179,12 @@ public final class RPCConnection: Sendable {
         written.futureResult.whenComplete { result in
             switch result {
             case .success:
-                self.state.withLockedValue { $0.pending[id]?.written = true }
+                // Through the values' index, in place: the dictionary's keyed modify accessor
+                // allocated a frame for the whole optional value on every request.
+                self.state.withLockedValue { state in
+                    guard let index = state.pending.index(forKey: id) else { return }
+                    state.pending.values[index].written = true
+                }
             case .failure(let error):
                 self.finish(id, .failure(RPCError(.notSent, "request could not be written: \(error)")))
             }

@@ -112,7 +112,8 @@ public final class RPCConnection: Sendable {
     ///
     /// Throws the peer's `RPCError`, or a local one: `.notSent` (the request never left, safe to
     /// retry elsewhere), `.connectionClosed` (it left, the peer may have run it), `.timedOut`
-    /// or `.cancelled` (the peer was sent `$/cancel`).
+    /// or `.cancelled` (the peer was sent `$/cancel` if the request had left; a task cancelled
+    /// before the call sends nothing).
     ///
     /// `idAssigned` learns the request's id before the request is written, so notifications the
     /// peer sends about it (streamed chunks) can be routed from the first one on.

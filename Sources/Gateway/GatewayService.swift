@@ -107,13 +107,15 @@ final class GatewayService: Sendable {
         return try await router.invoke(record, deployID: deployID, params)
     }
 
-    /// Checks the invocation type, log type and payload size; answers DryRun (204) and Event
-    /// (202) here. Nil means: run it synchronously.
+    /// Checks the invocation type, log type and payload (base64, size); answers DryRun (204)
+    /// and Event (202) here. Nil means: run it synchronously.
     private func precheck(_ params: ClientAPI.InvokeParams) throws -> ClientAPI.Invoke.Result? {
         if let logType = params.logType, !["None", "Tail"].contains(logType) {
             throw GatewayError(.invalidParameter, "logType must be None or Tail")
         }
-        let size = (params.payload ?? "").base64DecodedLength
+        guard let size = Base64.decodedCount(params.payload ?? "") else {
+            throw GatewayError(.invalidParameter, "payload is not valid base64")
+        }
         switch params.invocationType ?? "RequestResponse" {
         case "RequestResponse":
             guard size <= Self.maximumSyncPayload else {

@@ -10,6 +10,7 @@ import Testing
             let text = Base64.encode(bytes)
             #expect(text == Data(bytes).base64EncodedString(), "length \(length)")
             #expect(Base64.decode(text) == bytes, "length \(length)")
+            #expect(Base64.decodedCount(text) == length, "length \(length)")
         }
         #expect(Base64.decode("+/8=") == [251, 255])
     }
@@ -17,6 +18,7 @@ import Testing
     @Test func refusesWhatIsNotWholePaddedGroupsOfTheStandardAlphabet() {
         for text in ["YQ=", "YQ", "YWJjZA=", "Y Q==", "YQ==\n", "Y\u{e9}==", "-_8=", "YQ==YQ==", "=", "====", "YW=j", "A==="] {
             #expect(Base64.decode(text) == nil, "\(text.debugDescription)")
+            #expect(Base64.decodedCount(text) == nil, "\(text.debugDescription)")
         }
     }
 

@@ -99,6 +99,18 @@ class ContractErrors(unittest.TestCase):
         bad_runtime = self.raw.error_of(request("function.create", {"functionName": "r", "runtime": "cobol1", "handler": "a.b", "code": code}))
         self.assertEqual(bad_runtime["code"], -32602)
 
+    def test_a_payload_that_is_not_base64_is_refused_for_every_invocation_type(self):
+        code = {"zipFile": base64.b64encode(zip_of({"app.py": "def handler(event, context):\n    return 1\n"})).decode()}
+        self.raw.send(request("function.create", {"functionName": "payload-check", "runtime": "python3.11",
+                                                   "handler": "app.handler", "code": code}))
+        self.assertEqual(self.raw.receive()["result"]["functionName"], "payload-check")
+        for invocation_type in ["RequestResponse", "Event", "DryRun"]:
+            for payload in ["not base64!", "e30", "===="]:
+                error = self.raw.error_of(request("invoke", {"functionName": "payload-check", "payload": payload,
+                                                             "invocationType": invocation_type}))
+                self.assertEqual((error["code"], error["data"]["type"]), (-32602, "InvalidParameterValueException"),
+                                 (invocation_type, payload))
+
     def test_no_such_function(self):
         error = self.raw.error_of(request("function.get", {"functionName": "nobody-here"}))
         self.assertEqual((error["code"], error["data"]["type"]), (-32001, "ResourceNotFoundException"))

@@ -15,7 +15,8 @@ struct StreamRelay: Sendable {
 
     /// Called on the worker connection's event loop, in chunk order.
     func forward(_ payload: String) {
-        let bytes = payload.base64DecodedLength
+        // The worker encoded the chunk; credit what it holds.
+        let bytes = Base64.decodedCount(payload) ?? 0
         client.notifyNow(WorkerAPI.InvokeChunk.self, .init(requestId: clientRequestID, payload: payload))
             .whenSuccess { [worker, workerRequestID] in
                 worker.notifyNow(WorkerAPI.InvokeCredit.self, .init(requestId: workerRequestID, bytes: bytes))

@@ -4,7 +4,8 @@
 /// The worker turns each invoke's payload into bytes and each response body back into text;
 /// going through Foundation's `Data` cost a `Data` and an array copy each way (four heap
 /// allocations a warm invoke). Decoding is strict where Foundation is lenient: it refuses
-/// `====` and padding inside the text, which Foundation turns into bytes.
+/// `====` and padding inside the text, which Foundation turns into bytes. The gateway
+/// checks payloads with the same rules (`decodedCount`), so what it accepts the worker decodes.
 public enum Base64 {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
@@ -48,16 +49,28 @@ public enum Base64 {
         }
     }
 
+    /// How many bytes `text` encodes, if it is valid (as `decode` judges it), without
+    /// decoding: the gateway sizes and checks payloads and stream chunks this way and leaves
+    /// decoding to the worker.
+    public static func decodedCount(_ text: String) -> Int? {
+        var text = text
+        return text.withUTF8 { input -> Int? in
+            guard let (count, padding) = layout(input) else { return nil }
+            return values.withUnsafeBufferPointer { values in
+                // Every value is below 64; `invalid` has the top bits set.
+                input.dropLast(padding).allSatisfy { values[Int($0)] & 0xC0 == 0 } ? count : nil
+            }
+        }
+    }
+
     /// The bytes `text` encodes; nil unless it is whole groups of four from the standard
     /// alphabet, with at most two `=` and only at the end. Unused low bits of the last
     /// group are ignored, as Foundation ignores them.
     public static func decode(_ text: String) -> [UInt8]? {
         var text = text
         return text.withUTF8 { input -> [UInt8]? in
-            guard input.count % 4 == 0 else { return nil }
-            guard !input.isEmpty else { return [] }
-            let padding = input[input.count - 1] != UInt8(ascii: "=") ? 0 : input[input.count - 2] != UInt8(ascii: "=") ? 1 : 2
-            let count = input.count / 4 * 3 - padding
+            guard let (count, padding) = layout(input) else { return nil }
+            guard count > 0 else { return [] }
             return values.withUnsafeBufferPointer { values in
                 var valid = true
                 let bytes = [UInt8](unsafeUninitializedCapacity: count) { output, initialized in
@@ -85,5 +98,13 @@ public enum Base64 {
                 return valid ? bytes : nil
             }
         }
+    }
+
+    /// The decoded byte count and the number of `=` at the end; nil unless whole groups of four.
+    private static func layout(_ input: UnsafeBufferPointer<UInt8>) -> (count: Int, padding: Int)? {
+        guard input.count % 4 == 0 else { return nil }
+        guard !input.isEmpty else { return (0, 0) }
+        let padding = input[input.count - 1] != UInt8(ascii: "=") ? 0 : input[input.count - 2] != UInt8(ascii: "=") ? 1 : 2
+        return (input.count / 4 * 3 - padding, padding)
     }
 }

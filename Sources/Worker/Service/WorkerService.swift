@@ -46,10 +46,10 @@ public final class WorkerService: Sendable {
         methods.register(WorkerAPI.Hello.self) { [self] params, context in try await hello(params, context) }
         methods.register(WorkerAPI.PutArtifact.self) { [self] params, context in
             try admit(context)
-            guard let bytes = Data(base64Encoded: params.zipFile) else {
+            guard let bytes = Base64.decode(params.zipFile) else {
                 throw WorkerError(.invalidParameter, "zipFile is not valid base64")
             }
-            let size = try await artifacts.put(sha256: params.sha256, bytes: Array(bytes))
+            let size = try await artifacts.put(sha256: params.sha256, bytes: bytes)
             return .init(sha256: params.sha256, size: size)
         }
         methods.register(WorkerAPI.MissingArtifacts.self) { [self] params, context in

@@ -50,15 +50,7 @@ public struct JSONWriter {
     public mutating func key(_ name: StaticString) {
         let comma = takeComma()
         // `withUTF8Buffer` serves every StaticString (`utf8Start` traps on one made from a scalar).
-        name.withUTF8Buffer { utf8 in
-            append(maximum: utf8.count + 4) { out in
-                var at = comma ? out.put(UInt8(ascii: ","), at: 0) : 0
-                at = out.put(UInt8(ascii: "\""), at: at)
-                at = out.put(UnsafeRawBufferPointer(utf8), at: at)
-                at = out.put(UInt8(ascii: "\""), at: at)
-                return out.put(UInt8(ascii: ":"), at: at)
-            }
-        }
+        name.withUTF8Buffer { appendQuoted($0, comma: comma, colon: true) }
         // `takeComma` left the bit clear: the member's value follows without a comma.
     }
 
@@ -74,12 +66,7 @@ public struct JSONWriter {
         value.withUTF8 { utf8 in
             // The usual text needs no escape: comma, quotes and bytes in one reservation.
             if !utf8.contains(where: Self.needsEscape) {
-                append(maximum: utf8.count + 3) { out in
-                    var at = comma ? out.put(UInt8(ascii: ","), at: 0) : 0
-                    at = out.put(UInt8(ascii: "\""), at: at)
-                    at = out.put(UnsafeRawBufferPointer(utf8), at: at)
-                    return out.put(UInt8(ascii: "\""), at: at)
-                }
+                appendQuoted(utf8, comma: comma, colon: false)
                 return
             }
             if comma { buffer.writeInteger(UInt8(ascii: ",")) }
@@ -172,6 +159,18 @@ public struct JSONWriter {
         guard depth > 0, commas & (1 << (depth - 1)) != 0 else { return false }
         commas &= ~(1 << (depth - 1))
         return true
+    }
+
+    /// `utf8`, which needs no escape, in quotes, after a comma if `comma` and before a colon
+    /// if `colon` (a key), in one reservation.
+    private mutating func appendQuoted(_ utf8: UnsafeBufferPointer<UInt8>, comma: Bool, colon: Bool) {
+        append(maximum: utf8.count + 4) { out in
+            var at = comma ? out.put(UInt8(ascii: ","), at: 0) : 0
+            at = out.put(UInt8(ascii: "\""), at: at)
+            at = out.put(UnsafeRawBufferPointer(utf8), at: at)
+            at = out.put(UInt8(ascii: "\""), at: at)
+            return colon ? out.put(UInt8(ascii: ":"), at: at) : at
+        }
     }
 
     /// Writes at most `maximum` bytes through one reservation of the buffer (a `ByteBuffer`

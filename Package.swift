@@ -86,7 +86,7 @@ let package = Package(
         .executableTarget(
             name: "shoal",
             dependencies: [
-                "ShoalProtocol", "ShoalWorker", "ShoalGateway", "ShoalRuntimeInterface",
+                "CShoalSystem", "ShoalProtocol", "ShoalWorker", "ShoalGateway", "ShoalRuntimeInterface",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),

@@ -2,6 +2,7 @@
 #include <stddef.h>
 #include <fcntl.h>
 #include <unistd.h>
+#include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -27,4 +28,13 @@ int shoal_dup_cloexec(int fd) {
 
 int shoal_set_thread_name(const char *name) {
     return prctl(PR_SET_NAME, name, 0, 0, 0);
+}
+
+pid_t shoal_thread_id(void) {
+    return gettid();
+}
+
+int shoal_set_thread_scheduling(pid_t tid, int batch) {
+    struct sched_param parameters = { .sched_priority = 0 };
+    return sched_setscheduler(tid, batch ? SCHED_BATCH : SCHED_OTHER, &parameters);
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CShoalSystem
 import Foundation
 import Logging
 import NIOCore
@@ -22,6 +23,10 @@ struct Shoal: AsyncParsableCommand {
     /// Performance). Safe because nothing in Shoal blocks a task's thread.
     /// `SHOAL_NIO_EXECUTOR=0` turns it off; `=nio` uses NIO's own takeover instead.
     static func main() async {
+        // Before any thread exists: every `shoal` process starts under the default scheduling
+        // policy, whatever its parent's thread ran under (`LoopScheduling`). Instances are
+        // `shoal rie` processes, so they and the runtimes they start run under it too.
+        _ = shoal_set_thread_scheduling(0, 0)
         // One level for every process of a fleet: children inherit the variable.
         let level = ProcessInfo.processInfo.environment["SHOAL_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
         LoggingSystem.bootstrap { label in

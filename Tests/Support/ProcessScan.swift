@@ -22,6 +22,21 @@ public enum ProcessScan {
         }
     }
 
+    /// Each thread of a process: its name and its scheduling policy (the `policy` field of
+    /// /proc/PID/task/TID/stat without SCHED_RESET_ON_FORK: 0 SCHED_OTHER, 3 SCHED_BATCH).
+    public static func threads(of pid: pid_t) -> [(name: String, policy: Int)] {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+        return tasks.compactMap { tid in
+            guard let name = try? String(contentsOfFile: "/proc/\(pid)/task/\(tid)/comm", encoding: .utf8),
+                  let stat = try? String(contentsOfFile: "/proc/\(pid)/task/\(tid)/stat", encoding: .utf8),
+                  let close = stat.range(of: ") ", options: .backwards) else { return nil }
+            // Fields after the name start at the third (state); policy is the 41st.
+            let fields = stat[close.upperBound...].split(separator: " ")
+            guard fields.count > 38, let policy = Int(fields[38]) else { return nil }
+            return (name.trimmingCharacters(in: .newlines), policy & ~0x4000_0000)
+        }
+    }
+
     /// Resident set size of a process in bytes, from /proc/PID/status.
     public static func residentBytes(of pid: pid_t) -> Int {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),

@@ -17,4 +17,12 @@ int shoal_dup_cloexec(int fd);
 /* Names the calling thread (at most 15 bytes show; prctl is variadic). 0 or -1. */
 int shoal_set_thread_name(const char *name);
 
+/* The calling thread's kernel id (gettid). */
+pid_t shoal_thread_id(void);
+
+/* Puts thread `tid` of this process (0: the calling thread) under SCHED_BATCH (batch != 0)
+   or SCHED_OTHER; needs no privilege. Threads and processes it starts inherit the policy
+   (SCHED_RESET_ON_FORK would not reset SCHED_BATCH). 0, or -1 with errno set. */
+int shoal_set_thread_scheduling(pid_t tid, int batch);
+
 #endif

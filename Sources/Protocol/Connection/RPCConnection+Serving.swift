@@ -52,8 +52,10 @@ extension RPCConnection {
             return token
         }
         let context = RPCRequestContext(connection: self, id: id, method: method)
+        ServingLoad.began()
         let task = Task {
             let response = await self.run(entry, params: params, context: context)
+            ServingLoad.ended()
             let (close, othersUnderWay) = self.state.withLockedValue { state in
                 if state.served[id]?.token == token { state.served[id] = nil }
                 return (state.closeAfterAnswer.remove(id) != nil, !state.served.isEmpty)
@@ -87,7 +89,9 @@ extension RPCConnection {
             }
         }
         guard !answered.isEmpty else { return }
+        ServingLoad.began()
         Task {
+            defer { ServingLoad.ended() }
             let responses = await withTaskGroup(of: (Int, ByteBuffer).self) { group in
                 for (index, message) in answered.enumerated() {
                     group.addTask {

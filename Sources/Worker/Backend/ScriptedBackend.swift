@@ -29,7 +29,12 @@ public final class ScriptedBackend: InstanceBackend {
     /// lives as long as the worker process.
     public static func ownThread() async throws -> MultiThreadedEventLoopGroup {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        try await group.next().submit { _ = shoal_set_thread_name(threadName) }.get()
+        // Instances are other processes, which run under the default scheduling policy
+        // whatever the worker's loops run under (`LoopScheduling`); so does this thread.
+        try await group.next().submit {
+            _ = shoal_set_thread_name(threadName)
+            _ = shoal_set_thread_scheduling(0, 0)
+        }.get()
         return group
     }
 

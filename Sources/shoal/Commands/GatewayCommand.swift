@@ -22,6 +22,7 @@ struct GatewayCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        try await LoopScheduling.start(.fromEnvironment())
         var configuration = options.configuration()
         configuration.workers = try workers.map(GatewayOptions.hostPort)
         configuration.workersDNS = try workersDNS.map { try GatewayOptions.hostPort($0) }.map { (name: $0.host, port: $0.port) }

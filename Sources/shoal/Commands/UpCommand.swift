@@ -23,6 +23,7 @@ struct UpCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        try await LoopScheduling.start(.fromEnvironment())
         let logger = Logger(label: "shoal.up")
         let dataDirectory = URL(fileURLWithPath: options.dataDir).standardizedFileURL.path
         var workerArguments = ["--backend", backend, "--max-concurrency", String(maxConcurrency), "--idle-ttl", String(idleTTL)]

@@ -41,6 +41,7 @@ struct WorkerCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        try await LoopScheduling.start(.fromEnvironment())
         let environment = ProcessInfo.processInfo.environment
         let cap = try maxConcurrency ?? environment["SHOAL_MAX_CONCURRENCY"].map { value in
             guard let cap = Int(value), cap >= 1 else { throw ValidationError("SHOAL_MAX_CONCURRENCY must be a positive integer") }

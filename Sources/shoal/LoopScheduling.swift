@@ -1,0 +1,119 @@
+import ArgumentParser
+import CShoalSystem
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import ShoalProtocol
+import Synchronization
+
+/// The kernel scheduling policy of a server process's event loop threads (gateway, worker),
+/// chosen by load.
+///
+/// Under Linux's default policy, SCHED_OTHER, a thread woken by a socket preempts the thread
+/// that woke it. Client, gateway, worker and instances wake one another for every message,
+/// so under load each sender is switched out in the middle of its loop pass, and switched
+/// back in later to finish it: two context switches where one would do, and smaller batches
+/// per pass. Under SCHED_BATCH a woken thread does not preempt; it waits for the sender to
+/// finish its pass, or runs on another core. That is what a busy relay wants (at 16 callers
+/// gateway plus worker spent about 10 CPU µs less per invocation; README, Performance), but
+/// not what a lone call wants: the next hop then waits for the end of the sender's pass, and
+/// added latency at one caller rose by about 17 µs.
+///
+/// So by default (`adaptive`) the loops run under SCHED_BATCH while the process serves at
+/// least `batchAt` requests at once (`ServingLoad`), and go back to SCHED_OTHER once the peak
+/// of a look falls to `normalAt` or below, looking every `interval`; a change is one
+/// `sched_setscheduler` per loop, made only when the choice changes. Neither policy needs a
+/// privilege. Processes inherit the policy of the thread that starts them, so every `shoal`
+/// process first puts itself under the default one (`Shoal.main`): instances, which are
+/// `shoal rie` processes, run under it, as does the scripted backend's instance thread
+/// (`ScriptedBackend.ownThread`).
+///
+/// `SHOAL_SCHEDULING` chooses: `adaptive` (default), `batch` (always), `normal` (never touch
+/// the policy).
+final class LoopScheduling: Sendable {
+    enum Mode: String, Sendable, CaseIterable {
+        case adaptive, batch, normal
+    }
+
+    struct Configuration: Sendable {
+        var mode = Mode.adaptive
+        /// How often the load is looked at.
+        var interval: TimeAmount = .milliseconds(50)
+        /// Peak of requests served at once from which the loops run under SCHED_BATCH.
+        var batchAt = 4
+        /// Peak at or below which they return to SCHED_OTHER (between the two, no change).
+        var normalAt = 2
+
+        /// The configuration `SHOAL_SCHEDULING` asks for; an unknown mode is a usage error.
+        static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Configuration {
+            var configuration = Configuration()
+            if let text = environment["SHOAL_SCHEDULING"] {
+                guard let mode = Mode(rawValue: text) else {
+                    throw ValidationError("SHOAL_SCHEDULING must be \(Mode.allCases.map(\.rawValue).joined(separator: ", ") ), not \"\(text)\"")
+                }
+                configuration.mode = mode
+            }
+            return configuration
+        }
+    }
+
+    private let configuration: Configuration
+    /// The kernel ids of the loop threads.
+    private let threads: [pid_t]
+    private let batched = Mutex(false)
+    private let logger: Logger
+
+    private init(configuration: Configuration, threads: [pid_t], logger: Logger) {
+        self.configuration = configuration
+        self.threads = threads
+        self.logger = logger
+    }
+
+    /// Applies `configuration` to the loops of `group`: at once for `batch`, from now on by
+    /// load for `adaptive` (the returned value keeps looking for the life of the process).
+    @discardableResult
+    static func start(
+        _ configuration: Configuration,
+        group: MultiThreadedEventLoopGroup = .singleton,
+        logger: Logger = Logger(label: "shoal.scheduling")
+    ) async throws -> LoopScheduling? {
+        guard configuration.mode != .normal else { return nil }
+        var threads: [pid_t] = []
+        for loop in group.makeIterator() {
+            threads.append(try await loop.submit { shoal_thread_id() }.get())
+        }
+        let scheduling = LoopScheduling(configuration: configuration, threads: threads, logger: logger)
+        if configuration.mode == .batch {
+            scheduling.set(batch: true)
+        } else {
+            group.next().scheduleRepeatedTask(initialDelay: configuration.interval, delay: configuration.interval) { _ in
+                scheduling.look()
+            }
+        }
+        return scheduling
+    }
+
+    /// One look at the load: switches the policy when the peak crossed a threshold.
+    private func look() {
+        let peak = ServingLoad.takePeak()
+        let wanted: Bool
+        if peak >= configuration.batchAt {
+            wanted = true
+        } else if peak <= configuration.normalAt {
+            wanted = false
+        } else {
+            return
+        }
+        guard batched.withLock({ $0 }) != wanted else { return }
+        set(batch: wanted)
+        logger.debug("event loops switched scheduling policy", metadata: ["policy": "\(wanted ? "SCHED_BATCH" : "SCHED_OTHER")", "peak": "\(peak)"])
+    }
+
+    private func set(batch: Bool) {
+        batched.withLock { $0 = batch }
+        for thread in threads where shoal_set_thread_scheduling(thread, batch ? 1 : 0) != 0 {
+            logger.warning("could not change an event loop's scheduling policy", metadata: ["thread": "\(thread)", "errno": "\(errno)"])
+        }
+    }
+}

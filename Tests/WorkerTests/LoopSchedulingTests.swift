@@ -1,0 +1,106 @@
+import ShoalTestSupport
+import Foundation
+import NIOConcurrencyHelpers
+import ShoalProtocol
+import Testing
+@testable import ShoalWorker
+
+/// The scheduling policy of a worker's event loops (`LoopScheduling` in the `shoal`
+/// executable), read from /proc of a real `shoal worker` process.
+@Suite struct LoopSchedulingTests {
+    static let otherPolicy = 0
+    static let batchPolicy = 3
+
+    /// The policies of the worker's event loop threads (NIO's singleton group).
+    static func loopPolicies(_ pid: pid_t) -> [Int] {
+        ProcessScan.threads(of: pid).filter { $0.name.hasPrefix("NIO-SGLTN-") }.map(\.policy)
+    }
+
+    /// A worker with the scripted backend and one function, `hello`, deployed.
+    static func startWorker(scheduling: String) async throws -> (ChildProcess, RPCConnection, pid_t, URL) {
+        let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("shoal-worker-\(UUID().uuidString)")
+        let worker = ChildProcess(
+            arguments: ["worker", "--port", "0", "--backend", "scripted", "--max-concurrency", "16", "--data-dir", dataDir.path],
+            environment: ["SHOAL_SCHEDULING": scheduling]
+        )
+        let (_, port, pid) = try await worker.ready()
+        let client = try await RPCConnection.connect(host: "127.0.0.1", port: port)
+        _ = try await client.call(WorkerAPI.Hello.self, .init(token: nil))
+        let zip = TestZip.make(["bootstrap": "#!/bin/sh\n"])
+        let sha = TestZip.sha256(zip)
+        _ = try await client.call(WorkerAPI.PutArtifact.self, .init(sha256: sha, zipFile: Data(zip).base64EncodedString()))
+        _ = try await client.call(WorkerAPI.PutFunction.self, .init(function: FunctionDefinition(
+            name: "hello", runtime: "provided.al2023", handler: "bootstrap", codeSHA256: sha
+        )))
+        return (worker, client, pid, dataDir)
+    }
+
+    @Test func theLoopsRunUnderSCHEDBATCHWhileTheWorkerServesManyCallsAndReturnAfterwards() async throws {
+        let (worker, client, pid, dataDir) = try await Self.startWorker(scheduling: "adaptive")
+        defer { try? FileManager.default.removeItem(at: dataDir) }
+        _ = try await client.call(WorkerAPI.Invoke.self, .init(functionName: "hello", payload: ""))
+        let loops = Self.loopPolicies(pid)
+        #expect(!loops.isEmpty && loops.allSatisfy { $0 == Self.otherPolicy }, "idle loops keep the default policy: \(loops)")
+
+        // Sixteen callers invoke until told to stop.
+        let stop = NIOLockedValueBox(false)
+        let load = Task {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<16 {
+                    group.addTask {
+                        while !stop.withLockedValue({ $0 }) {
+                            _ = try await client.call(WorkerAPI.Invoke.self, .init(functionName: "hello", payload: "e30="))
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+        let batched = await eventually { Self.loopPolicies(pid).allSatisfy { $0 == Self.batchPolicy } }
+        let instanceThread = ProcessScan.threads(of: pid).filter { $0.name == ScriptedBackend.threadName }.map(\.policy)
+        stop.withLockedValue { $0 = true }
+        try await load.value
+        #expect(batched, "under load every loop runs under SCHED_BATCH: \(Self.loopPolicies(pid))")
+        #expect(instanceThread == [Self.otherPolicy], "the instances' thread stands in for other processes: default policy")
+
+        let returned = await eventually { Self.loopPolicies(pid).allSatisfy { $0 == Self.otherPolicy } }
+        #expect(returned, "idle again, the loops return to the default policy: \(Self.loopPolicies(pid))")
+        await client.close()
+        #expect(await worker.terminate() == .status(0))
+    }
+
+    @Test func instancesOfAWorkerUnderSCHEDBATCHRunUnderTheDefaultPolicy() async throws {
+        let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("shoal-worker-\(UUID().uuidString)")
+        defer { CodeUnpacker.removeTree(dataDir) }
+        let worker = ChildProcess(arguments: ["worker", "--port", "0", "--data-dir", dataDir.path], environment: ["SHOAL_SCHEDULING": "batch"])
+        let (_, port, pid) = try await worker.ready()
+        let client = try await RPCConnection.connect(host: "127.0.0.1", port: port)
+        _ = try await client.call(WorkerAPI.Hello.self, .init(token: nil))
+        let zip = try ArchiveBuilder.bytes([.file("app.py", "def handler(event, context):\n    return event\n")])
+        let sha = TestZip.sha256(zip)
+        _ = try await client.call(WorkerAPI.PutArtifact.self, .init(sha256: sha, zipFile: Data(zip).base64EncodedString()))
+        _ = try await client.call(WorkerAPI.PutFunction.self, .init(function: FunctionDefinition(
+            name: "echo", runtime: "python3.12", handler: "app.handler", codeSHA256: sha
+        )))
+        let result = try await client.call(WorkerAPI.Invoke.self, .init(functionName: "echo", payload: Data("{\"n\":1}".utf8).base64EncodedString()))
+        let echoed = try JSONSerialization.jsonObject(with: Data(base64Encoded: result.payload) ?? Data()) as? [String: Int]
+        #expect(result.functionError == nil && echoed == ["n": 1])
+
+        let loops = Self.loopPolicies(pid)
+        #expect(!loops.isEmpty && loops.allSatisfy { $0 == Self.batchPolicy }, "SHOAL_SCHEDULING=batch: \(loops)")
+        let instances = WorkerProcessTests.children(of: pid).flatMap { SessionSweep.members(of: $0) }
+        let policies = instances.flatMap { ProcessScan.threads(of: $0).map(\.policy) }
+        #expect(instances.count >= 2 && !policies.isEmpty, "an RIE and its Python runtime")
+        #expect(policies.allSatisfy { $0 == Self.otherPolicy }, "instance threads' policies: \(policies)")
+        await client.close()
+        #expect(await worker.terminate() == .status(0))
+    }
+
+    @Test func anUnknownSchedulingModeStopsTheWorkerWithAUsageError() async throws {
+        let worker = ChildProcess(arguments: ["worker", "--port", "0", "--backend", "scripted"], environment: ["SHOAL_SCHEDULING": "sometimes"])
+        let exit = await worker.process.exited
+        #expect(exit != .status(0))
+        let output = String(decoding: worker.logs.contents, as: UTF8.self)
+        #expect(output.contains("SHOAL_SCHEDULING must be adaptive, batch, normal"), "output: \(output)")
+    }
+}

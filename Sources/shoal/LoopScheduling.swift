@@ -13,21 +13,26 @@ import Synchronization
 /// Under Linux's default policy, SCHED_OTHER, a thread woken by a socket preempts the thread
 /// that woke it. Client, gateway, worker and instances wake one another for every message,
 /// so under load each sender is switched out in the middle of its loop pass, and switched
-/// back in later to finish it: two context switches where one would do, and smaller batches
+/// back in later to finish it: two context switches where one would do, and fewer messages
 /// per pass. Under SCHED_BATCH a woken thread does not preempt; it waits for the sender to
-/// finish its pass, or runs on another core. That is what a busy relay wants (at 16 callers
-/// gateway plus worker spent about 10 CPU µs less per invocation; README, Performance), but
-/// not what a lone call wants: the next hop then waits for the end of the sender's pass, and
-/// added latency at one caller rose by about 17 µs.
+/// finish its pass, or runs on another core. Measured on two cores (README, Performance):
 ///
-/// So by default (`adaptive`) the loops run under SCHED_BATCH while the process serves at
-/// least `batchAt` requests at once (`ServingLoad`), and go back to SCHED_OTHER once the peak
-/// of a look falls to `normalAt` or below, looking every `interval`; a change is one
-/// `sched_setscheduler` per loop, made only when the choice changes. Neither policy needs a
-/// privilege. Processes inherit the policy of the thread that starts them, so every `shoal`
-/// process first puts itself under the default one (`Shoal.main`): instances, which are
-/// `shoal rie` processes, run under it, as does the scripted backend's instance thread
-/// (`ScriptedBackend.ownThread`).
+/// - with one caller, the next hop then waits for the end of the sender's pass: added p50
+///   about 17 µs higher;
+/// - with 8 and 16 callers, gateway plus worker used about 10 CPU µs less per invocation and
+///   served 5 to 7% more invocations per second;
+/// - with 32 and 64 callers, CPU per invocation fell too, but throughput fell by 10 to 20%:
+///   with the cores saturated, the gateway, which every message passes twice, waited behind
+///   busy clients and instances instead of running when its data arrived.
+///
+/// So by default (`adaptive`) the loops run under SCHED_BATCH while the peak of requests
+/// served at once (`ServingLoad`, one look every `interval`) is from `batchFrom` to below
+/// `normalFrom`, and under SCHED_OTHER when it is `normalAtOrBelow` or less, or `normalFrom`
+/// or more; a change is one `sched_setscheduler` per loop, made only when the choice changes.
+/// Neither policy needs a privilege. Processes inherit the policy of the thread that starts
+/// them, so every `shoal` process first puts itself under the default one (`Shoal.main`):
+/// instances, which are `shoal rie` processes, run under it, as does the scripted backend's
+/// instance thread (`ScriptedBackend.ownThread`).
 ///
 /// `SHOAL_SCHEDULING` chooses: `adaptive` (default), `batch` (always), `normal` (never touch
 /// the policy).
@@ -41,9 +46,12 @@ final class LoopScheduling: Sendable {
         /// How often the load is looked at.
         var interval: TimeAmount = .milliseconds(50)
         /// Peak of requests served at once from which the loops run under SCHED_BATCH.
-        var batchAt = 4
-        /// Peak at or below which they return to SCHED_OTHER (between the two, no change).
-        var normalAt = 2
+        var batchFrom = 4
+        /// Peak at or below which they run under SCHED_OTHER (between this and `batchFrom`,
+        /// no change, so a load that wavers does not flip the policy at every look).
+        var normalAtOrBelow = 2
+        /// Peak from which they run under SCHED_OTHER again: the cores are likely saturated.
+        var normalFrom = 24
 
         /// The configuration `SHOAL_SCHEDULING` asks for; an unknown mode is a usage error.
         static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Configuration {
@@ -98,10 +106,10 @@ final class LoopScheduling: Sendable {
     private func look() {
         let peak = ServingLoad.takePeak()
         let wanted: Bool
-        if peak >= configuration.batchAt {
-            wanted = true
-        } else if peak <= configuration.normalAt {
+        if peak <= configuration.normalAtOrBelow || peak >= configuration.normalFrom {
             wanted = false
+        } else if peak >= configuration.batchFrom {
+            wanted = true
         } else {
             return
         }

@@ -20,7 +20,7 @@ import Testing
     static func startWorker(scheduling: String) async throws -> (ChildProcess, RPCConnection, pid_t, URL) {
         let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("shoal-worker-\(UUID().uuidString)")
         let worker = ChildProcess(
-            arguments: ["worker", "--port", "0", "--backend", "scripted", "--max-concurrency", "16", "--data-dir", dataDir.path],
+            arguments: ["worker", "--port", "0", "--backend", "scripted", "--max-concurrency", "32", "--data-dir", dataDir.path],
             environment: ["SHOAL_SCHEDULING": scheduling]
         )
         let (_, port, pid) = try await worker.ready()
@@ -35,36 +35,55 @@ import Testing
         return (worker, client, pid, dataDir)
     }
 
-    @Test func theLoopsRunUnderSCHEDBATCHWhileTheWorkerServesManyCallsAndReturnAfterwards() async throws {
+    /// Callers that invoke `hello` over and over until stopped.
+    struct Callers {
+        let stopped = NIOLockedValueBox(false)
+        let load: Task<Void, any Error>
+
+        init(_ count: Int, on client: RPCConnection) {
+            let stopped = stopped
+            load = Task {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for _ in 0..<count {
+                        group.addTask {
+                            while !stopped.withLockedValue({ $0 }) {
+                                _ = try await client.call(WorkerAPI.Invoke.self, .init(functionName: "hello", payload: "e30="))
+                            }
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+            }
+        }
+
+        func stop() async throws {
+            stopped.withLockedValue { $0 = true }
+            try await load.value
+        }
+    }
+
+    @Test func theLoopsRunUnderSCHEDBATCHAtModerateLoadOnly() async throws {
         let (worker, client, pid, dataDir) = try await Self.startWorker(scheduling: "adaptive")
         defer { try? FileManager.default.removeItem(at: dataDir) }
         _ = try await client.call(WorkerAPI.Invoke.self, .init(functionName: "hello", payload: ""))
-        let loops = Self.loopPolicies(pid)
-        #expect(!loops.isEmpty && loops.allSatisfy { $0 == Self.otherPolicy }, "idle loops keep the default policy: \(loops)")
+        let idle = Self.loopPolicies(pid)
+        #expect(!idle.isEmpty && idle.allSatisfy { $0 == Self.otherPolicy }, "idle loops keep the default policy: \(idle)")
 
-        // Sixteen callers invoke until told to stop.
-        let stop = NIOLockedValueBox(false)
-        let load = Task {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for _ in 0..<16 {
-                    group.addTask {
-                        while !stop.withLockedValue({ $0 }) {
-                            _ = try await client.call(WorkerAPI.Invoke.self, .init(functionName: "hello", payload: "e30="))
-                        }
-                    }
-                }
-                try await group.waitForAll()
-            }
+        func all(_ policy: Int) async -> Bool {
+            await eventually { Self.loopPolicies(pid).allSatisfy { $0 == policy } }
         }
-        let batched = await eventually { Self.loopPolicies(pid).allSatisfy { $0 == Self.batchPolicy } }
+        let sixteen = Callers(16, on: client)
+        #expect(await all(Self.batchPolicy), "16 calls at once: SCHED_BATCH: \(Self.loopPolicies(pid))")
         let instanceThread = ProcessScan.threads(of: pid).filter { $0.name == ScriptedBackend.threadName }.map(\.policy)
-        stop.withLockedValue { $0 = true }
-        try await load.value
-        #expect(batched, "under load every loop runs under SCHED_BATCH: \(Self.loopPolicies(pid))")
         #expect(instanceThread == [Self.otherPolicy], "the instances' thread stands in for other processes: default policy")
 
-        let returned = await eventually { Self.loopPolicies(pid).allSatisfy { $0 == Self.otherPolicy } }
-        #expect(returned, "idle again, the loops return to the default policy: \(Self.loopPolicies(pid))")
+        let thirtyTwo = Callers(16, on: client)
+        #expect(await all(Self.otherPolicy), "32 calls at once, the cores saturated: SCHED_OTHER: \(Self.loopPolicies(pid))")
+        try await thirtyTwo.stop()
+        #expect(await all(Self.batchPolicy), "16 again: SCHED_BATCH: \(Self.loopPolicies(pid))")
+        try await sixteen.stop()
+        #expect(await all(Self.otherPolicy), "idle again: the default policy: \(Self.loopPolicies(pid))")
+
         await client.close()
         #expect(await worker.terminate() == .status(0))
     }

@@ -66,10 +66,16 @@ final class LoopScheduling: Sendable {
         }
     }
 
+    private struct State {
+        var batched = false
+        /// A change was refused (a seccomp profile, say): the loops stay under SCHED_OTHER.
+        var gaveUp = false
+    }
+
     private let configuration: Configuration
     /// The kernel ids of the loop threads.
     private let threads: [pid_t]
-    private let batched = Mutex(false)
+    private let state = Mutex(State())
     private let logger: Logger
 
     private init(configuration: Configuration, threads: [pid_t], logger: Logger) {
@@ -95,15 +101,16 @@ final class LoopScheduling: Sendable {
         if configuration.mode == .batch {
             scheduling.set(batch: true)
         } else {
-            group.next().scheduleRepeatedTask(initialDelay: configuration.interval, delay: configuration.interval) { _ in
-                scheduling.look()
+            group.next().scheduleRepeatedTask(initialDelay: configuration.interval, delay: configuration.interval) { task in
+                if !scheduling.look() { task.cancel() }
             }
         }
         return scheduling
     }
 
-    /// One look at the load: switches the policy when the peak crossed a threshold.
-    private func look() {
+    /// One look at the load: switches the policy when the peak crossed a threshold. False
+    /// once switching has been given up.
+    private func look() -> Bool {
         let peak = ServingLoad.takePeak()
         let wanted: Bool
         if peak <= configuration.normalAtOrBelow || peak >= configuration.normalFrom {
@@ -111,17 +118,27 @@ final class LoopScheduling: Sendable {
         } else if peak >= configuration.batchFrom {
             wanted = true
         } else {
-            return
+            return true
         }
-        guard batched.withLock({ $0 }) != wanted else { return }
-        set(batch: wanted)
-        logger.debug("event loops switched scheduling policy", metadata: ["policy": "\(wanted ? "SCHED_BATCH" : "SCHED_OTHER")", "peak": "\(peak)"])
+        let current = state.withLock { $0 }
+        guard !current.gaveUp else { return false }
+        guard current.batched != wanted else { return true }
+        logger.debug("event loops switch scheduling policy", metadata: ["policy": "\(wanted ? "SCHED_BATCH" : "SCHED_OTHER")", "peak": "\(peak)"])
+        return set(batch: wanted)
     }
 
-    private func set(batch: Bool) {
-        batched.withLock { $0 = batch }
+    /// Puts every loop under SCHED_BATCH or SCHED_OTHER; on a refusal, puts them all back
+    /// under SCHED_OTHER, says so once, and gives up. False when it gave up.
+    @discardableResult
+    private func set(batch: Bool) -> Bool {
         for thread in threads where shoal_set_thread_scheduling(thread, batch ? 1 : 0) != 0 {
-            logger.warning("could not change an event loop's scheduling policy", metadata: ["thread": "\(thread)", "errno": "\(errno)"])
+            let error = errno
+            for thread in threads { _ = shoal_set_thread_scheduling(thread, 0) }
+            state.withLock { $0 = State(batched: false, gaveUp: true) }
+            logger.warning("the kernel refused a change of scheduling policy; the event loops stay under SCHED_OTHER", metadata: ["thread": "\(thread)", "errno": "\(error)"])
+            return false
         }
+        state.withLock { $0.batched = batch }
+        return true
     }
 }

@@ -18,10 +18,10 @@ import Synchronization
 /// finish its pass, or runs on another core. Measured on two cores (README, Performance):
 ///
 /// - with one caller, the next hop then waits for the end of the sender's pass: added p50
-///   about 17 µs higher;
+///   11 to 35 µs higher;
 /// - with 8 and 16 callers, gateway plus worker used about 10 CPU µs less per invocation and
 ///   served 5 to 7% more invocations per second;
-/// - with 32 and 64 callers, CPU per invocation fell too, but throughput fell by 10 to 20%:
+/// - with 32 and 64 callers, CPU per invocation fell too, but throughput fell by 10 to 22%:
 ///   with the cores saturated, the gateway, which every message passes twice, waited behind
 ///   busy clients and instances instead of running when its data arrived.
 ///

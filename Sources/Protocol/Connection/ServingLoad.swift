@@ -4,14 +4,11 @@ import Synchronization
 /// the load signal for choices that depend on concurrency rather than on any one connection
 /// (the event loops' scheduling policy, `LoopScheduling` in the `shoal` executable).
 ///
-/// Two relaxed atomics per request; the reader takes the highest count seen since it last
-/// looked, so a burst between two looks is not missed.
+/// Two relaxed atomics per request (a JSON-RPC batch counts as one); the reader takes the
+/// highest count seen since it last looked, so a burst between two looks is not missed.
 public enum ServingLoad {
     private static let current = Atomic<Int>(0)
     private static let peak = Atomic<Int>(0)
-
-    /// Requests being served now.
-    public static var now: Int { current.load(ordering: .relaxed) }
 
     /// The highest count since the last call (or since the process started); the next
     /// period starts from the count now.

@@ -11,20 +11,29 @@ import Testing
 /// a worker that loses any of its connections leaving the ring whole and rejoining.
 @Suite struct WorkerDirectoryTests {
     /// A worker that answers hello and stats, and remembers the connections that said hello.
+    /// While `stalledStats` is above zero, each stats call takes it down by one and answers
+    /// only after `stall`: a heartbeat the gateway gives up on.
     final class StandIn: Sendable {
         let helloConnections = NIOLockedValueBox<[RPCConnection]>([])
+        let stalledStats = NIOLockedValueBox(0)
         let server: RPCServer
 
-        init() async throws {
+        init(stall: Duration = .milliseconds(500)) async throws {
             var methods = RPCMethodTable()
             let hellos = helloConnections
+            let stalled = stalledStats
             methods.register(WorkerAPI.Hello.self) { _, context in
                 hellos.withLockedValue { $0.append(context.connection) }
                 return .init(workerId: "stand-in", pid: 1, backend: "none", maxConcurrency: 1)
             }
             methods.register(WorkerAPI.Stats.self) { _, _ in
-                .init(workerId: "stand-in", functions: 0, instances: 0, busyInstances: 0, inFlight: 0,
-                      coldStarts: 0, launchFailures: 0, terminations: 0, invocations: [:])
+                let stalls = stalled.withLockedValue { count in
+                    defer { count = max(count - 1, 0) }
+                    return count > 0
+                }
+                if stalls { try? await Task.sleep(for: stall) }
+                return .init(workerId: "stand-in", functions: 0, instances: 0, busyInstances: 0, inFlight: 0,
+                             coldStarts: 0, launchFailures: 0, terminations: 0, invocations: [:])
             }
             server = try await RPCServer.bind(port: 0, methods: methods)
         }
@@ -63,5 +72,35 @@ import Testing
         await directory.shutdown()
         await worker.server.close()
         try await group.shutdownGracefully()
+    }
+
+    @Test func aWorkerStaysInTheRingThroughTwoMissedHeartbeatsAndLeavesAtTheThird() async throws {
+        let worker = try await StandIn(stall: .milliseconds(400))
+        var configuration = WorkerDirectory.Configuration()
+        configuration.heartbeatInterval = .milliseconds(50)
+        configuration.heartbeatTimeout = .milliseconds(150)
+        configuration.heartbeatMisses = 3
+        let directory = WorkerDirectory(configuration: configuration, methods: RPCMethodTable())
+        directory.add(host: "127.0.0.1", port: worker.server.port)
+        #expect(await directory.waitUntilUp(1, timeout: .seconds(5)))
+
+        // Two late answers in a row, then prompt ones: the worker never leaves.
+        worker.stalledStats.withLockedValue { $0 = 2 }
+        var left = false
+        let deadline = ContinuousClock.now + .seconds(2)
+        while ContinuousClock.now < deadline {
+            if directory.upCount == 0 { left = true }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        #expect(worker.stalledStats.withLockedValue { $0 } == 0, "both stalled heartbeats were sent")
+        #expect(!left, "two missed heartbeats must not take the worker out of the ring")
+        #expect(worker.helloConnections.withLockedValue { $0.count } == System.coreCount, "no reconnection happened")
+
+        // Three in a row: it leaves.
+        worker.stalledStats.withLockedValue { $0 = 3 }
+        #expect(await eventually(timeout: .seconds(5)) { directory.upCount == 0 }, "the third missed heartbeat takes it out")
+
+        await directory.shutdown()
+        await worker.server.close()
     }
 }

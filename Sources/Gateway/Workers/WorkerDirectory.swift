@@ -7,9 +7,10 @@ import ShoalProtocol
 /// The workers the gateway routes to, their health, and the hash ring over those that are up.
 ///
 /// Each worker has a supervising task: it connects and says hello (with the fleet token),
-/// then sends a `stats` heartbeat every `heartbeatInterval`. A heartbeat unanswered within
-/// `heartbeatTimeout`, or the connection closing (a killed worker closes at once), takes the
-/// worker out of the ring: its functions now hash to their successors and cold-start there.
+/// then sends a `stats` heartbeat every `heartbeatInterval`. `heartbeatMisses` heartbeats in
+/// a row unanswered within `heartbeatTimeout`, or the connection closing (a killed worker
+/// closes at once), take the worker out of the ring: its functions now hash to their
+/// successors and cold-start there.
 /// The task keeps trying to reconnect; a worker that answers again rejoins the ring at the
 /// same place and gets its functions back.
 ///
@@ -20,6 +21,11 @@ public final class WorkerDirectory: Sendable {
         public var token: String?
         public var heartbeatInterval: Duration = .milliseconds(500)
         public var heartbeatTimeout: Duration = .seconds(1)
+        /// Heartbeats missed in a row before the worker leaves the ring. One is not enough:
+        /// a worker starting a dozen runtimes on two cores can answer a heartbeat late, and
+        /// leaving the ring moves its functions (cold starts elsewhere) and fails its calls
+        /// in flight. A worker that died closes its connections and leaves at once.
+        public var heartbeatMisses = 3
         public var reconnectInterval: Duration = .milliseconds(300)
         public var connectTimeout: TimeAmount = .seconds(2)
         public var connection = RPCConnection.Configuration()
@@ -107,8 +113,10 @@ public final class WorkerDirectory: Sendable {
     // MARK: Supervision
 
     private func supervise(_ link: WorkerLink) async {
+        var missed = 0
         while !Task.isCancelled {
             guard let connection = link.connection(on: nil) else { // the first: heartbeats go there
+                missed = 0
                 do {
                     try await connect(link)
                 } catch {
@@ -122,8 +130,13 @@ public final class WorkerDirectory: Sendable {
             do {
                 let stats = try await connection.call(WorkerAPI.Stats.self, Empty(), timeout: configuration.heartbeatTimeout)
                 link.status.withLockedValue { $0.stats = stats }
+                missed = 0
             } catch {
-                logger.warning("worker missed a heartbeat", metadata: ["worker": "\(link.address)", "error": "\(error)"])
+                missed += 1
+                logger.warning("worker missed a heartbeat", metadata: [
+                    "worker": "\(link.address)", "missed": "\(missed) of \(configuration.heartbeatMisses)", "error": "\(error)",
+                ])
+                guard missed >= configuration.heartbeatMisses else { continue }
                 markDown(link, connection: connection)
                 await connection.close()
             }

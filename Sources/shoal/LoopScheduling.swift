@@ -85,14 +85,14 @@ final class LoopScheduling: Sendable {
     }
 
     /// Applies `configuration` to the loops of `group`: at once for `batch`, from now on by
-    /// load for `adaptive` (the returned value keeps looking for the life of the process).
-    @discardableResult
+    /// load for `adaptive` (a repeated task on one loop keeps looking for the life of the
+    /// process).
     static func start(
         _ configuration: Configuration,
         group: MultiThreadedEventLoopGroup = .singleton,
         logger: Logger = Logger(label: "shoal.scheduling")
-    ) async throws -> LoopScheduling? {
-        guard configuration.mode != .normal else { return nil }
+    ) async throws {
+        guard configuration.mode != .normal else { return }
         var threads: [pid_t] = []
         for loop in group.makeIterator() {
             threads.append(try await loop.submit { shoal_thread_id() }.get())
@@ -105,7 +105,6 @@ final class LoopScheduling: Sendable {
                 if !scheduling.look() { task.cancel() }
             }
         }
-        return scheduling
     }
 
     /// One look at the load: switches the policy when the peak crossed a threshold. False

@@ -23,7 +23,7 @@ public enum ProcessScan {
     }
 
     /// Each thread of a process: its name and its scheduling policy (the `policy` field of
-    /// /proc/PID/task/TID/stat without SCHED_RESET_ON_FORK: 0 SCHED_OTHER, 3 SCHED_BATCH).
+    /// /proc/PID/task/TID/stat: 0 SCHED_OTHER, 3 SCHED_BATCH).
     public static func threads(of pid: pid_t) -> [(name: String, policy: Int)] {
         let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
         return tasks.compactMap { tid in
@@ -33,7 +33,7 @@ public enum ProcessScan {
             // Fields after the name start at the third (state); policy is the 41st.
             let fields = stat[close.upperBound...].split(separator: " ")
             guard fields.count > 38, let policy = Int(fields[38]) else { return nil }
-            return (name.trimmingCharacters(in: .newlines), policy & ~0x4000_0000)
+            return (name.trimmingCharacters(in: .newlines), policy)
         }
     }
 

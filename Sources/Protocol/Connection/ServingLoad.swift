@@ -4,8 +4,9 @@ import Synchronization
 /// the load signal for choices that depend on concurrency rather than on any one connection
 /// (the event loops' scheduling policy, `LoopScheduling` in the `shoal` executable).
 ///
-/// Two relaxed atomics per request (a JSON-RPC batch counts as one); the reader takes the
-/// highest count seen since it last looked, so a burst between two looks is not missed.
+/// Two relaxed atomic additions per request (a JSON-RPC batch counts as one), and a third
+/// write only when the count exceeds the peak so far; the reader takes the highest count
+/// seen since it last looked, so a burst between two looks is not missed.
 public enum ServingLoad {
     private static let current = Atomic<Int>(0)
     private static let peak = Atomic<Int>(0)
@@ -18,7 +19,7 @@ public enum ServingLoad {
 
     static func began() {
         let count = current.add(1, ordering: .relaxed).newValue
-        peak.max(count, ordering: .relaxed)
+        if count > peak.load(ordering: .relaxed) { peak.max(count, ordering: .relaxed) }
     }
 
     static func ended() {

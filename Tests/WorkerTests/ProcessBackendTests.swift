@@ -159,10 +159,9 @@ import Testing
             set -eu
             api="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime"
             while true; do
-              headers=$(mktemp)
-              event=$(curl -sS -D "$headers" "$api/invocation/next")
-              id=$(grep -i '^lambda-runtime-aws-request-id:' "$headers" | tr -d '\\r' | cut -d' ' -f2)
-              rm -f "$headers"
+              response=$(curl -sS -i "$api/invocation/next")
+              id=$(printf '%s\\n' "$response" | grep -i '^lambda-runtime-aws-request-id:' | tr -d '\\r' | cut -d' ' -f2)
+              event=$(printf '%s\\n' "$response" | sed '1,/^\\r*$/d')
               curl -sS -o /dev/null -X POST "$api/invocation/$id/response" -d "{\\"bootstrap\\":\\"$_HANDLER\\",\\"got\\":$event}"
             done
             """

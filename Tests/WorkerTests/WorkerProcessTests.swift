@@ -85,6 +85,33 @@ import Testing
     }
 
     /// The worker's direct children (live ones).
+    @Test func aWorkerWithoutADataDirectoryRemovesTheOneItMadeWhenItStops() async throws {
+        let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("shoal-tmpdir-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
+        defer { CodeUnpacker.removeTree(temporary) }
+        let worker = ChildProcess(arguments: ["worker", "--port", "0"], environment: ["TMPDIR": temporary.path])
+        let (_, port, pid) = try await worker.ready()
+        let own = temporary.appendingPathComponent("shoal-worker-\(pid)")
+
+        // A real deploy: uploaded code, a read-only unpacked tree, the runtime loops.
+        let client = try await RPCConnection.connect(host: "127.0.0.1", port: port)
+        _ = try await client.call(WorkerAPI.Hello.self, .init(token: nil))
+        let zip = try ArchiveBuilder.bytes([.file("app.py", "def handler(event, context):\n    return event\n")])
+        let sha = TestZip.sha256(zip)
+        _ = try await client.call(WorkerAPI.PutArtifact.self, .init(sha256: sha, zipFile: Data(zip).base64EncodedString()))
+        _ = try await client.call(WorkerAPI.PutFunction.self, .init(function: FunctionDefinition(
+            name: "echo", runtime: "python3.12", handler: "app.handler", codeSHA256: sha
+        )))
+        let result = try await client.call(WorkerAPI.Invoke.self, .init(functionName: "echo", payload: Data("{}".utf8).base64EncodedString()))
+        #expect(result.functionError == nil)
+        let made = (try? FileManager.default.contentsOfDirectory(atPath: own.path)) ?? []
+        #expect(Set(made).isSuperset(of: ["artifacts", "deploys", "runtimes"]), "the worker's own directory holds \(made)")
+        await client.close()
+
+        #expect(await worker.terminate() == .status(0))
+        #expect(!FileManager.default.fileExists(atPath: own.path), "left behind: \(own.path)")
+    }
+
     static func children(of pid: Int32) -> [Int32] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         return entries.compactMap(Int32.init).filter { candidate in

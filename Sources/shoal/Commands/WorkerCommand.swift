@@ -22,7 +22,7 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-concurrency"), help: "Per-function instance cap (default: SHOAL_MAX_CONCURRENCY or 10).")
     var maxConcurrency: Int?
     @Option(help: "Shared token the gateway must present (default: SHOAL_TOKEN).") var token: String?
-    @Option(name: .customLong("data-dir"), help: "Where code and layers are kept (default: a fresh temporary directory).")
+    @Option(name: .customLong("data-dir"), help: "Where code and layers are kept (default: a fresh temporary directory, removed when the worker stops).")
     var dataDir: String?
     @Option(name: .customLong("idle-ttl"), help: "Seconds an idle instance is kept.") var idleTTL = 300.0
     @Option(name: .customLong("reap-interval"), help: "Seconds between sweeps for idle instances.") var reapInterval = 30.0
@@ -47,8 +47,8 @@ struct WorkerCommand: AsyncParsableCommand {
             guard let cap = Int(value), cap >= 1 else { throw ValidationError("SHOAL_MAX_CONCURRENCY must be a positive integer") }
             return cap
         } ?? 10
-        let directory = dataDir.map { URL(fileURLWithPath: $0) }
-            ?? FileManager.default.temporaryDirectory.appendingPathComponent("shoal-worker-\(ProcessInfo.processInfo.processIdentifier)")
+        let dataDirectory = WorkerDataDirectory(path: dataDir)
+        let directory = dataDirectory.url
         let artifacts = try ArtifactStore(directory: directory.appendingPathComponent("artifacts"))
         let instanceBackend: any InstanceBackend
         switch backend {
@@ -91,5 +91,6 @@ struct WorkerCommand: AsyncParsableCommand {
         await pools.shutdown()
         await (instanceBackend as? ProcessBackend)?.terminateAll()
         await invoker.shutdown()
+        dataDirectory.removeIfOwned()
     }
 }

@@ -65,9 +65,11 @@ enum FixtureRuntime {
             call("POST", respond, json.dumps({"echo": event}))
     """#
 
-    /// Writes the script into a fresh directory and returns the command that runs it.
+    /// Writes the script and returns the command that runs it. Every test shares one
+    /// directory (the script never changes within a run, and each write replaces the file
+    /// atomically), so runs of the suite leave one directory behind, not one per test.
     static func command(environment: [String: String] = [:]) throws -> RuntimeProcess.Command {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("shoal-rie-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("shoal-rie-fixture")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let path = directory.appendingPathComponent("runtime.py")
         try script.write(to: path, atomically: true, encoding: .utf8)

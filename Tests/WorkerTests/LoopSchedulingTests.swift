@@ -94,14 +94,7 @@ import Testing
         let worker = ChildProcess(arguments: ["worker", "--port", "0", "--data-dir", dataDir.path], environment: ["SHOAL_SCHEDULING": "batch"])
         let (_, port, pid) = try await worker.ready()
         let client = try await RPCConnection.connect(host: "127.0.0.1", port: port)
-        _ = try await client.call(WorkerAPI.Hello.self, .init(token: nil))
-        let zip = try ArchiveBuilder.bytes([.file("app.py", "def handler(event, context):\n    return event\n")])
-        let sha = TestZip.sha256(zip)
-        _ = try await client.call(WorkerAPI.PutArtifact.self, .init(sha256: sha, zipFile: Data(zip).base64EncodedString()))
-        _ = try await client.call(WorkerAPI.PutFunction.self, .init(function: FunctionDefinition(
-            name: "echo", runtime: "python3.12", handler: "app.handler", codeSHA256: sha
-        )))
-        let result = try await client.call(WorkerAPI.Invoke.self, .init(functionName: "echo", payload: Data("{\"n\":1}".utf8).base64EncodedString()))
+        let result = try await WorkerProcessTests.deployAndInvokeEcho(client, payload: #"{"n":1}"#)
         let echoed = try JSONSerialization.jsonObject(with: Data(base64Encoded: result.payload) ?? Data()) as? [String: Int]
         #expect(result.functionError == nil && echoed == ["n": 1])
 

@@ -84,7 +84,6 @@ import Testing
         #expect(await eventually { instanceSessions.allSatisfy { SessionSweep.members(of: $0).isEmpty } }, "no instance process is left")
     }
 
-    /// The worker's direct children (live ones).
     @Test func aWorkerWithoutADataDirectoryRemovesTheOneItMadeWhenItStops() async throws {
         let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("shoal-tmpdir-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
@@ -95,14 +94,7 @@ import Testing
 
         // A real deploy: uploaded code, a read-only unpacked tree, the runtime loops.
         let client = try await RPCConnection.connect(host: "127.0.0.1", port: port)
-        _ = try await client.call(WorkerAPI.Hello.self, .init(token: nil))
-        let zip = try ArchiveBuilder.bytes([.file("app.py", "def handler(event, context):\n    return event\n")])
-        let sha = TestZip.sha256(zip)
-        _ = try await client.call(WorkerAPI.PutArtifact.self, .init(sha256: sha, zipFile: Data(zip).base64EncodedString()))
-        _ = try await client.call(WorkerAPI.PutFunction.self, .init(function: FunctionDefinition(
-            name: "echo", runtime: "python3.12", handler: "app.handler", codeSHA256: sha
-        )))
-        let result = try await client.call(WorkerAPI.Invoke.self, .init(functionName: "echo", payload: Data("{}".utf8).base64EncodedString()))
+        let result = try await Self.deployAndInvokeEcho(client, payload: "{}")
         #expect(result.functionError == nil)
         let made = (try? FileManager.default.contentsOfDirectory(atPath: own.path)) ?? []
         #expect(Set(made).isSuperset(of: ["artifacts", "deploys", "runtimes"]), "the worker's own directory holds \(made)")
@@ -112,6 +104,19 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: own.path), "left behind: \(own.path)")
     }
 
+    /// Says hello, deploys a Python function `echo` that returns its event, invokes it once.
+    static func deployAndInvokeEcho(_ client: RPCConnection, payload: String) async throws -> WorkerAPI.Invoke.Result {
+        _ = try await client.call(WorkerAPI.Hello.self, .init(token: nil))
+        let zip = try ArchiveBuilder.bytes([.file("app.py", "def handler(event, context):\n    return event\n")])
+        let sha = TestZip.sha256(zip)
+        _ = try await client.call(WorkerAPI.PutArtifact.self, .init(sha256: sha, zipFile: Data(zip).base64EncodedString()))
+        _ = try await client.call(WorkerAPI.PutFunction.self, .init(function: FunctionDefinition(
+            name: "echo", runtime: "python3.12", handler: "app.handler", codeSHA256: sha
+        )))
+        return try await client.call(WorkerAPI.Invoke.self, .init(functionName: "echo", payload: Data(payload.utf8).base64EncodedString()))
+    }
+
+    /// The worker's direct children (live ones).
     static func children(of pid: Int32) -> [Int32] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         return entries.compactMap(Int32.init).filter { candidate in

@@ -23,32 +23,21 @@ struct BenchChild: Sendable {
         try await process.waitUntilReady(logs: logs, timeout: .seconds(20)).port
     }
 
-    /// User plus system CPU time of the whole process (all threads), from /proc.
-    func cpuTime() -> Duration {
-        Self.cpuTime(stat: "/proc/\(pid)/stat")
+    /// CPU time of the whole process (all threads), from /proc.
+    func cpuTime() -> CPUTime {
+        CPUTime(stat: "/proc/\(pid)/stat")
     }
 
     /// The process's CPU time less that of its threads named `thread` (the scripted
     /// instances' thread in a worker: what is left is the worker's own work).
-    func cpuTime(excludingThread thread: String) -> Duration {
+    func cpuTime(excludingThread thread: String) -> CPUTime {
         let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
-        let excluded = tasks.reduce(Duration.zero) { total, tid in
+        let excluded = tasks.reduce(CPUTime()) { total, tid in
             let comm = (try? String(contentsOfFile: "/proc/\(pid)/task/\(tid)/comm", encoding: .utf8)) ?? ""
             guard comm.trimmingCharacters(in: .newlines) == thread else { return total }
-            return total + Self.cpuTime(stat: "/proc/\(pid)/task/\(tid)/stat")
+            return total + CPUTime(stat: "/proc/\(pid)/task/\(tid)/stat")
         }
         return cpuTime() - excluded
-    }
-
-    /// utime plus stime of a /proc stat file.
-    private static func cpuTime(stat path: String) -> Duration {
-        guard let stat = try? String(contentsOfFile: path, encoding: .utf8),
-              let afterName = stat.range(of: ") ", options: .backwards)?.upperBound else { return .zero }
-        // After "(comm) ": state is field 3, utime 14, stime 15.
-        let fields = stat[afterName...].split(separator: " ")
-        let ticks = (Int(fields[11]) ?? 0) + (Int(fields[12]) ?? 0)
-        let ticksPerSecond = sysconf(Int32(_SC_CLK_TCK))
-        return .microseconds(ticks * 1_000_000 / max(ticksPerSecond, 1))
     }
 
     /// SIGTERM (the child stops what it started), then wait for the exit.

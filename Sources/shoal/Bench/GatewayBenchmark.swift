@@ -85,7 +85,7 @@ struct GatewayBenchmark {
         _ = try await phase(callers: 1, direct: false, calls: min(invocations, 2000))
         var lines = ["shoal bench gateway: \(invocations) warm invocations per phase, \(payloadBytes)-byte payload, scripted instances, gateway pid \(gateway.pid), worker pid \(worker.pid)"]
         for callers in callerLevels {
-            var addedP50s: [Duration] = [], cpus: [Duration] = [], gatewayCPUs: [Duration] = []
+            var addedP50s: [Duration] = [], cpus: [Duration] = [], userCPUs: [Duration] = [], gatewayCPUs: [Duration] = []
             for run in 1...repeats {
                 let direct = try await phase(callers: callers, direct: true)
                 let workerBefore = worker.cpuTime(excludingThread: ScriptedBackend.threadName)
@@ -94,17 +94,18 @@ struct GatewayBenchmark {
                 let workerAfter = worker.cpuTime(excludingThread: ScriptedBackend.threadName)
                 let gatewayAfter = gateway.cpuTime()
                 let overheadCPU = ((gatewayAfter - gatewayBefore) + (workerAfter - workerBefore)) / invocations
-                let gatewayCPU = (gatewayAfter - gatewayBefore) / invocations
+                let gatewayCPU = (gatewayAfter - gatewayBefore).total / invocations
                 addedP50s.append(through.p50 - direct.p50)
-                cpus.append(overheadCPU)
+                cpus.append(overheadCPU.total)
+                userCPUs.append(overheadCPU.user)
                 gatewayCPUs.append(gatewayCPU)
                 let label = repeats > 1 ? "  \(callers) caller(s), run \(run):" : "  \(callers) caller(s):"
                 lines.append("\(label) direct   \(direct)")
                 lines.append("\(label) gateway  \(through)")
-                lines.append("\(label) added p50 \(LatencySummary.micros(through.p50 - direct.p50)) µs, p99 \(LatencySummary.micros(through.p99 - direct.p99)) µs; gateway+worker CPU \(LatencySummary.micros(overheadCPU)) µs per invocation (gateway \(LatencySummary.micros(gatewayCPU)) µs)")
+                lines.append("\(label) added p50 \(LatencySummary.micros(through.p50 - direct.p50)) µs, p99 \(LatencySummary.micros(through.p99 - direct.p99)) µs; gateway+worker CPU \(LatencySummary.micros(overheadCPU.total)) µs per invocation, \(LatencySummary.micros(overheadCPU.user)) µs of it user space (gateway \(LatencySummary.micros(gatewayCPU)) µs)")
             }
             if repeats > 1 {
-                lines.append("  \(callers) caller(s), median of \(repeats): added p50 \(LatencySummary.micros(Self.median(addedP50s))) µs; gateway+worker CPU \(LatencySummary.micros(Self.median(cpus))) µs per invocation (gateway \(LatencySummary.micros(Self.median(gatewayCPUs))) µs)")
+                lines.append("  \(callers) caller(s), median of \(repeats): added p50 \(LatencySummary.micros(Self.median(addedP50s))) µs; gateway+worker CPU \(LatencySummary.micros(Self.median(cpus))) µs per invocation, \(LatencySummary.micros(Self.median(userCPUs))) µs of it user space (gateway \(LatencySummary.micros(Self.median(gatewayCPUs))) µs)")
             }
         }
         await invoker.shutdown()

@@ -95,7 +95,7 @@ struct WorkerBenchmark {
             let overheadCPU = (cpuAfter - cpuBefore) / invocations
             lines.append("  run \(run): direct  \(directSummary)")
             lines.append("  run \(run): worker  \(workerSummary)")
-            lines.append("  run \(run): added p50 \(LatencySummary.micros(workerSummary.p50 - directSummary.p50)) µs, p99 \(LatencySummary.micros(workerSummary.p99 - directSummary.p99)) µs; worker CPU \(LatencySummary.micros(overheadCPU)) µs per invocation")
+            lines.append("  run \(run): added p50 \(LatencySummary.micros(workerSummary.p50 - directSummary.p50)) µs, p99 \(LatencySummary.micros(workerSummary.p99 - directSummary.p99)) µs; worker CPU \(LatencySummary.micros(overheadCPU.total)) µs per invocation, \(LatencySummary.micros(overheadCPU.user)) µs of it user space")
         }
         await invoker.shutdown()
         await client.close()

@@ -66,16 +66,12 @@ final class LoopScheduling: Sendable {
         }
     }
 
-    private struct State {
-        var batched = false
-        /// A change was refused (a seccomp profile, say): the loops stay under SCHED_OTHER.
-        var gaveUp = false
-    }
-
     private let configuration: Configuration
     /// The kernel ids of the loop threads.
     private let threads: [pid_t]
-    private let state = Mutex(State())
+    /// Whether the loops are under SCHED_BATCH now. Only the one repeated task (or `start`,
+    /// before it) changes it.
+    private let batched = Mutex(false)
     private let logger: Logger
 
     private init(configuration: Configuration, threads: [pid_t], logger: Logger) {
@@ -108,7 +104,8 @@ final class LoopScheduling: Sendable {
     }
 
     /// One look at the load: switches the policy when the peak crossed a threshold. False
-    /// once switching has been given up.
+    /// when the kernel refused a switch (a seccomp profile, say): then the looks stop and the
+    /// loops stay under SCHED_OTHER.
     private func look() -> Bool {
         let peak = ServingLoad.takePeak()
         let wanted: Bool
@@ -119,9 +116,7 @@ final class LoopScheduling: Sendable {
         } else {
             return true
         }
-        let current = state.withLock { $0 }
-        guard !current.gaveUp else { return false }
-        guard current.batched != wanted else { return true }
+        guard batched.withLock({ $0 }) != wanted else { return true }
         logger.debug("event loops switch scheduling policy", metadata: ["policy": "\(wanted ? "SCHED_BATCH" : "SCHED_OTHER")", "peak": "\(peak)"])
         return set(batch: wanted)
     }
@@ -133,11 +128,11 @@ final class LoopScheduling: Sendable {
         for thread in threads where shoal_set_thread_scheduling(thread, batch ? 1 : 0) != 0 {
             let error = errno
             for thread in threads { _ = shoal_set_thread_scheduling(thread, 0) }
-            state.withLock { $0 = State(batched: false, gaveUp: true) }
+            batched.withLock { $0 = false }
             logger.warning("the kernel refused a change of scheduling policy; the event loops stay under SCHED_OTHER", metadata: ["thread": "\(thread)", "errno": "\(error)"])
             return false
         }
-        state.withLock { $0.batched = batch }
+        batched.withLock { $0 = batch }
         return true
     }
 }

@@ -49,22 +49,74 @@ final class InvokeRouter: Sendable {
     /// A synchronous invoke through the owner; the answer is the worker's, or the timeout result.
     func invoke(_ record: FunctionRecord, deployID: String, _ params: ClientAPI.InvokeParams) async throws -> ClientAPI.Invoke.Result {
         let started = ContinuousClock.now
-        let request = WorkerAPI.InvokeParams(
-            functionName: record.name, deployId: deployID, payload: params.payload ?? "",
-            clientContext: params.clientContext, logType: params.logType
-        )
+        let request = workerRequest(record, deployID: deployID, params)
         do {
             let (link, result) = try await onOwner(record, deployID: deployID) { link, connection in
                 (link, try await connection.call(WorkerAPI.Invoke.self, request, timeout: deadline(record)))
             }
-            account(result, worker: link.id, since: started)
-            return .init(statusCode: result.statusCode, payload: result.payload, functionError: result.functionError,
-                         logResult: result.logResult, executedVersion: result.executedVersion)
-        } catch let error as RPCError where error.code == .timedOut {
-            return timedOut(record)
-        } catch let error as RPCError where error.data?.reason == WorkerAPI.invalidEntrypointReason {
-            return Self.invalidEntrypoint(error)
+            return answer(result, worker: link.id, since: started)
+        } catch let error as RPCError {
+            if let result = resultInPlace(of: error, record) { return result }
+            throw error
         }
+    }
+
+    /// The same invoke without a task, for the common case: the owner is up and has the
+    /// function's current deploy. The worker's answer is relayed to `reply` from the event
+    /// loop that reads it. False (nothing sent) when the call needs the general path; a call
+    /// that fails in a way the failover rules retry (never sent, deploy missing) is handed
+    /// to the general path through `reply.fallBack()`, which starts over. `settled` runs
+    /// once the reply is given or handed on.
+    func invokeOnLoop(
+        _ record: FunctionRecord, deployID: String, _ params: ClientAPI.InvokeParams,
+        reply: RPCReply<ClientAPI.Invoke.Result>, settled: @escaping @Sendable () -> Void
+    ) -> Bool {
+        guard let link = workers.owner(of: record.name), link.deployedID(of: record.name) == deployID,
+              let connection = link.connection() else { return false }
+        let started = ContinuousClock.now
+        link.callBegan()
+        let id = connection.call(WorkerAPI.Invoke.self, workerRequest(record, deployID: deployID, params), timeout: deadline(record)) { [self] result in
+            link.callEnded()
+            defer { settled() }
+            switch result {
+            case .success(let result):
+                reply.succeed(answer(result, worker: link.id, since: started))
+            case .failure(let error):
+                switch recovery(after: error, on: link, connection, function: record.name) {
+                case .reroute, .redeploy:
+                    reply.fallBack()
+                case .fail(let final):
+                    if let error = final as? RPCError, let result = resultInPlace(of: error, record) {
+                        reply.succeed(result)
+                    } else {
+                        reply.fail(final)
+                    }
+                }
+            }
+        }
+        reply.onCancel { connection.abandon(id, RPCError(.cancelled, "call cancelled by the caller")) }
+        return true
+    }
+
+    private func workerRequest(_ record: FunctionRecord, deployID: String, _ params: ClientAPI.InvokeParams, window: Int? = nil) -> WorkerAPI.InvokeParams {
+        WorkerAPI.InvokeParams(
+            functionName: record.name, deployId: deployID, payload: params.payload ?? "",
+            clientContext: params.clientContext, logType: params.logType, window: window
+        )
+    }
+
+    private func answer(_ result: WorkerAPI.InvokeResult, worker: String, since started: ContinuousClock.Instant) -> ClientAPI.Invoke.Result {
+        account(result, worker: worker, since: started)
+        return .init(statusCode: result.statusCode, payload: result.payload, functionError: result.functionError,
+                     logResult: result.logResult, executedVersion: result.executedVersion)
+    }
+
+    /// The invoke result AWS gives where the call failed: the timeout result, or a function
+    /// that cannot start (a function error, not a failed call). Nil for every other error.
+    private func resultInPlace(of error: RPCError, _ record: FunctionRecord) -> ClientAPI.Invoke.Result? {
+        if error.code == .timedOut { return timedOut(record) }
+        if error.data?.reason == WorkerAPI.invalidEntrypointReason { return Self.invalidEntrypoint(error) }
+        return nil
     }
 
     /// AWS reports a function that cannot start as a function error, not a failed call.
@@ -76,10 +128,7 @@ final class InvokeRouter: Sendable {
     /// A streamed invoke: chunks go to `context`'s connection as the function writes them.
     func invokeStream(_ record: FunctionRecord, deployID: String, _ params: ClientAPI.InvokeParams, context: RPCRequestContext) async throws -> ClientAPI.InvokeStream.Result {
         let started = ContinuousClock.now
-        let request = WorkerAPI.InvokeParams(
-            functionName: record.name, deployId: deployID, payload: params.payload ?? "",
-            clientContext: params.clientContext, logType: params.logType, window: configuration.streamWindow
-        )
+        let request = workerRequest(record, deployID: deployID, params, window: configuration.streamWindow)
         let opened = NIOLockedValueBox<StreamRelays.Key?>(nil)
         defer { opened.withLockedValue { $0 }.map(relays.close) }
         do {
@@ -94,10 +143,9 @@ final class InvokeRouter: Sendable {
             return .init(statusCode: result.statusCode, functionError: result.functionError,
                          errorDetails: result.errorType.map { LambdaErrorDocument.text(type: $0, message: "the function failed after its response began") },
                          logResult: result.logResult, executedVersion: result.executedVersion)
-        } catch let error as RPCError where error.code == .timedOut {
-            return Self.streamed(timedOut(record))
-        } catch let error as RPCError where error.data?.reason == WorkerAPI.invalidEntrypointReason {
-            return Self.streamed(Self.invalidEntrypoint(error))
+        } catch let error as RPCError {
+            if let result = resultInPlace(of: error, record) { return Self.streamed(result) }
+            throw error
         }
     }
 
@@ -150,22 +198,52 @@ final class InvokeRouter: Sendable {
                     }
                 }
                 return try await link.track { try await body(link, connection) }
-            } catch let error as RPCError where error.code == .notSent {
-                lastFailure = "worker \(link.id) was gone before the call left: \(error.message)"
-                workers.markDown(link, connection: connection)
-            } catch let error as RPCError where error.code == .resourceNotFound && route < configuration.maximumRoutes {
-                // The worker lacks this deploy (it restarted, or the function changed): send it again.
-                lastFailure = error.message
-                link.forgetDeployed(record.name)
-                continue
-            } catch let error as RPCError where error.code == .connectionClosed {
-                metrics.increment(.serviceErrors, labels: "worker=\"\(link.id)\"")
-                throw GatewayError(.outcomeUnknown, "worker \(link.id) was lost while the invocation was in flight; it may have run, so it is not retried")
+            } catch let error as RPCError {
+                switch recovery(after: error, on: link, connection, function: record.name) {
+                case .reroute(let why):
+                    lastFailure = why
+                case .redeploy(let why) where route < configuration.maximumRoutes:
+                    lastFailure = why
+                case .redeploy:
+                    throw error
+                case .fail(let final):
+                    throw final
+                }
             }
-            metrics.increment(.retries, labels: "worker=\"\(link.id)\"")
         }
         metrics.increment(.serviceErrors, labels: "worker=\"none\"")
         throw GatewayError(.noWorker, "no worker could take the call: \(lastFailure)")
+    }
+
+    /// What a failed call to a worker means for the invocation.
+    enum Recovery {
+        /// It never left: the worker was marked down; the next owner may take the call.
+        case reroute(String)
+        /// The worker lacks the function's deploy (it restarted, or the function changed)
+        /// and ran nothing: send the deploy, then call again.
+        case redeploy(String)
+        /// The client gets this error: the call may have reached the handler, or failed on
+        /// its own terms.
+        case fail(any Error)
+    }
+
+    /// The failover rules of this type's doc comment for `error`, with their bookkeeping
+    /// (the worker marked down, its deploy forgotten, the metrics counted).
+    func recovery(after error: RPCError, on link: WorkerLink, _ connection: RPCConnection, function name: String) -> Recovery {
+        switch error.code {
+        case .notSent:
+            workers.markDown(link, connection: connection)
+            metrics.increment(.retries, labels: "worker=\"\(link.id)\"")
+            return .reroute("worker \(link.id) was gone before the call left: \(error.message)")
+        case .resourceNotFound:
+            link.forgetDeployed(name)
+            return .redeploy(error.message)
+        case .connectionClosed:
+            metrics.increment(.serviceErrors, labels: "worker=\"\(link.id)\"")
+            return .fail(GatewayError(.outcomeUnknown, "worker \(link.id) was lost while the invocation was in flight; it may have run, so it is not retried"))
+        default:
+            return .fail(error)
+        }
     }
 
     /// The owner now, waiting briefly while no worker is up (one may be rejoining).

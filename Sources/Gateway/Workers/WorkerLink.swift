@@ -64,10 +64,14 @@ public final class WorkerLink: Sendable {
 
     /// Counts a call in flight for `workers.list` and the metrics.
     func track<T>(_ body: () async throws -> T) async rethrows -> T {
-        status.withLockedValue { $0.inFlight += 1 }
-        defer { status.withLockedValue { $0.inFlight -= 1 } }
+        callBegan()
+        defer { callEnded() }
         return try await body()
     }
+
+    func callBegan() { status.withLockedValue { $0.inFlight += 1 } }
+
+    func callEnded() { status.withLockedValue { $0.inFlight -= 1 } }
 
     func summary() -> ClientAPI.WorkerSummary {
         status.withLockedValue { status in

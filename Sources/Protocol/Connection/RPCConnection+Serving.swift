@@ -53,29 +53,47 @@ extension RPCConnection {
         }
         let context = RPCRequestContext(connection: self, id: id, method: method)
         ServingLoad.began()
+        let served = ServedCall(context: context, token: token, entry: entry, params: params)
+        if let onLoop = entry.onLoop, onLoop(params, served) { return }
+        runInTask(served)
+    }
+
+    /// Serves a request the general way: its handler runs in a task of its own.
+    func runInTask(_ served: ServedCall) {
         let task = Task {
-            let response = await self.run(entry, params: params, context: context)
-            ServingLoad.ended()
-            let (close, othersUnderWay) = self.state.withLockedValue { state in
-                if state.served[id]?.token == token { state.served[id] = nil }
-                return (state.closeAfterAnswer.remove(id) != nil, !state.served.isEmpty)
-            }
-            self.send(response, thenClose: close, othersUnderWay: othersUnderWay)
+            self.answer(served, with: await self.run(served.entry, params: served.params, context: served.context))
         }
+        register(.task(task), for: served)
+    }
+
+    /// Records what cancels a request's work; runs it at once if `$/cancel` came first.
+    func register(_ canceller: ServedRequest.Canceller, for served: ServedCall) {
+        let id = served.context.id
         let cancelNow = state.withLockedValue { state -> Bool in
-            guard state.served[id]?.token == token else { return false }
-            state.served[id]!.task = task
+            guard state.served[id]?.token == served.token else { return false }
+            state.served[id]!.canceller = canceller
             return state.served[id]!.cancelRequested
         }
-        if cancelNow { task.cancel() }
+        if cancelNow { canceller.cancel() }
+    }
+
+    /// Writes a request's answer and forgets the request.
+    func answer(_ served: ServedCall, with response: ByteBuffer) {
+        ServingLoad.ended()
+        let id = served.context.id
+        let (close, othersUnderWay) = state.withLockedValue { state in
+            if state.served[id]?.token == served.token { state.served[id] = nil }
+            return (state.closeAfterAnswer.remove(id) != nil, !state.served.isEmpty)
+        }
+        send(response, thenClose: close, othersUnderWay: othersUnderWay)
     }
 
     private func cancelServed(_ id: RPCID) {
-        let task = state.withLockedValue { state -> Task<Void, Never>? in
+        let canceller = state.withLockedValue { state -> ServedRequest.Canceller? in
             state.served[id]?.cancelRequested = true
-            return state.served[id]?.task
+            return state.served[id]?.canceller
         }
-        task?.cancel()
+        canceller?.cancel()
     }
 
     /// Answers a batch with one array, in member order; members that need no answer are
@@ -117,12 +135,15 @@ extension RPCConnection {
     /// Runs a handler and encodes its answer; an answer too large for a frame becomes an
     /// error answer with the same id, so the caller learns why.
     private func run(_ entry: RPCMethodTable.RequestEntry, params: any Sendable, context: RPCRequestContext) async -> ByteBuffer {
-        let answer: ByteBuffer
         do {
-            answer = try await entry.run(params, context)
+            return checked(try await entry.run(params, context), context: context)
         } catch {
             return Self.encodeError(id: context.id, RPCError.from(error))
         }
+    }
+
+    /// The answer, or an error answer in its place when it is too large for a frame.
+    func checked(_ answer: ByteBuffer, context: RPCRequestContext) -> ByteBuffer {
         let length = Frame.payloadLength(of: answer)
         guard length <= configuration.maximumFrameLength else {
             configuration.logger.warning("answer exceeds the maximum frame length", metadata: ["method": "\(context.method)", "bytes": "\(length)"])
@@ -185,10 +206,10 @@ extension RPCConnection {
         }
         sweep?.cancel()
         for (_, call) in pending {
-            call.continuation.resume(throwing: call.written
+            call.waiter.resume(.failure(call.written
                 ? RPCError(.connectionClosed, "connection closed while the call was in flight")
-                : RPCError(.notSent, "connection closed before the request was sent"))
+                : RPCError(.notSent, "connection closed before the request was sent")))
         }
-        for (_, request) in served { request.task?.cancel() }
+        for (_, request) in served { request.canceller?.cancel() }
     }
 }

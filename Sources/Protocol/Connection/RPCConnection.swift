@@ -22,8 +22,22 @@ public final class RPCConnection: Sendable {
     /// A flush is queued on the event loop (write coalescing, `RPCConnection+Flush.swift`).
     let flushScheduled: NIOLoopBoundBox<Bool>
 
+    /// Who learns a call's outcome: a task waiting in `call`, or a callback on the event
+    /// loop (`call(_:_:timeout:then:)`, for answers relayed without a task).
+    enum Waiter {
+        case task(UnsafeContinuation<any Sendable, any Error>)
+        case callback(@Sendable (Result<any Sendable, RPCError>) -> Void)
+
+        func resume(_ result: Result<any Sendable, RPCError>) {
+            switch self {
+            case .task(let continuation): continuation.resume(with: result.mapError { $0 as any Error })
+            case .callback(let body): body(result)
+            }
+        }
+    }
+
     struct PendingCall {
-        var continuation: UnsafeContinuation<any Sendable, any Error>
+        var waiter: Waiter
         /// What the answer's result decodes to: metatypes, not closures, so a call allocates
         /// nothing for them.
         var resultType: any (Decodable & Sendable).Type
@@ -35,8 +49,22 @@ public final class RPCConnection: Sendable {
     }
 
     struct ServedRequest {
+        /// What stops the work: the task serving the request, or what an on-loop handler
+        /// registered (`RPCReply.onCancel`).
+        enum Canceller {
+            case task(Task<Void, Never>)
+            case callback(@Sendable () -> Void)
+
+            func cancel() {
+                switch self {
+                case .task(let task): task.cancel()
+                case .callback(let body): body()
+                }
+            }
+        }
+
         var token: UInt64
-        var task: Task<Void, Never>?
+        var canceller: Canceller?
         var cancelRequested = false
     }
 
@@ -136,7 +164,7 @@ public final class RPCConnection: Sendable {
                     continuation.resume(throwing: RPCError(.cancelled, "call cancelled by the caller"))
                     return
                 }
-                begin(M.self, params, id: id, timeout: timeout, idAssigned: idAssigned, answerTo: continuation)
+                begin(M.self, params, id: id, timeout: timeout, idAssigned: idAssigned, answerTo: .task(continuation))
                 // Cancelled while the call became pending: the handler found nothing to abandon
                 // then; the peer is told after the request, which this thread wrote first.
                 if Task.isCancelled { abandon(id, RPCError(.cancelled, "call cancelled by the caller")) }
@@ -147,21 +175,42 @@ public final class RPCConnection: Sendable {
         return value as! M.Result
     }
 
-    /// Makes the call pending, then writes its request; every outcome reaches `continuation`
+    /// Calls `method` on the peer without a task: `then` gets the answer, or the same errors
+    /// `call` throws, exactly once, on this connection's event loop (or on the caller's
+    /// thread if the request could not be sent). Returns the request's id, for `abandon`.
+    ///
+    /// For relays that answer one peer from another's answer (the gateway's warm invoke):
+    /// no task is made, suspended and resumed on the way.
+    @discardableResult
+    public func call<M: RPCMethod>(
+        _ method: M.Type, _ params: M.Params, timeout: Duration? = nil,
+        then: @escaping @Sendable (Result<M.Result, RPCError>) -> Void
+    ) -> RPCID {
+        let id: RPCID = state.withLockedValue { state in
+            defer { state.nextID += 1 }
+            return .number(state.nextID)
+        }
+        begin(M.self, params, id: id, timeout: timeout, idAssigned: nil, answerTo: .callback { result in
+            then(result.map { $0 as! M.Result })
+        })
+        return id
+    }
+
+    /// Makes the call pending, then writes its request; every outcome reaches `waiter`
     /// through `finish`, exactly once.
     private func begin<M: RPCMethod>(
         _ method: M.Type, _ params: M.Params, id: RPCID, timeout: Duration?, idAssigned: ((RPCID) -> Void)?,
-        answerTo continuation: UnsafeContinuation<any Sendable, any Error>
+        answerTo waiter: Waiter
     ) {
         let othersUnderWay: Bool? = state.withLockedValue { state in
             guard !state.isClosed else { return nil }
             state.pending[id] = PendingCall(
-                continuation: continuation, resultType: M.Result.self, fastResultType: M.Result.self as? any RPCJSONReadable.Type
+                waiter: waiter, resultType: M.Result.self, fastResultType: M.Result.self as? any RPCJSONReadable.Type
             )
             return state.pending.count > 1
         }
         guard let othersUnderWay else {
-            continuation.resume(throwing: RPCError(.notSent, "connection closed before the request was sent"))
+            waiter.resume(.failure(RPCError(.notSent, "connection closed before the request was sent")))
             return
         }
         idAssigned?(id)
@@ -226,7 +275,7 @@ public final class RPCConnection: Sendable {
     }
 
     /// Gives up on a call locally and tells the peer, so it can stop the work.
-    func abandon(_ id: RPCID, _ error: RPCError) {
+    public func abandon(_ id: RPCID, _ error: RPCError) {
         guard finish(id, .failure(error)) else { return }
         notifyNow(CancelRequest.self, .init(id: id))
     }
@@ -235,7 +284,7 @@ public final class RPCConnection: Sendable {
     @discardableResult
     func finish(_ id: RPCID, _ result: Result<any Sendable, RPCError>) -> Bool {
         guard let call = state.withLockedValue({ $0.pending.removeValue(forKey: id) }) else { return false }
-        call.continuation.resume(with: result.mapError { $0 as any Error })
+        call.waiter.resume(result)
         return true
     }
 }

@@ -1,0 +1,67 @@
+import NIOCore
+import Synchronization
+
+/// One request being served: what answering it takes, whichever way it is served.
+final class ServedCall: Sendable {
+    let context: RPCRequestContext
+    /// Tells this request from a later one that reuses its id.
+    let token: UInt64
+    let entry: RPCMethodTable.RequestEntry
+    let params: any Sendable
+    private let settled = Atomic<Bool>(false)
+
+    init(context: RPCRequestContext, token: UInt64, entry: RPCMethodTable.RequestEntry, params: any Sendable) {
+        self.context = context
+        self.token = token
+        self.entry = entry
+        self.params = params
+    }
+
+    /// True the first time only: a request is answered (or handed to its task) once.
+    func settle() -> Bool {
+        !settled.exchange(true, ordering: .acquiringAndReleasing)
+    }
+}
+
+/// The answer to a request that an on-loop handler took (`RPCMethodTable.register(_:onLoop:_:)`).
+///
+/// Exactly one of `succeed`, `fail` and `fallBack` must be called, from any thread; later
+/// calls are ignored. The request counts as being served until then: `$/cancel` and a closed
+/// connection reach what `onCancel` registered.
+public struct RPCReply<Result: Encodable & Sendable>: Sendable {
+    let served: ServedCall
+
+    public var context: RPCRequestContext { served.context }
+
+    /// Answers with `result`, as the method's async handler returning it would.
+    public func succeed(_ result: Result) {
+        guard served.settle() else { return }
+        let connection = served.context.connection
+        let answer: ByteBuffer
+        do {
+            answer = connection.checked(try RPCCoding.frame(ResultEnvelope(id: served.context.id, result: result)), context: served.context)
+        } catch {
+            answer = RPCConnection.encodeError(id: served.context.id, RPCError.from(error))
+        }
+        connection.answer(served, with: answer)
+    }
+
+    /// Answers with an error, as the method's async handler throwing it would.
+    public func fail(_ error: any Error) {
+        guard served.settle() else { return }
+        served.context.connection.answer(served, with: RPCConnection.encodeError(id: served.context.id, RPCError.from(error)))
+    }
+
+    /// Serves the request the general way after all: its async handler runs in a task, from
+    /// the start, with the same params.
+    public func fallBack() {
+        guard served.settle() else { return }
+        served.context.connection.runInTask(served)
+    }
+
+    /// What stops the work when the caller sends `$/cancel` or the connection closes; it
+    /// should end in `fail` or `succeed`. Runs at once if the cancel came first.
+    public func onCancel(_ body: @escaping @Sendable () -> Void) {
+        served.context.connection.register(.callback(body), for: served)
+    }
+}

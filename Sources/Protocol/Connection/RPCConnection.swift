@@ -8,7 +8,8 @@ import NIOPosix
 ///
 /// Many calls share the connection; each gets its own id and its own continuation, and answers may
 /// come back in any order. Requests from the peer run as separate tasks, so a slow one never
-/// holds up the rest. Notifications are handled on the event loop in arrival order, which is
+/// holds up the rest, unless their method is registered `onLoop` and takes them there
+/// (`RPCReply.swift`). Notifications are handled on the event loop in arrival order, which is
 /// what keeps a stream's chunks in order.
 ///
 /// State lives behind one lock and is touched for a few dictionary operations per call; all

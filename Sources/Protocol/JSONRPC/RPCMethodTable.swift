@@ -79,6 +79,7 @@ public struct RPCMethodTable: Sendable {
     /// as usual), or true when it took the request and will answer through `reply`. For the
     /// common case of a hot method whose answer comes from another connection's answer, this
     /// saves the task, its suspension and its resumption. It must not block or wait.
+    /// Requests inside a batch always go to `handler`.
     public mutating func register<M: RPCMethod>(
         _ method: M.Type,
         onLoop: @escaping @Sendable (M.Params, RPCReply<M.Result>) -> Bool,

@@ -105,12 +105,13 @@ public final class Gateway: Sendable {
         let deadline = ContinuousClock.now + configuration.drainTimeout
         await rpcServer.stopAccepting()
         await httpServer.close()
-        while service.requestsInFlight > 0, ContinuousClock.now < deadline {
+        while rpcServer.requestsBeingServed > 0, ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(10))
         }
         await service.events.drain(until: deadline)
-        if service.requestsInFlight > 0 {
-            logger.warning("shutting down with calls still in flight", metadata: ["calls": "\(service.requestsInFlight)"])
+        let unanswered = rpcServer.requestsBeingServed
+        if unanswered > 0 {
+            logger.warning("shutting down with calls still in flight", metadata: ["calls": "\(unanswered)"])
         }
         await rpcServer.close()
         dnsTask?.cancel()

@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import NIOConcurrencyHelpers
 import ShoalProtocol
 
 /// The client JSON-RPC API of CONTRACT.md, over the registry, the worker directory and the
@@ -14,7 +13,6 @@ final class GatewayService: Sendable {
     let workers: WorkerDirectory
     let router: InvokeRouter
     let events: EventInvocations
-    private let inFlight = NIOLockedValueBox(0)
 
     init(registry: FunctionRegistry, workers: WorkerDirectory, router: InvokeRouter, events: EventInvocations) {
         self.registry = registry
@@ -23,14 +21,11 @@ final class GatewayService: Sendable {
         self.events = events
     }
 
-    /// Client requests being served right now (shutdown drains them).
-    var requestsInFlight: Int { inFlight.withLockedValue { $0 } }
-
     var methods: RPCMethodTable {
         var methods = RPCMethodTable()
         let arns = registry.arns
         methods.register(ClientAPI.CreateFunction.self) { [self] params, _ in
-            try await served { try await registry.create(params).configuration(arns: arns) }
+            try await registry.create(params).configuration(arns: arns)
         }
         methods.register(ClientAPI.GetFunction.self) { [registry] params, _ in
             try registry.function(params.functionName).configuration(arns: arns)
@@ -42,13 +37,13 @@ final class GatewayService: Sendable {
             return .init(functions: page.functions.map { $0.configuration(arns: arns) }, nextMarker: page.nextMarker)
         }
         methods.register(ClientAPI.UpdateFunctionCode.self) { [self] params, _ in
-            try await served { try await registry.updateCode(params).configuration(arns: arns) }
+            try await registry.updateCode(params).configuration(arns: arns)
         }
         methods.register(ClientAPI.UpdateFunctionConfiguration.self) { [self] params, _ in
-            try await served { try await registry.updateConfiguration(params).configuration(arns: arns) }
+            try await registry.updateConfiguration(params).configuration(arns: arns)
         }
         methods.register(ClientAPI.DeleteFunction.self) { [self] params, _ in
-            try await served { try await delete(params.functionName) }
+            try await delete(params.functionName)
         }
         methods.register(ClientAPI.FunctionOwner.self) { [self] params, _ in
             let record = try registry.function(params.functionName)
@@ -56,25 +51,23 @@ final class GatewayService: Sendable {
             return .init(worker: owner.id)
         }
         methods.register(ClientAPI.PublishLayer.self) { [self] params, _ in
-            try await served { try await registry.publishLayer(params) }
+            try await registry.publishLayer(params)
         }
         methods.register(ClientAPI.Invoke.self, onLoop: { [self] params, reply in
             invokeOnLoop(params, reply: reply)
         }) { [self] params, _ in
-            try await served { try await invoke(params) }
+            try await invoke(params)
         }
         methods.register(ClientAPI.InvokeStream.self) { [self] params, context in
-            try await served {
-                let (record, deployID) = try registry.routable(params.functionName)
-                guard params.invocationType != "Event" else {
-                    // As AWS's InvokeWithResponseStream: RequestResponse or DryRun only.
-                    throw GatewayError(.invalidParameter, "invoke.stream takes invocationType RequestResponse or DryRun")
-                }
-                if let early = try precheck(params) {
-                    return .init(statusCode: early.statusCode, executedVersion: early.executedVersion)
-                }
-                return try await router.invokeStream(record, deployID: deployID, params, context: context)
+            let (record, deployID) = try registry.routable(params.functionName)
+            guard params.invocationType != "Event" else {
+                // As AWS's InvokeWithResponseStream: RequestResponse or DryRun only.
+                throw GatewayError(.invalidParameter, "invoke.stream takes invocationType RequestResponse or DryRun")
             }
+            if let early = try precheck(params) {
+                return .init(statusCode: early.statusCode, executedVersion: early.executedVersion)
+            }
+            return try await router.invokeStream(record, deployID: deployID, params, context: context)
         }
         methods.register(ClientAPI.WarmList.self) { [self] _, _ in
             .init(instances: try await warmInstances())
@@ -90,12 +83,6 @@ final class GatewayService: Sendable {
             .init(workers: workers.links.map { $0.summary() })
         }
         return methods
-    }
-
-    private func served<T>(_ body: () async throws -> T) async throws -> T {
-        inFlight.withLockedValue { $0 += 1 }
-        defer { inFlight.withLockedValue { $0 -= 1 } }
-        return try await body()
     }
 
     // MARK: Invoke
@@ -119,12 +106,7 @@ final class GatewayService: Sendable {
         } catch {
             return false
         }
-        inFlight.withLockedValue { $0 += 1 }
-        let taken = router.invokeOnLoop(routable.record, deployID: routable.deployID, params, reply: reply) { [inFlight] in
-            inFlight.withLockedValue { $0 -= 1 }
-        }
-        if !taken { inFlight.withLockedValue { $0 -= 1 } }
-        return taken
+        return router.invokeOnLoop(routable.record, deployID: routable.deployID, params, reply: reply)
     }
 
     /// Checks the invocation type, log type and payload (base64, size); answers DryRun (204)

@@ -43,6 +43,30 @@ import Testing
         }
     }
 
+    /// SIGTERM while a warm call (the one relayed on the gateway's event loop) and a call the
+    /// general way are running: both are answered before `shoal up` exits, and nothing is left.
+    @Test func sigtermLetsTheCallsInFlightFinish() async throws {
+        let up = try await ShoalUp.start(workers: 1)
+        defer { up.removeData() }
+        let client = try await up.connect()
+        try await client.createFunction("slow", files: ["app.py": Handlers.echo])
+        try await client.createFunction("cold", files: ["app.py": Handlers.echo])
+        _ = try await client.invoke("slow", #"{"id": "warm"}"#)
+        // "cold" was never sent to the worker: its call goes the general way (deploy, cold start).
+        let calls = [("slow", "warm-in-flight"), ("cold", "cold-in-flight")].map { name, id in
+            Task { try await client.invoke(name, #"{"id": "\#(id)", "sleep": 1}"#) }
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        let stopped = Task { await up.stop() }
+        for (call, id) in zip(calls, ["warm-in-flight", "cold-in-flight"]) {
+            let (body, result) = try await call.value
+            #expect(result.functionError == nil && body.contains(id), "\(body)")
+        }
+        #expect(await stopped.value == .status(0), "shoal up exits cleanly on SIGTERM")
+        #expect(await eventually(timeout: .seconds(3)) { up.leftovers().isEmpty }, "left behind: \(up.leftovers())")
+        await client.close()
+    }
+
     @Test func eventInvocationsAreAcceptedAtOnceAndRunInTheBackgroundDryRunRunsNothing() async throws {
         let marks = FileManager.default.temporaryDirectory.appendingPathComponent("shoal-event-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: marks, withIntermediateDirectories: true)

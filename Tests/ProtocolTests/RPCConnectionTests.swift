@@ -133,6 +133,26 @@ import Testing
         await server.close()
     }
 
+    /// What a graceful shutdown waits for: every request not yet answered, a batch as one.
+    @Test func theServerCountsTheRequestsItHasNotAnsweredYet() async throws {
+        let log = ServerLog()
+        let server = try await server(log: log)
+        let client = try await RPCConnection.connect(host: "127.0.0.1", port: server.port)
+        let raw = try await RawFrameClient.connect(port: server.port)
+        #expect(server.requestsBeingServed == 0)
+        let calls = (0..<3).map { index in Task { try await client.call(Hang.self, .init(tag: "h\(index)"), timeout: .milliseconds(500)) } }
+        try await raw.sendFrame(#"[{"jsonrpc":"2.0","id":1,"method":"test.echo","params":{"text":"b1","delayMicroseconds":1500000}},{"jsonrpc":"2.0","id":2,"method":"test.echo","params":{"text":"b2"}}]"#)
+        #expect(await eventually { log.entries.filter { $0.hasPrefix("started") }.count == 3 })
+        #expect(await eventually { server.requestsBeingServed == 4 })
+        for call in calls { _ = await call.result } // timed out: `$/cancel` ends each handler
+        #expect(await eventually { server.requestsBeingServed == 1 }, "the batch is still being served")
+        #expect(try await raw.readBatch()?.count == 2)
+        #expect(await eventually { server.requestsBeingServed == 0 })
+        await raw.close()
+        await client.close()
+        await server.close()
+    }
+
     @Test func closingFailsEveryPendingCallWithAClearError() async throws {
         let log = ServerLog()
         let server = try await server(log: log)

@@ -65,19 +65,14 @@ final class InvokeRouter: Sendable {
     /// function's current deploy. The worker's answer is relayed to `reply` from the event
     /// loop that reads it. False (nothing sent) when the call needs the general path; a call
     /// that fails in a way the failover rules retry (never sent, deploy missing) is handed
-    /// to the general path through `reply.fallBack()`, which starts over. `settled` runs
-    /// once the reply is given or handed on.
-    func invokeOnLoop(
-        _ record: FunctionRecord, deployID: String, _ params: ClientAPI.InvokeParams,
-        reply: RPCReply<ClientAPI.Invoke.Result>, settled: @escaping @Sendable () -> Void
-    ) -> Bool {
+    /// to the general path through `reply.fallBack()`, which starts over.
+    func invokeOnLoop(_ record: FunctionRecord, deployID: String, _ params: ClientAPI.InvokeParams, reply: RPCReply<ClientAPI.Invoke.Result>) -> Bool {
         guard let link = workers.owner(of: record.name), link.deployedID(of: record.name) == deployID,
               let connection = link.connection() else { return false }
         let started = ContinuousClock.now
         link.callBegan()
         let id = connection.call(WorkerAPI.Invoke.self, workerRequest(record, deployID: deployID, params), timeout: deadline(record)) { [self] result in
             link.callEnded()
-            defer { settled() }
             switch result {
             case .success(let result):
                 reply.succeed(answer(result, worker: link.id, since: started))

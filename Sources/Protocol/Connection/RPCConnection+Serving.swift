@@ -108,8 +108,12 @@ extension RPCConnection {
         }
         guard !answered.isEmpty else { return }
         ServingLoad.began()
+        state.withLockedValue { $0.batchesUnderWay += 1 }
         Task {
-            defer { ServingLoad.ended() }
+            defer {
+                ServingLoad.ended()
+                self.state.withLockedValue { $0.batchesUnderWay -= 1 }
+            }
             let responses = await withTaskGroup(of: (Int, ByteBuffer).self) { group in
                 for (index, message) in answered.enumerated() {
                     group.addTask {

@@ -75,6 +75,8 @@ public final class RPCConnection: Sendable {
         var pending: [RPCID: PendingCall] = [:]
         var served: [RPCID: ServedRequest] = [:]
         var closeAfterAnswer: Set<RPCID> = []
+        /// Batches whose answers are still being worked out (their members are not in `served`).
+        var batchesUnderWay = 0
         var isClosed = false
         /// The one timer for every pending call's timeout (`RPCConnection+Timeouts.swift`).
         var sweepAt: NIODeadline?
@@ -129,6 +131,12 @@ public final class RPCConnection: Sendable {
     public var closeFuture: EventLoopFuture<Void> { channel.closeFuture }
 
     public var isClosed: Bool { state.withLockedValue { $0.isClosed } }
+
+    /// Requests from the peer not yet answered (a batch counts once): what a graceful
+    /// shutdown waits for.
+    public var requestsBeingServed: Int {
+        state.withLockedValue { $0.served.count + $0.batchesUnderWay }
+    }
 
     /// Closes the connection; every pending call fails with `.notSent` or `.connectionClosed`.
     public func close() async {

@@ -59,6 +59,11 @@ public final class RPCServer: Sendable {
         connections.withLockedValue { Array($0.values) }
     }
 
+    /// Requests not yet answered on every open connection.
+    public var requestsBeingServed: Int {
+        openConnections.reduce(0) { $0 + $1.requestsBeingServed }
+    }
+
     /// Stops accepting new connections; open ones keep being served.
     public func stopAccepting() async {
         try? await serverChannel.close()

@@ -133,7 +133,8 @@ import Testing
         await server.close()
     }
 
-    /// What a graceful shutdown waits for: every request not yet answered, a batch as one.
+    /// What a graceful shutdown waits for: every request not yet answered, a batch as one;
+    /// and what a closed connection cancels, batches included.
     @Test func theServerCountsTheRequestsItHasNotAnsweredYet() async throws {
         let log = ServerLog()
         let server = try await server(log: log)
@@ -148,7 +149,11 @@ import Testing
         #expect(await eventually { server.requestsBeingServed == 1 }, "the batch is still being served")
         #expect(try await raw.readBatch()?.count == 2)
         #expect(await eventually { server.requestsBeingServed == 0 })
+        // A batch whose client goes away is cancelled, as a single request is.
+        try await raw.sendFrame(#"[{"jsonrpc":"2.0","id":3,"method":"test.hang","params":{"tag":"b3"}}]"#)
+        #expect(await eventually { log.entries.contains("started b3") })
         await raw.close()
+        #expect(await eventually { log.entries.contains("cancelled b3") })
         await client.close()
         await server.close()
     }

@@ -108,11 +108,16 @@ extension RPCConnection {
         }
         guard !answered.isEmpty else { return }
         ServingLoad.began()
-        state.withLockedValue { $0.batchesUnderWay += 1 }
-        Task {
+        let token = state.withLockedValue { state -> UInt64 in
+            let token = state.nextToken
+            state.nextToken += 1
+            state.batches[token] = .some(nil)
+            return token
+        }
+        let task = Task {
             defer {
                 ServingLoad.ended()
-                self.state.withLockedValue { $0.batchesUnderWay -= 1 }
+                _ = self.state.withLockedValue { $0.batches.removeValue(forKey: token) }
             }
             let responses = await withTaskGroup(of: (Int, ByteBuffer).self) { group in
                 for (index, message) in answered.enumerated() {
@@ -134,6 +139,13 @@ extension RPCConnection {
             }
             self.send(Self.joined(responses))
         }
+        // Kept until it ends, so a closed connection cancels it as it does a single request.
+        let cancelNow = state.withLockedValue { state -> Bool in
+            if state.isClosed { return true }
+            if state.batches[token] != nil { state.batches[token] = task }
+            return false
+        }
+        if cancelNow { task.cancel() }
     }
 
     /// Runs a handler and encodes its answer; an answer too large for a frame becomes an
@@ -203,10 +215,10 @@ extension RPCConnection {
 
     /// Fails every pending call and cancels every request being served.
     func channelClosed() {
-        let (pending, served, sweep) = state.withLockedValue { state in
+        let (pending, served, batches, sweep) = state.withLockedValue { state in
             state.isClosed = true
-            defer { state.pending = [:]; state.served = [:]; state.sweepAt = nil; state.sweepTimer = nil }
-            return (state.pending, state.served, state.sweepTimer)
+            defer { state.pending = [:]; state.served = [:]; state.batches = [:]; state.sweepAt = nil; state.sweepTimer = nil }
+            return (state.pending, state.served, state.batches, state.sweepTimer)
         }
         sweep?.cancel()
         for (_, call) in pending {
@@ -215,5 +227,6 @@ extension RPCConnection {
                 : RPCError(.notSent, "connection closed before the request was sent")))
         }
         for (_, request) in served { request.canceller?.cancel() }
+        for case let (_, task?) in batches { task.cancel() }
     }
 }

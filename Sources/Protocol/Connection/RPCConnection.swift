@@ -75,8 +75,9 @@ public final class RPCConnection: Sendable {
         var pending: [RPCID: PendingCall] = [:]
         var served: [RPCID: ServedRequest] = [:]
         var closeAfterAnswer: Set<RPCID> = []
-        /// Batches whose answers are still being worked out (their members are not in `served`).
-        var batchesUnderWay = 0
+        /// Batches whose answers are still being worked out (their members are not in
+        /// `served`), by token: the task working on each, once it exists.
+        var batches: [UInt64: Task<Void, Never>?] = [:]
         var isClosed = false
         /// The one timer for every pending call's timeout (`RPCConnection+Timeouts.swift`).
         var sweepAt: NIODeadline?
@@ -135,7 +136,7 @@ public final class RPCConnection: Sendable {
     /// Requests from the peer not yet answered (a batch counts once): what a graceful
     /// shutdown waits for.
     public var requestsBeingServed: Int {
-        state.withLockedValue { $0.served.count + $0.batchesUnderWay }
+        state.withLockedValue { $0.served.count + $0.batches.count }
     }
 
     /// Closes the connection; every pending call fails with `.notSent` or `.connectionClosed`.

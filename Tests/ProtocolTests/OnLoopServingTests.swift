@@ -22,16 +22,19 @@ import Testing
     /// A backend serving the usual test methods, and a relay whose `test.relay` is served on
     /// the loop (modes: `echo` and `hang` call the backend, `decline` leaves the request to the
     /// async handler, `fallBack` hands it there after taking it, `twice` answers two times),
-    /// while its async handler answers `handler: TEXT`.
+    /// while its async handler answers `handler: TEXT` (for `fallBackThenOnCancel`, after a
+    /// minute or when cancelled, noted in `relayLog`).
     private struct Servers {
         let backend: RPCServer
         let toBackend: RPCConnection
         let relay: RPCServer
         let client: RPCConnection
         let backendLog: ServerLog
+        let relayLog: ServerLog
 
         static func start() async throws -> Servers {
             let backendLog = ServerLog()
+            let relayLog = ServerLog()
             let backend = try await RPCServer.bind(port: 0, methods: testMethods(log: backendLog))
             let toBackend = try await RPCConnection.connect(host: "127.0.0.1", port: backend.port)
             var methods = RPCMethodTable()
@@ -41,6 +44,11 @@ import Testing
                     return false
                 case "fallBack":
                     reply.fallBack()
+                case "fallBackThenOnCancel":
+                    // As a relay whose call failed at once: handed back before it registered
+                    // what would cancel its own call, which must not displace the task's.
+                    reply.fallBack()
+                    reply.onCancel {}
                 case "twice":
                     reply.succeed("first")
                     reply.succeed("second")
@@ -67,11 +75,20 @@ import Testing
                 }
                 return true
             }) { params, _ in
-                "handler: \(params.text)"
+                if params.mode == "fallBackThenOnCancel" {
+                    relayLog.append("handler started \(params.text)")
+                    do {
+                        try await Task.sleep(for: .seconds(60))
+                    } catch {
+                        relayLog.append("handler cancelled \(params.text)")
+                        throw error
+                    }
+                }
+                return "handler: \(params.text)"
             }
             let relay = try await RPCServer.bind(port: 0, methods: methods)
             let client = try await RPCConnection.connect(host: "127.0.0.1", port: relay.port)
-            return Servers(backend: backend, toBackend: toBackend, relay: relay, client: client, backendLog: backendLog)
+            return Servers(backend: backend, toBackend: toBackend, relay: relay, client: client, backendLog: backendLog, relayLog: relayLog)
         }
 
         func stop() async {
@@ -134,6 +151,16 @@ import Testing
         await servers.client.close()
         _ = await orphan.result
         #expect(await eventually { servers.backendLog.entries.contains("cancelled c2") })
+        await servers.stop()
+    }
+
+    @Test func aRequestHandedBackToItsTaskIsCancelledThroughTheTask() async throws {
+        let servers = try await Servers.start()
+        let call = Task { try await servers.client.call(Relay.self, .init(mode: "fallBackThenOnCancel", text: "f1")) }
+        #expect(await eventually { servers.relayLog.entries.contains("handler started f1") })
+        call.cancel()
+        _ = await call.result
+        #expect(await eventually { servers.relayLog.entries.contains("handler cancelled f1") })
         await servers.stop()
     }
 

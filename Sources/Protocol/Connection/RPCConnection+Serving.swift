@@ -67,10 +67,16 @@ extension RPCConnection {
     }
 
     /// Records what cancels a request's work; runs it at once if `$/cancel` came first.
+    ///
+    /// An on-loop handler's canceller counts only while it still owns the request: once it
+    /// answered or handed the request to a task (`settle`, which comes before the task's
+    /// own registration), a late one must not displace the task's. Checked under the lock
+    /// the task registers under, so the two cannot cross.
     func register(_ canceller: ServedRequest.Canceller, for served: ServedCall) {
         let id = served.context.id
         let cancelNow = state.withLockedValue { state -> Bool in
             guard state.served[id]?.token == served.token else { return false }
+            if case .callback = canceller, served.isSettled { return false }
             state.served[id]!.canceller = canceller
             return state.served[id]!.cancelRequested
         }

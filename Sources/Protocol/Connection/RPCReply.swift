@@ -21,6 +21,8 @@ final class ServedCall: Sendable {
     func settle() -> Bool {
         !settled.exchange(true, ordering: .acquiringAndReleasing)
     }
+
+    var isSettled: Bool { settled.load(ordering: .acquiring) }
 }
 
 /// The answer to a request that an on-loop handler took (`RPCMethodTable.register(_:onLoop:_:)`).
@@ -60,7 +62,8 @@ public struct RPCReply<Result: Encodable & Sendable>: Sendable {
     }
 
     /// What stops the work when the caller sends `$/cancel` or the connection closes; it
-    /// should end in `fail` or `succeed`. Runs at once if the cancel came first.
+    /// should end in `fail` or `succeed`. Runs at once if the cancel came first; ignored
+    /// once the reply is given or handed to the task (whose cancellation then applies).
     public func onCancel(_ body: @escaping @Sendable () -> Void) {
         served.context.connection.register(.callback(body), for: served)
     }

@@ -67,10 +67,9 @@ final class InvokeRouter: Sendable {
     /// that fails in a way the failover rules retry (never sent, deploy missing) is handed
     /// to the general path through `reply.fallBack()`, which starts over.
     func invokeOnLoop(_ record: FunctionRecord, deployID: String, _ params: ClientAPI.InvokeParams, reply: RPCReply<ClientAPI.Invoke.Result>) -> Bool {
-        guard let link = workers.owner(of: record.name), link.deployedID(of: record.name) == deployID,
-              let connection = link.connection() else { return false }
+        guard let link = workers.owner(of: record.name),
+              let connection = link.beginWarmCall(record.name, deployID: deployID) else { return false }
         let started = ContinuousClock.now
-        link.callBegan()
         let id = connection.call(WorkerAPI.Invoke.self, workerRequest(record, deployID: deployID, params), timeout: deadline(record)) { [self] result in
             link.callEnded()
             switch result {

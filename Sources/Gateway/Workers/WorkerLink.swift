@@ -25,6 +25,12 @@ public final class WorkerLink: Sendable {
         var inFlight = 0
         /// Function name → deploy id this worker was sent over the current connection.
         var deployed: [String: String] = [:]
+
+        func connection(on loop: (any EventLoop)?) -> RPCConnection? {
+            guard state == .up, let first = connections.first else { return nil }
+            guard let loop else { return first }
+            return connections.first { $0.channel.eventLoop === loop } ?? first
+        }
     }
 
     public let host: String
@@ -45,10 +51,17 @@ public final class WorkerLink: Sendable {
 
     /// The connection on `loop` (the caller's), else the first, if the worker is up.
     func connection(on loop: (any EventLoop)? = MultiThreadedEventLoopGroup.currentEventLoop) -> RPCConnection? {
+        status.withLockedValue { $0.connection(on: loop) }
+    }
+
+    /// For a warm call: the caller's connection if the worker is up and has `deployID` of
+    /// `function`, with the call counted in flight (`callEnded` when it is over); nil, and
+    /// nothing counted, otherwise. One lock for what the invoke path asks every time.
+    func beginWarmCall(_ function: String, deployID: String, on loop: (any EventLoop)? = MultiThreadedEventLoopGroup.currentEventLoop) -> RPCConnection? {
         status.withLockedValue { status in
-            guard status.state == .up, let first = status.connections.first else { return nil }
-            guard let loop else { return first }
-            return status.connections.first { $0.channel.eventLoop === loop } ?? first
+            guard status.deployed[function] == deployID, let connection = status.connection(on: loop) else { return nil }
+            status.inFlight += 1
+            return connection
         }
     }
 
@@ -64,12 +77,10 @@ public final class WorkerLink: Sendable {
 
     /// Counts a call in flight for `workers.list` and the metrics.
     func track<T>(_ body: () async throws -> T) async rethrows -> T {
-        callBegan()
+        status.withLockedValue { $0.inFlight += 1 }
         defer { callEnded() }
         return try await body()
     }
-
-    func callBegan() { status.withLockedValue { $0.inFlight += 1 } }
 
     func callEnded() { status.withLockedValue { $0.inFlight -= 1 } }
 

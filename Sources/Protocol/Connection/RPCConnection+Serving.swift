@@ -117,7 +117,7 @@ extension RPCConnection {
         let token = state.withLockedValue { state -> UInt64 in
             let token = state.nextToken
             state.nextToken += 1
-            state.batches[token] = .some(nil)
+            state.batches[token] = .some(nil) // counted now; its task is recorded once made
             return token
         }
         let task = Task {
@@ -148,7 +148,7 @@ extension RPCConnection {
         // Kept until it ends, so a closed connection cancels it as it does a single request.
         let cancelNow = state.withLockedValue { state -> Bool in
             if state.isClosed { return true }
-            if state.batches[token] != nil { state.batches[token] = task }
+            if state.batches.keys.contains(token) { state.batches[token] = task } // unless it already ended
             return false
         }
         if cancelNow { task.cancel() }

@@ -99,10 +99,18 @@ import Testing
             let killed = try #require(killedAt.withLockedValue { $0 })
             for name in names {
                 var answered = false
+                var last = "no attempt within the time"
                 while !answered, ContinuousClock.now - killed < .seconds(3) {
-                    answered = (try? await client.invoke(name, #"{"id": "after-\#(name)"}"#)).map { $0.result.functionError == nil } ?? false
+                    let began = ContinuousClock.now
+                    do {
+                        let (body, result) = try await client.invoke(name, #"{"id": "after-\#(name)"}"#)
+                        answered = result.functionError == nil
+                        last = "function error after \(ContinuousClock.now - began): \(body)"
+                    } catch {
+                        last = "\(error) after \(ContinuousClock.now - began)"
+                    }
                 }
-                #expect(answered, "\(name) did not answer within 3 s of the worker's death")
+                #expect(answered, "\(name) did not answer within 3 s of the worker's death; last attempt: \(last)")
             }
             // `shoal up` restarts the worker on its port; it rejoins and gets its functions back.
             #expect(await eventually(timeout: .seconds(10)) { (try? await owners()) == ownersBefore }, "functions return to the restarted worker")

@@ -5,6 +5,8 @@ import ZIPFoundation
 struct ArchiveBuilder {
     enum Item {
         case file(String, String, permissions: UInt16 = 0o644)
+        /// A file kept uncompressed, so damage to its bytes is caught only by the CRC.
+        case stored(String, String)
         case zeros(String, bytes: Int64)
         case link(String, target: String)
         case directory(String)
@@ -20,6 +22,11 @@ struct ArchiveBuilder {
                 try archive.addEntry(with: path, type: .file, uncompressedSize: Int64(data.count), permissions: permissions,
                                      compressionMethod: .deflate) { (position: Int64, size: Int) in
                     data.subdata(in: Int(position)..<Int(position) + size)
+                }
+            case .stored(let path, let content):
+                let data = Data(content.utf8)
+                try archive.addEntry(with: path, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .none) {
+                    (position: Int64, size: Int) in data.subdata(in: Int(position)..<Int(position) + size)
                 }
             case .zeros(let path, let bytes):
                 try archive.addEntry(with: path, type: .file, uncompressedSize: bytes, compressionMethod: .deflate,

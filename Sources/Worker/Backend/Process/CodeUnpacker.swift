@@ -56,7 +56,7 @@ enum CodeUnpacker {
                 try createDirectory(target)
             case .symlink:
                 var bytes = Data()
-                _ = try extract(entry, from: archive) { bytes.append($0) }
+                try extract(entry, from: archive) { bytes.append($0) }
                 links.append((path, String(decoding: bytes, as: UTF8.self)))
             case .file:
                 try createDirectory(target.deletingLastPathComponent())
@@ -67,7 +67,7 @@ enum CodeUnpacker {
                 }
                 defer { try? handle.close() }
                 var failure: WorkerError?
-                _ = try extract(entry, from: archive) { data in
+                try extract(entry, from: archive) { data in
                     written += UInt64(data.count)
                     guard written <= limit else {
                         failure = invalid("Unzipped size must be smaller than \(limit) bytes")
@@ -110,11 +110,17 @@ enum CodeUnpacker {
     private static func extract(
         _ entry: Entry, from archive: Archive, _ consume: (Data) throws -> Void,
         onFailure: () -> WorkerError? = { nil }
-    ) throws(WorkerError) -> CRC32 {
+    ) throws(WorkerError) {
+        let checksum: CRC32
         do {
-            return try archive.extract(entry, consumer: consume)
+            checksum = try archive.extract(entry, consumer: consume)
         } catch {
             throw onFailure() ?? invalid("Could not unzip uploaded file: \(entry.path) is corrupt")
+        }
+        // ZIPFoundation checks the CRC only when it writes the file itself; damaged deflate data
+        // can inflate without an error, so the checksum it computed is compared here.
+        guard checksum == entry.checksum else {
+            throw invalid("Could not unzip uploaded file: \(entry.path) is corrupt (CRC-32 mismatch)")
         }
     }
 

@@ -117,6 +117,7 @@ public actor FunctionRegistry {
             try FunctionRules.handler(handler, runtime: runtime)
             code = try FunctionRules.zip(zip)
             try FunctionRules.entrypoint(code!, runtime: runtime)
+            try await checkContent(code!)
         } else {
             guard let image = params.code.imageUri, !image.isEmpty else { throw GatewayError(.invalidParameter, "an Image function needs code.imageUri") }
             record.imageUri = image
@@ -143,6 +144,7 @@ public actor FunctionRegistry {
         var record = try function(params.functionName)
         let code = try FunctionRules.zip(params.zipFile)
         try FunctionRules.entrypoint(code, runtime: record.runtime)
+        try await checkContent(code)
         record.codeSHA256 = try await storeBlob(code)
         record.codeSize = code.count
         record.lastModified = FunctionRecord.timestamp()
@@ -199,6 +201,7 @@ public actor FunctionRegistry {
     public func publishLayer(_ params: ClientAPI.PublishLayer.Params) async throws -> ClientAPI.PublishLayer.Result {
         try FunctionRules.layerName(params.layerName)
         let code = try FunctionRules.zip(params.zipFile)
+        try await checkContent(code)
         let sha256 = try await storeBlob(code)
         var record = layers[params.layerName] ?? LayerRecord(name: params.layerName, versions: [])
         let version = (record.versions.last?.version ?? 0) + 1
@@ -231,6 +234,12 @@ public actor FunctionRegistry {
     }
 
     // MARK: Blobs and files
+
+    /// Inflates the upload once on the thread pool (`ZipContent`): a damaged or oversized zip
+    /// is refused at create, as Lambda refuses it, not at the first invoke.
+    private func checkContent(_ code: [UInt8]) async throws {
+        try await threadPool.runIfActive { try ZipContent.verify(code) }
+    }
 
     /// The bytes of a blob by hex SHA-256.
     public func blob(_ sha256: String) async throws -> [UInt8] {

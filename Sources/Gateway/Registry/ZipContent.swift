@@ -18,7 +18,7 @@ enum ZipContent {
         do {
             archive = try Archive(data: Data(bytes), accessMode: .read)
         } catch {
-            throw corrupt("Could not unzip uploaded file. Please check your file, then try to upload again.")
+            throw GatewayError(.invalidParameter, "Could not unzip uploaded file. Please check your file, then try to upload again.")
         }
         var unzipped: UInt64 = 0
         for entry in archive where entry.type != .directory {
@@ -36,15 +36,11 @@ enum ZipContent {
                 if overLimit {
                     throw GatewayError(.invalidParameter, "Unzipped size must be smaller than \(unzippedLimit) bytes")
                 }
-                throw corrupt("Could not unzip uploaded file: \(entry.path) is corrupt")
+                throw GatewayError(.invalidParameter, "Could not unzip uploaded file: \(entry.path) is corrupt")
             }
             guard checksum == entry.checksum else {
-                throw corrupt("Could not unzip uploaded file: \(entry.path) is corrupt (CRC-32 mismatch)")
+                throw GatewayError(.invalidParameter, "Could not unzip uploaded file: \(entry.path) is corrupt (CRC-32 mismatch)")
             }
         }
-    }
-
-    private static func corrupt(_ message: String) -> GatewayError {
-        GatewayError(.invalidParameter, message)
     }
 }

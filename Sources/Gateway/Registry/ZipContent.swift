@@ -1,4 +1,5 @@
 import Foundation
+import ShoalProtocol
 import ZIPFoundation
 
 /// The content check of an uploaded zip, made at the door as Lambda makes it: every entry
@@ -10,10 +11,7 @@ import ZIPFoundation
 /// never on the cooperative pool; inflation stops as soon as the limit is passed, so a zip
 /// bomb costs no more than the limit.
 enum ZipContent {
-    /// Lambda's limit for unzipped code (and for code and layers together).
-    static let unzippedLimit: UInt64 = 250 * 1024 * 1024
-
-    static func verify(_ bytes: [UInt8], unzippedLimit: UInt64 = unzippedLimit) throws(GatewayError) {
+    static func verify(_ bytes: [UInt8], unzippedLimit: UInt64 = ZipStructure.maximumUnzippedBytes) throws(GatewayError) {
         let archive: Archive
         do {
             archive = try Archive(data: Data(bytes), accessMode: .read)

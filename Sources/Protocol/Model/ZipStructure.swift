@@ -3,6 +3,10 @@
 /// local header are where they claim to be. Enough to refuse a truncated or corrupt upload at
 /// the door; the backend that unpacks applies the content rules (paths, links, sizes).
 public enum ZipStructure {
+    /// Lambda's limit for unzipped code and layers together: the gateway checks an upload
+    /// against it (`ZipContent`), the worker what it unpacks for one deploy (`CodeUnpacker`).
+    public static let maximumUnzippedBytes: UInt64 = 250 * 1024 * 1024
+
     /// Throws InvalidParameterValueException (AWS's "Could not unzip uploaded file") for a
     /// corrupt or truncated archive.
     public static func validate(_ bytes: [UInt8]) throws(RPCError) {

@@ -1,18 +1,16 @@
 import Foundation
+import ShoalProtocol
 import ZIPFoundation
 
 /// Unpacks a function's code or layer zip, refusing what could write outside the target or
 /// fill the disk: `../` entries, absolute paths, links pointing out of the tree, more than
-/// `maximumUnpackedBytes` of content (counted as it is written, not as the archive claims),
-/// and corrupt archives. Everything is unpacked into a staging directory first and renamed
+/// `ZipStructure.maximumUnzippedBytes` of content (counted as it is written, not as the
+/// archive claims), and corrupt archives. Everything is unpacked into a staging directory first and renamed
 /// into place only when all of it passed, so a refused archive leaves nothing behind.
 enum CodeUnpacker {
-    /// Lambda's limit for unzipped code and layers together.
-    static let maximumUnpackedBytes: UInt64 = 250 * 1024 * 1024
-
     /// Unpacks `archives` in order into `destination` (later archives overwrite earlier files,
     /// as layers do). A no-op if `destination` exists: deploy directories are immutable.
-    static func unpack(_ archives: [URL], into destination: URL, limit: UInt64 = maximumUnpackedBytes) throws(WorkerError) {
+    static func unpack(_ archives: [URL], into destination: URL, limit: UInt64 = ZipStructure.maximumUnzippedBytes) throws(WorkerError) {
         let fileManager = FileManager.default
         guard !fileManager.fileExists(atPath: destination.path) else { return }
         let staging = destination.deletingLastPathComponent().appendingPathComponent(".staging-\(UUID().uuidString)")

@@ -23,6 +23,8 @@ import Testing
             #expect(try sameAsEncoder(WorkerAPI.InvokeResult(statusCode: 200, payload: text, functionError: text, instanceId: text, coldStart: true, attempts: 3, executedVersion: "$LATEST", logResult: nil, errorType: text)))
             #expect(try sameAsEncoder(WorkerAPI.InvokeChunk.Params(requestId: .string(text), payload: text)))
             #expect(try sameAsEncoder(WorkerAPI.InvokeChunk.Params(requestId: .number(-42), payload: text)))
+            #expect(try sameAsEncoder(ClientAPI.InvokeParams(functionName: text, payload: text, invocationType: text, logType: text, clientContext: text)))
+            #expect(try sameAsEncoder(ClientAPI.InvokeParams(functionName: text)))
             #expect(try sameAsEncoder(ClientAPI.Invoke.Result(statusCode: 202, payload: text, functionError: nil, logResult: text, executedVersion: nil)))
         }
     }

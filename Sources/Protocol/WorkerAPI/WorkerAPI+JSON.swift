@@ -59,6 +59,20 @@ extension ClientAPI.Invoke.Result: RPCJSONWritable {
     }
 }
 
+extension ClientAPI.InvokeParams: RPCJSONWritable {
+    public var jsonCapacityHint: Int { 128 + (payload?.utf8.count ?? 0) }
+
+    public func writeJSON(to writer: inout JSONWriter) {
+        writer.object { writer in
+            writer.member("functionName", functionName)
+            writer.member("payload", ifPresent: payload)
+            writer.member("invocationType", ifPresent: invocationType)
+            writer.member("logType", ifPresent: logType)
+            writer.member("clientContext", ifPresent: clientContext)
+        }
+    }
+}
+
 // MARK: Reading (see FastInbound): nil whenever a member is missing or mistyped.
 
 extension WorkerAPI.InvokeParams: RPCJSONReadable {

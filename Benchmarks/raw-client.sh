@@ -46,8 +46,6 @@ pids+=($!)
 gateway_port=$(port_of "$work/gateway.log" rpc)
 
 # The benchmark's function: a zip with an executable `bootstrap` the scripted backend never runs.
-printf '#!/bin/sh\n' >"$work/bootstrap"
-chmod +x "$work/bootstrap"
 python3 - "$work" <<'EOF'
 import sys, zipfile
 work = sys.argv[1]

@@ -1,6 +1,8 @@
 import ShoalTestSupport
 import Foundation
 import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
 import ShoalProtocol
 import Testing
 @testable import ShoalWorker
@@ -30,6 +32,47 @@ import Testing
 
     private func function(_ name: String, code: String = "code-1", layers: [String] = []) -> FunctionDefinition {
         FunctionDefinition(name: name, runtime: "python3.12", handler: "app.handler", codeSHA256: code, layerSHA256s: layers)
+    }
+
+    @Test func aWarmCallOnThePoolsLoopIsServedThereAndAnyOtherIsLeftToInvoke() async throws {
+        let backend = LoopbackBackend()
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let loop = group.next()
+        let invoker = InstanceClient()
+        let manager = WarmPoolManager(backend: backend, invoker: invoker, eventLoop: loop)
+        await manager.define(function("f"))
+        /// `invokeOnLoop` from the pool's loop: nil when it left the call, else its outcome.
+        func onLoop(_ tag: String, deploy: DeployID? = nil) async throws -> InvocationOutcome? {
+            let payload = script(tag)
+            let outcome = loop.makePromise(of: InvocationOutcome.self)
+            let taken = try await loop.submit {
+                manager.invokeOnLoop("f", expectedDeploy: deploy, payload: payload, headers: []) { outcome.completeWith($0) } != nil
+            }.get()
+            guard taken else {
+                outcome.fail(CancellationError())
+                return nil
+            }
+            return try await outcome.futureResult.get()
+        }
+        // Cold: nothing is leased or launched there.
+        #expect(try await onLoop("cold") == nil)
+        #expect(backend.launches.isEmpty)
+        // Warmed from the loop (its connection is that loop's), then served on the loop.
+        let first = try await Task(executorPreference: EventLoopTaskExecutor(loop)) { try await manager.invoke("f", payload: script("warm")) }.value
+        #expect(first.coldStart)
+        let warm = try #require(try await onLoop("on loop"))
+        #expect(warm.status == 200 && !warm.coldStart && warm.attempts == 1 && warm.instanceID == first.instanceID)
+        // Another deploy than the pool's: left to `invoke`, which refuses it.
+        #expect(try await onLoop("other deploy", deploy: DeployID(rawValue: "other")) == nil)
+        #expect(backend.ledger.executions == ["warm", "on loop"])
+        // The lease went back: the instance is idle again and serves the next call.
+        let statistics = await manager.statistics(workerID: "w")
+        #expect(statistics.inFlight == 0 && statistics.busyInstances == 0)
+        #expect(statistics.invocations["f"] == 2, "a call left to invoke is counted there, not twice")
+        #expect(try await onLoop("again")?.instanceID == first.instanceID)
+        #expect(backend.launches.count == 1)
+        await cleanUp(manager, invoker, backend)
+        try await group.shutdownGracefully()
     }
 
     @Test func concurrentInvokesAreSerializedOnASingleInstance() async throws {

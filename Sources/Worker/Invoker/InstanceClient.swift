@@ -82,6 +82,43 @@ public final class InstanceClient: Sendable {
         })
     }
 
+    /// Sends `request` on an idle connection that lives on the calling event loop and calls
+    /// `then` there with the whole response, exactly once: no task, no suspension (the
+    /// worker's warm invoke). Nil, with nothing sent, when there is no such connection; the
+    /// caller takes the async way then. A stale connection is tried again on a fresh one, as
+    /// `send` does, in a task. The handle cancels the exchange wherever it has got to.
+    func send(onLoop request: InstanceRequest, then: @escaping @Sendable (Result<InstanceResponse, any Error>) -> Void) -> CallHandle? {
+        guard let loop = MultiThreadedEventLoopGroup.currentEventLoop, let idle = checkout(request.endpoint) else { return nil }
+        guard idle.channel.eventLoop === loop else {
+            checkin(idle, for: request.endpoint)
+            return nil
+        }
+        let call = CallHandle()
+        call.follow { idle.fail(.cancelled) }
+        idle.send(request, reused: true) { [self] result in
+            switch result {
+            case .success:
+                call.end()
+                checkin(idle, for: request.endpoint)
+                then(result)
+            case .failure(let error) where error is StaleConnection:
+                let retry = Task {
+                    do {
+                        try Task.checkCancellation()
+                        then(.success(try await exchangeFresh(request) { connection, reused in try await connection.send(request, reused: reused) }))
+                    } catch {
+                        then(.failure(error))
+                    }
+                }
+                call.follow { retry.cancel() }
+            case .failure:
+                call.end()
+                then(result)
+            }
+        }
+        return call
+    }
+
     /// Closes every connection; exchanges in flight fail with `.shuttingDown`.
     public func shutdown() async {
         let open = connections.withLockedValue { state in
@@ -107,6 +144,11 @@ public final class InstanceClient: Sendable {
                 try Task.checkCancellation()
             }
         }
+        return try await exchangeFresh(request, body)
+    }
+
+    /// Runs `body` on a fresh connection to the endpoint; it is kept if it can go on.
+    private func exchangeFresh<T>(_ request: InstanceRequest, _ body: (InstanceConnection, Bool) async throws -> T) async throws -> T {
         let fresh = try await connect(request.endpoint)
         do {
             let result = try await body(fresh, false)

@@ -81,6 +81,8 @@ public struct WarmPool: Sendable {
     }
 
     public var isEmpty: Bool { instances.isEmpty && waiters.isEmpty }
+    /// The idle instance the next request gets, if one is idle.
+    public var nextIdle: InstanceID? { idleOrder.last }
     public var busyCount: Int { instances.values.count { $0.phase == .busy } }
     public var startingCount: Int { instances.values.count { $0.phase == .starting } }
 

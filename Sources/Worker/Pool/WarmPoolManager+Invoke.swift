@@ -37,9 +37,25 @@ extension WarmPoolManager {
         headers: [(String, String)] = [],
         onBody: (@Sendable ([UInt8]) async throws -> Void)? = nil
     ) async throws -> InvocationOutcome {
-        var lastFailure = "no attempt was made"
-        for attempt in 1...configuration.maxAttempts {
-            let lease = try await acquire(name, expectedDeploy: expectedDeploy, firstAttempt: attempt == 1)
+        try await invoke(name, expectedDeploy: expectedDeploy, payload: payload, headers: headers, onBody: onBody, from: 1, holding: nil)
+    }
+
+    /// `invoke` from attempt `first` on, with `lease` (when given) as that attempt's instance:
+    /// where the on-loop way hands a call over.
+    nonisolated func invoke(
+        _ name: String, expectedDeploy: DeployID?, payload: [UInt8], headers: [(String, String)],
+        onBody: (@Sendable ([UInt8]) async throws -> Void)?, from first: Int, holding held: Lease?
+    ) async throws -> InvocationOutcome {
+        var lastFailure = first > 1 ? "the first attempt never reached a handler" : "no attempt was made"
+        var held = held
+        for attempt in stride(from: first, through: configuration.maxAttempts, by: 1) {
+            let lease: Lease
+            if let taken = held {
+                lease = taken
+                held = nil
+            } else {
+                lease = try await acquire(name, expectedDeploy: expectedDeploy, firstAttempt: attempt == 1)
+            }
             let recentlyServed = lease.lastSuccessAgo.map { $0 < configuration.probeFreshness } ?? false
             let reachable = recentlyServed ? true : await probe.isReachable(lease.endpoint)
             guard reachable else {
@@ -50,10 +66,7 @@ extension WarmPoolManager {
             }
             var outcome = InvocationOutcome(instanceID: lease.instanceID, coldStart: lease.coldStart, attempts: attempt)
             var receivedAnything = false
-            let request = InstanceRequest(
-                endpoint: lease.endpoint, body: payload, headers: headers,
-                timeout: .seconds(lease.timeoutSeconds) + configuration.invokeGrace
-            )
+            let request = instanceRequest(lease, payload: payload, headers: headers)
             do {
                 if let onBody {
                     for try await part in invoker.stream(request) {
@@ -88,5 +101,72 @@ extension WarmPoolManager {
             }
         }
         throw WorkerError(.attemptsExhausted, "\(configuration.maxAttempts) attempts never reached a handler; last: \(lastFailure)")
+    }
+
+    private nonisolated func instanceRequest(_ lease: Lease, payload: [UInt8], headers: [(String, String)]) -> InstanceRequest {
+        InstanceRequest(endpoint: lease.endpoint, body: payload, headers: headers, timeout: .seconds(lease.timeoutSeconds) + configuration.invokeGrace)
+    }
+
+    /// The warm invoke without a task: called on `eventLoop`, it leases an idle instance that
+    /// needs no probe, sends the request on an idle connection of this loop, releases the
+    /// instance and calls `then` with the outcome, all on the loop. Nil, with nothing done,
+    /// when the call is not that simple (no such instance or connection, a cold start, another
+    /// loop): the caller takes `invoke`. Once it took the call, every way on (a request that
+    /// never reached the handler, a stale connection) keeps `invoke`'s rules, in a task when it
+    /// must wait; the handle cancels it.
+    nonisolated func invokeOnLoop(
+        _ name: String, expectedDeploy: DeployID?, payload: [UInt8], headers: [(String, String)],
+        then: @escaping @Sendable (Result<InvocationOutcome, any Error>) -> Void
+    ) -> CallHandle? {
+        guard eventLoop.inEventLoop, let lease = assumeIsolated({ $0.leaseIfWarm(name, expectedDeploy: expectedDeploy) }) else { return nil }
+        let call = CallHandle()
+        let handOver: @Sendable (Int, Lease?) -> Void = { [self] attempt, lease in
+            let task = Task {
+                do {
+                    then(.success(try await invoke(name, expectedDeploy: expectedDeploy, payload: payload, headers: headers, onBody: nil, from: attempt, holding: lease)))
+                } catch {
+                    then(.failure(error))
+                }
+            }
+            call.follow { task.cancel() }
+        }
+        let sent = invoker.send(onLoop: instanceRequest(lease, payload: payload, headers: headers)) { [self] result in
+            // The exchange ends on the loop it began on, but for one that tried a fresh
+            // connection in a task: that one comes back to the loop first.
+            guard eventLoop.inEventLoop else {
+                eventLoop.execute { self.settle(lease, result, handOver: handOver, then: then) }
+                return
+            }
+            settle(lease, result, handOver: handOver, then: then)
+        }
+        guard let sent else {
+            // No idle connection on this loop: the task opens one, with the lease held.
+            handOver(1, lease)
+            return call
+        }
+        call.follow { sent.cancel() }
+        return call
+    }
+
+    /// The on-loop way's end of an exchange, on the loop: the lease back to the pool, then
+    /// the outcome; a request that never reached the handler goes on to a second attempt.
+    private nonisolated func settle(
+        _ lease: Lease, _ result: Result<InstanceResponse, any Error>,
+        handOver: @Sendable (Int, Lease?) -> Void, then: @Sendable (Result<InvocationOutcome, any Error>) -> Void
+    ) {
+        switch result {
+        case .success(let response):
+            assumeIsolated { $0.release(lease, reusable: true) }
+            then(.success(InvocationOutcome(
+                status: response.status, headers: response.headers, body: response.body,
+                instanceID: lease.instanceID, coldStart: lease.coldStart, attempts: 1
+            )))
+        case .failure(let error as WorkerError) where error.code == .notDelivered:
+            assumeIsolated { $0.evict(lease) }
+            handOver(2, nil)
+        case .failure(let error):
+            assumeIsolated { $0.release(lease, reusable: false) }
+            then(.failure(error))
+        }
     }
 }

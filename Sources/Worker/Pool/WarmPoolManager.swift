@@ -1,5 +1,7 @@
 import ShoalProtocol
 import Logging
+import NIOCore
+import NIOPosix
 
 /// The warm pools of one worker: the I/O shell around the `WarmPool` state machines.
 ///
@@ -8,11 +10,18 @@ import Logging
 /// calls). The invocation itself (probe, HTTP transfer) runs outside the actor in the
 /// calling task, so the actor is never the bottleneck of the invoke path.
 ///
+/// The actor runs on one event loop (its executor): a worker serves its connections on that
+/// loop too, so a warm invoke can lease, call and release from there without a task
+/// (`invokeOnLoop`, `assumeIsolated`).
+///
 /// A pool belongs to one definition lifetime of a function (a "generation"). Deleting a
 /// function detaches its pool and retires exactly that pool's instances, so a recreate that
 /// races ahead gets a fresh pool whose instances the delete never touches.
 public actor WarmPoolManager {
     public let configuration: Configuration
+    /// The loop the actor runs on; serve connections here for the warm invoke's on-loop way.
+    public nonisolated let eventLoop: any EventLoop
+    private nonisolated let executor: any SerialExecutor
     let backend: any InstanceBackend
     let invoker: InstanceClient
     let probe: ReachabilityProbe
@@ -71,12 +80,21 @@ public actor WarmPoolManager {
         public var inFlight = 0
     }
 
-    public init(backend: any InstanceBackend, invoker: InstanceClient, configuration: Configuration = .init(), logger: Logger = Logger(label: "shoal.worker.pool")) {
+    public init(
+        backend: any InstanceBackend, invoker: InstanceClient, configuration: Configuration = .init(),
+        logger: Logger = Logger(label: "shoal.worker.pool"), eventLoop: any EventLoop = MultiThreadedEventLoopGroup.singleton.next()
+    ) {
+        self.eventLoop = eventLoop
+        self.executor = eventLoop.executor
         self.backend = backend
         self.invoker = invoker
         self.configuration = configuration
         self.probe = ReachabilityProbe(timeout: configuration.probeTimeout)
         self.logger = logger
+    }
+
+    public nonisolated var unownedExecutor: UnownedSerialExecutor {
+        executor.asUnownedSerialExecutor()
     }
 
     // MARK: Functions
@@ -173,6 +191,20 @@ public actor WarmPoolManager {
         } onCancel: {
             Task { await self.withdraw(waiter, generation: generation) }
         }
+    }
+
+    /// A lease on an idle instance that needs no probe, taken now, or nil with nothing
+    /// changed (no such instance, unknown function, another deploy): the on-loop way's
+    /// `acquire`, for a call's first attempt.
+    func leaseIfWarm(_ name: String, expectedDeploy: DeployID?) -> Lease? {
+        guard let generation = currentGeneration[name], let entry = pools[generation],
+              expectedDeploy == nil || expectedDeploy == entry.pool.deploy,
+              let id = entry.pool.nextIdle, let uses = instances[id]?.uses, uses > 0,
+              let lastUsed = entry.pool.instances[id]?.lastUsed, .now - lastUsed < configuration.probeFreshness else { return nil }
+        counters.invocations[name, default: 0] += 1
+        let waiter = nextWaiter
+        nextWaiter += 1
+        return try? apply(entry.pool.request(waiter, now: .now), generation: generation, answering: waiter)?.get()
     }
 
     private func withdraw(_ waiter: WarmPool.WaiterID, generation: UInt64) {

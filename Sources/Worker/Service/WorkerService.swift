@@ -64,7 +64,9 @@ public final class WorkerService: Sendable {
             try admit(context)
             return .init(deleted: await pools.remove(params.functionName))
         }
-        methods.register(WorkerAPI.Invoke.self) { [self] params, context in
+        methods.register(WorkerAPI.Invoke.self, onLoop: { [self] params, reply in
+            invokeOnLoop(params, reply: reply)
+        }) { [self] params, context in
             try admit(context)
             return try await invoke(params, context: context, streaming: false)
         }
@@ -135,16 +137,65 @@ public final class WorkerService: Sendable {
         return .init(deployId: function.deployID.rawValue)
     }
 
-    private func invoke(_ params: WorkerAPI.InvokeParams, context: RPCRequestContext, streaming: Bool) async throws -> WorkerAPI.InvokeResult {
+    /// A warm invoke answered from the connection's event loop, without a task
+    /// (`WarmPoolManager.invokeOnLoop`); false leaves the request to `invoke`, which runs it
+    /// in a task: anything that is not a plain warm call, and every refusal.
+    private func invokeOnLoop(_ params: WorkerAPI.InvokeParams, reply: RPCReply<WorkerAPI.InvokeResult>) -> Bool {
+        guard params.invocationId == nil, (try? admit(reply.context)) != nil, let payload = try? payload(of: params) else { return false }
+        let call = pools.invokeOnLoop(
+            params.functionName, expectedDeploy: params.deployId.map(DeployID.init(rawValue:)),
+            payload: payload, headers: Self.headers(of: params)
+        ) { result in
+            switch result {
+            case .success(let outcome):
+                reply.succeed(Self.result(of: outcome, streaming: false))
+            case .failure(let error as WorkerError) where error.code == .invalidEntrypoint:
+                reply.succeed(Self.invalidEntrypoint(error))
+            case .failure(let error):
+                reply.fail(error)
+            }
+        }
+        guard let call else { return false }
+        reply.onCancel { call.cancel() }
+        return true
+    }
+
+    private func payload(of params: WorkerAPI.InvokeParams) throws -> [UInt8] {
         guard let payload = Base64.decode(params.payload) else {
             throw WorkerError(.invalidParameter, "payload is not valid base64")
         }
         guard payload.count <= configuration.maximumPayloadBytes else {
             throw WorkerError(.payloadTooLarge, "Request must be smaller than \(configuration.maximumPayloadBytes) bytes for the InvokeFunction operation")
         }
+        return payload
+    }
+
+    private static func headers(of params: WorkerAPI.InvokeParams) -> [(String, String)] {
         var headers: [(String, String)] = []
         if let clientContext = params.clientContext { headers.append(("Lambda-Runtime-Client-Context", clientContext)) }
         if params.logType == "Tail" { headers.append(("X-Amz-Log-Type", "Tail")) }
+        return headers
+    }
+
+    private static func result(of outcome: InvocationOutcome, streaming: Bool) -> WorkerAPI.InvokeResult {
+        .init(
+            statusCode: outcome.status, payload: streaming ? "" : Base64.encode(outcome.body),
+            functionError: outcome.headers["x-amz-function-error"], instanceId: outcome.instanceID,
+            coldStart: outcome.coldStart, attempts: outcome.attempts, executedVersion: "$LATEST",
+            logResult: outcome.headers["x-amz-log-result"],
+            errorType: outcome.headers["lambda-runtime-function-error-type"]
+        )
+    }
+
+    /// AWS answers an invoke of a function that cannot start with a function error.
+    private static func invalidEntrypoint(_ error: WorkerError) -> WorkerAPI.InvokeResult {
+        .init(statusCode: 200, payload: LambdaErrorDocument.base64(type: WorkerAPI.invalidEntrypointReason, message: error.message), functionError: "Unhandled",
+              instanceId: "", coldStart: true, attempts: 1, executedVersion: "$LATEST")
+    }
+
+    private func invoke(_ params: WorkerAPI.InvokeParams, context: RPCRequestContext, streaming: Bool) async throws -> WorkerAPI.InvokeResult {
+        let payload = try payload(of: params)
+        let headers = Self.headers(of: params)
         var onBody: (@Sendable ([UInt8]) async throws -> Void)?
         let creditKey = StreamCredits.Key(connection: ObjectIdentifier(context.connection), requestID: context.id)
         let credit = streaming ? params.window.map { credits.open(creditKey, window: $0) } : nil
@@ -166,17 +217,9 @@ public final class WorkerService: Sendable {
         do {
             outcome = try await runCancellable(params, run)
         } catch let error as WorkerError where error.code == .invalidEntrypoint {
-            // AWS answers an invoke of a function that cannot start with a function error.
-            return .init(statusCode: 200, payload: LambdaErrorDocument.base64(type: WorkerAPI.invalidEntrypointReason, message: error.message), functionError: "Unhandled",
-                         instanceId: "", coldStart: true, attempts: 1, executedVersion: "$LATEST")
+            return Self.invalidEntrypoint(error)
         }
-        return .init(
-            statusCode: outcome.status, payload: streaming ? "" : Base64.encode(outcome.body),
-            functionError: outcome.headers["x-amz-function-error"], instanceId: outcome.instanceID,
-            coldStart: outcome.coldStart, attempts: outcome.attempts, executedVersion: "$LATEST",
-            logResult: outcome.headers["x-amz-log-result"],
-            errorType: outcome.headers["lambda-runtime-function-error-type"]
-        )
+        return Self.result(of: outcome, streaming: streaming)
     }
 
     /// Runs an invocation, as a task cancellable by `invocationId` when the caller gave one.

@@ -75,13 +75,14 @@ struct WorkerCommand: AsyncParsableCommand {
         let invoker = InstanceClient()
         let pools = WarmPoolManager(backend: instanceBackend, invoker: invoker, configuration: poolConfiguration)
         await pools.startReaper()
+        // Connections on the pools' loop: a warm invoke is served there without a task.
         let server = try await RPCServer.bind(host: host, port: port, methods: WorkerService(
             configuration: .init(
                 workerID: workerID ?? "worker-\(ProcessInfo.processInfo.processIdentifier)",
                 token: token ?? environment["SHOAL_TOKEN"]
             ),
             pools: pools, artifacts: artifacts, backend: instanceBackend
-        ).methods)
+        ).methods, group: pools.eventLoop)
         // Written unbuffered: a parent process waits for this line to learn the port.
         FileHandle.standardOutput.write(Data("shoal worker listening on \(host):\(server.port) backend \(instanceBackend.name) max-concurrency \(cap) ready\n".utf8))
         ParentWatch.start()

@@ -75,6 +75,33 @@ import Testing
         try await group.shutdownGracefully()
     }
 
+    @Test func aCancelledCallOnThePoolsLoopStopsItsInstance() async throws {
+        let backend = LoopbackBackend()
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let loop = group.next()
+        let invoker = InstanceClient()
+        let manager = WarmPoolManager(backend: backend, invoker: invoker, eventLoop: loop)
+        await manager.define(function("f"))
+        let first = try await Task(executorPreference: EventLoopTaskExecutor(loop)) { try await manager.invoke("f", payload: script("warm")) }.value
+        let outcome = loop.makePromise(of: InvocationOutcome.self)
+        let slow = script("slow", sleepMs: 5_000)
+        let call = try await loop.submit {
+            manager.invokeOnLoop("f", expectedDeploy: nil, payload: slow, headers: []) { outcome.completeWith($0) }
+        }.get()
+        let handle = try #require(call)
+        try await Task.sleep(for: .milliseconds(200))
+        let cancelled = ContinuousClock.now
+        handle.cancel()
+        await #expect(throws: CancellationError.self) { try await outcome.futureResult.get() }
+        #expect(ContinuousClock.now - cancelled < .seconds(2), "the exchange is aborted, not waited for")
+        // The instance's state is suspect: it is stopped, and the next call starts another.
+        let next = try await manager.invoke("f", payload: script("next"))
+        #expect(next.instanceID != first.instanceID && next.coldStart)
+        #expect(backend.terminated.contains(first.instanceID))
+        await cleanUp(manager, invoker, backend)
+        try await group.shutdownGracefully()
+    }
+
     @Test func concurrentInvokesAreSerializedOnASingleInstance() async throws {
         let backend = LoopbackBackend()
         let (manager, invoker) = makeManager(backend, cap: 1)

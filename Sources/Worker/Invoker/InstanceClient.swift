@@ -83,10 +83,11 @@ public final class InstanceClient: Sendable {
     }
 
     /// Sends `request` on an idle connection that lives on the calling event loop and calls
-    /// `then` there with the whole response, exactly once: no task, no suspension (the
-    /// worker's warm invoke). Nil, with nothing sent, when there is no such connection; the
-    /// caller takes the async way then. A stale connection is tried again on a fresh one, as
-    /// `send` does, in a task. The handle cancels the exchange wherever it has got to.
+    /// `then` with the whole response or the error, exactly once, on that loop: no task, no
+    /// suspension (the worker's warm invoke). Nil, with nothing sent, when there is no such
+    /// connection; the caller takes the async way then. A stale connection is tried again on a
+    /// fresh one, as `send` does, in a task, which calls `then` from wherever it runs. The
+    /// handle cancels the exchange wherever it has got to.
     func send(onLoop request: InstanceRequest, then: @escaping @Sendable (Result<InstanceResponse, any Error>) -> Void) -> CallHandle? {
         guard let loop = MultiThreadedEventLoopGroup.currentEventLoop, let idle = checkout(request.endpoint) else { return nil }
         guard idle.channel.eventLoop === loop else {

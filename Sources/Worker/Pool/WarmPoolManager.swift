@@ -199,7 +199,7 @@ public actor WarmPoolManager {
     func leaseIfWarm(_ name: String, expectedDeploy: DeployID?) -> Lease? {
         guard let generation = currentGeneration[name], let entry = pools[generation],
               expectedDeploy == nil || expectedDeploy == entry.pool.deploy,
-              let id = entry.pool.nextIdle, let uses = instances[id]?.uses, uses > 0,
+              let id = entry.pool.nextIdle, let instance = instances[id], instance.launched != nil, instance.uses > 0,
               let lastUsed = entry.pool.instances[id]?.lastUsed, .now - lastUsed < configuration.probeFreshness else { return nil }
         counters.invocations[name, default: 0] += 1
         let waiter = nextWaiter

@@ -34,72 +34,85 @@ import Testing
         FunctionDefinition(name: name, runtime: "python3.12", handler: "app.handler", codeSHA256: code, layerSHA256s: layers)
     }
 
-    @Test func aWarmCallOnThePoolsLoopIsServedThereAndAnyOtherIsLeftToInvoke() async throws {
+    /// A manager whose actor runs on a loop of its own, with function "f" defined; `body`
+    /// gets it, that loop and the backend, and everything is stopped after.
+    private func withManagerOnALoop(_ body: (WarmPoolManager, any EventLoop, LoopbackBackend) async throws -> Void) async throws {
         let backend = LoopbackBackend()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let loop = group.next()
         let invoker = InstanceClient()
-        let manager = WarmPoolManager(backend: backend, invoker: invoker, eventLoop: loop)
+        let manager = WarmPoolManager(backend: backend, invoker: invoker, eventLoop: group.next())
         await manager.define(function("f"))
-        /// `invokeOnLoop` from the pool's loop: nil when it left the call, else its outcome.
-        func onLoop(_ tag: String, deploy: DeployID? = nil) async throws -> InvocationOutcome? {
-            let payload = script(tag)
-            let outcome = loop.makePromise(of: InvocationOutcome.self)
-            let taken = try await loop.submit {
-                manager.invokeOnLoop("f", expectedDeploy: deploy, payload: payload, headers: []) { outcome.completeWith($0) } != nil
-            }.get()
-            guard taken else {
-                outcome.fail(CancellationError())
-                return nil
-            }
-            return try await outcome.futureResult.get()
+        do {
+            try await body(manager, group.next(), backend)
+        } catch {
+            await cleanUp(manager, invoker, backend)
+            try await group.shutdownGracefully()
+            throw error
         }
-        // Cold: nothing is leased or launched there.
-        #expect(try await onLoop("cold") == nil)
-        #expect(backend.launches.isEmpty)
-        // Warmed from the loop (its connection is that loop's), then served on the loop.
-        let first = try await Task(executorPreference: EventLoopTaskExecutor(loop)) { try await manager.invoke("f", payload: script("warm")) }.value
-        #expect(first.coldStart)
-        let warm = try #require(try await onLoop("on loop"))
-        #expect(warm.status == 200 && !warm.coldStart && warm.attempts == 1 && warm.instanceID == first.instanceID)
-        // Another deploy than the pool's: left to `invoke`, which refuses it.
-        #expect(try await onLoop("other deploy", deploy: DeployID(rawValue: "other")) == nil)
-        #expect(backend.ledger.executions == ["warm", "on loop"])
-        // The lease went back: the instance is idle again and serves the next call.
-        let statistics = await manager.statistics(workerID: "w")
-        #expect(statistics.inFlight == 0 && statistics.busyInstances == 0)
-        #expect(statistics.invocations["f"] == 2, "a call left to invoke is counted there, not twice")
-        #expect(try await onLoop("again")?.instanceID == first.instanceID)
-        #expect(backend.launches.count == 1)
         await cleanUp(manager, invoker, backend)
         try await group.shutdownGracefully()
     }
 
+    /// A call of "f" made from `loop` (so the instance's connection is that loop's).
+    private func invokeFrom(_ loop: any EventLoop, _ manager: WarmPoolManager, _ tag: String) async throws -> InvocationOutcome {
+        let payload = script(tag)
+        return try await Task(executorPreference: EventLoopTaskExecutor(loop)) { try await manager.invoke("f", payload: payload) }.value
+    }
+
+    @Test func aWarmCallOnThePoolsLoopIsServedThereAndAnyOtherIsLeftToInvoke() async throws {
+        try await withManagerOnALoop { manager, loop, backend in
+            /// `invokeOnLoop` from the pool's loop: nil when it left the call, else its outcome.
+            func onLoop(_ tag: String, deploy: DeployID? = nil) async throws -> InvocationOutcome? {
+                let payload = script(tag)
+                let outcome = loop.makePromise(of: InvocationOutcome.self)
+                let taken = try await loop.submit {
+                    manager.invokeOnLoop("f", expectedDeploy: deploy, payload: payload, headers: []) { outcome.completeWith($0) } != nil
+                }.get()
+                guard taken else {
+                    outcome.fail(CancellationError())
+                    return nil
+                }
+                return try await outcome.futureResult.get()
+            }
+            // Cold: nothing is leased or launched there.
+            #expect(try await onLoop("cold") == nil)
+            #expect(backend.launches.isEmpty)
+            // Warmed from the loop, then served on the loop.
+            let first = try await invokeFrom(loop, manager, "warm")
+            #expect(first.coldStart)
+            let warm = try #require(try await onLoop("on loop"))
+            #expect(warm.status == 200 && !warm.coldStart && warm.attempts == 1 && warm.instanceID == first.instanceID)
+            // Another deploy than the pool's: left to `invoke`, which refuses it.
+            #expect(try await onLoop("other deploy", deploy: DeployID(rawValue: "other")) == nil)
+            #expect(backend.ledger.executions == ["warm", "on loop"])
+            // The lease went back: the instance is idle again and serves the next call.
+            let statistics = await manager.statistics(workerID: "w")
+            #expect(statistics.inFlight == 0 && statistics.busyInstances == 0)
+            #expect(statistics.invocations["f"] == 2, "a call left to invoke is counted there, not twice")
+            #expect(try await onLoop("again")?.instanceID == first.instanceID)
+            #expect(backend.launches.count == 1)
+        }
+    }
+
     @Test func aCancelledCallOnThePoolsLoopStopsItsInstance() async throws {
-        let backend = LoopbackBackend()
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let loop = group.next()
-        let invoker = InstanceClient()
-        let manager = WarmPoolManager(backend: backend, invoker: invoker, eventLoop: loop)
-        await manager.define(function("f"))
-        let first = try await Task(executorPreference: EventLoopTaskExecutor(loop)) { try await manager.invoke("f", payload: script("warm")) }.value
-        let outcome = loop.makePromise(of: InvocationOutcome.self)
-        let slow = script("slow", sleepMs: 5_000)
-        let call = try await loop.submit {
-            manager.invokeOnLoop("f", expectedDeploy: nil, payload: slow, headers: []) { outcome.completeWith($0) }
-        }.get()
-        let handle = try #require(call)
-        try await Task.sleep(for: .milliseconds(200))
-        let cancelled = ContinuousClock.now
-        handle.cancel()
-        await #expect(throws: CancellationError.self) { try await outcome.futureResult.get() }
-        #expect(ContinuousClock.now - cancelled < .seconds(2), "the exchange is aborted, not waited for")
-        // The instance's state is suspect: it is stopped, and the next call starts another.
-        let next = try await manager.invoke("f", payload: script("next"))
-        #expect(next.instanceID != first.instanceID && next.coldStart)
-        #expect(backend.terminated.contains(first.instanceID))
-        await cleanUp(manager, invoker, backend)
-        try await group.shutdownGracefully()
+        try await withManagerOnALoop { manager, loop, backend in
+            let first = try await invokeFrom(loop, manager, "warm")
+            let outcome = loop.makePromise(of: InvocationOutcome.self)
+            let slow = script("slow", sleepMs: 5_000)
+            let call = try await loop.submit {
+                manager.invokeOnLoop("f", expectedDeploy: nil, payload: slow, headers: []) { outcome.completeWith($0) }
+            }.get()
+            let handle = try #require(call)
+            try await Task.sleep(for: .milliseconds(200))
+            let cancelled = ContinuousClock.now
+            handle.cancel()
+            await #expect(throws: CancellationError.self) { try await outcome.futureResult.get() }
+            #expect(ContinuousClock.now - cancelled < .seconds(2), "the exchange is aborted, not waited for")
+            // The instance's state is suspect: it is stopped, and the next call starts another.
+            let next = try await manager.invoke("f", payload: script("next"))
+            #expect(next.instanceID != first.instanceID && next.coldStart)
+            #expect(backend.terminated.contains(first.instanceID))
+        }
     }
 
     @Test func concurrentInvokesAreSerializedOnASingleInstance() async throws {

@@ -93,7 +93,7 @@ import Testing
             func onLoop(_ tag: String) async throws -> InstanceResponse? {
                 let call = request(server, #"{"tag":"\#(tag)"}"#)
                 let answer = loop.makePromise(of: InstanceResponse.self)
-                let taken = try await loop.submit { invoker.send(onLoop: call) { answer.completeWith($0) } != nil }.get()
+                let taken = try await loop.submit { invoker.send(onLoop: call, handle: CallHandle()) { answer.completeWith($0) } }.get()
                 guard taken else {
                     answer.fail(CancellationError())
                     return nil

@@ -1,43 +1,41 @@
 import NIOConcurrencyHelpers
 
-/// Cancels a call served without a task (`InstanceClient.send(onLoop:then:)`,
-/// `WarmPoolManager.invokeOnLoop`) wherever it has got to: the call moves from a connection's
-/// exchange to a task when it must wait (a fresh connection, another attempt), and each step
-/// says here how to stop it. A cancel stops every step named so far: stopping one that is over
-/// does nothing, and a step may be named after the next one began (a failure reported before
-/// its sender returned).
+/// Cancels a call served without a task (`WarmPoolManager.invokeOnLoop`, `invokeInTask`)
+/// wherever it has got to: the call moves from a connection's exchange to a task when it must
+/// wait (a fresh connection, another attempt), and each step says here how to stop it.
 final class CallHandle: Sendable {
     private enum State {
-        case running([@Sendable () -> Void])
-        /// Cancelled or over: a late cancel must not touch a connection that may carry another
-        /// call by then.
-        case ended
+        /// What stops the current step; nil between steps.
+        case running((@Sendable () -> Void)?)
+        case cancelled
     }
 
-    private let state = NIOLockedValueBox(State.running([]))
+    private let state = NIOLockedValueBox(State.running(nil))
 
     func cancel() {
         let previous = state.withLockedValue { state in
-            defer { state = .ended }
+            defer { state = .cancelled }
             return state
         }
-        if case .running(let steps) = previous {
-            for stop in steps { stop() }
-        }
+        if case .running(let stop?) = previous { stop() }
     }
 
-    /// The call's next step stops with `stop`; after a cancel it is stopped at once.
+    /// The call moved on to a step that `stop` stops (the one before is over); after a
+    /// cancel it is stopped at once.
     func follow(_ stop: @escaping @Sendable () -> Void) {
         let cancelled = state.withLockedValue { state in
-            guard case .running(let steps) = state else { return true }
-            state = .running(steps + [stop])
+            guard case .running = state else { return true }
+            state = .running(stop)
             return false
         }
         if cancelled { stop() }
     }
 
-    /// The call is over; later cancels do nothing.
-    func end() {
-        state.withLockedValue { $0 = .ended }
+    /// The current step is over: a cancel must no longer touch it (the connection it used may
+    /// carry another call by then).
+    func stepEnded() {
+        state.withLockedValue { state in
+            if case .running = state { state = .running(nil) }
+        }
     }
 }

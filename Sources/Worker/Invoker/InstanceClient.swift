@@ -84,25 +84,19 @@ public final class InstanceClient: Sendable {
 
     /// Sends `request` on an idle connection that lives on the calling event loop and calls
     /// `then` with the whole response or the error, exactly once, on that loop: no task, no
-    /// suspension (the worker's warm invoke). Nil, with nothing sent, when there is no such
+    /// suspension (the worker's warm invoke). False, with nothing sent, when there is no such
     /// connection; the caller takes the async way then. A stale connection is tried again on a
-    /// fresh one, as `send` does, in a task, which calls `then` from wherever it runs. The
-    /// handle cancels the exchange wherever it has got to.
-    func send(onLoop request: InstanceRequest, then: @escaping @Sendable (Result<InstanceResponse, any Error>) -> Void) -> CallHandle? {
-        guard let loop = MultiThreadedEventLoopGroup.currentEventLoop, let idle = checkout(request.endpoint) else { return nil }
+    /// fresh one, as `send` does, in a task, which calls `then` from wherever it runs.
+    /// `handle` learns each step, so a cancel reaches the exchange wherever it has got to.
+    func send(onLoop request: InstanceRequest, handle: CallHandle, then: @escaping @Sendable (Result<InstanceResponse, any Error>) -> Void) -> Bool {
+        guard let loop = MultiThreadedEventLoopGroup.currentEventLoop, let idle = checkout(request.endpoint) else { return false }
         guard idle.channel.eventLoop === loop else {
             checkin(idle, for: request.endpoint)
-            return nil
+            return false
         }
-        let call = CallHandle()
-        call.follow { idle.fail(.cancelled) }
+        handle.follow { idle.fail(.cancelled) }
         idle.send(request, reused: true) { [self] result in
-            switch result {
-            case .success:
-                call.end()
-                checkin(idle, for: request.endpoint)
-                then(result)
-            case .failure(let error) where error is StaleConnection:
+            if case .failure(let error) = result, error is StaleConnection {
                 let retry = Task {
                     do {
                         try Task.checkCancellation()
@@ -111,13 +105,14 @@ public final class InstanceClient: Sendable {
                         then(.failure(error))
                     }
                 }
-                call.follow { retry.cancel() }
-            case .failure:
-                call.end()
-                then(result)
+                handle.follow { retry.cancel() }
+                return
             }
+            handle.stepEnded()
+            if case .success = result { checkin(idle, for: request.endpoint) }
+            then(result)
         }
-        return call
+        return true
     }
 
     /// Closes every connection; exchanges in flight fail with `.shuttingDown`.

@@ -47,12 +47,10 @@ extension WarmPoolManager {
         onBody: (@Sendable ([UInt8]) async throws -> Void)?, from first: Int, holding held: Lease?
     ) async throws -> InvocationOutcome {
         var lastFailure = first > 1 ? "the first attempt never reached a handler" : "no attempt was made"
-        var held = held
         for attempt in stride(from: first, through: configuration.maxAttempts, by: 1) {
             let lease: Lease
-            if let taken = held {
-                lease = taken
-                held = nil
+            if attempt == first, let held {
+                lease = held
             } else {
                 lease = try await acquire(name, expectedDeploy: expectedDeploy, firstAttempt: attempt == 1)
             }
@@ -110,10 +108,10 @@ extension WarmPoolManager {
     /// The warm invoke without a task: called on `eventLoop`, it leases an idle instance that
     /// needs no probe, sends the request on an idle connection of this loop, releases the
     /// instance and calls `then` with the outcome, all on the loop. Nil, with nothing done,
-    /// when the call is not that simple (no such instance or connection, a cold start, another
-    /// loop): the caller takes `invoke`. Once it took the call, every way on (a request that
-    /// never reached the handler, a stale connection) keeps `invoke`'s rules, in a task when it
-    /// must wait; the handle cancels it.
+    /// when the call is not that simple (no such instance, a cold start, another loop): the
+    /// caller takes `invoke` or `invokeInTask`. Once it took the call, every way on (no idle
+    /// connection, a request that never reached the handler, a stale connection) keeps
+    /// `invoke`'s rules, in a task when it must wait; the handle cancels it.
     nonisolated func invokeOnLoop(
         _ name: String, expectedDeploy: DeployID?, payload: [UInt8], headers: [(String, String)],
         then: @escaping @Sendable (Result<InvocationOutcome, any Error>) -> Void
@@ -121,16 +119,9 @@ extension WarmPoolManager {
         guard eventLoop.inEventLoop, let lease = assumeIsolated({ $0.leaseIfWarm(name, expectedDeploy: expectedDeploy) }) else { return nil }
         let call = CallHandle()
         let handOver: @Sendable (Int, Lease?) -> Void = { [self] attempt, lease in
-            let task = Task {
-                do {
-                    then(.success(try await invoke(name, expectedDeploy: expectedDeploy, payload: payload, headers: headers, onBody: nil, from: attempt, holding: lease)))
-                } catch {
-                    then(.failure(error))
-                }
-            }
-            call.follow { task.cancel() }
+            continueInTask(call, name, expectedDeploy: expectedDeploy, payload: payload, headers: headers, from: attempt, holding: lease, then: then)
         }
-        let sent = invoker.send(onLoop: instanceRequest(lease, payload: payload, headers: headers)) { [self] result in
+        let sent = invoker.send(onLoop: instanceRequest(lease, payload: payload, headers: headers), handle: call) { [self] result in
             // The exchange ends on the loop it began on, but for one that tried a fresh
             // connection in a task: that one comes back to the loop first.
             guard eventLoop.inEventLoop else {
@@ -139,13 +130,36 @@ extension WarmPoolManager {
             }
             settle(lease, result, handOver: handOver, then: then)
         }
-        guard let sent else {
+        if !sent {
             // No idle connection on this loop: the task opens one, with the lease held.
             handOver(1, lease)
-            return call
         }
-        call.follow { sent.cancel() }
         return call
+    }
+
+    /// `invoke` in a task, for a caller on an event loop that must not wait (what
+    /// `invokeOnLoop` left): `then` gets the outcome, the handle cancels it.
+    nonisolated func invokeInTask(
+        _ name: String, expectedDeploy: DeployID?, payload: [UInt8], headers: [(String, String)],
+        then: @escaping @Sendable (Result<InvocationOutcome, any Error>) -> Void
+    ) -> CallHandle {
+        let call = CallHandle()
+        continueInTask(call, name, expectedDeploy: expectedDeploy, payload: payload, headers: headers, from: 1, holding: nil, then: then)
+        return call
+    }
+
+    private nonisolated func continueInTask(
+        _ call: CallHandle, _ name: String, expectedDeploy: DeployID?, payload: [UInt8], headers: [(String, String)],
+        from attempt: Int, holding lease: Lease?, then: @escaping @Sendable (Result<InvocationOutcome, any Error>) -> Void
+    ) {
+        let task = Task {
+            do {
+                then(.success(try await invoke(name, expectedDeploy: expectedDeploy, payload: payload, headers: headers, onBody: nil, from: attempt, holding: lease)))
+            } catch {
+                then(.failure(error))
+            }
+        }
+        call.follow { task.cancel() }
     }
 
     /// The on-loop way's end of an exchange, on the loop: the lease back to the pool, then

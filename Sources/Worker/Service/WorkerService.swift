@@ -137,15 +137,15 @@ public final class WorkerService: Sendable {
         return .init(deployId: function.deployID.rawValue)
     }
 
-    /// A warm invoke answered from the connection's event loop, without a task
-    /// (`WarmPoolManager.invokeOnLoop`); false leaves the request to `invoke`, which runs it
-    /// in a task: anything that is not a plain warm call, and every refusal.
+    /// An invoke taken on the connection's event loop: a warm one is answered there without a
+    /// task (`WarmPoolManager.invokeOnLoop`), any other runs `invoke` in a task with the
+    /// payload this already decoded (`invokeInTask`), so no payload is decoded twice. False
+    /// leaves to `invoke` what needs its checks or answers: a call cancellable by
+    /// `invocationId`, and every refusal.
     private func invokeOnLoop(_ params: WorkerAPI.InvokeParams, reply: RPCReply<WorkerAPI.InvokeResult>) -> Bool {
         guard params.invocationId == nil, (try? admit(reply.context)) != nil, let payload = try? payload(of: params) else { return false }
-        let call = pools.invokeOnLoop(
-            params.functionName, expectedDeploy: params.deployId.map(DeployID.init(rawValue:)),
-            payload: payload, headers: Self.headers(of: params)
-        ) { result in
+        let name = params.functionName, deploy = params.deployId.map(DeployID.init(rawValue:)), headers = Self.headers(of: params)
+        let answer: @Sendable (Result<InvocationOutcome, any Error>) -> Void = { result in
             switch result {
             case .success(let outcome):
                 reply.succeed(Self.result(of: outcome, streaming: false))
@@ -155,7 +155,8 @@ public final class WorkerService: Sendable {
                 reply.fail(error)
             }
         }
-        guard let call else { return false }
+        let call = pools.invokeOnLoop(name, expectedDeploy: deploy, payload: payload, headers: headers, then: answer)
+            ?? pools.invokeInTask(name, expectedDeploy: deploy, payload: payload, headers: headers, then: answer)
         reply.onCancel { call.cancel() }
         return true
     }

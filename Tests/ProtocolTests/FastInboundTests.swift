@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import Testing
 @testable import ShoalProtocol
 
@@ -6,7 +7,7 @@ import Testing
 /// not sure of to JSONDecoder.
 @Suite struct FastInboundTests {
     func scan(_ text: String) -> FastEnvelope? {
-        Array(text.utf8).withUnsafeBytes { FastEnvelope.scan($0) }
+        FastEnvelope.scan(ByteBuffer(string: text))
     }
 
     @Test func handWrittenMessagesReadBackToTheSameValues() throws {
@@ -19,7 +20,7 @@ import Testing
             let encoder = JSONEncoder()
             encoder.outputFormatting = .sortedKeys
             #expect(try encoder.encode(read) == encoder.encode(params))
-            #expect(envelope.scalars["id"] == .integer(3) && envelope.objectKey == "params")
+            #expect(envelope.scalars.value("id") == .integer(3) && envelope.scalars.value("params") == .object)
         }
         let result = try #require(scan(#" { "jsonrpc" : "2.0", "id" : "x", "result" : { "statusCode" : 200, "payload" : "", "instanceId" : "i", "coldStart" : false, "attempts" : 1, "executedVersion" : "$LATEST", "functionError" : null } } "#))
         let decoded = try #require(WorkerAPI.InvokeResult(jsonFields: result.object))
@@ -32,6 +33,8 @@ import Testing
             #"{"jsonrpc":"2.0","id":1.5,"method":"invoke","params":{}}"#,                                 // a fraction
             #"{"jsonrpc":"2.0","id":1,"method":"invoke","params":{"n":{"deep":1}}}"#,                      // nesting
             #"{"jsonrpc":"2.0","id":1,"id":2,"method":"invoke","params":{}}"#,                             // a duplicate key
+            #"{"jsonrpc":"2.0","id":1,"method":"invoke","params":{},"params":1}"#,                         // the object's key again
+            #"{"jsonrpc":"2.0","id":1,"method":"invoke","params":{"a":1,"a":2}}"#,                         // a duplicate in params
             #"{"jsonrpc":"2.0","id":1,"method":"invoke","params":{}} trailing"#,                           // trailing bytes
             #"[{"jsonrpc":"2.0","id":1,"method":"invoke","params":{}}]"#,                                  // a batch
             #"{"jsonrpc":"2.0","id":01,"method":"invoke"}"#,                                               // a leading zero
@@ -66,5 +69,29 @@ import Testing
         #expect(classify(#"{"jsonrpc":"1.0","id":1,"method":"invoke","params":{"functionName":"f","payload":""}}"#) == nil)
         #expect(classify(#"{"jsonrpc":"2.0","id":null,"method":"invoke","params":{"functionName":"f","payload":""}}"#) == nil)
         #expect(classify(#"{"jsonrpc":"2.0","id":1,"result":{"statusCode":200}}"#) == nil, "no call is pending")
+        #expect(classify(#"{"jsonrpc":"2.0","id":1,"method":"invoke","params":5}"#) == nil, "params that are not an object")
+        #expect(classify(#"{"jsonrpc":"2.0","id":1,"method":"invoke","result":{"functionName":"f","payload":""}}"#) == nil, "a request's object is its params")
+        #expect(classify(#"{"jsonrpc":"2.0","id":1,"method":"invoke","params":{"functionName":"f","payload":""},"result":null}"#) == nil)
+    }
+
+    /// Offsets count from the frame's reader index: a frame read off a stream, after its
+    /// length prefix and another frame, reads its own bytes.
+    @Test func aFrameReadFromTheMiddleOfABufferReadsItsOwnBytes() throws {
+        var stream = ByteBuffer(string: #"{"jsonrpc":"2.0","id":1,"result":{}}"#)
+        stream.writeInteger(UInt32(99))
+        stream.writeString(#"{"jsonrpc":"2.0","id":"call-7","method":"invoke","params":{"functionName":"fn-\#u{e9}","payload":"e30=","logType":"Tail"}}"#)
+        stream.moveReaderIndex(forwardBy: 36 + 4)
+        let frame = stream.readSlice(length: stream.readableBytes)!
+        let envelope = try #require(FastEnvelope.scan(frame))
+        #expect(envelope.scalars.value("id") == .string(start: 23, count: 6))
+        let params = try #require(WorkerAPI.InvokeParams(jsonFields: envelope.object))
+        #expect(params.functionName == "fn-\u{e9}" && params.payload == "e30=" && params.logType == "Tail" && params.deployId == nil)
+        var methods = RPCMethodTable()
+        methods.register(WorkerAPI.Invoke.self) { _, _ in throw RPCError.internalError("unused") }
+        guard case .request(let id, "invoke", _, _)? = InboundMessage.fast(envelope, methods: methods, pendingResult: { _ in nil }) else {
+            Issue.record("the request is classified")
+            return
+        }
+        #expect(id == .string("call-7"))
     }
 }

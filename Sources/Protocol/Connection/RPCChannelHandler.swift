@@ -22,7 +22,7 @@ final class RPCChannelHandler: ChannelInboundHandler {
         let inbound: InboundFrame
         do {
             guard frame.withUnsafeReadableBytes(UTF8Validation.isValid) else { throw RPCError.parseError("invalid UTF-8") }
-            if let envelope = frame.withUnsafeReadableBytes(FastEnvelope.scan),
+            if let envelope = FastEnvelope.scan(frame),
                let message = InboundMessage.fast(envelope, methods: connection.methods, pendingResult: { id in
                    connection.state.withLockedValue { $0.pending[id]?.fastResultType }
                }) {

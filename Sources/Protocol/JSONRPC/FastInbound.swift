@@ -1,20 +1,20 @@
 import NIOCore
 
-/// A fast path for the inbound messages every invocation carries.
-///
-/// Foundation's JSONDecoder costs the gateway about a quarter of its CPU per invocation. Most
-/// messages on the invoke path are flat: an envelope whose `params` or `result` is an object
-/// of strings, integers and booleans. This scanner reads exactly that shape and builds the
-/// method's Swift value directly (types adopt `RPCJSONReadable`). Anything else, and anything
-/// it is unsure of (escapes, fractions, nesting, duplicate keys, errors, batches), returns
-/// nil and goes the general way, which is also where every error answer comes from: the fast
-/// path never decides that a message is wrong.
-///
-/// The scan records where each key and value lies in the frame and makes no `String`: keys
-/// are compared as bytes, and only the values a type reads become strings. At one caller each
-/// message is handled with cold caches, where every runtime call and allocation shows: the
-/// scanner before, which made a string of every key and value, took 3.2 µs for the worker's
-/// invoke request there, this one 1.4 to 1.9 (timed in place; README, Performance).
+// A fast path for the inbound messages every invocation carries.
+//
+// Foundation's JSONDecoder costs the gateway about a quarter of its CPU per invocation. Most
+// messages on the invoke path are flat: an envelope whose `params` or `result` is an object
+// of strings, integers and booleans. This scanner reads exactly that shape and builds the
+// method's Swift value directly (types adopt `RPCJSONReadable`). Anything else, and anything
+// it is unsure of (escapes, fractions, nesting, duplicate keys, errors, batches), returns
+// nil and goes the general way, which is also where every error answer comes from: the fast
+// path never decides that a message is wrong.
+//
+// The scan records where each key and value lies in the frame and makes no `String`: keys
+// are compared as bytes, and only the values a type reads become strings. At one caller each
+// message is handled with cold caches, where every runtime call and allocation shows: the
+// scanner before, which made a string of every key and value, took 3.2 µs for the worker's
+// invoke request there, this one 1.3 to 1.9 (timed in place; README, Performance).
 
 /// One member of a flat object: where its key lies in the frame and what its value is.
 struct FlatMember: Sendable {

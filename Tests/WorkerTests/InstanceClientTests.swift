@@ -92,13 +92,7 @@ import Testing
             /// `send(onLoop:)` from the loop: nil when it sent nothing, else its answer.
             func onLoop(_ tag: String) async throws -> InstanceResponse? {
                 let call = request(server, #"{"tag":"\#(tag)"}"#)
-                let answer = loop.makePromise(of: InstanceResponse.self)
-                let taken = try await loop.submit { invoker.send(onLoop: call, handle: CallHandle()) { answer.completeWith($0) } }.get()
-                guard taken else {
-                    answer.fail(CancellationError())
-                    return nil
-                }
-                return try await answer.futureResult.get()
+                return try await callOnLoop(loop) { invoker.send(onLoop: call, handle: CallHandle(), then: $0) }
             }
             // No connection of this loop yet: nothing is sent (the caller takes the async way).
             #expect(try await onLoop("not sent") == nil)

@@ -64,15 +64,9 @@ import Testing
             /// `invokeOnLoop` from the pool's loop: nil when it left the call, else its outcome.
             func onLoop(_ tag: String, deploy: DeployID? = nil) async throws -> InvocationOutcome? {
                 let payload = script(tag)
-                let outcome = loop.makePromise(of: InvocationOutcome.self)
-                let taken = try await loop.submit {
-                    manager.invokeOnLoop("f", expectedDeploy: deploy, payload: payload, headers: []) { outcome.completeWith($0) } != nil
-                }.get()
-                guard taken else {
-                    outcome.fail(CancellationError())
-                    return nil
+                return try await callOnLoop(loop) {
+                    manager.invokeOnLoop("f", expectedDeploy: deploy, payload: payload, headers: [], then: $0) != nil
                 }
-                return try await outcome.futureResult.get()
             }
             // Cold: nothing is leased or launched there.
             #expect(try await onLoop("cold") == nil)

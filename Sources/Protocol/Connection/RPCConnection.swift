@@ -231,11 +231,12 @@ public final class RPCConnection: Sendable {
             finish(id, .failure(error))
             return
         }
+        let written = channel.eventLoop.makePromise(of: Void.self)
+        write(frame, othersUnderWay: othersUnderWay, promise: written)
+        // After the write, off the peer's path; `armTimeout` skips a call already finished.
         if let timeout = timeout ?? configuration.defaultCallTimeout {
             armTimeout(for: id, after: timeout)
         }
-        let written = channel.eventLoop.makePromise(of: Void.self)
-        write(frame, othersUnderWay: othersUnderWay, promise: written)
         written.futureResult.whenComplete { result in
             switch result {
             case .success:

@@ -97,12 +97,14 @@ final class InstanceExchangeHandler: ChannelInboundHandler {
             Self.deliver(.notDelivered("the request's path or one of its headers is not valid HTTP"), to: sink)
             return
         }
+        let written = context.eventLoop.makePromise(of: Void.self)
+        socket.writeAndFlush(NIOAny(bytes), promise: written)
+        // The exchange's state after the write, off the instance's path: its response is read
+        // in a later pass of the loop, and a failed write reports through `written` below.
         let deadline = NIODeadline.now() + TimeAmount(request.timeout)
         exchange = Exchange(sink: sink, reused: reused, deadline: deadline)
         if timer.map({ deadline < $0.at }) ?? true { armTimer(at: deadline, context) }
         decoder.write(data: .head(Self.requestHead))
-        let written = context.eventLoop.makePromise(of: Void.self)
-        socket.writeAndFlush(NIOAny(bytes), promise: written)
         written.futureResult.assumeIsolated().whenFailure { [self] error in
             guard let exchange, !exchange.receivedAnything else { return }
             fail(exchange.reused ? .stale : .notDelivered("the request could not be written: \(error)"))

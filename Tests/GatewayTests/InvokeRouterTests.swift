@@ -97,6 +97,22 @@ import Testing
         }
     }
 
+    /// The warm way accounts a call after relaying its answer: each call is still counted once
+    /// (a moment after its answer, hence `eventually`) and ends on its link.
+    @Test func warmCallsAreCountedOnceEachAndEndOnTheirLink() async throws {
+        try await withGateway { _, gateway, client in
+            for index in 0..<20 {
+                #expect(try await client.invoke("relayed", "call \(index)").body == "call \(index)")
+            }
+            let link = try #require(gateway.workers.links.first)
+            let labels = "worker=\"\(link.id)\",type=\"RequestResponse\""
+            #expect(await eventually { gateway.metrics.value(.invocations, labels: labels) == 20 })
+            #expect(await eventually { link.summary().inFlight == 0 })
+            try await Task.sleep(for: .milliseconds(100))
+            #expect(gateway.metrics.value(.invocations, labels: labels) == 20, "no call counted twice")
+        }
+    }
+
     @Test func aWorkerLostWithTheWarmCallInFlightIsAServiceErrorAndTheCallIsNotRepeated() async throws {
         try await withGateway { worker, gateway, client in
             let warm = try await client.invoke("relayed", "warm").body

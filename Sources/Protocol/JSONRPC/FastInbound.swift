@@ -274,8 +274,8 @@ extension InboundMessage {
         default: return nil
         }
         // The object member (at most one) is .object among the scalars, under its own key.
-        let params = scalars.value("params"), result = scalars.value("result")
-        if case .string(let start, let count)? = scalars.value("method") {
+        let params = scalars.value("params"), result = scalars.value("result"), methodMember = scalars.value("method")
+        if case .string(let start, let count)? = methodMember {
             guard params == .object || (params == nil && !envelope.hasObject), result == nil else { return nil }
             let method = scalars.text(start: start, count: count)
             if let id {
@@ -286,7 +286,7 @@ extension InboundMessage {
                   let params = entry.fastParams?(envelope.object) else { return nil }
             return .notification(method: method, params: params, entry: entry)
         }
-        guard scalars.value("method") == nil, result == .object, let id,
+        guard methodMember == nil, result == .object, let id,
               let value = pendingResult(id)?.init(jsonFields: envelope.object) else { return nil }
         return .response(id: id, .success(value))
     }

@@ -197,14 +197,15 @@ public actor WarmPoolManager {
     /// changed (no such instance, unknown function, another deploy): the on-loop way's
     /// `acquire`, for a call's first attempt.
     func leaseIfWarm(_ name: String, expectedDeploy: DeployID?) -> Lease? {
+        let now = ContinuousClock.now
         guard let generation = currentGeneration[name], let entry = pools[generation],
               expectedDeploy == nil || expectedDeploy == entry.pool.deploy,
               let id = entry.pool.nextIdle, let instance = instances[id], instance.launched != nil, instance.uses > 0,
-              let lastUsed = entry.pool.instances[id]?.lastUsed, .now - lastUsed < configuration.probeFreshness else { return nil }
+              let lastUsed = entry.pool.instances[id]?.lastUsed, now - lastUsed < configuration.probeFreshness else { return nil }
         counters.invocations[name, default: 0] += 1
         let waiter = nextWaiter
         nextWaiter += 1
-        return try? apply(entry.pool.request(waiter, now: .now), generation: generation, answering: waiter)?.get()
+        return try? apply(entry.pool.request(waiter, now: now), generation: generation, answering: waiter)?.get()
     }
 
     private func withdraw(_ waiter: WarmPool.WaiterID, generation: UInt64) {

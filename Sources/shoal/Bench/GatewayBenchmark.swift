@@ -7,10 +7,10 @@ import ShoalWorker
 /// instances inside the worker, on a thread of their own; from this process, in one run, the
 /// same calls made directly to an instance (HTTP POST with the worker's own client,
 /// `InstanceClient`) and through the gateway (JSON-RPC `invoke`), with 1, 16 and 64
-/// concurrent callers.
+/// concurrent callers. The two paths take turns in blocks of calls within each measurement.
 ///
 /// CPU per invocation is the gateway's CPU plus the worker's, less its instances' thread,
-/// during the gateway phase, divided by the calls.
+/// during the gateway's blocks, divided by their calls.
 struct GatewayBenchmark {
     var invocations: Int
     var callerLevels: [Int]
@@ -63,9 +63,9 @@ struct GatewayBenchmark {
         let clock = ContinuousClock()
 
         // Each caller keeps to one instance in the direct phase, as the pool would give it one.
-        func phase(callers: Int, direct: Bool, calls: Int? = nil) async throws -> LatencySummary {
+        func phase(callers: Int, direct: Bool, calls: Int) async throws -> Phase {
             let started = clock.now
-            let samples = try await concurrentlyCollect(callers, total: calls ?? invocations) { caller in
+            let samples = try await concurrentlyCollect(callers, total: calls) { caller in
                 let began = clock.now
                 if direct {
                     let request = InstanceRequest(endpoint: endpoints[caller % endpoints.count], body: payload, timeout: .seconds(10))
@@ -77,32 +77,42 @@ struct GatewayBenchmark {
                 }
                 return clock.now - began
             }
-            return LatencySummary(samples: samples, elapsed: clock.now - started)
+            return Phase(samples: samples, elapsed: clock.now - started)
         }
 
         // Warm-up: connections, caches, the instances' first calls.
         _ = try await phase(callers: 1, direct: true, calls: min(invocations, 2000))
         _ = try await phase(callers: 1, direct: false, calls: min(invocations, 2000))
-        var lines = ["shoal bench gateway: \(invocations) warm invocations per phase, \(payloadBytes)-byte payload, scripted instances, gateway pid \(gateway.pid), worker pid \(worker.pid)"]
+        var lines = ["shoal bench gateway: \(invocations) warm invocations per path, \(payloadBytes)-byte payload, scripted instances, the two paths alternated in blocks, gateway pid \(gateway.pid), worker pid \(worker.pid)"]
         for callers in callerLevels {
             var addedP50s: [Duration] = [], cpus: [Duration] = [], userCPUs: [Duration] = [], gatewayCPUs: [Duration] = []
             for run in 1...repeats {
-                let direct = try await phase(callers: callers, direct: true)
-                let workerBefore = worker.cpuTime(excludingThread: ScriptedBackend.threadName)
-                let gatewayBefore = gateway.cpuTime()
-                let through = try await phase(callers: callers, direct: false)
-                let workerAfter = worker.cpuTime(excludingThread: ScriptedBackend.threadName)
-                let gatewayAfter = gateway.cpuTime()
-                let overheadCPU = ((gatewayAfter - gatewayBefore) + (workerAfter - workerBefore)) / invocations
-                let gatewayCPU = (gatewayAfter - gatewayBefore).total / invocations
-                addedP50s.append(through.p50 - direct.p50)
+                // The paths take turns in blocks, so a drift in the machine's speed (this VM's
+                // p50 moves by tens of µs within a minute) falls on both, not on one path's phase.
+                let block = max(Self.blockCalls, callers * 100)
+                var direct = Phase(), through = Phase()
+                var gatewayCPU = CPUTime(), workerCPU = CPUTime()
+                var done = 0
+                while done < invocations {
+                    let calls = min(block, invocations - done)
+                    direct += try await phase(callers: callers, direct: true, calls: calls)
+                    let workerBefore = worker.cpuTime(excludingThread: ScriptedBackend.threadName)
+                    let gatewayBefore = gateway.cpuTime()
+                    through += try await phase(callers: callers, direct: false, calls: calls)
+                    workerCPU = workerCPU + (worker.cpuTime(excludingThread: ScriptedBackend.threadName) - workerBefore)
+                    gatewayCPU = gatewayCPU + (gateway.cpuTime() - gatewayBefore)
+                    done += calls
+                }
+                let directSummary = direct.summary, throughSummary = through.summary
+                let overheadCPU = (gatewayCPU + workerCPU) / invocations
+                addedP50s.append(throughSummary.p50 - directSummary.p50)
                 cpus.append(overheadCPU.total)
                 userCPUs.append(overheadCPU.user)
-                gatewayCPUs.append(gatewayCPU)
+                gatewayCPUs.append(gatewayCPU.total / invocations)
                 let label = repeats > 1 ? "  \(callers) caller(s), run \(run):" : "  \(callers) caller(s):"
-                lines.append("\(label) direct   \(direct)")
-                lines.append("\(label) gateway  \(through)")
-                lines.append("\(label) added p50 \(LatencySummary.micros(through.p50 - direct.p50)) µs, p99 \(LatencySummary.micros(through.p99 - direct.p99)) µs; gateway+worker CPU \(LatencySummary.micros(overheadCPU.total)) µs per invocation, \(LatencySummary.micros(overheadCPU.user)) µs of it user space (gateway \(LatencySummary.micros(gatewayCPU)) µs)")
+                lines.append("\(label) direct   \(directSummary)")
+                lines.append("\(label) gateway  \(throughSummary)")
+                lines.append("\(label) added p50 \(LatencySummary.micros(throughSummary.p50 - directSummary.p50)) µs, p99 \(LatencySummary.micros(throughSummary.p99 - directSummary.p99)) µs; gateway+worker CPU \(LatencySummary.micros(overheadCPU.total)) µs per invocation, \(LatencySummary.micros(overheadCPU.user)) µs of it user space (gateway \(LatencySummary.micros(gatewayCPU.total / invocations)) µs)")
             }
             if repeats > 1 {
                 lines.append("  \(callers) caller(s), median of \(repeats): added p50 \(LatencySummary.micros(Self.median(addedP50s))) µs; gateway+worker CPU \(LatencySummary.micros(Self.median(cpus))) µs per invocation, \(LatencySummary.micros(Self.median(userCPUs))) µs of it user space (gateway \(LatencySummary.micros(Self.median(gatewayCPUs))) µs)")
@@ -111,6 +121,23 @@ struct GatewayBenchmark {
         await invoker.shutdown()
         await client.close()
         return lines.joined(separator: "\n")
+    }
+
+    /// Calls per block at one caller; a level of N callers takes blocks of at least 100 × N so
+    /// that every caller makes a hundred calls a block and the ramps at its ends stay small.
+    static let blockCalls = 1_000
+
+    /// One path's samples and the time its blocks took, summed over its blocks.
+    private struct Phase {
+        var samples: [Duration] = []
+        var elapsed: Duration = .zero
+
+        var summary: LatencySummary { LatencySummary(samples: samples, elapsed: elapsed) }
+
+        static func += (lhs: inout Phase, rhs: Phase) {
+            lhs.samples += rhs.samples
+            lhs.elapsed += rhs.elapsed
+        }
     }
 
     private static func median(_ values: [Duration]) -> Duration {

@@ -92,7 +92,7 @@ struct GatewayBenchCommand: AsyncParsableCommand {
         abstract: "Warm invokes through gateway and worker vs direct to the instance: latency, throughput at 1/16/64 callers, CPU per invocation."
     )
 
-    @Option(help: "Invocations per phase.") var invocations = 20_000
+    @Option(help: "Invocations per path (direct and through the gateway), taken in alternating blocks.") var invocations = 20_000
     @Option(help: "Comma-separated numbers of concurrent callers.") var callers = "1,16,64"
     @Option(help: "Payload size in bytes.") var payloadBytes = 64
     @Option(help: "Measurements per caller level; the summary gives their medians.") var repeats = 1

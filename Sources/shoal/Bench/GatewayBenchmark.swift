@@ -89,7 +89,7 @@ struct GatewayBenchmark {
             for run in 1...repeats {
                 // The paths take turns in blocks, so a drift in the machine's speed (this VM's
                 // p50 moves by tens of µs within a minute) falls on both, not on one path's phase.
-                let block = max(Self.blockCalls, callers * 100)
+                let block = max(Self.blockCalls, callers * 250)
                 var direct = Phase(), through = Phase()
                 var gatewayCPU = CPUTime(), workerCPU = CPUTime()
                 var done = 0
@@ -123,8 +123,9 @@ struct GatewayBenchmark {
         return lines.joined(separator: "\n")
     }
 
-    /// Calls per block at one caller; a level of N callers takes blocks of at least 100 × N so
-    /// that every caller makes a hundred calls a block and the ramps at its ends stay small.
+    /// Calls per block at one caller; a level of N callers takes blocks of at least 250 × N, so
+    /// a block lasts about as long at every level and the ramps at its ends, where fewer
+    /// callers run and caches are cold from the other path, stay a small part of it.
     static let blockCalls = 1_000
 
     /// One path's samples and the time its blocks took, summed over its blocks.

@@ -22,9 +22,8 @@ struct RPCBenchCommand: AsyncParsableCommand {
     @Option(help: "How many times to repeat each level; the README reports every repetition.") var repeats = 3
 
     func run() async throws {
-        let levels = callers.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !levels.isEmpty, levels.allSatisfy({ $0 > 0 }), repeats > 0 else {
-            throw ValidationError("--callers takes positive integers, e.g. 1,64; --repeats a positive integer")
+        guard let levels = callerLevels(callers), levels.allSatisfy({ $0 > 0 }), repeats > 0, seconds > 0 else {
+            throw ValidationError("--callers takes positive integers, e.g. 1,64; --repeats a positive integer; --seconds a positive number")
         }
         let benchmark = RPCBenchmark(duration: .milliseconds(Int(seconds * 1000)), repeats: repeats)
         print(try await benchmark.run(callerLevels: levels))
@@ -98,10 +97,17 @@ struct GatewayBenchCommand: AsyncParsableCommand {
     @Option(help: "Measurements per caller level; the summary gives their medians.") var repeats = 1
 
     func run() async throws {
-        let levels = callers.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard invocations > 0, !levels.isEmpty, levels.allSatisfy({ $0 > 0 && $0 <= 64 }), payloadBytes >= 0, repeats >= 1 else {
+        guard let levels = callerLevels(callers), invocations > 0, levels.allSatisfy({ $0 > 0 && $0 <= 64 }), payloadBytes >= 0, repeats >= 1 else {
             throw ValidationError("--invocations and --repeats must be positive; --callers takes integers 1...64")
         }
         print(try await GatewayBenchmark(invocations: invocations, callerLevels: levels, payloadBytes: payloadBytes, repeats: repeats).run())
     }
+}
+
+/// The levels of a `--callers` list such as "1,16,64"; nil if it is empty or any item is not an
+/// integer, so that a typo is refused rather than silently measured without.
+private func callerLevels(_ text: String) -> [Int]? {
+    let levels = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+    guard !levels.isEmpty, levels.allSatisfy({ $0 != nil }) else { return nil }
+    return levels.compactMap { $0 }
 }

@@ -2,8 +2,8 @@
 # What an instruction fetch from a page outside the TLB's reach costs on this machine: calls N
 # one-instruction functions, each on its own 4 KiB page (at a different offset in each, so
 # they do not crowd one cache set), over and over in one process, and prints the time per
-# call. Flat up to the TLB's reach, then a page walk per call: the README's Performance
-# section (ninth round) uses it to explain why a warm invoke that runs through hundreds of
+# call. Flat up to the TLB's reach, then a page walk per call: docs/performance-log.md
+# (ninth round) uses it to explain why a warm invoke that runs through hundreds of
 # code pages costs more at one caller, where each leg starts after other processes ran.
 #
 #   bash Benchmarks/code-pages.sh            # N = 64, 256, 1024, 2048

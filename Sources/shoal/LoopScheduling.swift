@@ -15,7 +15,7 @@ import Synchronization
 /// so under load each sender is switched out in the middle of its loop pass, and switched
 /// back in later to finish it: two context switches where one would do, and fewer messages
 /// per pass. Under SCHED_BATCH a woken thread does not preempt; it waits for the sender to
-/// finish its pass, or runs on another core. Measured on two cores (README, Performance):
+/// finish its pass, or runs on another core. Measured on two cores (docs/performance-log.md):
 ///
 /// - with one caller, the next hop then waits for the end of the sender's pass: added p50
 ///   11 to 35 µs higher;

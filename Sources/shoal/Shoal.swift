@@ -37,7 +37,7 @@ struct Shoal: AsyncParsableCommand {
         switch ProcessInfo.processInfo.environment["SHOAL_NIO_EXECUTOR"] {
         case "0":
             break
-        case "nio": // NIO's own takeover, for comparison (README, Performance)
+        case "nio": // NIO's own takeover, for comparison (docs/performance-log.md)
             NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         default:
             if !LoopGlobalExecutor.install() {

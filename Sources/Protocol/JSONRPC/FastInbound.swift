@@ -14,7 +14,7 @@ import NIOCore
 // are compared as bytes, and only the values a type reads become strings. At one caller each
 // message is handled with cold caches, where every runtime call and allocation shows: the
 // scanner before, which made a string of every key and value, took 3.2 µs for the worker's
-// invoke request there, this one 1.3 to 1.9 (timed in place; README, Performance).
+// invoke request there, this one 1.3 to 1.9 (timed in place; docs/performance-log.md).
 
 /// One member of a flat object: where its key lies in the frame and what its value is.
 struct FlatMember: Sendable {

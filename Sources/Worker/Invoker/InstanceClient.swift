@@ -10,7 +10,7 @@ import NIOPosix
 /// a call takes an idle one on its own loop when there is one. So a warm invoke reads its
 /// request, forwards it, reads the answer and replies on one thread. An earlier version
 /// handed every request to a dedicated libcurl thread and back: two thread wake-ups per
-/// invocation, about a third of the worker's CPU per call (README, Performance).
+/// invocation, about a third of the worker's CPU per call (docs/performance-log.md).
 ///
 /// An exchange whose request provably never reached a handler fails with `.notDelivered`
 /// (connect refused or timed out, request not written); anything later is `.transferFailed`,

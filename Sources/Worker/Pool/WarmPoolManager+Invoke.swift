@@ -171,7 +171,7 @@ extension WarmPoolManager {
         switch result {
         case .success(let response):
             // The answer first, the lease back after: work after the answer's write costs
-            // no latency (README, Performance, twelfth round). Nothing else runs on the loop
+            // no latency (docs/performance-log.md, twelfth round). Nothing else runs on the loop
             // in between, so no other call finds the instance still leased.
             then(.success(InvocationOutcome(
                 status: response.status, headers: response.headers, body: response.body,

@@ -14,6 +14,23 @@ import Testing
         return FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") ? "/usr/bin/python3" : "python3"
     }
 
+    /// A loopback port nobody listens on: bound for a moment to learn a free one, then closed.
+    static func closedPort() -> Int? {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
+            }
+        }
+        return bound ? Int(UInt16(bigEndian: address.sin_port)) : nil
+    }
+
     /// Runs a command to its end; its exit and output.
     static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) async -> (RuntimeProcess.Exit, String) {
         let logs = LogBuffer(capacity: 1024 * 1024)
@@ -53,8 +70,25 @@ import Testing
             #expect(workers.split(separator: "\n").filter { $0.contains("\tup\t") }.count == 2, "\(workers)")
             let (_, warm) = await Self.run(shoal, ["warm"] + address)
             #expect(warm.contains("cli-fn\tworker-"), "\(warm)")
+            // Failures that are not the user's typing: the message alone, no usage text, status 1.
             let (missing, missingOutput) = await Self.run(shoal, ["invoke", "nope"] + address)
-            #expect(missing != .status(0) && missingOutput.contains("ResourceNotFoundException"), "\(missingOutput)")
+            #expect(missing == .status(1) && missingOutput.contains("Error: gateway: ResourceNotFoundException"), "\(missingOutput)")
+            #expect(!missingOutput.contains("Usage:"), "\(missingOutput)")
+            let (again, againOutput) = await Self.run(shoal, ["create", "cli-fn", "--runtime", "python3.11", "--handler", "app.handler", "--zip", zip.path] + address)
+            #expect(again == .status(1) && againOutput.contains("ResourceConflictException"), "\(againOutput)")
+            try Data(TestZip.make(["app.py": "def handler(event, context):\n    raise ValueError('no')\n"])).write(to: zip)
+            _ = await Self.run(shoal, ["create", "cli-raises", "--runtime", "python3.11", "--handler", "app.handler", "--zip", zip.path] + address)
+            let (failed, failedOutput) = await Self.run(shoal, ["invoke", "cli-raises"] + address)
+            #expect(failed == .status(1) && failedOutput.contains(#""errorType":"ValueError""#) && failedOutput.contains("Error: function: Unhandled"), "\(failedOutput)")
+            let (unreadable, unreadableOutput) = await Self.run(shoal, ["create", "x", "--runtime", "python3.11", "--handler", "a.b", "--zip", "/nonexistent.zip"] + address)
+            #expect(unreadable == .status(1) && unreadableOutput.contains("Error: unreadable: cannot read /nonexistent.zip"), "\(unreadableOutput)")
+            // A typing mistake is still a usage error.
+            let (typo, typoOutput) = await Self.run(shoal, ["create", "x", "--runtime", "python3.11"] + address)
+            #expect(typo == .status(64) && typoOutput.contains("Usage:"), "\(typoOutput)")
         }
+        // Nothing listening: a message that says so and how to start one.
+        let closed = try #require(Self.closedPort())
+        let (unreachable, unreachableOutput) = await Self.run(ChildProcess.shoalExecutable.path, ["ls", "--address", "127.0.0.1:\(closed)"])
+        #expect(unreachable == .status(1) && unreachableOutput.contains("Error: unreachable: no gateway at 127.0.0.1:\(closed)"), "\(unreachableOutput)")
     }
 }

@@ -6,19 +6,23 @@ import ShoalProtocol
 struct ClientOptions: ParsableArguments {
     @Option(help: "The gateway's JSON-RPC address.") var address = "127.0.0.1:4570"
 
-    func connect() async throws -> RPCConnection {
+    func connect(methods: RPCMethodTable = RPCMethodTable()) async throws -> RPCConnection {
         let (host, port) = try GatewayOptions.hostPort(address)
-        return try await RPCConnection.connect(host: host, port: port, connectTimeout: .seconds(5))
+        do {
+            return try await RPCConnection.connect(host: host, port: port, methods: methods, connectTimeout: .seconds(5))
+        } catch {
+            throw CommandError(.unreachable, "no gateway at \(address) (\(error)); start one with `shoal up` or pass --address")
+        }
     }
 
     /// Runs one client session, printing a JSON-RPC error the way a terminal user wants it.
-    func session<T>(_ body: (RPCConnection) async throws -> T) async throws -> T {
-        let connection = try await connect()
+    func session<T>(methods: RPCMethodTable = RPCMethodTable(), _ body: (RPCConnection) async throws -> T) async throws -> T {
+        let connection = try await connect(methods: methods)
         defer { Task { await connection.close() } }
         do {
             return try await body(connection)
         } catch let error as RPCError {
-            throw ValidationError("\(error.data?.type ?? "Error"): \(error.message)")
+            throw CommandError(.gateway, "\(error.data?.type ?? "Error"): \(error.message)")
         }
     }
 
@@ -42,7 +46,7 @@ struct CreateCommand: AsyncParsableCommand {
     @Option(name: .customLong("env"), help: "KEY=VALUE environment variable (repeatable).") var environment: [String] = []
 
     func run() async throws {
-        guard let bytes = FileManager.default.contents(atPath: zip) else { throw ValidationError("cannot read \(zip)") }
+        guard let bytes = FileManager.default.contents(atPath: zip) else { throw CommandError(.unreadable, "cannot read \(zip)") }
         var variables: [String: String] = [:]
         for pair in environment {
             guard let equals = pair.firstIndex(of: "=") else { throw ValidationError("--env takes KEY=VALUE, got \(pair)") }
@@ -76,18 +80,15 @@ struct InvokeCommand: AsyncParsableCommand {
             methods.on(WorkerAPI.InvokeChunk.self) { chunk, _ in
                 FileHandle.standardOutput.write(Data(base64Encoded: chunk.payload) ?? Data())
             }
-            let (host, port) = try GatewayOptions.hostPort(client.address)
-            let connection = try await RPCConnection.connect(host: host, port: port, methods: methods)
-            defer { Task { await connection.close() } }
-            let result = try await connection.call(ClientAPI.InvokeStream.self, params)
-            if let error = result.functionError { throw ValidationError("function error \(error): \(result.errorDetails ?? "")") }
+            let result = try await client.session(methods: methods) { try await $0.call(ClientAPI.InvokeStream.self, params) }
+            if let error = result.functionError { throw CommandError(.function, "\(error): \(result.errorDetails ?? "")") }
             return
         }
         let result = try await client.session { try await $0.call(ClientAPI.Invoke.self, params) }
         if tail, let log = result.logResult.flatMap({ Data(base64Encoded: $0) }) { FileHandle.standardError.write(log) }
         let body = Data(base64Encoded: result.payload) ?? Data()
         if !body.isEmpty { print(String(decoding: body, as: UTF8.self)) } else { print("status \(result.statusCode)") }
-        if let error = result.functionError { throw ValidationError("function error: \(error)") }
+        if let error = result.functionError { throw CommandError(.function, error) }
     }
 }
 

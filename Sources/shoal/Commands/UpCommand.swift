@@ -49,7 +49,7 @@ struct UpCommand: AsyncParsableCommand {
         guard await gateway.workers.waitUntilUp(workers, timeout: .seconds(30)) else {
             await gateway.shutdown()
             await local.stop()
-            throw ValidationError("the workers did not all join the gateway")
+            throw CommandError(.notReady, "the workers did not all join the gateway")
         }
         FileHandle.standardOutput.write(Data("shoal up rpc \(configuration.host):\(gateway.rpcPort) http \(configuration.host):\(gateway.httpPort) workers \(workers) backend \(backend) ready\n".utf8))
         ParentWatch.start()

@@ -79,8 +79,15 @@ final class GatewayService: Sendable {
             }
             return .init(evicted: evicted.contains(true))
         }
-        methods.register(ClientAPI.WorkersList.self) { [workers] _, _ in
-            .init(workers: workers.links.map { $0.summary() })
+        methods.register(ClientAPI.WorkersList.self) { [self] _, _ in
+            // Fresh figures, as `warm.list` gives: the last heartbeat's can be an interval old,
+            // and a listing right after an invoke would then contradict `warm.list`. A worker
+            // that does not answer in time keeps its last heartbeat's figures.
+            let timeout = workers.configuration.heartbeatTimeout
+            _ = await onEveryWorker { connection, link in
+                link.recordStats(try await connection.call(WorkerAPI.Stats.self, Empty(), timeout: timeout))
+            }
+            return .init(workers: workers.links.map { $0.summary() })
         }
         return methods
     }

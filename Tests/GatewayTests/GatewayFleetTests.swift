@@ -33,6 +33,11 @@ import Testing
             #expect(Set(warm.map(\.worker)).count == 3 && Set(warm.map(\.functionName)) == Set(names))
             let workers = try await client.call(ClientAPI.WorkersList.self, Empty()).workers
             #expect(workers.count == 3 && workers.allSatisfy { $0.state == "up" && $0.pid != nil })
+            // Asked right after the invokes, the workers' figures agree with warm.list's.
+            for worker in workers {
+                let warmHere = warm.filter { $0.worker == worker.id }
+                #expect(worker.warmInstances == warmHere.count && worker.functions == Set(warmHere.map(\.functionName)).count, "\(worker) against \(warmHere.count) warm")
+            }
             let listed = try await client.call(ClientAPI.ListFunctions.self, .init(maxItems: 50))
             #expect(listed.functions.count == 50 && listed.nextMarker != nil)
             let rest = try await client.call(ClientAPI.ListFunctions.self, .init(marker: listed.nextMarker, maxItems: 50))

@@ -129,7 +129,7 @@ public final class WorkerDirectory: Sendable {
             guard !Task.isCancelled else { return }
             do {
                 let stats = try await connection.call(WorkerAPI.Stats.self, Empty(), timeout: configuration.heartbeatTimeout)
-                link.status.withLockedValue { $0.stats = stats }
+                link.recordStats(stats)
                 missed = 0
             } catch {
                 missed += 1

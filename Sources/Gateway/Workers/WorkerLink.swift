@@ -84,6 +84,11 @@ public final class WorkerLink: Sendable {
 
     func callEnded() { status.withLockedValue { $0.inFlight -= 1 } }
 
+    /// Keeps the worker's latest `stats` answer, which `summary()` reports.
+    func recordStats(_ stats: WorkerAPI.Stats.Result) {
+        status.withLockedValue { $0.stats = stats }
+    }
+
     func summary() -> ClientAPI.WorkerSummary {
         status.withLockedValue { status in
             ClientAPI.WorkerSummary(

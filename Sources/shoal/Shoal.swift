@@ -19,8 +19,8 @@ struct Shoal: AsyncParsableCommand {
 
     /// Runs every Swift task on NIO's event loops (`LoopGlobalExecutor`), so a request handler
     /// and the socket it answers on share a thread instead of hopping between the cooperative
-    /// pool and an event loop (measured: small-call round trips about twice as fast; README,
-    /// Performance). Safe because nothing in Shoal blocks a task's thread.
+    /// pool and an event loop (measured: small-call round trips about twice as fast; docs/performance-log.md,
+    /// "The executor"). Safe because nothing in Shoal blocks a task's thread.
     /// `SHOAL_NIO_EXECUTOR=0` turns it off; `=nio` uses NIO's own takeover instead.
     static func main() async {
         // Before any thread exists: every `shoal` process starts under the default scheduling

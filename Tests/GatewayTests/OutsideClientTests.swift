@@ -14,23 +14,6 @@ import Testing
         return FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") ? "/usr/bin/python3" : "python3"
     }
 
-    /// A loopback port nobody listens on: bound for a moment to learn a free one, then closed.
-    static func closedPort() -> Int? {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
-            }
-        }
-        return bound ? Int(UInt16(bigEndian: address.sin_port)) : nil
-    }
-
     /// Runs a command to its end; its exit and output.
     static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) async -> (RuntimeProcess.Exit, String) {
         let logs = LogBuffer(capacity: 1024 * 1024)
@@ -87,8 +70,9 @@ import Testing
             #expect(typo == .status(64) && typoOutput.contains("Usage:"), "\(typoOutput)")
         }
         // Nothing listening: a message that says so and how to start one.
-        let closed = try #require(Self.closedPort())
-        let (unreachable, unreachableOutput) = await Self.run(ChildProcess.shoalExecutable.path, ["ls", "--address", "127.0.0.1:\(closed)"])
-        #expect(unreachable == .status(1) && unreachableOutput.contains("Error: unreachable: no gateway at 127.0.0.1:\(closed)"), "\(unreachableOutput)")
+        let closed = DeadPort()
+        defer { closed.close() }
+        let (unreachable, unreachableOutput) = await Self.run(ChildProcess.shoalExecutable.path, ["ls", "--address", "127.0.0.1:\(closed.port)"])
+        #expect(unreachable == .status(1) && unreachableOutput.contains("Error: unreachable: no gateway at 127.0.0.1:\(closed.port)"), "\(unreachableOutput)")
     }
 }

@@ -73,8 +73,8 @@ final class InvokeRouter: Sendable {
         let started = ContinuousClock.now
         let id = connection.call(WorkerAPI.Invoke.self, workerRequest(record, deployID: deployID, params), timeout: deadline(record)) { [self] result in
             // The bookkeeping after the answer's write: from that write on, the caller's side
-            // already runs on the other core, so work done then adds no latency (README,
-            // Performance, twelfth round) while work before it does.
+            // already runs on the other core, so work done then adds no latency
+            // (docs/performance-log.md, twelfth round) while work before it does.
             defer { link.callEnded() }
             switch result {
             case .success(let result):

@@ -104,15 +104,15 @@ struct GatewayBenchmark {
                     done += calls
                 }
                 let directSummary = direct.summary, throughSummary = through.summary
-                let overheadCPU = (gatewayCPU + workerCPU) / invocations
+                let overheadCPU = (gatewayCPU + workerCPU) / invocations, gatewayPerCall = gatewayCPU.total / invocations
                 addedP50s.append(throughSummary.p50 - directSummary.p50)
                 cpus.append(overheadCPU.total)
                 userCPUs.append(overheadCPU.user)
-                gatewayCPUs.append(gatewayCPU.total / invocations)
+                gatewayCPUs.append(gatewayPerCall)
                 let label = repeats > 1 ? "  \(callers) caller(s), run \(run):" : "  \(callers) caller(s):"
                 lines.append("\(label) direct   \(directSummary)")
                 lines.append("\(label) gateway  \(throughSummary)")
-                lines.append("\(label) added p50 \(LatencySummary.micros(throughSummary.p50 - directSummary.p50)) µs, p99 \(LatencySummary.micros(throughSummary.p99 - directSummary.p99)) µs; gateway+worker CPU \(LatencySummary.micros(overheadCPU.total)) µs per invocation, \(LatencySummary.micros(overheadCPU.user)) µs of it user space (gateway \(LatencySummary.micros(gatewayCPU.total / invocations)) µs)")
+                lines.append("\(label) added p50 \(LatencySummary.micros(throughSummary.p50 - directSummary.p50)) µs, p99 \(LatencySummary.micros(throughSummary.p99 - directSummary.p99)) µs; gateway+worker CPU \(LatencySummary.micros(overheadCPU.total)) µs per invocation, \(LatencySummary.micros(overheadCPU.user)) µs of it user space (gateway \(LatencySummary.micros(gatewayPerCall)) µs)")
             }
             if repeats > 1 {
                 lines.append("  \(callers) caller(s), median of \(repeats): added p50 \(LatencySummary.micros(Self.median(addedP50s))) µs; gateway+worker CPU \(LatencySummary.micros(Self.median(cpus))) µs per invocation, \(LatencySummary.micros(Self.median(userCPUs))) µs of it user space (gateway \(LatencySummary.micros(Self.median(gatewayCPUs))) µs)")

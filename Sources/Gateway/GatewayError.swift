@@ -9,6 +9,8 @@ public struct GatewayError: Error, Sendable, Hashable, CustomStringConvertible, 
         case layerNotFound
         case functionExists
         case payloadTooLarge
+        /// An invoke's payload is not JSON, or its client context not base64 of a JSON object.
+        case invalidRequestContent
         case tooManyRequests
         /// No worker can take the call right now; the client may retry.
         case noWorker
@@ -34,6 +36,7 @@ public struct GatewayError: Error, Sendable, Hashable, CustomStringConvertible, 
         case .functionNotFound, .layerNotFound: RPCError(.resourceNotFound, message)
         case .functionExists: RPCError(.resourceConflict, message)
         case .payloadTooLarge: RPCError(.requestTooLarge, message)
+        case .invalidRequestContent: RPCError(.invalidRequestContent, message)
         case .tooManyRequests: RPCError(.tooManyRequests, message)
         case .noWorker, .shuttingDown: RPCError(.serviceUnavailable, message, reason: code.rawValue)
         case .outcomeUnknown, .storage: RPCError(.internalError, message, reason: code.rawValue)

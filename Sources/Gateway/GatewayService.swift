@@ -97,7 +97,12 @@ final class GatewayService: Sendable {
     private func invoke(_ params: ClientAPI.InvokeParams) async throws -> ClientAPI.Invoke.Result {
         let (record, deployID) = try registry.routable(params.functionName)
         if let early = try precheck(params) {
-            if params.invocationType == "Event" { events.enqueue(record, deployID: deployID, params) }
+            if params.invocationType == "Event" {
+                // As AWS: the client context reaches a function on synchronous invokes only.
+                var params = params
+                params.clientContext = nil
+                events.enqueue(record, deployID: deployID, params)
+            }
             return early
         }
         return try await router.invoke(record, deployID: deployID, params)
@@ -116,31 +121,34 @@ final class GatewayService: Sendable {
         return router.invokeOnLoop(routable.record, deployID: routable.deployID, params, reply: reply)
     }
 
-    /// Checks the invocation type, log type and payload (base64, size); answers DryRun (204)
-    /// and Event (202) here. Nil means: run it synchronously.
+    /// Checks the invocation type, log type, payload (base64, size, JSON) and client
+    /// context; answers DryRun (204) and Event (202) here. Nil means: run it synchronously.
     private func precheck(_ params: ClientAPI.InvokeParams) throws -> ClientAPI.Invoke.Result? {
         if let logType = params.logType, !["None", "Tail"].contains(logType) {
             throw GatewayError(.invalidParameter, "logType must be None or Tail")
         }
-        guard let size = Base64.decodedCount(params.payload ?? "") else {
+        guard let payload = Base64.decode(params.payload ?? "") else {
             throw GatewayError(.invalidParameter, "payload is not valid base64")
         }
+        let early: ClientAPI.Invoke.Result?
         switch params.invocationType ?? "RequestResponse" {
         case "RequestResponse":
-            guard size <= Self.maximumSyncPayload else {
+            guard payload.count <= Self.maximumSyncPayload else {
                 throw GatewayError(.payloadTooLarge, "Request must be smaller than \(Self.maximumSyncPayload) bytes for the InvokeFunction operation")
             }
-            return nil
+            early = nil
         case "Event":
-            guard size <= Self.maximumEventPayload else {
+            guard payload.count <= Self.maximumEventPayload else {
                 throw GatewayError(.payloadTooLarge, "Request must be smaller than \(Self.maximumEventPayload) bytes for the InvokeFunction operation")
             }
-            return .init(statusCode: 202, payload: "", executedVersion: nil)
+            early = .init(statusCode: 202, payload: "", executedVersion: nil)
         case "DryRun":
-            return .init(statusCode: 204, payload: "", executedVersion: nil)
+            early = .init(statusCode: 204, payload: "", executedVersion: nil)
         default:
             throw GatewayError(.invalidParameter, "invocationType must be RequestResponse, Event or DryRun")
         }
+        try InvokeContent.check(payload: payload, clientContext: params.clientContext)
+        return early
     }
 
     // MARK: Fleet-wide calls

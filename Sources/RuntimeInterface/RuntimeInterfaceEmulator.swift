@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import ShoalProtocol
 
 /// `shoal rie`: fronts one function instance. It serves Lambda's invoke endpoint on its own
 /// port and the Lambda Runtime API on a second one, whose address it gives the runtime as
@@ -87,11 +88,22 @@ public final class RuntimeInterfaceEmulator: Sendable {
                 type: "RequestEntityTooLarge", message: "Request must be smaller than \(limit) bytes for the invoke operation"))
             return
         }
+        // The runtime gets the client context as JSON: as the worker passes it on, or from
+        // the base64 of AWS's Invoke API.
+        var clientContext = head.headers.first(name: ClientContextHeader.name)
+        if clientContext == nil, let encoded = head.headers.first(name: "X-Amz-Client-Context") {
+            guard let value = ClientContextHeader.value(base64: encoded) else {
+                try await HTTPExchange.respond(outbound, status: 400, body: InvocationBroker.errorDocument(
+                    type: "InvalidRequestContentException", message: "Client context must be a valid Base64-encoded JSON object."))
+                return
+            }
+            clientContext = value
+        }
         let events: AsyncStream<InvocationBroker.ResponseEvent>
         do {
             events = try await broker.invoke(
                 payload: payload,
-                clientContext: head.headers.first(name: "Lambda-Runtime-Client-Context") ?? head.headers.first(name: "X-Amz-Client-Context"),
+                clientContext: clientContext,
                 cognitoIdentity: head.headers.first(name: "Lambda-Runtime-Cognito-Identity"),
                 wantsLogTail: head.headers.first(name: "X-Amz-Log-Type")?.lowercased() == "tail"
             )

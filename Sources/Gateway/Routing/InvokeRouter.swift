@@ -97,9 +97,13 @@ final class InvokeRouter: Sendable {
         return true
     }
 
+    /// What a function gets when the client sent no payload: Lambda passes `{}`.
+    private static let emptyEvent = Base64.encode(Array("{}".utf8))
+
     private func workerRequest(_ record: FunctionRecord, deployID: String, _ params: ClientAPI.InvokeParams, window: Int? = nil) -> WorkerAPI.InvokeParams {
-        WorkerAPI.InvokeParams(
-            functionName: record.name, deployId: deployID, payload: params.payload ?? "",
+        let payload = params.payload ?? ""
+        return WorkerAPI.InvokeParams(
+            functionName: record.name, deployId: deployID, payload: payload.isEmpty ? Self.emptyEvent : payload,
             clientContext: params.clientContext, logType: params.logType, window: window
         )
     }

@@ -24,6 +24,9 @@ public struct RPCError: Error, Sendable, Hashable, Codable, CustomStringConverti
         public static let requestTooLarge = Code(rawValue: -32003)
         public static let tooManyRequests = Code(rawValue: -32004)
         public static let serviceUnavailable = Code(rawValue: -32005)
+        /// An invoke's payload is not JSON, or its client context not base64 of a JSON object:
+        /// AWS's InvalidRequestContentException (an extension of CONTRACT.md's table).
+        public static let invalidRequestContent = Code(rawValue: -32006)
 
         // Local outcomes of a call; never sent by a well-behaved peer.
         /// The connection closed before the request was written: the peer never saw it.
@@ -47,6 +50,7 @@ public struct RPCError: Error, Sendable, Hashable, Codable, CustomStringConverti
             case .requestTooLarge: "RequestTooLargeException"
             case .tooManyRequests: "TooManyRequestsException"
             case .serviceUnavailable, .notSent, .connectionClosed: "ServiceUnavailableException"
+            case .invalidRequestContent: "InvalidRequestContentException"
             case .timedOut: "TimeoutException"
             case .cancelled: "RequestCancelled"
             default: "ServiceException"

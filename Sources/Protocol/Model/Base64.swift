@@ -5,7 +5,8 @@
 /// going through Foundation's `Data` cost a `Data` and an array copy each way (four heap
 /// allocations a warm invoke). Decoding is strict where Foundation is lenient: it refuses
 /// `====` and padding inside the text, which Foundation turns into bytes. The gateway
-/// checks payloads with the same rules (`decodedCount`), so what it accepts the worker decodes.
+/// checks payloads and stream chunks with the same rules, so what it accepts the worker
+/// decodes.
 public enum Base64 {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
@@ -50,8 +51,8 @@ public enum Base64 {
     }
 
     /// How many bytes `text` encodes, if it is valid (as `decode` judges it), without
-    /// decoding: the gateway sizes and checks payloads and stream chunks this way and leaves
-    /// decoding to the worker.
+    /// decoding: the gateway sizes and checks stream chunks this way and leaves decoding to
+    /// the client.
     public static func decodedCount(_ text: String) -> Int? {
         var text = text
         return text.withUTF8 { input -> Int? in

@@ -99,7 +99,8 @@ public enum WorkerAPI {
         public var payload: String
         /// A caller-chosen id for `invoke.cancel`.
         public var invocationId: String?
-        /// Base64 client context, passed to the runtime as Lambda does.
+        /// Base64 of a JSON object (the client's `ClientContext`); the runtime gets the JSON
+        /// itself in `Lambda-Runtime-Client-Context`, as on Lambda.
         public var clientContext: String?
         /// "Tail" returns the last 4 KiB of this invocation's log in `logResult`.
         public var logType: String?

@@ -143,8 +143,9 @@ public final class WorkerService: Sendable {
     /// leaves to `invoke` what needs its checks or answers: a call cancellable by
     /// `invocationId`, and every refusal.
     private func invokeOnLoop(_ params: WorkerAPI.InvokeParams, reply: RPCReply<WorkerAPI.InvokeResult>) -> Bool {
-        guard params.invocationId == nil, (try? admit(reply.context)) != nil, let payload = try? payload(of: params) else { return false }
-        let name = params.functionName, deploy = params.deployId.map(DeployID.init(rawValue:)), headers = Self.headers(of: params)
+        guard params.invocationId == nil, (try? admit(reply.context)) != nil, let payload = try? payload(of: params),
+              let headers = try? Self.headers(of: params) else { return false }
+        let name = params.functionName, deploy = params.deployId.map(DeployID.init(rawValue:))
         let answer: @Sendable (Result<InvocationOutcome, any Error>) -> Void = { result in
             switch result {
             case .success(let outcome):
@@ -171,9 +172,14 @@ public final class WorkerService: Sendable {
         return payload
     }
 
-    private static func headers(of params: WorkerAPI.InvokeParams) -> [(String, String)] {
+    private static func headers(of params: WorkerAPI.InvokeParams) throws(WorkerError) -> [(String, String)] {
         var headers: [(String, String)] = []
-        if let clientContext = params.clientContext { headers.append(("Lambda-Runtime-Client-Context", clientContext)) }
+        if let clientContext = params.clientContext {
+            guard let value = ClientContextHeader.value(base64: clientContext) else {
+                throw WorkerError(.invalidParameter, "clientContext is not base64 of a JSON object")
+            }
+            headers.append((ClientContextHeader.name, value))
+        }
         if params.logType == "Tail" { headers.append(("X-Amz-Log-Type", "Tail")) }
         return headers
     }
@@ -196,7 +202,7 @@ public final class WorkerService: Sendable {
 
     private func invoke(_ params: WorkerAPI.InvokeParams, context: RPCRequestContext, streaming: Bool) async throws -> WorkerAPI.InvokeResult {
         let payload = try payload(of: params)
-        let headers = Self.headers(of: params)
+        let headers = try Self.headers(of: params)
         var onBody: (@Sendable ([UInt8]) async throws -> Void)?
         let creditKey = StreamCredits.Key(connection: ObjectIdentifier(context.connection), requestID: context.id)
         let credit = streaming ? params.window.map { credits.open(creditKey, window: $0) } : nil

@@ -112,6 +112,65 @@ import Testing
         }
     }
 
+    /// What AWS refuses before any function runs (InvalidRequestContentException) and what it
+    /// hands a function in place of nothing, through `shoal up` to the real Python runtime.
+    @Test func invokeContentIsCheckedAndHandedOnAsAWSDoes() async throws {
+        let runs = FileManager.default.temporaryDirectory.appendingPathComponent("shoal-content-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: runs) }
+        let handler = """
+        import os
+        def handler(event, context):
+            with open(os.environ["RUNS"], "a") as f:
+                f.write("ran\\n")
+            cc = context.client_context
+            return {"event": event, "custom": cc.custom if cc else None, "app": cc.client.app_title if cc and cc.client else None}
+        """
+        try await ShoalUp.with(workers: 1) { up in
+            let client = try await up.connect()
+            try await client.createFunction("content", files: ["app.py": handler], environment: ["RUNS": runs.path])
+            func invoke(_ payload: [UInt8]?, type: String? = nil, clientContext: String? = nil) async throws -> [String: Any] {
+                let result = try await client.call(ClientAPI.Invoke.self, .init(
+                    functionName: "content", payload: payload.map { Base64.encode($0) }, invocationType: type, clientContext: clientContext))
+                #expect(result.functionError == nil, "\(String(decoding: Base64.decode(result.payload) ?? [], as: UTF8.self))")
+                return (try? JSONSerialization.jsonObject(with: Data(Base64.decode(result.payload) ?? []))) as? [String: Any] ?? [:]
+            }
+            // No payload: the function gets {}. A JSON scalar is an event like any other.
+            #expect(try await invoke(nil)["event"] as? [String: Int] == [:])
+            #expect(try await invoke([])["event"] as? [String: Int] == [:])
+            #expect(try await invoke(Array(#" "text" "#.utf8))["event"] as? String == "text")
+            // The client context reaches the handler as the objects awslambdaric makes.
+            let context = "{\"custom\": {\"suite\": \"caf\u{e9}\"},\n \"client\": {\"app_title\": \"tests\"}}"
+            let seen = try await invoke(Array("{}".utf8), clientContext: Base64.encode(Array(context.utf8)))
+            #expect(seen["custom"] as? [String: String] == ["suite": "caf\u{e9}"] && seen["app"] as? String == "tests", "\(seen)")
+
+            func expectRefused(_ payload: [UInt8], type: String? = nil, clientContext: String? = nil, stream: Bool = false,
+                               _ message: String, sourceLocation: SourceLocation = #_sourceLocation) async {
+                let params = ClientAPI.InvokeParams(functionName: "content", payload: Base64.encode(payload), invocationType: type, clientContext: clientContext)
+                let error = await #expect(throws: RPCError.self, sourceLocation: sourceLocation) {
+                    if stream { _ = try await client.call(ClientAPI.InvokeStream.self, params) } else { _ = try await client.call(ClientAPI.Invoke.self, params) }
+                }
+                #expect(error?.code == .invalidRequestContent && error?.data?.type == "InvalidRequestContentException", sourceLocation: sourceLocation)
+                #expect(error?.message.hasPrefix(message) == true, "\(error?.message ?? "")", sourceLocation: sourceLocation)
+            }
+            let notJSON = "Could not parse request body into json: Could not parse payload into json: "
+            await expectRefused(Array("not json".utf8), notJSON + "unrecognized token")
+            await expectRefused(Array(#"{"a": 1,}"#.utf8), type: "Event", notJSON + "unexpected character '}' where a member's name belongs at line 1, column 9")
+            await expectRefused(Array("[1 2]".utf8), type: "DryRun", notJSON + "unexpected character '2'")
+            await expectRefused(Array(#"{"a": ""#.utf8) + [0xFF] + Array(#""}"#.utf8), notJSON + "invalid UTF-8 at line 1, column 8")
+            await expectRefused(Array("{".utf8), stream: true, notJSON + "unexpected end of input")
+            let badContext = "Client context must be a valid Base64-encoded JSON object."
+            await expectRefused(Array("{}".utf8), clientContext: "not base64", badContext)
+            await expectRefused(Array("{}".utf8), clientContext: Base64.encode(Array("[1]".utf8)), badContext)
+            await expectRefused(Array("{}".utf8), type: "Event", clientContext: Base64.encode(Array(#"{"custom":"#.utf8)), badContext)
+            let long = Base64.encode(Array(("{\"custom\":\"" + String(repeating: "x", count: 2700) + "\"}").utf8))
+            await expectRefused(Array("{}".utf8), clientContext: long, "Client context must be at most 3583 bytes")
+            // Nothing refused reached the function, now or in the background.
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(try String(contentsOf: runs, encoding: .utf8).split(separator: "\n").count == 4)
+            await client.close()
+        }
+    }
+
     /// 1,000 clients, each on its own connection, each invoking once, all at the same time.
     @Test func aThousandConcurrentClientConnectionsAreServed() async throws {
         try await ShoalUp.with(workers: 2, backend: "scripted") { up in

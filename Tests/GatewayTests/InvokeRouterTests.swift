@@ -38,7 +38,8 @@ import Testing
                 return .init(deployId: id)
             }
             methods.register(WorkerAPI.Invoke.self) { params, context in
-                let event = String(decoding: Data(base64Encoded: params.payload) ?? Data(), as: UTF8.self)
+                // Each event is a JSON string (`echo`); the log keeps its text.
+                let event = String(decoding: Data(base64Encoded: params.payload) ?? Data(), as: UTF8.self).trimmingCharacters(in: ["\""])
                 let known = log.withLockedValue { log in
                     log.invokes.append(event)
                     return log.deployed[params.functionName] == params.deployId
@@ -81,17 +82,17 @@ import Testing
 
     @Test func aWorkerThatLostTheDeployGetsItAgainAndTheWarmCallIsAnswered() async throws {
         try await withGateway { worker, _, client in
-            let first = try await client.invoke("relayed", "first").body
+            let first = try await client.echo("first")
             #expect(first == "first")
             #expect(worker.log.withLockedValue { $0.deploys } == 1)
             // The gateway still believes the worker has the deploy, so the next call goes the
             // warm way and meets ResourceNotFound; it must send the deploy and call again.
             worker.forgetDeploys()
-            let second = try await client.invoke("relayed", "second").body
+            let second = try await client.echo("second")
             #expect(second == "second")
             #expect(worker.log.withLockedValue { $0.deploys } == 2)
             #expect(worker.log.withLockedValue { $0.invokes } == ["first", "second", "second"])
-            let third = try await client.invoke("relayed", "third").body
+            let third = try await client.echo("third")
             #expect(third == "third")
             #expect(worker.log.withLockedValue { $0.deploys } == 2, "a worker with the deploy is not sent it again")
         }
@@ -102,7 +103,7 @@ import Testing
     @Test func warmCallsAreCountedOnceEachAndEndOnTheirLink() async throws {
         try await withGateway { _, gateway, client in
             for index in 0..<20 {
-                #expect(try await client.invoke("relayed", "call \(index)").body == "call \(index)")
+                #expect(try await client.echo("call \(index)") == "call \(index)")
             }
             let link = try #require(gateway.workers.links.first)
             let labels = "worker=\"\(link.id)\",type=\"RequestResponse\""
@@ -115,14 +116,21 @@ import Testing
 
     @Test func aWorkerLostWithTheWarmCallInFlightIsAServiceErrorAndTheCallIsNotRepeated() async throws {
         try await withGateway { worker, gateway, client in
-            let warm = try await client.invoke("relayed", "warm").body
+            let warm = try await client.echo("warm")
             #expect(warm == "warm")
-            let error = await #expect(throws: RPCError.self) { try await client.invoke("relayed", "drop") }
+            let error = await #expect(throws: RPCError.self) { try await client.echo("drop") }
             #expect(error?.data?.type == "ServiceException" && error?.data?.reason == "outcomeUnknown", "\(String(describing: error))")
             #expect(worker.log.withLockedValue { $0.invokes.filter { $0 == "drop" }.count } == 1)
             // The worker rejoins on a fresh connection and takes calls again.
-            #expect(await eventually { (try? await client.invoke("relayed", "after").body) == "after" })
+            #expect(await eventually { (try? await client.echo("after")) == "after" })
             #expect(gateway.workers.links.first?.summary().inFlight == 0)
         }
+    }
+}
+
+fileprivate extension RPCConnection {
+    /// Invokes "relayed" with `word` as a JSON string; the stand-in worker echoes it back.
+    func echo(_ word: String) async throws -> String {
+        try await invoke("relayed", "\"\(word)\"").body.trimmingCharacters(in: ["\""])
     }
 }

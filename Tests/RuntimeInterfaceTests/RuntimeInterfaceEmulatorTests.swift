@@ -60,16 +60,30 @@ import Testing
 
     @Test func anInvocationCarriesEveryLambdaHeader() async throws {
         try await Self.withRIE() { rie in
-            let response = try await rie.invoke(#"{"action":"headers"}"#, headers: [("Lambda-Runtime-Client-Context", "eyJjIjoxfQ==")])
+            let response = try await rie.invoke(#"{"action":"headers"}"#, headers: [("Lambda-Runtime-Client-Context", #"{"c":1}"#)])
             #expect(response.status == 200 && response.headers["x-amz-function-error"] == nil)
             let seen = Self.json(response.body)
             #expect((seen["Lambda-Runtime-Aws-Request-Id"] as? String)?.count == 36)
             #expect(seen["Lambda-Runtime-Invoked-Function-Arn"] as? String == "arn:aws:lambda:us-east-1:000000000000:function:fixture")
             #expect((seen["Lambda-Runtime-Trace-Id"] as? String)?.hasPrefix("Root=1-") == true)
-            #expect(seen["Lambda-Runtime-Client-Context"] as? String == "eyJjIjoxfQ==")
+            #expect(seen["Lambda-Runtime-Client-Context"] as? String == #"{"c":1}"#)
             let deadline = Int(seen["Lambda-Runtime-Deadline-Ms"] as? String ?? "") ?? 0
             let now = seen["now"] as? Int ?? 0
             #expect(deadline > now && deadline - now <= 5_000, "deadline \(deadline) vs now \(now)")
+        }
+    }
+
+    /// `X-Amz-Client-Context` is base64, as in AWS's Invoke API; the runtime gets the JSON.
+    @Test func aBase64ClientContextReachesTheRuntimeAsJSONAndABadOneIsRefused() async throws {
+        try await Self.withRIE() { rie in
+            let encoded = try await rie.invoke(#"{"action":"headers"}"#, headers: [("X-Amz-Client-Context", "eyJjIjoxfQ==")])
+            #expect(Self.json(encoded.body)["Lambda-Runtime-Client-Context"] as? String == #"{"c":1}"#)
+            for bad in ["not base64", "WzFd"] { // the second: base64 of [1], not an object
+                let refused = try await rie.invoke(#"{"action":"headers"}"#, headers: [("X-Amz-Client-Context", bad)])
+                #expect(refused.status == 400 && Self.json(refused.body)["errorType"] as? String == "InvalidRequestContentException")
+            }
+            let after = try await rie.invoke(#"{"action":"headers"}"#)
+            #expect(after.status == 200 && Self.json(after.body)["Lambda-Runtime-Client-Context"] is NSNull)
         }
     }
 

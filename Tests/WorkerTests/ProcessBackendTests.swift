@@ -91,6 +91,10 @@ import Testing
         if action == "layer":
             import shoal_layer
             return {"layer": shoal_layer.VALUE}
+        if action == "context":
+            cc = context.client_context
+            return {"custom": cc.custom, "env": cc.env, "appTitle": cc.client.app_title,
+                    "installation": cc.client.installation_id, "identity": context.identity.cognito_identity_id}
         return {
             "event": event,
             "requestId": context.aws_request_id,
@@ -130,6 +134,17 @@ import Testing
         #expect(env["TZ"] as? String == ":UTC")
         #expect(env["MY_SETTING"] as? String == "on")
         #expect(try await harness.invoke("py", #"{"action":"layer"}"#).body["layer"] as? String == "from the layer")
+        // The client context as the worker passes it on (`ClientContextHeader`): what the
+        // handler reads is the same objects on both loops.
+        let clientContext = "{\n \"custom\": {\"suite\": \"caf\u{e9} \u{1F600}\"},\n \"env\": {\"locale\": \"fr\"}, \"client\": {\"app_title\": \"tests\"}\n}"
+        let header = try #require(ClientContextHeader.value(base64: Base64.encode(Array(clientContext.utf8))))
+        let withContext = try await harness.pools.invoke("py", payload: Array(#"{"action":"context"}"#.utf8), headers: [(ClientContextHeader.name, header)])
+        let seen = (try? JSONSerialization.jsonObject(with: Data(withContext.body))) as? [String: Any] ?? [:]
+        #expect(withContext.headers["x-amz-function-error"] == nil, "\(String(decoding: withContext.body, as: UTF8.self))")
+        #expect(seen["custom"] as? [String: String] == ["suite": "caf\u{e9} \u{1F600}"])
+        #expect(seen["env"] as? [String: String] == ["locale": "fr"])
+        #expect(seen["appTitle"] as? String == "tests")
+        #expect(seen["installation"] is NSNull && seen["identity"] is NSNull)
         let failed = try await harness.invoke("py", #"{"action":"fail"}"#)
         #expect(failed.outcome.headers["x-amz-function-error"] == "Unhandled")
         #expect(failed.body["errorType"] as? String == "ValueError")

@@ -111,6 +111,20 @@ class ContractErrors(unittest.TestCase):
                 self.assertEqual((error["code"], error["data"]["type"]), (-32602, "InvalidParameterValueException"),
                                  (invocation_type, payload))
 
+    def test_a_payload_that_is_not_json_or_a_bad_client_context_is_invalid_request_content(self):
+        code = {"zipFile": base64.b64encode(zip_of({"app.py": "def handler(event, context):\n    return 1\n"})).decode()}
+        self.raw.send(request("function.create", {"functionName": "content-check", "runtime": "python3.11",
+                                                   "handler": "app.handler", "code": code}))
+        self.assertEqual(self.raw.receive()["result"]["functionName"], "content-check")
+        b64 = lambda data: base64.b64encode(data).decode()
+        for invocation_type in ["RequestResponse", "Event", "DryRun"]:
+            for params in [{"payload": b64(b"not json")}, {"payload": b64(b'{"a": NaN}')}, {"payload": b64(b"\xff")},
+                           {"payload": b64(b"{}"), "clientContext": "not base64"},
+                           {"payload": b64(b"{}"), "clientContext": b64(b'"a string"')}]:
+                error = self.raw.error_of(request("invoke", {"functionName": "content-check", "invocationType": invocation_type, **params}))
+                self.assertEqual((error["code"], error["data"]["type"]), (-32006, "InvalidRequestContentException"),
+                                 (invocation_type, params))
+
     def test_no_such_function(self):
         error = self.raw.error_of(request("function.get", {"functionName": "nobody-here"}))
         self.assertEqual((error["code"], error["data"]["type"]), (-32001, "ResourceNotFoundException"))

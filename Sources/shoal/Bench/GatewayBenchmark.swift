@@ -45,7 +45,7 @@ struct GatewayBenchmark {
             functionName: "bench", runtime: "provided.al2023", handler: "bootstrap",
             code: .init(zipFile: Self.bootstrapZip)
         ))
-        let payload = Array(String(repeating: "x", count: payloadBytes).utf8)
+        let payload = BenchPayload.json(bytes: payloadBytes)
         let params = ClientAPI.InvokeParams(functionName: "bench", payload: Data(payload).base64EncodedString())
         // Warm one instance per caller of the highest level, so no phase pays a cold start.
         let most = callerLevels.max() ?? 1

@@ -40,7 +40,7 @@ struct WorkerBenchmark {
         let function = FunctionDefinition(name: "bench", runtime: "provided.al2023", handler: "bootstrap", codeSHA256: sha)
         let deployId = try await client.call(WorkerAPI.PutFunction.self, .init(function: function)).deployId
 
-        let payload = Array(String(repeating: "x", count: payloadBytes).utf8)
+        let payload = BenchPayload.json(bytes: payloadBytes)
         let params = WorkerAPI.InvokeParams(functionName: "bench", deployId: deployId, payload: Data(payload).base64EncodedString())
         _ = try await client.call(WorkerAPI.Invoke.self, params) // the cold start
         guard let endpointText = try await client.call(WorkerAPI.WarmList.self, Empty()).instances.first?.endpoint,

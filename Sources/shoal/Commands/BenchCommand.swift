@@ -56,13 +56,13 @@ struct WorkerBenchCommand: AsyncParsableCommand {
 
     @Option(help: "Invocations per phase and run.") var invocations = 20_000
     @Option(help: "How many times to repeat both phases.") var repeats = 3
-    @Option(help: "Payload size in bytes.") var payloadBytes = 64
+    @Option(help: "Payload size in bytes: a JSON string, so at least 2.") var payloadBytes = 64
     @Option(name: .customLong("probe-freshness"), help: "Passed to the worker: 0 probes before every forward.")
     var probeFreshness = 1.0
 
     func run() async throws {
-        guard invocations > 0, repeats > 0, payloadBytes >= 0, probeFreshness >= 0 else {
-            throw ValidationError("--invocations and --repeats must be positive")
+        guard invocations > 0, repeats > 0, payloadBytes >= 2, probeFreshness >= 0 else {
+            throw ValidationError("--invocations and --repeats must be positive, --payload-bytes at least 2")
         }
         let benchmark = WorkerBenchmark(invocations: invocations, repeats: repeats, payloadBytes: payloadBytes, probeFreshness: probeFreshness)
         print(try await benchmark.run())
@@ -93,12 +93,12 @@ struct GatewayBenchCommand: AsyncParsableCommand {
 
     @Option(help: "Invocations per path (direct and through the gateway), taken in alternating blocks.") var invocations = 20_000
     @Option(help: "Comma-separated numbers of concurrent callers.") var callers = "1,16,64"
-    @Option(help: "Payload size in bytes.") var payloadBytes = 64
+    @Option(help: "Payload size in bytes: a JSON string, so at least 2.") var payloadBytes = 64
     @Option(help: "Measurements per caller level; the summary gives their medians.") var repeats = 1
 
     func run() async throws {
-        guard let levels = callerLevels(callers), invocations > 0, levels.allSatisfy({ $0 > 0 && $0 <= 64 }), payloadBytes >= 0, repeats >= 1 else {
-            throw ValidationError("--invocations and --repeats must be positive; --callers takes integers 1...64")
+        guard let levels = callerLevels(callers), invocations > 0, levels.allSatisfy({ $0 > 0 && $0 <= 64 }), payloadBytes >= 2, repeats >= 1 else {
+            throw ValidationError("--invocations and --repeats must be positive; --callers takes integers 1...64; --payload-bytes at least 2")
         }
         print(try await GatewayBenchmark(invocations: invocations, callerLevels: levels, payloadBytes: payloadBytes, repeats: repeats).run())
     }

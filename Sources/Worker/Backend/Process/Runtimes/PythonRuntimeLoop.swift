@@ -29,6 +29,12 @@ enum PythonRuntimeLoop {
         call("POST", API + "/init/error", json.dumps(document), {"Lambda-Runtime-Function-Error-Type": error_type})
         sys.exit(1)
 
+    class Fields:
+        """The named members of a JSON object as attributes (None when absent)."""
+        def __init__(self, values, names):
+            for name in names:
+                setattr(self, name, values.get(name))
+
     class Context:
         def __init__(self, headers):
             self.function_name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
@@ -39,10 +45,18 @@ enum PythonRuntimeLoop {
             self.aws_request_id = headers.get("Lambda-Runtime-Aws-Request-Id")
             self.invoked_function_arn = headers.get("Lambda-Runtime-Invoked-Function-Arn")
             self._deadline_ms = int(headers.get("Lambda-Runtime-Deadline-Ms") or 0)
+            # As awslambdaric: objects with the documented attributes, not dicts.
             client_context = headers.get("Lambda-Runtime-Client-Context")
-            identity = headers.get("Lambda-Runtime-Cognito-Identity")
-            self.client_context = json.loads(client_context) if client_context else None
-            self.identity = json.loads(identity) if identity else None
+            identity = json.loads(headers.get("Lambda-Runtime-Cognito-Identity") or "{}")
+            self.client_context = None
+            if client_context:
+                self.client_context = Fields(json.loads(client_context), ("custom", "env", "client"))
+                if self.client_context.client is not None:
+                    self.client_context.client = Fields(self.client_context.client, (
+                        "installation_id", "app_title", "app_version_name", "app_version_code", "app_package_name"))
+            self.identity = Fields({"cognito_identity_id": identity.get("cognitoIdentityId"),
+                                    "cognito_identity_pool_id": identity.get("cognitoIdentityPoolId")},
+                                   ("cognito_identity_id", "cognito_identity_pool_id"))
 
         def get_remaining_time_in_millis(self):
             return max(self._deadline_ms - int(time.time() * 1000), 0)

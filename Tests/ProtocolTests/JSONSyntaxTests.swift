@@ -53,6 +53,23 @@ import Testing
         #expect(verdict("\"a\u{01}\"").failureDescription == "control character (code 1) in a string: it must be escaped at line 1, column 3")
     }
 
+    /// Long strings are passed eight bytes at a time: a special byte at any offset of a word,
+    /// among non-ASCII bytes, is still seen.
+    @Test func seesEverySpecialByteWhereverItFallsInAString() {
+        for offset in 0..<20 {
+            let before = String(repeating: "\u{e9}a", count: offset / 3) + String(repeating: "b", count: offset % 3)
+            let after = String(repeating: "z\u{1F600}", count: 3)
+            #expect(verdict("\"" + before + "\\\"" + after + "\"") == .success(.string), "escaped quote at \(offset)")
+            #expect(verdict("[\"" + before + "\", 1]") == .success(.array), "closing quote at \(offset)")
+            for refused in ["\u{01}", "\u{1F}", "\t", "\n", "\\x", "\"x"] {
+                guard case .failure = verdict("\"" + before + refused + after + "\"") else {
+                    Issue.record("accepted \(refused.debugDescription) after \(before.utf8.count) bytes")
+                    continue
+                }
+            }
+        }
+    }
+
     @Test func limitsNestingToAWSsDepth() {
         let deepest = String(repeating: "[", count: JSONSyntax.maximumDepth) + String(repeating: "]", count: JSONSyntax.maximumDepth)
         #expect(verdict(deepest) == .success(.array))

@@ -5,7 +5,8 @@
 /// that is not a JSON object. The gateway makes the same checks, so a test suite that sends a
 /// malformed event fails here as it would on AWS instead of reaching the handler. Building
 /// values (Foundation's JSONSerialization) would cost the gateway an allocation per member on
-/// every invoke; this reads each byte once and allocates one small stack of open containers.
+/// every invoke; this reads each byte once (a string's plain bytes eight at a time) and
+/// allocates one small stack of open containers.
 ///
 /// Strict as AWS's parser is by default: no NaN or Infinity, no leading zeros, no trailing
 /// commas, no comments, no control characters in strings, valid UTF-8 throughout. Duplicate
@@ -170,6 +171,21 @@ public enum JSONSyntax {
         private mutating func string() throws(SyntaxError) {
             index += 1
             while index < bytes.count {
+                // Most of a payload is plain string bytes: pass them eight at a time while
+                // none is a quote, a backslash or a control character, then one by one (a
+                // 6 MiB string: 2.4 ns a byte one by one through `switch`).
+                var plain = index
+                let end = bytes.count
+                while plain + 8 <= end, !Self.hasSpecialByte(bytes.loadUnaligned(fromByteOffset: plain, as: UInt64.self)) {
+                    plain += 8
+                }
+                while plain < end {
+                    let byte = bytes[plain]
+                    guard byte >= 0x20, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\") else { break }
+                    plain += 1
+                }
+                index = plain
+                guard index < end else { break }
                 let byte = bytes[index]
                 switch byte {
                 case UInt8(ascii: "\""):
@@ -192,10 +208,8 @@ public enum JSONSyntax {
                     default:
                         throw SyntaxError(offset: index, reason: "invalid escape: \(Self.shown(bytes[index])) after a backslash in a string")
                     }
-                case 0..<0x20:
+                default: // below 0x20: the loops above stop at nothing else
                     throw SyntaxError(offset: index, reason: "control character (code \(byte)) in a string: it must be escaped")
-                default:
-                    index += 1
                 }
             }
             throw SyntaxError(offset: bytes.count, reason: "unexpected end of input in a string")
@@ -253,6 +267,16 @@ public enum JSONSyntax {
 
         private func digitExpected(_ place: String) -> SyntaxError {
             SyntaxError(offset: index, reason: "a digit expected \(place)")
+        }
+
+        /// Whether any byte of `word` may be a quote, a backslash or below 0x20 (the classic
+        /// "has a zero byte" and "has a byte less than n" bit tricks; they never miss one, and
+        /// a rare false alarm only sends those eight bytes the slow way).
+        private static func hasSpecialByte(_ word: UInt64) -> Bool {
+            let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+            func hasZero(_ value: UInt64) -> Bool { (value &- ones) & ~value & highs != 0 }
+            return (word &- ones &* 0x20) & ~word & highs != 0
+                || hasZero(word ^ (ones &* UInt64(UInt8(ascii: "\"")))) || hasZero(word ^ (ones &* UInt64(UInt8(ascii: "\\"))))
         }
 
         private static func isDigit(_ byte: UInt8) -> Bool { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) }

@@ -60,6 +60,29 @@ import Testing
         #expect(registry.allFunctions.map(\.name) == ["taken"])
     }
 
+    /// Every form of `FunctionName` AWS takes reaches the function; a qualifier other than
+    /// `$LATEST` (the only version here) is not found, and none may name a new function.
+    @Test func aFunctionIsFoundByEachFormOfItsNameAndOnlyAtLATEST() async throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let registry = try await FunctionRegistry(directory: directory)
+        _ = try await registry.create(params("fn"))
+        for reference in ["fn", "fn:$LATEST", "000000000000:function:fn", "000000000000:function:fn:$LATEST",
+                          "arn:aws:lambda:us-east-1:000000000000:function:fn", "arn:aws:lambda:us-east-1:000000000000:function:fn:$LATEST"] {
+            #expect((try? registry.function(reference))?.name == "fn", "\(reference)")
+        }
+        for (reference, shown) in [("fn:1", "fn:1"), ("fn:prod", "fn:prod"), ("arn:aws:lambda:us-east-1:000000000000:function:fn:2", "fn:2"),
+                                   ("other", "other"), ("a:b:c", "a:b:c")] {
+            #expect(throws: GatewayError(.functionNotFound, "Function not found: arn:aws:lambda:us-east-1:000000000000:function:\(shown)")) {
+                try registry.function(reference)
+            }
+        }
+        for name in ["new:1", "new:$LATEST"] {
+            await #expect(throws: GatewayError.self) { _ = try await registry.create(params(name)) }
+        }
+        _ = try await registry.create(params("arn:aws:lambda:us-east-1:000000000000:function:new"))
+        #expect(registry.allFunctions.map(\.name) == ["fn", "new"])
+    }
+
     @Test func listingPagesInNameOrder() async throws {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let registry = try await FunctionRegistry(directory: directory)

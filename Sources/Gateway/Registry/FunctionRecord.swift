@@ -95,13 +95,27 @@ public struct ARNs: Sendable, Hashable {
     public func layer(_ name: String) -> String { "arn:aws:lambda:\(region):\(account):layer:\(name)" }
     public func layerVersion(_ name: String, _ version: Int) -> String { "\(layer(name)):\(version)" }
 
-    /// The function name in a plain name or a function ARN (`arn:aws:lambda:R:A:function:NAME`).
-    public static func functionName(from nameOrARN: String) -> String {
+    /// The function name and qualifier (a version or an alias) in each form AWS's
+    /// `FunctionName` takes: `NAME`, `NAME:QUALIFIER`, `ACCOUNT:function:NAME[:QUALIFIER]` and
+    /// `arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]`. Anything else comes back
+    /// whole as the name, which then fails the name rule or is not found.
+    public static func functionReference(_ text: String) -> (name: String, qualifier: String?) {
         // A plain name (every invoke of most clients) is not split into an array of parts.
-        guard nameOrARN.hasPrefix("arn:") else { return nameOrARN }
-        let parts = nameOrARN.split(separator: ":", omittingEmptySubsequences: false)
-        if parts.count >= 7, parts[0] == "arn", parts[5] == "function" { return String(parts[6]) }
-        return nameOrARN
+        guard text.utf8.contains(UInt8(ascii: ":")) else { return (text, nil) }
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        switch parts.count {
+        case 2: return (parts[0], parts[1])
+        case 3 where parts[1] == "function": return (parts[2], nil)
+        case 4 where parts[1] == "function": return (parts[2], parts[3])
+        case 7 where parts[0] == "arn" && parts[5] == "function": return (parts[6], nil)
+        case 8 where parts[0] == "arn" && parts[5] == "function": return (parts[6], parts[7])
+        default: return (text, nil)
+        }
+    }
+
+    /// The function name in a name or ARN, its qualifier left out.
+    public static func functionName(from nameOrARN: String) -> String {
+        functionReference(nameOrARN).name
     }
 
     /// (layer name, version) of `arn:aws:lambda:R:A:layer:NAME:VERSION`.

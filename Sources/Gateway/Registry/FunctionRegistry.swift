@@ -74,12 +74,13 @@ public actor FunctionRegistry {
     }
 
     /// The function and its current deploy id, for routing an invocation; callable from any
-    /// task without waiting for the actor (the invoke path's hot lookup).
+    /// task without waiting for the actor (the invoke path's hot lookup). Every function has
+    /// only `$LATEST`: a reference with another qualifier is not found, as on AWS.
     public nonisolated func routable(_ nameOrARN: String) throws(GatewayError) -> (record: FunctionRecord, deployID: String) {
-        let name = ARNs.functionName(from: nameOrARN)
-        let found = functions.withLockedValue { $0[name] }
+        let (name, qualifier) = ARNs.functionReference(nameOrARN)
+        let found = qualifier == nil || qualifier == "$LATEST" ? functions.withLockedValue { $0[name] } : nil
         guard let (record, known) = found else {
-            throw GatewayError(.functionNotFound, "Function not found: \(arns.function(name))")
+            throw GatewayError(.functionNotFound, "Function not found: \(arns.function(name))\(qualifier.map { ":" + $0 } ?? "")")
         }
         if let known { return (record, known) }
         let id = record.definition.deployID.rawValue
@@ -95,8 +96,9 @@ public actor FunctionRegistry {
     }
 
     public func create(_ params: ClientAPI.CreateFunction.Params) async throws -> FunctionRecord {
-        let name = ARNs.functionName(from: params.functionName)
-        try FunctionRules.name(name)
+        // A qualifier has no place in a new function's name: the whole text fails the rule.
+        let (name, qualifier) = ARNs.functionReference(params.functionName)
+        try FunctionRules.name(qualifier == nil ? name : params.functionName)
         let packageType = params.packageType ?? (params.code.imageUri != nil && params.code.zipFile == nil ? "Image" : "Zip")
         guard ["Zip", "Image"].contains(packageType) else {
             throw GatewayError(.invalidParameter, "packageType must be Zip or Image")

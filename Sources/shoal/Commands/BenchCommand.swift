@@ -26,6 +26,7 @@ struct RPCBenchCommand: AsyncParsableCommand {
             throw ValidationError("--callers takes positive integers, e.g. 1,64; --repeats a positive integer; --seconds a positive number")
         }
         let benchmark = RPCBenchmark(duration: .milliseconds(Int(seconds * 1000)), repeats: repeats)
+        print(IdleSetting.describe())
         print(try await benchmark.run(callerLevels: levels))
     }
 }
@@ -65,6 +66,7 @@ struct WorkerBenchCommand: AsyncParsableCommand {
             throw ValidationError("--invocations and --repeats must be positive, --payload-bytes at least 2")
         }
         let benchmark = WorkerBenchmark(invocations: invocations, repeats: repeats, payloadBytes: payloadBytes, probeFreshness: probeFreshness)
+        print(IdleSetting.describe())
         print(try await benchmark.run())
     }
 }
@@ -81,6 +83,7 @@ struct RuntimeBenchCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard cold > 0, warm >= 200 else { throw ValidationError("--cold must be positive and --warm at least 200") }
+        print(IdleSetting.describe())
         print(try await RuntimeBenchmark(cold: cold, warm: warm, python: python).run())
     }
 }
@@ -100,6 +103,7 @@ struct GatewayBenchCommand: AsyncParsableCommand {
         guard let levels = callerLevels(callers), invocations > 0, levels.allSatisfy({ $0 > 0 && $0 <= 64 }), payloadBytes >= 2, repeats >= 1 else {
             throw ValidationError("--invocations and --repeats must be positive; --callers takes integers 1...64; --payload-bytes at least 2")
         }
+        print(IdleSetting.describe())
         print(try await GatewayBenchmark(invocations: invocations, callerLevels: levels, payloadBytes: payloadBytes, repeats: repeats).run())
     }
 }

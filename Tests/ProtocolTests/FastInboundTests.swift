@@ -20,7 +20,7 @@ import Testing
             let encoder = JSONEncoder()
             encoder.outputFormatting = .sortedKeys
             #expect(try encoder.encode(read) == encoder.encode(params))
-            #expect(envelope.scalars.value("id") == .integer(3) && envelope.scalars.value("params") == .object)
+            #expect(envelope.id == .integer(3) && envelope.params == .object)
         }
         let result = try #require(scan(#" { "jsonrpc" : "2.0", "id" : "x", "result" : { "statusCode" : 200, "payload" : "", "instanceId" : "i", "coldStart" : false, "attempts" : 1, "executedVersion" : "$LATEST", "functionError" : null } } "#))
         let decoded = try #require(WorkerAPI.InvokeResult(jsonFields: result.object))
@@ -39,6 +39,9 @@ import Testing
             #"[{"jsonrpc":"2.0","id":1,"method":"invoke","params":{}}]"#,                                  // a batch
             #"{"jsonrpc":"2.0","id":01,"method":"invoke"}"#,                                               // a leading zero
             #"{"jsonrpc":"2.0","id":99999999999999999999,"method":"invoke"}"#,                             // overflow
+            #"{"jsonrpc":"2.0","id":1,"method":"invoke","params":{},"extra":1}"#,                          // a member JSON-RPC does not name
+            #"{"jsonrpc":"2.0","id":1,"error":{"code":1},"method":"invoke"}"#,                            // an object that is not params or result
+            #"{"jsonrpc":"2.0","id":1,"result":{},"params":{}}"#,                                        // two objects
             "{}",
         ] {
             #expect(scan(text) == nil, "\(text)")
@@ -83,7 +86,7 @@ import Testing
         stream.moveReaderIndex(forwardBy: 36 + 4)
         let frame = stream.readSlice(length: stream.readableBytes)!
         let envelope = try #require(FastEnvelope.scan(frame))
-        #expect(envelope.scalars.value("id") == .string(start: 23, count: 6))
+        #expect(envelope.id == .string(start: 23, count: 6))
         let params = try #require(WorkerAPI.InvokeParams(jsonFields: envelope.object))
         #expect(params.functionName == "fn-\u{e9}" && params.payload == "e30=" && params.logType == "Tail" && params.deployId == nil)
         var methods = RPCMethodTable()

@@ -16,6 +16,25 @@ import NIOCore
 // scanner before, which made a string of every key and value, took 3.2 µs for the worker's
 // invoke request there, this one 1.3 to 1.9 (timed in place; docs/performance-log.md).
 
+extension ByteBuffer {
+    /// The text of a string value found by the scan (offsets from the reader index).
+    fileprivate func text(start: Int, count: Int) -> String {
+        withUnsafeReadableBytes { bytes in
+            String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<start + count]), as: UTF8.self)
+        }
+    }
+
+    /// Whether a scanned value is a string whose bytes are exactly `expected`.
+    fileprivate func bytes(_ value: FlatMember.Value?, are expected: StaticString) -> Bool {
+        guard case .string(let start, let count)? = value, count == expected.utf8CodeUnitCount else { return false }
+        return expected.withUTF8Buffer { expected in
+            withUnsafeReadableBytes { bytes in
+                UnsafeRawBufferPointer(rebasing: bytes[start..<start + count]).elementsEqual(UnsafeRawBufferPointer(expected))
+            }
+        }
+    }
+}
+
 /// One member of a flat object: where its key lies in the frame and what its value is.
 struct FlatMember: Sendable {
     enum Value: Sendable, Equatable {
@@ -55,23 +74,6 @@ struct FlatMembers: Sendable {
         }
     }
 
-    /// The text of a string value.
-    func text(start: Int, count: Int) -> String {
-        source.withUnsafeReadableBytes { bytes in
-            String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<start + count]), as: UTF8.self)
-        }
-    }
-
-    /// Whether a string value's bytes are exactly `expected`.
-    func string(_ value: FlatMember.Value?, is expected: StaticString) -> Bool {
-        guard case .string(let start, let count)? = value, count == expected.utf8CodeUnitCount else { return false }
-        return expected.withUTF8Buffer { expected in
-            source.withUnsafeReadableBytes { bytes in
-                UnsafeRawBufferPointer(rebasing: bytes[start..<start + count]).elementsEqual(UnsafeRawBufferPointer(expected))
-            }
-        }
-    }
-
     /// Adds a member found while scanning `bytes` (this buffer's readable bytes); false when
     /// its key is there already (a duplicate goes the general way).
     mutating func insert(_ member: FlatMember, bytes: UnsafeRawBufferPointer) -> Bool {
@@ -99,7 +101,7 @@ public struct JSONFields: Sendable {
     /// general decoder), `.some(nil)` for a missing or null member, else the value.
     public func string(_ key: StaticString) -> String?? {
         switch members.value(key) {
-        case .string(let start, let count)?: .some(members.text(start: start, count: count))
+        case .string(let start, let count)?: .some(members.source.text(start: start, count: count))
         case .null?, nil: .some(nil)
         default: nil
         }
@@ -124,7 +126,7 @@ public struct JSONFields: Sendable {
     public func id(_ key: StaticString) -> RPCID?? {
         switch members.value(key) {
         case .integer(let value)?: .some(.number(value))
-        case .string(let start, let count)?: .some(.string(members.text(start: start, count: count)))
+        case .string(let start, let count)?: .some(.string(members.source.text(start: start, count: count)))
         case .null?: .some(.null)
         case nil: .some(nil)
         default: nil
@@ -139,34 +141,83 @@ public protocol RPCJSONReadable: Sendable {
     init?(jsonFields: JSONFields)
 }
 
-/// A scanned envelope: its scalar members and its one flat object member (params or result).
+/// A scanned envelope: the members JSON-RPC names, picked out as the scan meets them, and its
+/// one flat object member (params or result). Any other member, or one of these twice, sends
+/// the frame the general way.
 struct FastEnvelope {
-    /// The envelope's members; the object member's value is `.object`.
-    var scalars: FlatMembers
-    var hasObject = false
+    /// The frame; string values' offsets count from its reader index.
+    let source: ByteBuffer
+    var jsonrpc: FlatMember.Value?
+    var id: FlatMember.Value?
+    var method: FlatMember.Value?
+    /// `.object` when the member is an object (whose members are `object`'s), else its scalar.
+    var params: FlatMember.Value?
+    var result: FlatMember.Value?
+    var error: FlatMember.Value?
     var object: JSONFields
 
     /// Scans `frame` (already known to be valid UTF-8); nil for anything but the flat shape.
     static func scan(_ frame: ByteBuffer) -> FastEnvelope? {
         frame.withUnsafeReadableBytes { bytes in
             var scanner = Scanner(bytes: bytes)
-            var envelope = FastEnvelope(scalars: FlatMembers(source: frame, capacity: 4), object: JSONFields(members: FlatMembers(source: frame)))
+            var envelope = FastEnvelope(source: frame, object: JSONFields(members: FlatMembers(source: frame)))
             guard scanner.consume(UInt8(ascii: "{")) else { return nil }
             if scanner.consume(UInt8(ascii: "}")) { return nil }
             repeat {
-                guard let key = scanner.string(), scanner.consume(UInt8(ascii: ":")) else { return nil }
+                guard let key = scanner.string(), scanner.consume(UInt8(ascii: ":")),
+                      let slot = Slot(UnsafeRawBufferPointer(rebasing: bytes[key.start..<key.start + key.count])) else { return nil }
+                let value: FlatMember.Value
                 if scanner.peek() == UInt8(ascii: "{") {
-                    guard !envelope.hasObject, let members = scanner.flatObject(source: frame) else { return nil }
-                    envelope.hasObject = true
+                    // Only params or a result may be an object, and only one of them is.
+                    guard slot == .params || slot == .result, envelope.params != .object, envelope.result != .object,
+                          let members = scanner.flatObject(source: frame) else { return nil }
                     envelope.object = JSONFields(members: members)
-                    guard envelope.scalars.insert(FlatMember(keyStart: key.start, keyCount: key.count, value: .object), bytes: bytes) else { return nil }
+                    value = .object
                 } else {
-                    guard let value = scanner.scalar(),
-                          envelope.scalars.insert(FlatMember(keyStart: key.start, keyCount: key.count, value: value), bytes: bytes) else { return nil }
+                    guard let scalar = scanner.scalar() else { return nil }
+                    value = scalar
                 }
+                guard envelope.fill(slot, with: value) else { return nil }
             } while scanner.consume(UInt8(ascii: ","))
             guard scanner.consume(UInt8(ascii: "}")), scanner.atEnd else { return nil }
             return envelope
+        }
+    }
+
+    /// The envelope members the fast path knows.
+    private enum Slot {
+        case jsonrpc, id, method, params, result, error
+
+        init?(_ key: UnsafeRawBufferPointer) {
+            func named(_ name: StaticString) -> Bool {
+                name.withUTF8Buffer { key.elementsEqual(UnsafeRawBufferPointer($0)) }
+            }
+            switch key.count {
+            case 2 where named("id"): self = .id
+            case 5 where named("error"): self = .error
+            case 6 where named("method"): self = .method
+            case 6 where named("params"): self = .params
+            case 6 where named("result"): self = .result
+            case 7 where named("jsonrpc"): self = .jsonrpc
+            default: return nil
+            }
+        }
+    }
+
+    /// Sets a member; false when it was there already (a duplicate goes the general way).
+    private mutating func fill(_ slot: Slot, with value: FlatMember.Value) -> Bool {
+        func set(_ member: inout FlatMember.Value?) -> Bool {
+            guard member == nil else { return false }
+            member = value
+            return true
+        }
+        switch slot {
+        case .jsonrpc: return set(&jsonrpc)
+        case .id: return set(&id)
+        case .method: return set(&method)
+        case .params: return set(&params)
+        case .result: return set(&result)
+        case .error: return set(&error)
         }
     }
 
@@ -264,20 +315,17 @@ extension InboundMessage {
     /// The message a flat envelope holds, if the fast path can build all of it; nil sends
     /// the frame the general way.
     static func fast(_ envelope: FastEnvelope, methods: RPCMethodTable, pendingResult: (RPCID) -> (any RPCJSONReadable.Type)?) -> InboundMessage? {
-        let scalars = envelope.scalars
-        guard scalars.string(scalars.value("jsonrpc"), is: "2.0"), scalars.value("error") == nil else { return nil }
+        guard envelope.source.bytes(envelope.jsonrpc, are: "2.0"), envelope.error == nil else { return nil }
         var id: RPCID?
-        switch scalars.value("id") {
+        switch envelope.id {
         case .integer(let number)?: id = .number(number)
-        case .string(let start, let count)?: id = .string(scalars.text(start: start, count: count))
+        case .string(let start, let count)?: id = .string(envelope.source.text(start: start, count: count))
         case nil: id = nil
         default: return nil
         }
-        // The object member (at most one) is .object among the scalars, under its own key.
-        let params = scalars.value("params"), result = scalars.value("result"), methodMember = scalars.value("method")
-        if case .string(let start, let count)? = methodMember {
-            guard params == .object || (params == nil && !envelope.hasObject), result == nil else { return nil }
-            let method = scalars.text(start: start, count: count)
+        if case .string(let start, let count)? = envelope.method {
+            guard envelope.params == nil || envelope.params == .object, envelope.result == nil else { return nil }
+            let method = envelope.source.text(start: start, count: count)
             if let id {
                 guard let entry = methods.requests[method], let params = entry.fastParams?(envelope.object) else { return nil }
                 return .request(id: id, method: method, params: params, entry: entry)
@@ -286,7 +334,7 @@ extension InboundMessage {
                   let params = entry.fastParams?(envelope.object) else { return nil }
             return .notification(method: method, params: params, entry: entry)
         }
-        guard methodMember == nil, result == .object, let id,
+        guard envelope.method == nil, envelope.result == .object, let id,
               let value = pendingResult(id)?.init(jsonFields: envelope.object) else { return nil }
         return .response(id: id, .success(value))
     }

@@ -5,14 +5,16 @@
 # On a KVM-style guest whose cpuidle driver is `haltpoll`, an idle vCPU polls for up to
 # `guest_halt_poll_ns` before it halts. Linux ships 200000 (200 µs). A VM that sets 0 halts at
 # once, so every wake-up of a thread on the other vCPU is an exit to the host and back, and
-# the work that follows runs on cold caches: Benchmarks/wakeup.c's round trip went from
-# 8 µs to 115-141 µs, the relay floor's relays' CPU from 41 to 107 µs a round trip
-# (docs/performance-log.md, fourteenth round). Every hop of an invocation pays it.
+# the work that follows runs on cold caches: on 2026-12-03 Benchmarks/wakeup.c's round trip
+# took 5.5-12.6 µs at 200000 and 31.8-220.7 µs at 0, the relay floor's relays' CPU 35.5-51.5
+# and 64.0-373.5 µs a round trip (docs/performance-log.md, fourteenth round). Every hop of an
+# invocation pays it.
 #
 #   bash Benchmarks/halt-polling.sh                  # prints the machine's setting
 #   bash Benchmarks/halt-polling.sh 200000 COMMAND…  # runs COMMAND with it at 200000 ns
 #
-# Needs root to change the value; changes nothing where the driver is not haltpoll.
+# Needs root to change the value; refuses (status 1, nothing run) where the driver is not
+# haltpoll or the value is not writable.
 set -euo pipefail
 parameter=/sys/module/haltpoll/parameters/guest_halt_poll_ns
 driver=$(cat /sys/devices/system/cpu/cpuidle/current_driver 2>/dev/null || echo none)

@@ -6,9 +6,9 @@ import NIOCore
 // messages on the invoke path are flat: an envelope whose `params` or `result` is an object
 // of strings, integers and booleans. This scanner reads exactly that shape and builds the
 // method's Swift value directly (types adopt `RPCJSONReadable`). Anything else, and anything
-// it is unsure of (escapes, fractions, nesting, duplicate keys, errors, batches), returns
-// nil and goes the general way, which is also where every error answer comes from: the fast
-// path never decides that a message is wrong.
+// it is unsure of (escapes, fractions, nesting, duplicate keys, envelope members JSON-RPC does
+// not name, errors, batches), returns nil and goes the general way, which is also where every
+// error answer comes from: the fast path never decides that a message is wrong.
 //
 // The scan records where each key and value lies in the frame and makes no `String`: keys
 // are compared as bytes, and only the values a type reads become strings. At one caller each

@@ -5,8 +5,8 @@ import Foundation
 /// On a VM whose cpuidle driver is `haltpoll`, `guest_halt_poll_ns` decides whether an idle
 /// vCPU polls for a while or halts at once. At 0 (halt at once) every wake-up of a thread on
 /// the other vCPU goes out to the host and back and the work after it runs on cold caches;
-/// Shoal's one-caller figures were about three times those with Linux's default of 200000
-/// (docs/performance-log.md, fourteenth round). A figure means little without it.
+/// Shoal's one-caller latency and CPU were two to five times those with Linux's default of
+/// 200000 (docs/performance-log.md, fourteenth round). A figure means little without it.
 enum IdleSetting {
     /// One line such as `idle: cpuidle haltpoll, guest_halt_poll_ns 0 (Linux's default 200000)`.
     static func describe(

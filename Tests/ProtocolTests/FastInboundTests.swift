@@ -42,6 +42,9 @@ import Testing
             #"{"jsonrpc":"2.0","id":1,"method":"invoke","params":{},"extra":1}"#,                          // a member JSON-RPC does not name
             #"{"jsonrpc":"2.0","id":1,"error":{"code":1},"method":"invoke"}"#,                            // an object that is not params or result
             #"{"jsonrpc":"2.0","id":1,"result":{},"params":{}}"#,                                        // two objects
+            #"{"jsonrpc":"2.0","jsonrpc":"2.0","id":1,"method":"invoke","params":{}}"#,                   // the version twice
+            #"{"jsonrpc":2.0,"id":1,"method":"invoke","params":{}}"#,                                       // a version that is not a string
+            #"{"jsonrpc":"1.0","id":1,"method":"invoke","params":{}}"#,                                     // another version
             "{}",
         ] {
             #expect(scan(text) == nil, "\(text)")

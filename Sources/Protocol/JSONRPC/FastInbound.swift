@@ -23,16 +23,6 @@ extension ByteBuffer {
             String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<start + count]), as: UTF8.self)
         }
     }
-
-    /// Whether a scanned value is a string whose bytes are exactly `expected`.
-    fileprivate func bytes(_ value: FlatMember.Value?, are expected: StaticString) -> Bool {
-        guard case .string(let start, let count)? = value, count == expected.utf8CodeUnitCount else { return false }
-        return expected.withUTF8Buffer { expected in
-            withUnsafeReadableBytes { bytes in
-                UnsafeRawBufferPointer(rebasing: bytes[start..<start + count]).elementsEqual(UnsafeRawBufferPointer(expected))
-            }
-        }
-    }
 }
 
 /// One member of a flat object: where its key lies in the frame and what its value is.
@@ -141,19 +131,20 @@ public protocol RPCJSONReadable: Sendable {
     init?(jsonFields: JSONFields)
 }
 
-/// A scanned envelope: the members JSON-RPC names, picked out as the scan meets them, and its
-/// one flat object member (params or result). Any other member, or one of these twice, sends
-/// the frame the general way.
+/// A scanned envelope: the members a request or a successful response has, picked out as the
+/// scan meets them, and its one flat object member (params or result). Any other member (an
+/// error among them), one of these twice, or a version other than "2.0" sends the frame the
+/// general way, which answers what needs an answer.
 struct FastEnvelope {
     /// The frame; string values' offsets count from its reader index.
     let source: ByteBuffer
-    var jsonrpc: FlatMember.Value?
+    /// Whether `"jsonrpc":"2.0"` was there (checked as the scan met it).
+    var versioned = false
     var id: FlatMember.Value?
     var method: FlatMember.Value?
     /// `.object` when the member is an object (whose members are `object`'s), else its scalar.
     var params: FlatMember.Value?
     var result: FlatMember.Value?
-    var error: FlatMember.Value?
     var object: JSONFields
 
     /// Scans `frame` (already known to be valid UTF-8); nil for anything but the flat shape.
@@ -177,7 +168,7 @@ struct FastEnvelope {
                     guard let scalar = scanner.scalar() else { return nil }
                     value = scalar
                 }
-                guard envelope.fill(slot, with: value) else { return nil }
+                guard envelope.fill(slot, with: value, bytes: bytes) else { return nil }
             } while scanner.consume(UInt8(ascii: ","))
             guard scanner.consume(UInt8(ascii: "}")), scanner.atEnd else { return nil }
             return envelope
@@ -186,7 +177,7 @@ struct FastEnvelope {
 
     /// The envelope members the fast path knows.
     private enum Slot {
-        case jsonrpc, id, method, params, result, error
+        case jsonrpc, id, method, params, result
 
         init?(_ key: UnsafeRawBufferPointer) {
             func named(_ name: StaticString) -> Bool {
@@ -194,7 +185,6 @@ struct FastEnvelope {
             }
             switch key.count {
             case 2 where named("id"): self = .id
-            case 5 where named("error"): self = .error
             case 6 where named("method"): self = .method
             case 6 where named("params"): self = .params
             case 6 where named("result"): self = .result
@@ -204,20 +194,24 @@ struct FastEnvelope {
         }
     }
 
-    /// Sets a member; false when it was there already (a duplicate goes the general way).
-    private mutating func fill(_ slot: Slot, with value: FlatMember.Value) -> Bool {
+    /// Sets a member found in `bytes` (the frame's readable bytes); false when it was there
+    /// already or is a version other than "2.0" (both go the general way).
+    private mutating func fill(_ slot: Slot, with value: FlatMember.Value, bytes: UnsafeRawBufferPointer) -> Bool {
         func set(_ member: inout FlatMember.Value?) -> Bool {
             guard member == nil else { return false }
             member = value
             return true
         }
         switch slot {
-        case .jsonrpc: return set(&jsonrpc)
+        case .jsonrpc:
+            guard !versioned, case .string(let start, let count) = value,
+                  UnsafeRawBufferPointer(rebasing: bytes[start..<start + count]).elementsEqual("2.0".utf8) else { return false }
+            versioned = true
+            return true
         case .id: return set(&id)
         case .method: return set(&method)
         case .params: return set(&params)
         case .result: return set(&result)
-        case .error: return set(&error)
         }
     }
 
@@ -315,7 +309,7 @@ extension InboundMessage {
     /// The message a flat envelope holds, if the fast path can build all of it; nil sends
     /// the frame the general way.
     static func fast(_ envelope: FastEnvelope, methods: RPCMethodTable, pendingResult: (RPCID) -> (any RPCJSONReadable.Type)?) -> InboundMessage? {
-        guard envelope.source.bytes(envelope.jsonrpc, are: "2.0"), envelope.error == nil else { return nil }
+        guard envelope.versioned else { return nil }
         var id: RPCID?
         switch envelope.id {
         case .integer(let number)?: id = .number(number)

@@ -9,12 +9,9 @@ import Foundation
 /// 200000 (docs/performance-log.md, fourteenth round). A figure means little without it.
 enum IdleSetting {
     /// One line such as `idle: cpuidle haltpoll, guest_halt_poll_ns 0 (Linux's default 200000)`.
-    static func describe(
-        driverFile: String = "/sys/devices/system/cpu/cpuidle/current_driver",
-        pollFile: String = "/sys/module/haltpoll/parameters/guest_halt_poll_ns"
-    ) -> String {
-        let driver = read(driverFile) ?? "none"
-        guard let poll = read(pollFile) else { return "idle: cpuidle \(driver)" }
+    static func describe() -> String {
+        let driver = read("/sys/devices/system/cpu/cpuidle/current_driver") ?? "none"
+        guard let poll = read("/sys/module/haltpoll/parameters/guest_halt_poll_ns") else { return "idle: cpuidle \(driver)" }
         return "idle: cpuidle \(driver), guest_halt_poll_ns \(poll) (Linux's default 200000)"
     }
 

@@ -54,6 +54,23 @@ import Testing
         }
     }
 
+    /// A worker runs through many instances in a long suite: the endpoints of stopped ones
+    /// stay listed for idle connections only until the lists are pruned, not one for each
+    /// instance ever called.
+    @Test func stoppedInstancesLeaveNoIdleListsBehind() async throws {
+        let invoker = InstanceClient()
+        let instances = InstanceClient.firstPrune + 8
+        for index in 0..<instances {
+            let server = try await ScriptedInstanceServer.start(instanceID: "s\(index)", ledger: InstanceLedger())
+            let response = try await invoker.send(request(server, #"{"tag":"\#(index)"}"#))
+            #expect(response.status == 200)
+            await server.stop()
+        }
+        let listed = invoker.listedEndpoints
+        await invoker.shutdown()
+        #expect(listed < InstanceClient.firstPrune, "\(listed) endpoints listed after \(instances) instances came and went")
+    }
+
     @Test func aWarmInstanceReusesOneKeptAliveConnection() async throws {
         try await withInstance { server, ledger, invoker in
             for index in 0..<20 {

@@ -75,10 +75,10 @@ extension RPCConnection {
     func register(_ canceller: ServedRequest.Canceller, for served: ServedCall) {
         let id = served.context.id
         let cancelNow = state.withLockedValue { state -> Bool in
-            guard state.served[id]?.token == served.token else { return false }
+            guard let index = state.served.index(forKey: id), state.served.values[index].token == served.token else { return false }
             if case .callback = canceller, served.isSettled { return false }
-            state.served[id]!.canceller = canceller
-            return state.served[id]!.cancelRequested
+            state.served.values[index].canceller = canceller
+            return state.served.values[index].cancelRequested
         }
         if cancelNow { canceller.cancel() }
     }
@@ -88,8 +88,12 @@ extension RPCConnection {
         ServingLoad.ended()
         let id = served.context.id
         let (close, othersUnderWay) = state.withLockedValue { state in
-            if state.served[id]?.token == served.token { state.served[id] = nil }
-            return (state.closeAfterAnswer.remove(id) != nil, !state.served.isEmpty)
+            // Each dictionary and set hashes the id once at most (an empty set not at all).
+            if let index = state.served.index(forKey: id), state.served.values[index].token == served.token {
+                state.served.remove(at: index)
+            }
+            let close = !state.closeAfterAnswer.isEmpty && state.closeAfterAnswer.remove(id) != nil
+            return (close, !state.served.isEmpty)
         }
         send(response, thenClose: close, othersUnderWay: othersUnderWay)
     }

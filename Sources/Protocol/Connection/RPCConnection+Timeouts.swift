@@ -12,9 +12,10 @@ extension RPCConnection {
     func armTimeout(for id: RPCID, after timeout: Duration) {
         let deadline = NIODeadline.now() + TimeAmount(timeout)
         let earliest = state.withLockedValue { state -> Bool in
-            guard state.pending[id] != nil else { return false }
-            state.pending[id]!.deadline = deadline
-            state.pending[id]!.timeout = timeout
+            // One hash of the id, not three: through the values' index, in place.
+            guard let index = state.pending.index(forKey: id) else { return false }
+            state.pending.values[index].deadline = deadline
+            state.pending.values[index].timeout = timeout
             if let sweepAt = state.sweepAt, sweepAt <= deadline { return false }
             state.sweepAt = deadline
             return true

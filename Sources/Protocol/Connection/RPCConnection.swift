@@ -174,7 +174,12 @@ public final class RPCConnection: Sendable {
                     continuation.resume(throwing: RPCError(.cancelled, "call cancelled by the caller"))
                     return
                 }
-                begin(M.self, params, id: id, timeout: timeout, idAssigned: idAssigned, answerTo: .task(continuation))
+                begin(
+                    id: id, resultType: M.Result.self, fastResultType: M.Result.self as? any RPCJSONReadable.Type,
+                    timeout: timeout, idAssigned: idAssigned, answerTo: .task(continuation)
+                ) { () throws(RPCError) in
+                    try encodeFrame(RequestEnvelope(id: id, method: M.name, params: params), orThrow: .notSent)
+                }
                 // Cancelled while the call became pending: the handler found nothing to abandon
                 // then; the peer is told after the request, which this thread wrote first.
                 if Task.isCancelled { abandon(id, RPCError(.cancelled, "call cancelled by the caller")) }
@@ -196,27 +201,53 @@ public final class RPCConnection: Sendable {
         _ method: M.Type, _ params: M.Params, timeout: Duration? = nil,
         then: @escaping @Sendable (Result<M.Result, RPCError>) -> Void
     ) -> RPCID {
-        let id: RPCID = state.withLockedValue { state in
-            defer { state.nextID += 1 }
-            return .number(state.nextID)
+        let id = nextRequestID()
+        begin(
+            id: id, resultType: M.Result.self, fastResultType: M.Result.self as? any RPCJSONReadable.Type,
+            timeout: timeout, idAssigned: nil, answerTo: .callback { result in then(result.map { $0 as! M.Result }) }
+        ) { () throws(RPCError) in
+            try encodeFrame(RequestEnvelope(id: id, method: M.name, params: params), orThrow: .notSent)
         }
-        begin(M.self, params, id: id, timeout: timeout, idAssigned: nil, answerTo: .callback { result in
-            then(result.map { $0 as! M.Result })
-        })
         return id
     }
 
-    /// Makes the call pending, then writes its request; every outcome reaches `waiter`
-    /// through `finish`, exactly once.
-    private func begin<M: RPCMethod>(
-        _ method: M.Type, _ params: M.Params, id: RPCID, timeout: Duration?, idAssigned: ((RPCID) -> Void)?,
-        answerTo waiter: Waiter
+    /// `call(_:_:timeout:then:)` for a method whose params write themselves and whose result
+    /// reads itself (the gateway's invoke): this overload is chosen then, and makes the call
+    /// without the generic way's envelope value, conformance lookups and casts (each a lookup
+    /// in the Swift runtime, on every call).
+    @discardableResult
+    public func call<M: RPCMethod>(
+        _ method: M.Type, _ params: M.Params, timeout: Duration? = nil,
+        then: @escaping @Sendable (Result<M.Result, RPCError>) -> Void
+    ) -> RPCID where M.Params: RPCJSONWritable, M.Result: RPCJSONReadable {
+        let id = nextRequestID()
+        begin(
+            id: id, resultType: M.Result.self, fastResultType: M.Result.self,
+            timeout: timeout, idAssigned: nil, answerTo: .callback { result in then(result.map { $0 as! M.Result }) }
+        ) { () throws(RPCError) in
+            var writer = JSONWriter.request(id: id, method: M.name, capacityHint: params.jsonCapacityHint) { params.writeJSON(to: &$0) }
+            return try checkedFrame(writer.frame(), orThrow: .notSent)
+        }
+        return id
+    }
+
+    private func nextRequestID() -> RPCID {
+        state.withLockedValue { state in
+            defer { state.nextID += 1 }
+            return .number(state.nextID)
+        }
+    }
+
+    /// Makes the call pending, then writes the request `encode` makes; every outcome reaches
+    /// `waiter` through `finish`, exactly once.
+    private func begin(
+        id: RPCID, resultType: any (Decodable & Sendable).Type, fastResultType: (any RPCJSONReadable.Type)?,
+        timeout: Duration?, idAssigned: ((RPCID) -> Void)?, answerTo waiter: Waiter,
+        encode: () throws(RPCError) -> ByteBuffer
     ) {
         let othersUnderWay: Bool? = state.withLockedValue { state in
             guard !state.isClosed else { return nil }
-            state.pending[id] = PendingCall(
-                waiter: waiter, resultType: M.Result.self, fastResultType: M.Result.self as? any RPCJSONReadable.Type
-            )
+            state.pending[id] = PendingCall(waiter: waiter, resultType: resultType, fastResultType: fastResultType)
             return state.pending.count > 1
         }
         guard let othersUnderWay else {
@@ -226,7 +257,7 @@ public final class RPCConnection: Sendable {
         idAssigned?(id)
         let frame: ByteBuffer
         do {
-            frame = try encodeFrame(RequestEnvelope(id: id, method: M.name, params: params), orThrow: .notSent)
+            frame = try encode()
         } catch {
             finish(id, .failure(error))
             return
@@ -278,6 +309,11 @@ public final class RPCConnection: Sendable {
         } catch {
             throw RPCError(code, "could not encode message: \(error)")
         }
+        return try checkedFrame(frame, orThrow: code)
+    }
+
+    /// `frame` as it is, unless its body is over the frame maximum.
+    private func checkedFrame(_ frame: ByteBuffer, orThrow code: RPCError.Code) throws(RPCError) -> ByteBuffer {
         let length = Frame.payloadLength(of: frame)
         guard length <= configuration.maximumFrameLength else {
             throw RPCError(code, "message of \(length) bytes exceeds the maximum frame of \(configuration.maximumFrameLength)", reason: "frame too large")

@@ -48,6 +48,16 @@ public struct RPCReply<Result: Encodable & Sendable>: Sendable {
         connection.answer(served, with: answer)
     }
 
+    /// Answers with `result` written by hand, where its type is known to write itself: this
+    /// overload is chosen then, and answers without the generic way's envelope value,
+    /// conformance lookup and casts (each a lookup in the Swift runtime, on every answer).
+    public func succeed(_ result: Result) where Result: RPCJSONWritable {
+        guard served.settle() else { return }
+        let connection = served.context.connection
+        var writer = JSONWriter.resultResponse(id: served.context.id, capacityHint: result.jsonCapacityHint) { result.writeJSON(to: &$0) }
+        connection.answer(served, with: connection.checked(writer.frame(), context: served.context))
+    }
+
     /// Answers with an error, as the method's async handler throwing it would.
     public func fail(_ error: any Error) {
         guard served.settle() else { return }

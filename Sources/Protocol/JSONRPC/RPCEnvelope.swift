@@ -52,28 +52,45 @@ protocol HandWrittenEnvelope {
 extension RequestEnvelope: HandWrittenEnvelope {
     func handWritten() -> JSONWriter? {
         guard let writable = Params.self as? any RPCJSONWritable.Type else { return nil }
-        var writer = JSONWriter(capacity: 64 + method.utf8.count + writable.capacityHint(params))
-        writer.object { writer in
-            writer.member("jsonrpc", "2.0")
-            if let id { writer.key("id"); writer.id(id) }
-            writer.member("method", method)
-            writer.key("params")
-            writable.write(params, to: &writer)
-        }
-        return writer
+        return JSONWriter.request(id: id, method: method, capacityHint: writable.capacityHint(params)) { writable.write(params, to: &$0) }
     }
 }
 
 extension ResultEnvelope: HandWrittenEnvelope {
     func handWritten() -> JSONWriter? {
         guard let writable = Result.self as? any RPCJSONWritable.Type else { return nil }
-        var writer = JSONWriter(capacity: 64 + writable.capacityHint(result))
+        return JSONWriter.resultResponse(id: id, capacityHint: writable.capacityHint(result)) { writable.write(result, to: &$0) }
+    }
+}
+
+extension JSONWriter {
+    /// A request (a notification without `id`) whose params `write` puts in: for
+    /// `RequestEnvelope.handWritten`, and for calls whose params are known to write themselves
+    /// (`RPCConnection.call`), which need no envelope value, conformance lookup or cast.
+    static func request(id: RPCID?, method: String, capacityHint: Int, _ write: (inout JSONWriter) -> Void) -> JSONWriter {
+        var writer = JSONWriter(capacity: 64 + method.utf8.count + capacityHint)
+        writer.object { writer in
+            writer.member("jsonrpc", "2.0")
+            if let id { writer.key("id"); writer.id(id) }
+            writer.member("method", method)
+            writer.key("params")
+            write(&writer)
+        }
+        return writer
+    }
+
+    /// A result response whose result `write` puts in: for `ResultEnvelope.handWritten`, and
+    /// for answers whose result type is known to write itself (`RPCReply.succeed`), which
+    /// need no envelope value, conformance lookup or cast. Not a member of the generic
+    /// envelope, so calling it instantiates no generic type.
+    static func resultResponse(id: RPCID, capacityHint: Int, _ write: (inout JSONWriter) -> Void) -> JSONWriter {
+        var writer = JSONWriter(capacity: 64 + capacityHint)
         writer.object { writer in
             writer.member("jsonrpc", "2.0")
             writer.key("id")
             writer.id(id)
             writer.key("result")
-            writable.write(result, to: &writer)
+            write(&writer)
         }
         return writer
     }

@@ -35,9 +35,18 @@ public final class InstanceClient: Sendable {
 
     private struct Connections {
         var idle: [Endpoint: [InstanceConnection]] = [:]
+        /// How many endpoints `idle` may list before those with an empty list are dropped;
+        /// doubles with what is left after each drop, so the drops cost O(1) per call.
+        var pruneAt = InstanceClient.firstPrune
         var open: [ObjectIdentifier: InstanceConnection] = [:]
         var stopping = false
     }
+
+    /// How many endpoints may be listed before the first prune of `Connections.idle`.
+    static let firstPrune = 64
+
+    /// Endpoints listed for idle connections (tests: what stopped instances leave behind).
+    var listedEndpoints: Int { connections.withLockedValue { $0.idle.count } }
 
     public let configuration: Configuration
     private let group: any EventLoopGroup
@@ -159,15 +168,21 @@ public final class InstanceClient: Sendable {
     /// a caller that runs on none. Taking another loop's connection would cost two thread
     /// wake-ups per call (the request handed to that loop, the answer handed back), more than
     /// opening a connection of this loop's own once.
+    /// The idle lists are changed in place, through the dictionary's values: a list read out,
+    /// changed and stored back was copied (the dictionary still held it) and its endpoint
+    /// hashed twice, on every invoke. An endpoint keeps its list when it empties, since its
+    /// connection comes back after the call; `checkin` prunes the lists now and then.
     private func checkout(_ endpoint: Endpoint) -> InstanceConnection? {
         let loop = MultiThreadedEventLoopGroup.currentEventLoop
         return connections.withLockedValue { state in
-            guard var idle = state.idle[endpoint] else { return nil }
-            idle.removeAll { !$0.isReusable }
-            let index = loop.map { loop in idle.lastIndex { $0.channel.eventLoop === loop } } ?? idle.indices.last
-            let connection = index.map { idle.remove(at: $0) }
-            state.idle[endpoint] = idle.isEmpty ? nil : idle
-            return connection
+            guard let slot = state.idle.index(forKey: endpoint) else { return nil }
+            state.idle.values[slot].removeAll { !$0.isReusable }
+            let index = if let loop {
+                state.idle.values[slot].lastIndex { $0.channel.eventLoop === loop }
+            } else {
+                state.idle.values[slot].indices.last
+            }
+            return index.map { state.idle.values[slot].remove(at: $0) }
         }
     }
 
@@ -177,10 +192,22 @@ public final class InstanceClient: Sendable {
         guard connection.isReusable else { return }
         let dropped = connections.withLockedValue { state -> InstanceConnection? in
             guard !state.stopping, configuration.maximumIdlePerEndpoint > 0 else { return connection }
-            var idle = state.idle[endpoint, default: []]
-            let evicted = idle.count >= configuration.maximumIdlePerEndpoint ? idle.removeFirst() : nil
-            idle.append(connection)
-            state.idle[endpoint] = idle
+            guard let slot = state.idle.index(forKey: endpoint) else {
+                // A new endpoint (an instance's first call). Endpoints of stopped instances
+                // (closed connections, or none) stay listed until there are as many again
+                // as when last pruned; then they go.
+                if state.idle.count >= state.pruneAt {
+                    state.idle = state.idle.compactMapValues { list in
+                        let open = list.filter(\.isReusable)
+                        return open.isEmpty ? nil : open
+                    }
+                    state.pruneAt = max(Self.firstPrune, 2 * state.idle.count)
+                }
+                state.idle[endpoint] = [connection]
+                return nil
+            }
+            let evicted = state.idle.values[slot].count >= configuration.maximumIdlePerEndpoint ? state.idle.values[slot].removeFirst() : nil
+            state.idle.values[slot].append(connection)
             return evicted
         }
         dropped?.channel.close(promise: nil)

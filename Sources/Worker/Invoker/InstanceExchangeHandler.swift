@@ -231,8 +231,7 @@ final class InstanceExchangeHandler: ChannelInboundHandler {
     }
 
     private static func lowercased(_ headers: HTTPHeaders) -> [String: String] {
-        var result: [String: String] = [:]
-        result.reserveCapacity(headers.count)
+        var result = [String: String](minimumCapacity: headers.count)
         for (name, value) in headers { result[name.lowercased()] = value }
         return result
     }

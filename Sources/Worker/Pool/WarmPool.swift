@@ -100,12 +100,12 @@ public struct WarmPool: Sendable {
     }
 
     public mutating func launched(_ id: InstanceID, now: ContinuousClock.Instant) -> [Directive] {
-        guard let instance = instances[id], instance.phase == .starting else { return [.terminate(id)] }
-        if instance.retiring {
+        guard let slot = instances.index(forKey: id), instances.values[slot].phase == .starting else { return [.terminate(id)] }
+        if instances.values[slot].retiring {
             forget(id)
             return [.terminate(id)] + schedule(now: now)
         }
-        return makeIdle(instance, now: now)
+        return makeIdle(at: slot, now: now)
     }
 
     /// The launch failed: the longest waiter gets the error (it is the call this launch was
@@ -120,12 +120,12 @@ public struct WarmPool: Sendable {
     /// A call is done with its instance. `reusable` false (the invocation failed in a way
     /// that leaves the instance suspect) terminates it.
     public mutating func release(_ id: InstanceID, reusable: Bool, now: ContinuousClock.Instant) -> [Directive] {
-        guard let instance = instances[id], instance.phase == .busy else { return [] }
-        if !reusable || instance.retiring || instance.deploy != deploy {
+        guard let slot = instances.index(forKey: id), instances.values[slot].phase == .busy else { return [] }
+        if !reusable || instances.values[slot].retiring || instances.values[slot].deploy != deploy {
             forget(id)
             return [.terminate(id)] + schedule(now: now)
         }
-        return makeIdle(instance, now: now)
+        return makeIdle(at: slot, now: now)
     }
 
     /// The holder found its instance dead (failed probe or connect): forget and stop it.
@@ -165,13 +165,12 @@ public struct WarmPool: Sendable {
 
     // MARK: Decisions
 
-    /// The instance is free: it serves the next waiter, or waits idle from `now`.
-    private mutating func makeIdle(_ instance: Instance, now: ContinuousClock.Instant) -> [Directive] {
-        var instance = instance
-        instance.phase = .idle
-        instance.lastUsed = now
-        instances[instance.id] = instance
-        idleOrder.append(instance.id)
+    /// The instance at `slot` is free: it serves the next waiter, or waits idle from `now`.
+    /// Changed in place through its slot, so a warm invoke's release hashes its id once.
+    private mutating func makeIdle(at slot: [InstanceID: Instance].Index, now: ContinuousClock.Instant) -> [Directive] {
+        instances.values[slot].phase = .idle
+        instances.values[slot].lastUsed = now
+        idleOrder.append(instances.keys[slot])
         return schedule(now: now)
     }
 

@@ -274,12 +274,13 @@ public actor WarmPoolManager {
 
     /// The lease for an instance the pool just assigned.
     private func lease(_ id: WarmPool.InstanceID, generation: UInt64) -> Result<Lease, any Error> {
-        guard let launched = instances[id]?.launched, let entry = pools[generation] else {
+        // The instance table through one index: one hash of the id, not three.
+        guard let slot = instances.index(forKey: id), let launched = instances.values[slot].launched, let entry = pools[generation] else {
             return .failure(WorkerError(.launchFailed, "instance \(id) was assigned but is not running"))
         }
-        instances[id]!.uses += 1
+        instances.values[slot].uses += 1
         counters.inFlight += 1
-        let uses = instances[id]!.uses
+        let uses = instances.values[slot].uses
         let lastUsed = entry.pool.instances[id]?.lastUsed
         return .success(Lease(
             generation: generation, instanceID: id, endpoint: launched.endpoint,

@@ -185,12 +185,22 @@ public final class WorkerService: Sendable {
     }
 
     private static func result(of outcome: InvocationOutcome, streaming: Bool) -> WorkerAPI.InvokeResult {
-        .init(
+        // One pass over the response's few headers, comparing names, instead of three
+        // lookups that each hash a name, on every invoke.
+        var functionError: String?, logResult: String?, errorType: String?
+        for (name, value) in outcome.headers {
+            switch name {
+            case "x-amz-function-error": functionError = value
+            case "x-amz-log-result": logResult = value
+            case "lambda-runtime-function-error-type": errorType = value
+            default: continue
+            }
+        }
+        return .init(
             statusCode: outcome.status, payload: streaming ? "" : Base64.encode(outcome.body),
-            functionError: outcome.headers["x-amz-function-error"], instanceId: outcome.instanceID,
+            functionError: functionError, instanceId: outcome.instanceID,
             coldStart: outcome.coldStart, attempts: outcome.attempts, executedVersion: "$LATEST",
-            logResult: outcome.headers["x-amz-log-result"],
-            errorType: outcome.headers["lambda-runtime-function-error-type"]
+            logResult: logResult, errorType: errorType
         )
     }
 

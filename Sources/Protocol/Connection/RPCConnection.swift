@@ -177,9 +177,7 @@ public final class RPCConnection: Sendable {
                 begin(
                     id: id, resultType: M.Result.self, fastResultType: M.Result.self as? any RPCJSONReadable.Type,
                     timeout: timeout, idAssigned: idAssigned, answerTo: .task(continuation)
-                ) { () throws(RPCError) in
-                    try encodeFrame(RequestEnvelope(id: id, method: M.name, params: params), orThrow: .notSent)
-                }
+                ) { () throws(RPCError) in try requestFrame(M.self, params, id: id) }
                 // Cancelled while the call became pending: the handler found nothing to abandon
                 // then; the peer is told after the request, which this thread wrote first.
                 if Task.isCancelled { abandon(id, RPCError(.cancelled, "call cancelled by the caller")) }
@@ -201,14 +199,9 @@ public final class RPCConnection: Sendable {
         _ method: M.Type, _ params: M.Params, timeout: Duration? = nil,
         then: @escaping @Sendable (Result<M.Result, RPCError>) -> Void
     ) -> RPCID {
-        let id = nextRequestID()
-        begin(
-            id: id, resultType: M.Result.self, fastResultType: M.Result.self as? any RPCJSONReadable.Type,
-            timeout: timeout, idAssigned: nil, answerTo: .callback { result in then(result.map { $0 as! M.Result }) }
-        ) { () throws(RPCError) in
-            try encodeFrame(RequestEnvelope(id: id, method: M.name, params: params), orThrow: .notSent)
+        callBack(M.self, fastResultType: M.Result.self as? any RPCJSONReadable.Type, timeout: timeout, then: then) { id throws(RPCError) in
+            try requestFrame(M.self, params, id: id)
         }
-        return id
     }
 
     /// `call(_:_:timeout:then:)` for a method whose params write themselves and whose result
@@ -220,15 +213,31 @@ public final class RPCConnection: Sendable {
         _ method: M.Type, _ params: M.Params, timeout: Duration? = nil,
         then: @escaping @Sendable (Result<M.Result, RPCError>) -> Void
     ) -> RPCID where M.Params: RPCJSONWritable, M.Result: RPCJSONReadable {
-        let id = nextRequestID()
-        begin(
-            id: id, resultType: M.Result.self, fastResultType: M.Result.self,
-            timeout: timeout, idAssigned: nil, answerTo: .callback { result in then(result.map { $0 as! M.Result }) }
-        ) { () throws(RPCError) in
+        callBack(M.self, fastResultType: M.Result.self, timeout: timeout, then: then) { id throws(RPCError) in
             var writer = JSONWriter.request(id: id, method: M.name, capacityHint: params.jsonCapacityHint) { params.writeJSON(to: &$0) }
             return try checkedFrame(writer.frame(), orThrow: .notSent)
         }
+    }
+
+    /// The two callback `call`s, which differ only in how the result is read and the request
+    /// written.
+    private func callBack<M: RPCMethod>(
+        _ method: M.Type, fastResultType: (any RPCJSONReadable.Type)?, timeout: Duration?,
+        then: @escaping @Sendable (Result<M.Result, RPCError>) -> Void,
+        encode: (RPCID) throws(RPCError) -> ByteBuffer
+    ) -> RPCID {
+        let id = nextRequestID()
+        begin(
+            id: id, resultType: M.Result.self, fastResultType: fastResultType,
+            timeout: timeout, idAssigned: nil, answerTo: .callback { result in then(result.map { $0 as! M.Result }) }
+        ) { () throws(RPCError) in try encode(id) }
         return id
+    }
+
+    /// A request frame the generic way: `RPCCoding.frame` writes it by hand when the params
+    /// can write themselves, else through `JSONEncoder`.
+    private func requestFrame<M: RPCMethod>(_ method: M.Type, _ params: M.Params, id: RPCID) throws(RPCError) -> ByteBuffer {
+        try encodeFrame(RequestEnvelope(id: id, method: M.name, params: params), orThrow: .notSent)
     }
 
     private func nextRequestID() -> RPCID {

@@ -29,6 +29,11 @@ let package = Package(
             providers: [.apt(["zlib1g-dev"])]
         ),
         .target(
+            name: "ShoalZip",
+            dependencies: ["CShoalZlib"],
+            path: "Sources/Zip"
+        ),
+        .target(
             name: "ShoalProtocol",
             dependencies: [
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -42,8 +47,7 @@ let package = Package(
         .target(
             name: "ShoalWorker",
             dependencies: [
-                "CShoalSystem", "ShoalProtocol", "ShoalRuntimeInterface",
-                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                "CShoalSystem", "ShoalProtocol", "ShoalRuntimeInterface", "ShoalZip",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -74,13 +78,12 @@ let package = Package(
         .target(
             name: "ShoalGateway",
             dependencies: [
-                "ShoalProtocol", "CShoalZlib",
+                "ShoalProtocol", "CShoalZlib", "ShoalZip",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
             path: "Sources/Gateway"
         ),
@@ -118,10 +121,18 @@ let package = Package(
             path: "Tests/ProtocolTests"
         ),
         .testTarget(
+            name: "ZipTests",
+            dependencies: [
+                "ShoalZip", "ShoalTestSupport",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
+            path: "Tests/ZipTests"
+        ),
+        .testTarget(
             name: "WorkerTests",
             dependencies: [
                 "ShoalTestSupport",
-                "ShoalWorker", "ShoalRuntimeInterface",
+                "ShoalWorker", "ShoalRuntimeInterface", "ShoalZip",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -145,7 +156,7 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "ShoalGateway", "ShoalProtocol", "ShoalTestSupport", "ShoalRuntimeInterface",
+                "ShoalGateway", "ShoalProtocol", "ShoalTestSupport", "ShoalRuntimeInterface", "ShoalZip",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

@@ -56,6 +56,11 @@ public final class Gateway: Sendable {
         workerMethods.on(WorkerAPI.InvokeChunk.self) { params, context in
             relays.chunkArrived(params, from: context.connection)
         }
+        // A call that waited for an instance: its deadline counts from here, so time spent
+        // queued at the worker is never taken for the function's timeout.
+        workerMethods.on(WorkerAPI.InvokeProgress.self) { [grace = configuration.invokeGrace] params, context in
+            context.connection.resetTimeout(of: params.requestId, to: .milliseconds(params.budgetMs) + grace)
+        }
         let workers = WorkerDirectory(configuration: configuration.directory, methods: workerMethods)
         for worker in configuration.workers { workers.add(host: worker.host, port: worker.port) }
         let metrics = GatewayMetrics()

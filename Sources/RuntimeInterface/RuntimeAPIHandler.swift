@@ -35,8 +35,13 @@ enum RuntimeAPIHandler {
         case .next:
             _ = try await HTTPExchange.readBody(&parts, limit: limit)
             guard let invocation = await broker.next() else {
+                // The runtime is being stopped. AWS's Runtime API never answers `next` then (the
+                // runtime is killed while it waits), so a runtime that would take any answer for
+                // an event runs no handler: hold it, and only a runtime still alive after the
+                // stop's grace gets the spec's 500 ("non-recoverable, exit promptly").
+                try? await Task.sleep(for: .seconds(5))
                 try await HTTPExchange.respond(outbound, status: 500, body: InvocationBroker.errorDocument(
-                    type: "Runtime.Stopping", message: "the instance is stopping the runtime"), keepAlive: false)
+                    type: "Runtime.ExitError", message: "the execution environment is shutting down"), keepAlive: false)
                 return
             }
             var headers = [

@@ -21,6 +21,9 @@ public struct WorkerError: Error, Sendable, Hashable, CustomStringConvertible, R
         /// Runtime.InvalidEntrypoint, which a caller reports as a function error.
         case invalidEntrypoint
         case payloadTooLarge
+        /// The call waited `maxQueueWait` for an instance (the function is at its cap) and ran
+        /// nowhere: AWS's throttle, TooManyRequestsException.
+        case queueWaitExceeded
         case unauthorized
         case shuttingDown
         /// The worker itself failed (disk, resources).
@@ -45,6 +48,7 @@ public struct WorkerError: Error, Sendable, Hashable, CustomStringConvertible, R
         case .invalidParameter: RPCError(.invalidParams, message)
         case .invalidEntrypoint: RPCError(.invalidParams, message, reason: WorkerAPI.invalidEntrypointReason)
         case .payloadTooLarge: RPCError(.requestTooLarge, message)
+        case .queueWaitExceeded: RPCError(.tooManyRequests, message, reason: WorkerAPI.queueWaitExceededReason)
         case .unauthorized: RPCError(.invalidRequest, message, reason: "unauthorized")
         case .notDelivered, .attemptsExhausted, .shuttingDown: RPCError(.serviceUnavailable, message, reason: code.rawValue)
         case .transferFailed, .timedOut, .launchFailed, .internalFailure: RPCError(.internalError, message, reason: code.rawValue)

@@ -80,7 +80,9 @@ public actor FunctionRegistry {
         let (name, qualifier) = ARNs.functionReference(nameOrARN)
         let found = qualifier == nil || qualifier == "$LATEST" ? functions.withLockedValue { $0[name] } : nil
         guard let (record, known) = found else {
-            throw GatewayError(.functionNotFound, "Function not found: \(arns.function(name))\(qualifier.map { ":" + $0 } ?? "")")
+            // A name no function could have is a bad parameter, not a missing function.
+            try FunctionRules.name(name)
+            throw GatewayError(.functionNotFound, "Function not found: \(arns.function(name))\(qualifier.map { ":" + RPCError.echo($0) } ?? "")")
         }
         if let known { return (record, known) }
         let id = record.definition.deployID.rawValue
@@ -118,8 +120,7 @@ public actor FunctionRegistry {
             try FunctionRules.runtime(runtime)
             try FunctionRules.handler(handler, runtime: runtime)
             code = try FunctionRules.zip(zip)
-            try FunctionRules.entrypoint(code!, runtime: runtime)
-            try await checkContent(code!)
+            try await checkContent(code!, runtime: runtime)
         } else {
             guard let image = params.code.imageUri, !image.isEmpty else { throw GatewayError(.invalidParameter, "an Image function needs code.imageUri") }
             record.imageUri = image
@@ -145,8 +146,7 @@ public actor FunctionRegistry {
     public func updateCode(_ params: ClientAPI.UpdateFunctionCode.Params) async throws -> FunctionRecord {
         var record = try function(params.functionName)
         let code = try FunctionRules.zip(params.zipFile)
-        try FunctionRules.entrypoint(code, runtime: record.runtime)
-        try await checkContent(code)
+        try await checkContent(code, runtime: record.runtime)
         record.codeSHA256 = try await storeBlob(code)
         record.codeSize = code.count
         record.lastModified = FunctionRecord.timestamp()
@@ -203,7 +203,7 @@ public actor FunctionRegistry {
     public func publishLayer(_ params: ClientAPI.PublishLayer.Params) async throws -> ClientAPI.PublishLayer.Result {
         try FunctionRules.layerName(params.layerName)
         let code = try FunctionRules.zip(params.zipFile)
-        try await checkContent(code)
+        try await checkContent(code, runtime: nil)
         let sha256 = try await storeBlob(code)
         var record = layers[params.layerName] ?? LayerRecord(name: params.layerName, versions: [])
         let version = (record.versions.last?.version ?? 0) + 1
@@ -226,10 +226,10 @@ public actor FunctionRegistry {
         guard arns.count <= 5 else { throw GatewayError(.invalidParameter, "a function can use at most 5 layers") }
         return try arns.map { arn throws(GatewayError) in
             guard let (name, version) = ARNs.layerVersion(from: arn) else {
-                throw GatewayError(.invalidParameter, "not a layer version ARN: \(arn)")
+                throw GatewayError(.invalidParameter, "not a layer version ARN: \(RPCError.echo(arn))")
             }
             guard let found = layers[name]?.versions.first(where: { $0.version == version }) else {
-                throw GatewayError(.layerNotFound, "Layer version \(arn) does not exist.")
+                throw GatewayError(.layerNotFound, "Layer version \(RPCError.echo(arn)) does not exist.")
             }
             return .init(arn: arn, sha256: found.sha256, codeSize: found.codeSize)
         }
@@ -237,10 +237,12 @@ public actor FunctionRegistry {
 
     // MARK: Blobs and files
 
-    /// Inflates the upload once on the thread pool (`ZipContent`): a damaged or oversized zip
-    /// is refused at create, as Lambda refuses it, not at the first invoke.
-    private func checkContent(_ code: [UInt8]) async throws {
-        try await threadPool.runIfActive { try ZipContent.verify(code) }
+    /// Checks the upload whole on the thread pool (`ZipContent`): a damaged, unsafe or
+    /// oversized zip is refused at create, as Lambda refuses it, not at the first invoke.
+    /// `runtime` is the function's (nil for a layer).
+    private func checkContent(_ code: [UInt8], runtime: String?) async throws {
+        let tree = try await threadPool.runIfActive { try ZipContent.verify(code) }
+        if let runtime { try FunctionRules.entrypoint(tree, runtime: runtime) }
     }
 
     /// The bytes of a blob by hex SHA-256.

@@ -1,4 +1,5 @@
 import ShoalProtocol
+import ShoalZip
 
 /// What CONTRACT.md and AWS accept in a function's configuration. Each rule throws
 /// InvalidParameterValueException with AWS's wording where AWS has one.
@@ -11,19 +12,19 @@ enum FunctionRules {
 
     static func name(_ name: String) throws(GatewayError) {
         guard (1...64).contains(name.utf8.count), name.utf8.allSatisfy(isNameByte) else {
-            throw GatewayError(.invalidParameter, "1 validation error detected: Value '\(name)' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9-_]{1,64}")
+            throw GatewayError(.invalidParameter, "1 validation error detected: Value '\(RPCError.echo(name))' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9-_]{1,64}")
         }
     }
 
     static func layerName(_ name: String) throws(GatewayError) {
         guard (1...140).contains(name.utf8.count), name.utf8.allSatisfy(isNameByte) else {
-            throw GatewayError(.invalidParameter, "layerName must be 1-140 characters of [A-Za-z0-9_-]: \(name)")
+            throw GatewayError(.invalidParameter, "layerName must be 1-140 characters of [A-Za-z0-9_-]: \(RPCError.echo(name))")
         }
     }
 
     static func runtime(_ runtime: String) throws(GatewayError) {
         guard runtimes.contains(runtime) else {
-            throw GatewayError(.invalidParameter, "Value \(runtime) at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: \(runtimes.sorted())")
+            throw GatewayError(.invalidParameter, "Value \(RPCError.echo(runtime)) at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: \(runtimes.sorted())")
         }
     }
 
@@ -33,7 +34,7 @@ enum FunctionRules {
         }
         if runtime.hasPrefix("python") || runtime.hasPrefix("nodejs") {
             guard let dot = handler.lastIndex(of: "."), dot != handler.startIndex, handler.index(after: dot) != handler.endIndex else {
-                throw GatewayError(.invalidParameter, "handler for \(runtime) must be file.function, not \(handler)")
+                throw GatewayError(.invalidParameter, "handler for \(runtime) must be file.function, not \(RPCError.echo(handler))")
             }
         }
     }
@@ -54,7 +55,7 @@ enum FunctionRules {
         for key in variables.keys {
             guard let first = key.utf8.first, !(48...57).contains(first),
                   key.utf8.allSatisfy({ isNameByte($0) && $0 != UInt8(ascii: "-") }) else {
-                throw GatewayError(.invalidParameter, "environment variable names are letters, digits and _ and start with a letter: \(key)")
+                throw GatewayError(.invalidParameter, "environment variable names are letters, digits and _ and start with a letter: \(RPCError.echo(key))")
             }
         }
         let size = variables.reduce(0) { $0 + $1.key.utf8.count + $1.value.utf8.count }
@@ -63,25 +64,19 @@ enum FunctionRules {
         }
     }
 
-    /// Base64 of a zip, decoded and structurally checked.
+    /// Base64 of a zip, decoded; `ZipContent` checks what it holds.
     static func zip(_ base64: String) throws(GatewayError) -> [UInt8] {
         guard let data = Data(base64Encoded: base64) else {
             throw GatewayError(.invalidParameter, "zipFile is not valid base64")
         }
-        let bytes = [UInt8](data)
-        do {
-            try ZipStructure.validate(bytes)
-        } catch {
-            throw GatewayError(.invalidParameter, error.message)
-        }
-        return bytes
+        return [UInt8](data)
     }
 
     /// A provided runtime runs the zip's `bootstrap`: without one, the function could never
     /// start, which is known at create time (interpreters are only known on the workers).
-    static func entrypoint(_ zip: [UInt8], runtime: String) throws(GatewayError) {
+    static func entrypoint(_ tree: ZipTree, runtime: String) throws(GatewayError) {
         guard runtime.hasPrefix("provided") else { return }
-        guard ZipStructure.entryNames(zip).contains("bootstrap") else {
+        guard tree.paths.joined().contains("bootstrap") else {
             throw GatewayError(.invalidParameter, "Runtime.InvalidEntrypoint: a \(runtime) function needs an executable bootstrap at the root of its zip")
         }
     }

@@ -1,44 +1,35 @@
-import Foundation
 import ShoalProtocol
-import ZIPFoundation
+import ShoalZip
 
-/// The content check of an uploaded zip, made at the door as Lambda makes it: every entry
-/// inflates and matches its CRC-32, and the archive does not unzip to more than Lambda's
-/// limit. `ZipStructure` has already checked the layout; the worker that unpacks still
-/// applies the path and link rules and the limit for code and layers together.
+/// The check of an uploaded zip at the door, as Lambda makes it, so that a bad zip is refused
+/// at create and never at the first invoke: the archive's structure, the tree rules
+/// (`ZipTreeRules`: no absolute path, no `..`, no link leading out of the tree), every entry
+/// inflating to its size and CRC-32, and no more than Lambda's limit unzipped. A worker that
+/// unpacks applies the tree rules again to code and layers together.
 ///
 /// Inflating is CPU work of up to the limit, so the registry runs this on its thread pool,
 /// never on the cooperative pool; inflation stops as soon as the limit is passed, so a zip
 /// bomb costs no more than the limit.
 enum ZipContent {
-    static func verify(_ bytes: [UInt8], unzippedLimit: UInt64 = ZipStructure.maximumUnzippedBytes) throws(GatewayError) {
-        let archive: Archive
-        do {
-            archive = try Archive(data: Data(bytes), accessMode: .read)
+    /// Returns the checked tree (its normalized paths) for rules that look at names.
+    @discardableResult
+    static func verify(_ bytes: [UInt8], unzippedLimit: Int = ZipArchive.maximumUnzippedBytes) throws(GatewayError) -> ZipTree {
+        do throws(ZipError) {
+            let archive = try ZipArchive(bytes)
+            let inflater = ZipInflater()
+            var tree = ZipTree()
+            try tree.add(archive, using: inflater)
+            try tree.checkLinks()
+            var unzipped = 0
+            for entry in archive.entries where entry.kind == .file {
+                try inflater.read(entry, of: archive) { (piece) throws(ZipError) in
+                    unzipped += piece.count
+                    guard unzipped <= unzippedLimit else { throw ZipError(.tooLarge, "Unzipped size must be smaller than \(unzippedLimit) bytes") }
+                }
+            }
+            return tree
         } catch {
-            throw GatewayError(.invalidParameter, "Could not unzip uploaded file. Please check your file, then try to upload again.")
-        }
-        var unzipped: UInt64 = 0
-        for entry in archive where entry.type != .directory {
-            var overLimit = false
-            let checksum: UInt32
-            do {
-                checksum = try archive.extract(entry) { data in
-                    unzipped += UInt64(data.count)
-                    if unzipped > unzippedLimit {
-                        overLimit = true
-                        throw CancellationError()
-                    }
-                }
-            } catch {
-                if overLimit {
-                    throw GatewayError(.invalidParameter, "Unzipped size must be smaller than \(unzippedLimit) bytes")
-                }
-                throw GatewayError(.invalidParameter, "Could not unzip uploaded file: \(entry.path) is corrupt")
-            }
-            guard checksum == entry.checksum else {
-                throw GatewayError(.invalidParameter, "Could not unzip uploaded file: \(entry.path) is corrupt (CRC-32 mismatch)")
-            }
+            throw GatewayError(.invalidParameter, error.message)
         }
     }
 }

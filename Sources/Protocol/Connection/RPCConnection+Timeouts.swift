@@ -23,6 +23,12 @@ extension RPCConnection {
         if earliest { scheduleSweep(at: deadline) }
     }
 
+    /// Moves a pending call's deadline to `timeout` from now, earlier or later (a peer said
+    /// how long the work will take from here); nothing if the call is no longer pending.
+    public func resetTimeout(of id: RPCID, to timeout: Duration) {
+        armTimeout(for: id, after: timeout)
+    }
+
     /// Sets the timer for `deadline`, unless an earlier one took its place meanwhile.
     private func scheduleSweep(at deadline: NIODeadline) {
         let timer = channel.eventLoop.scheduleTask(deadline: deadline) { self.sweep() }

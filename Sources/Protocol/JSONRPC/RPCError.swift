@@ -84,10 +84,36 @@ public struct RPCError: Error, Sendable, Hashable, Codable, CustomStringConverti
     public var message: String
     public var data: Detail?
 
+    /// `message` beyond `maximumMessageBytes` is cut: the backstop that keeps any error from
+    /// echoing unbounded input (the places that quote input clip it sooner, with `echo`).
     public init(code: Code, message: String, data: Detail? = nil) {
         self.code = code
-        self.message = message
+        self.message = Self.clip(message, to: Self.maximumMessageBytes)
         self.data = data
+    }
+
+    /// The longest message an error carries.
+    public static let maximumMessageBytes = 4096
+    /// The longest piece of a caller's input that an error message quotes.
+    public static let maximumEchoBytes = 256
+
+    /// A caller's input as an error message quotes it: whole when short, else its first
+    /// `maximumEchoBytes` and how long it was (a 1 MB name must not come back in a 1 MB error).
+    public static func echo(_ input: some StringProtocol) -> String {
+        clip(String(input), to: maximumEchoBytes)
+    }
+
+    private static func clip(_ text: String, to limit: Int) -> String {
+        guard text.utf8.count > limit else { return text }
+        // Cut between scalars, at or below the limit.
+        var kept = String.UnicodeScalarView()
+        var bytes = 0
+        for scalar in text.unicodeScalars {
+            bytes += UTF8.width(scalar)
+            guard bytes <= limit else { break }
+            kept.append(scalar)
+        }
+        return "\(String(kept))... (\(text.utf8.count) bytes)"
     }
 
     /// An error whose `data.type` is the code's exception name.
@@ -105,7 +131,7 @@ public struct RPCError: Error, Sendable, Hashable, Codable, CustomStringConverti
         RPCError(.invalidRequest, message, reason: reason)
     }
     public static func methodNotFound(_ method: String) -> RPCError {
-        RPCError(.methodNotFound, "method not found: \(method)")
+        RPCError(.methodNotFound, "method not found: \(echo(method))")
     }
     public static func invalidParams(_ message: String) -> RPCError { RPCError(.invalidParams, message) }
     public static func internalError(_ message: String) -> RPCError { RPCError(.internalError, message) }

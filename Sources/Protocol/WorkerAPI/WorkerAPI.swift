@@ -7,6 +7,9 @@ public enum WorkerAPI {
     /// `data.reason` of the -32602 a worker answers when a function cannot be started there
     /// (no bootstrap, no interpreter); callers report it as AWS does, as a function error.
     public static let invalidEntrypointReason = "Runtime.InvalidEntrypoint"
+    /// `data.reason` of the TooManyRequestsException (-32004) for a call that waited longer than
+    /// the worker's maximum queue wait for an instance, and so ran nowhere.
+    public static let queueWaitExceededReason = "QueueWaitExceeded"
 
     /// First call on every connection; a worker started with a token refuses anything else
     /// until it gets the right one, and closes the connection on a wrong one.
@@ -168,6 +171,30 @@ public enum WorkerAPI {
             public init(requestId: RPCID, payload: String) { self.requestId = requestId; self.payload = payload }
         }
         public static let name = "invoke.chunk"
+    }
+
+    /// How an invocation stands before its answer, sent by the worker only when the call had
+    /// to wait for an instance: `queued` when it starts waiting, `running` when it got one.
+    /// The caller moves its deadline to `budgetMs` from now (plus its grace), so time spent
+    /// queued never counts against the function's timeout.
+    public enum InvokeProgress: RPCNotification {
+        public enum Phase: String, Codable, Sendable {
+            /// Waiting for an instance; the worker gives up after `budgetMs` (QueueWaitExceeded).
+            case queued
+            /// On an instance; the invocation ends within `budgetMs` (timeout, plus init on a cold start).
+            case running
+        }
+        public struct Params: Codable, Sendable {
+            public var requestId: RPCID
+            public var phase: Phase
+            public var budgetMs: Int
+            public init(requestId: RPCID, phase: Phase, budgetMs: Int) {
+                self.requestId = requestId
+                self.phase = phase
+                self.budgetMs = budgetMs
+            }
+        }
+        public static let name = "invoke.progress"
     }
 
     /// Lets a stream send `bytes` more chunk bytes: the reader passed that many on.

@@ -16,6 +16,13 @@ extension WarmPoolManager {
         public var probeFreshness: Duration = .seconds(1)
         /// Attempts per invocation while the request provably never reached a handler.
         public var maxAttempts = 5
+        /// How long a call may wait for an instance (the function at its cap, or a cold start
+        /// under way) before it fails with QueueWaitExceeded, having run nowhere. Time spent
+        /// waiting is not the function's: its timeout counts from when the runtime takes the event.
+        public var maxQueueWait: Duration = .seconds(30)
+        /// What a cold start's first invocation may spend initializing on top of its timeout
+        /// (Lambda's init phase limit): part of the budget a caller is told when it starts running.
+        public var initBudget: Duration = .seconds(10)
         /// Added to the function's timeout for the HTTP exchange's deadline.
         public var invokeGrace: Duration = .seconds(5)
 

@@ -30,29 +30,43 @@ extension WarmPoolManager {
     ///
     /// With `onBody`, body chunks go there as they arrive (streaming) instead of into the
     /// outcome.
+    ///
+    /// A call waits for an instance at most `maxQueueWait` (then QueueWaitExceeded, having run
+    /// nowhere). `progress`, when given, hears when it starts waiting and when it got its
+    /// instance, each with the time budget from then; a call that never waits hears nothing.
     public nonisolated func invoke(
         _ name: String,
         expectedDeploy: DeployID? = nil,
         payload: [UInt8],
         headers: [(String, String)] = [],
-        onBody: (@Sendable ([UInt8]) async throws -> Void)? = nil
+        onBody: (@Sendable ([UInt8]) async throws -> Void)? = nil,
+        progress: Progress? = nil
     ) async throws -> InvocationOutcome {
-        try await invoke(name, expectedDeploy: expectedDeploy, payload: payload, headers: headers, onBody: onBody, from: 1, holding: nil)
+        try await invoke(name, expectedDeploy: expectedDeploy, payload: payload, headers: headers, onBody: onBody,
+                         progress: progress, from: 1, holding: nil)
     }
+
+    /// Hears a waiting call's phase and its time budget from now (`WorkerAPI.InvokeProgress`).
+    public typealias Progress = @Sendable (WorkerAPI.InvokeProgress.Phase, Duration) -> Void
 
     /// `invoke` from attempt `first` on, with `lease` (when given) as that attempt's instance:
     /// where the on-loop way hands a call over.
     nonisolated func invoke(
         _ name: String, expectedDeploy: DeployID?, payload: [UInt8], headers: [(String, String)],
-        onBody: (@Sendable ([UInt8]) async throws -> Void)?, from first: Int, holding held: Lease?
+        onBody: (@Sendable ([UInt8]) async throws -> Void)?, progress: Progress?, from first: Int, holding held: Lease?
     ) async throws -> InvocationOutcome {
         var lastFailure = first > 1 ? "the first attempt never reached a handler" : "no attempt was made"
+        // One queue deadline for the whole call: a retry does not start the wait over.
+        let queueDeadline = ContinuousClock.now + configuration.maxQueueWait
+        let onQueued = progress.map { progress in { @Sendable (budget: Duration) in progress(.queued, budget) } }
         for attempt in stride(from: first, through: configuration.maxAttempts, by: 1) {
             let lease: Lease
             if attempt == first, let held {
                 lease = held
             } else {
-                lease = try await acquire(name, expectedDeploy: expectedDeploy, firstAttempt: attempt == 1)
+                lease = try await acquire(name, expectedDeploy: expectedDeploy, firstAttempt: attempt == 1,
+                                          queueDeadline: queueDeadline, onQueued: onQueued)
+                if lease.waited { progress?(.running, runningBudget(lease)) }
             }
             let recentlyServed = lease.lastSuccessAgo.map { $0 < configuration.probeFreshness } ?? false
             let reachable = recentlyServed ? true : await probe.isReachable(lease.endpoint)
@@ -102,7 +116,14 @@ extension WarmPoolManager {
     }
 
     private nonisolated func instanceRequest(_ lease: Lease, payload: [UInt8], headers: [(String, String)]) -> InstanceRequest {
-        InstanceRequest(endpoint: lease.endpoint, body: payload, headers: headers, timeout: .seconds(lease.timeoutSeconds) + configuration.invokeGrace)
+        InstanceRequest(endpoint: lease.endpoint, body: payload, headers: headers, timeout: runningBudget(lease) + configuration.invokeGrace)
+    }
+
+    /// How long an invocation may run on its instance: the function's timeout, counted from
+    /// when the runtime takes the event, plus the init phase on a cold start (the runtime
+    /// starts with the first invocation).
+    nonisolated func runningBudget(_ lease: Lease) -> Duration {
+        .seconds(lease.timeoutSeconds) + (lease.coldStart ? configuration.initBudget : .zero)
     }
 
     /// The warm invoke without a task: called on `eventLoop`, it leases an idle instance that
@@ -113,13 +134,14 @@ extension WarmPoolManager {
     /// connection, a request that never reached the handler, a stale connection) keeps
     /// `invoke`'s rules, in a task when it must wait; the handle cancels it.
     nonisolated func invokeOnLoop(
-        _ name: String, expectedDeploy: DeployID?, payload: [UInt8], headers: [(String, String)],
+        _ name: String, expectedDeploy: DeployID?, payload: [UInt8], headers: [(String, String)], progress: Progress? = nil,
         then: @escaping @Sendable (Result<InvocationOutcome, any Error>) -> Void
     ) -> CallHandle? {
         guard eventLoop.inEventLoop, let lease = assumeIsolated({ $0.leaseIfWarm(name, expectedDeploy: expectedDeploy) }) else { return nil }
         let call = CallHandle()
         let handOver: @Sendable (Int, Lease?) -> Void = { [self] attempt, lease in
-            continueInTask(call, name, expectedDeploy: expectedDeploy, payload: payload, headers: headers, from: attempt, holding: lease, then: then)
+            continueInTask(call, name, expectedDeploy: expectedDeploy, payload: payload, headers: headers, progress: progress,
+                           from: attempt, holding: lease, then: then)
         }
         let sent = invoker.send(onLoop: instanceRequest(lease, payload: payload, headers: headers), handle: call) { [self] result in
             // The exchange ends on the loop it began on, but for one that tried a fresh
@@ -140,21 +162,23 @@ extension WarmPoolManager {
     /// `invoke` in a task, for a caller on an event loop that must not wait (what
     /// `invokeOnLoop` left): `then` gets the outcome, the handle cancels it.
     nonisolated func invokeInTask(
-        _ name: String, expectedDeploy: DeployID?, payload: [UInt8], headers: [(String, String)],
+        _ name: String, expectedDeploy: DeployID?, payload: [UInt8], headers: [(String, String)], progress: Progress? = nil,
         then: @escaping @Sendable (Result<InvocationOutcome, any Error>) -> Void
     ) -> CallHandle {
         let call = CallHandle()
-        continueInTask(call, name, expectedDeploy: expectedDeploy, payload: payload, headers: headers, from: 1, holding: nil, then: then)
+        continueInTask(call, name, expectedDeploy: expectedDeploy, payload: payload, headers: headers, progress: progress,
+                       from: 1, holding: nil, then: then)
         return call
     }
 
     private nonisolated func continueInTask(
         _ call: CallHandle, _ name: String, expectedDeploy: DeployID?, payload: [UInt8], headers: [(String, String)],
-        from attempt: Int, holding lease: Lease?, then: @escaping @Sendable (Result<InvocationOutcome, any Error>) -> Void
+        progress: Progress?, from attempt: Int, holding lease: Lease?, then: @escaping @Sendable (Result<InvocationOutcome, any Error>) -> Void
     ) {
         let task = Task {
             do {
-                then(.success(try await invoke(name, expectedDeploy: expectedDeploy, payload: payload, headers: headers, onBody: nil, from: attempt, holding: lease)))
+                then(.success(try await invoke(name, expectedDeploy: expectedDeploy, payload: payload, headers: headers, onBody: nil,
+                                               progress: progress, from: attempt, holding: lease)))
             } catch {
                 then(.failure(error))
             }

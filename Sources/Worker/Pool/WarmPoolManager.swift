@@ -47,7 +47,16 @@ public actor WarmPoolManager {
         var uses = 0
     }
 
-    typealias Waiter = CheckedContinuation<Lease, any Error>
+    /// A call waiting for an instance, and the timer that fails it at its queue deadline.
+    struct Waiter {
+        var continuation: CheckedContinuation<Lease, any Error>
+        var expiry: Scheduled<Void>?
+
+        func resume(with result: Result<Lease, any Error>) {
+            expiry?.cancel()
+            continuation.resume(with: result)
+        }
+    }
 
     var pools: [UInt64: PoolEntry] = [:]
     var currentGeneration: [String: UInt64] = [:]
@@ -70,6 +79,8 @@ public actor WarmPoolManager {
         /// The function's timeout (not its whole definition: a lease is made for every call,
         /// and copying a definition retains and releases each of its strings).
         public var timeoutSeconds: Int
+        /// True when the call had to wait for this instance (it was queued or cold-started).
+        public var waited = false
     }
 
     public struct Counters: Sendable, Hashable, Codable {
@@ -78,6 +89,8 @@ public actor WarmPoolManager {
         public var terminations = 0
         public var invocations: [String: Int] = [:]
         public var inFlight = 0
+        /// Calls that gave up waiting for an instance (QueueWaitExceeded).
+        public var queueWaitsExceeded = 0
     }
 
     public init(
@@ -144,7 +157,7 @@ public actor WarmPoolManager {
         for entry in pools.values {
             for directive in entry.pool.retireAll(failingWaitersWith: "the worker is shutting down") {
                 if case .fail(let waiter, let reason) = directive {
-                    waiters.removeValue(forKey: waiter)?.resume(throwing: WorkerError(.shuttingDown, reason))
+                    waiters.removeValue(forKey: waiter)?.resume(with: .failure(WorkerError(.shuttingDown, reason)))
                 }
             }
             entry.detached = true
@@ -160,10 +173,15 @@ public actor WarmPoolManager {
 
     // MARK: Leases
 
-    /// Waits for an instance of `name`; the first attempt of a call counts as an invocation.
-    func acquire(_ name: String, expectedDeploy: DeployID?, firstAttempt: Bool) async throws -> Lease {
+    /// Waits for an instance of `name`, at most until `queueDeadline` (then QueueWaitExceeded);
+    /// `onQueued` hears when the call has to wait. The first attempt of a call counts as an
+    /// invocation.
+    func acquire(
+        _ name: String, expectedDeploy: DeployID?, firstAttempt: Bool,
+        queueDeadline: ContinuousClock.Instant, onQueued: (@Sendable (Duration) -> Void)? = nil
+    ) async throws -> Lease {
         guard let generation = currentGeneration[name], let entry = pools[generation] else {
-            throw WorkerError(.unknownFunction, "Function not found: \(name)")
+            throw WorkerError(.unknownFunction, "Function not found: \(RPCError.echo(name))")
         }
         if let expectedDeploy, expectedDeploy != entry.pool.deploy {
             throw WorkerError(.unknownDeploy, "function \(name) has no deploy \(expectedDeploy) here (current: \(entry.pool.deploy))")
@@ -178,19 +196,25 @@ public actor WarmPoolManager {
         if let answer = apply(directives, generation: generation, answering: waiter) {
             return try answer.get()
         }
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: Waiter) in
+        onQueued?(queueDeadline - .now)
+        var lease = try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Lease, any Error>) in
                 // Still on the actor since the request: the answer cannot have come yet.
                 guard !Task.isCancelled else {
                     entry.pool.withdraw(waiter)
                     continuation.resume(throwing: CancellationError())
                     return
                 }
-                waiters[waiter] = continuation
+                let expiry = eventLoop.scheduleTask(in: TimeAmount(queueDeadline - .now)) { [self] in
+                    assumeIsolated { $0.expire(waiter, generation: generation) }
+                }
+                waiters[waiter] = Waiter(continuation: continuation, expiry: expiry)
             }
         } onCancel: {
             Task { await self.withdraw(waiter, generation: generation) }
         }
+        lease.waited = true
+        return lease
     }
 
     /// A lease on an idle instance that needs no probe, taken now, or nil with nothing
@@ -209,9 +233,23 @@ public actor WarmPoolManager {
     }
 
     private func withdraw(_ waiter: WarmPool.WaiterID, generation: UInt64) {
-        guard let continuation = waiters.removeValue(forKey: waiter) else { return }
+        guard let entry = waiters.removeValue(forKey: waiter) else { return }
         pools[generation]?.pool.withdraw(waiter)
-        continuation.resume(throwing: CancellationError())
+        entry.resume(with: .failure(CancellationError()))
+    }
+
+    /// The call waited its maximum queue wait: it leaves the queue, having run nowhere, and no
+    /// instance is touched.
+    private func expire(_ waiter: WarmPool.WaiterID, generation: UInt64) {
+        guard let entry = waiters.removeValue(forKey: waiter) else { return }
+        let pool = pools[generation]
+        pool?.pool.withdraw(waiter)
+        counters.queueWaitsExceeded += 1
+        let name = pool?.function.name ?? "?"
+        entry.resume(with: .failure(WorkerError(.queueWaitExceeded,
+            "Rate Exceeded. The call waited \(configuration.maxQueueWait) (the maximum queue wait) for an instance of \(name), "
+            + "which is at its concurrency cap of \(configuration.pool.maxInstances); it ran nowhere."
+        )))
     }
 
     /// The call is done; `reusable` false stops the instance (its state is suspect).

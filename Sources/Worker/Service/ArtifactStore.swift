@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import NIOPosix
 import ShoalProtocol
+import ShoalZip
 
 /// Code and layer zips on the worker's disk, by content: `DATA_DIR/artifacts/<sha256>.zip`.
 ///
@@ -33,9 +34,13 @@ public struct ArtifactStore: Sendable {
         }
         let actual = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
         guard actual == sha256 else {
-            throw WorkerError(.invalidParameter, "content hash \(actual) does not match the declared sha256 \(sha256)")
+            throw WorkerError(.invalidParameter, "content hash \(actual) does not match the declared sha256 \(RPCError.echo(sha256))")
         }
-        try ZipStructure.validate(bytes)
+        do {
+            _ = try ZipArchive(bytes)
+        } catch {
+            throw WorkerError(.invalidParameter, error.message)
+        }
         let target = path(of: sha256)
         try await threadPool.runIfActive {
             guard !FileManager.default.fileExists(atPath: target.path) else { return }

@@ -5,7 +5,7 @@ enum FunctionValidation {
     static func validate(_ function: FunctionDefinition) throws(WorkerError) {
         guard (1...64).contains(function.name.count),
               function.name.utf8.allSatisfy({ isNameByte($0) }) else {
-            throw WorkerError(.invalidParameter, "function name must be 1-64 characters of [A-Za-z0-9_-]: \(function.name)")
+            throw WorkerError(.invalidParameter, "function name must be 1-64 characters of [A-Za-z0-9_-]: \(RPCError.echo(function.name))")
         }
         guard (1...900).contains(function.timeoutSeconds) else {
             throw WorkerError(.invalidParameter, "timeout must be 1..900 seconds, not \(function.timeoutSeconds)")
@@ -17,7 +17,7 @@ enum FunctionValidation {
             throw WorkerError(.invalidParameter, "a Zip function needs codeSHA256, an Image function an imageURI")
         }
         for hash in (function.codeSHA256.map { [$0] } ?? []) + function.layerSHA256s where !ArtifactStore.isValidHash(hash) {
-            throw WorkerError(.invalidParameter, "artifact hashes are 64 lowercase hex digits: \(hash)")
+            throw WorkerError(.invalidParameter, "artifact hashes are 64 lowercase hex digits: \(RPCError.echo(hash))")
         }
     }
 

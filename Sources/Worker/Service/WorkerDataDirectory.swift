@@ -20,9 +20,20 @@ public struct WorkerDataDirectory: Sendable {
             url = URL(fileURLWithPath: path)
             isOwnedByWorker = false
         } else {
-            url = FileManager.default.temporaryDirectory
-                .appendingPathComponent("shoal-worker-\(ProcessInfo.processInfo.processIdentifier)")
+            let temporary = FileManager.default.temporaryDirectory
+            Self.sweepAbandoned(in: temporary)
+            url = temporary.appendingPathComponent("shoal-worker-\(ProcessInfo.processInfo.processIdentifier)")
             isOwnedByWorker = true
+        }
+    }
+
+    /// Removes the directories that workers killed with `kill -9` left in `temporary`: a
+    /// `shoal-worker-PID` whose process no longer runs. Without this they accumulate.
+    static func sweepAbandoned(in temporary: URL) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: temporary.path) else { return }
+        for name in names where name.hasPrefix("shoal-worker-") {
+            guard let pid = pid_t(name.dropFirst("shoal-worker-".count)), !MemoryCgroups.isRunning(pid) else { continue }
+            CodeUnpacker.removeTree(temporary.appendingPathComponent(name))
         }
     }
 

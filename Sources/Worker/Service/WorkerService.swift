@@ -28,6 +28,8 @@ public final class WorkerService: Sendable {
     let backend: any InstanceBackend
     let logger: Logger
     private let admitted = NIOLockedValueBox<Set<ObjectIdentifier>>([])
+    /// Connections already logged for a refused call: one warning per connection, not per call.
+    private let refused = NIOLockedValueBox<Set<ObjectIdentifier>>([])
     private let running = NIOLockedValueBox<[String: Task<InvocationOutcome, any Error>]>([:])
     private let credits = StreamCredits()
 
@@ -102,7 +104,7 @@ public final class WorkerService: Sendable {
 
     private func hello(_ params: WorkerAPI.Hello.Params, _ context: RPCRequestContext) async throws -> WorkerAPI.Hello.Result {
         if let expected = configuration.token, !Self.constantTimeEqual(params.token ?? "", expected) {
-            logger.warning("refused a connection with a wrong token")
+            refuse(context, params.token == nil ? "worker.hello without a token" : "worker.hello with a wrong token")
             context.closeConnectionAfterAnswer()
             throw WorkerError(.unauthorized, "wrong token")
         }
@@ -122,15 +124,28 @@ public final class WorkerService: Sendable {
     private func admit(_ context: RPCRequestContext) throws {
         guard configuration.token != nil else { return }
         guard admitted.withLockedValue({ $0.contains(ObjectIdentifier(context.connection)) }) else {
+            refuse(context, "a call before worker.hello with the token")
             throw WorkerError(.unauthorized, "say worker.hello with the token first")
         }
+    }
+
+    /// Logs a refused call, once per connection (a client that keeps calling is one warning).
+    private func refuse(_ context: RPCRequestContext, _ what: String) {
+        let connection = ObjectIdentifier(context.connection)
+        guard refused.withLockedValue({ $0.insert(connection).inserted }) else { return }
+        context.connection.closeFuture.whenComplete { [refused] _ in
+            _ = refused.withLockedValue { $0.remove(connection) }
+        }
+        logger.warning("refused a connection that did not present the worker's token", metadata: [
+            "call": "\(what)", "peer": "\(context.connection.channel.remoteAddress.map { "\($0)" } ?? "unknown")",
+        ])
     }
 
     private func putFunction(_ function: FunctionDefinition) async throws -> WorkerAPI.PutFunction.Result {
         try FunctionValidation.validate(function)
         let needed = (function.codeSHA256.map { [$0] } ?? []) + function.layerSHA256s
         if let missing = needed.first(where: { !artifacts.contains($0) }) {
-            throw RPCError(.resourceNotFound, "artifact \(missing) is not on this worker", reason: "unknown artifact")
+            throw RPCError(.resourceNotFound, "artifact \(RPCError.echo(missing)) is not on this worker", reason: "unknown artifact")
         }
         try await backend.prepull(function)
         await pools.define(function)
@@ -156,10 +171,20 @@ public final class WorkerService: Sendable {
                 reply.fail(error)
             }
         }
-        let call = pools.invokeOnLoop(name, expectedDeploy: deploy, payload: payload, headers: headers, then: answer)
-            ?? pools.invokeInTask(name, expectedDeploy: deploy, payload: payload, headers: headers, then: answer)
+        let progress = Self.progress(reply.context)
+        let call = pools.invokeOnLoop(name, expectedDeploy: deploy, payload: payload, headers: headers, progress: progress, then: answer)
+            ?? pools.invokeInTask(name, expectedDeploy: deploy, payload: payload, headers: headers, progress: progress, then: answer)
         reply.onCancel { call.cancel() }
         return true
+    }
+
+    /// Tells the caller how a call that had to wait stands (`invoke.progress`), so that its
+    /// deadline counts the function's time and not the time spent queued.
+    private static func progress(_ context: RPCRequestContext) -> WarmPoolManager.Progress {
+        { phase, budget in
+            let milliseconds = Int(budget.components.seconds) * 1000 + Int(budget.components.attoseconds / 1_000_000_000_000_000)
+            _ = context.connection.notifyNow(WorkerAPI.InvokeProgress.self, .init(requestId: context.id, phase: phase, budgetMs: max(0, milliseconds)))
+        }
     }
 
     private func payload(of params: WorkerAPI.InvokeParams) throws -> [UInt8] {
@@ -227,7 +252,7 @@ public final class WorkerService: Sendable {
         let run: @Sendable () async throws -> InvocationOutcome = { [pools, onBody, headers] in
             try await pools.invoke(
                 params.functionName, expectedDeploy: params.deployId.map(DeployID.init(rawValue:)),
-                payload: payload, headers: headers, onBody: onBody
+                payload: payload, headers: headers, onBody: onBody, progress: Self.progress(context)
             )
         }
         let outcome: InvocationOutcome

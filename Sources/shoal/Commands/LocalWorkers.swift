@@ -15,11 +15,14 @@ final class LocalWorkers: Sendable {
     }
 
     private let arguments: @Sendable (_ id: String, _ port: Int) -> [String]
+    /// Added to this process's environment for every worker (the fleet token travels here).
+    private let environment: [String: String]
     private let workers = NIOLockedValueBox<[Worker]>([])
     private let stopping = NIOLockedValueBox(false)
     private let logger = Logger(label: "shoal.up")
 
-    init(arguments: @escaping @Sendable (_ id: String, _ port: Int) -> [String]) {
+    init(environment: [String: String] = [:], arguments: @escaping @Sendable (_ id: String, _ port: Int) -> [String]) {
+        self.environment = environment
         self.arguments = arguments
     }
 
@@ -38,7 +41,7 @@ final class LocalWorkers: Sendable {
         let logs = LogBuffer(capacity: 16 * 1024)
         let process = RuntimeProcess(
             .init(executable: Self.executable, arguments: arguments(id, port),
-                  environment: ProcessInfo.processInfo.environment, workingDirectory: FileManager.default.currentDirectoryPath),
+                  environment: ProcessInfo.processInfo.environment.merging(environment) { $1 }, workingDirectory: FileManager.default.currentDirectoryPath),
             logs: logs, echo: true, isolation: .newSession
         )
         do {

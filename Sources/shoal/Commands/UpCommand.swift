@@ -15,20 +15,28 @@ struct UpCommand: AsyncParsableCommand {
     @Option(help: "Instance backend: process, docker, or scripted (loopback HTTP instances with no runtime, for tests and benchmarks).") var backend = "process"
     @Option(name: .customLong("max-concurrency"), help: "Per-function instance cap on each worker.") var maxConcurrency = 10
     @Option(name: .customLong("idle-ttl"), help: "Seconds an idle instance is kept.") var idleTTL = 300.0
+    @Option(name: .customLong("max-queue-wait"), help: "Seconds a call may wait for an instance before TooManyRequestsException (QueueWaitExceeded).")
+    var maxQueueWait = 30.0
 
     func validate() throws {
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
         guard ["process", "docker", "scripted"].contains(backend) else { throw ValidationError("--backend must be process, docker or scripted") }
         guard maxConcurrency >= 1 else { throw ValidationError("--max-concurrency must be at least 1") }
+        guard maxQueueWait > 0 else { throw ValidationError("--max-queue-wait must be positive") }
     }
 
     func run() async throws {
         try await LoopScheduling.start(.fromEnvironment())
         let logger = Logger(label: "shoal.up")
         let dataDirectory = URL(fileURLWithPath: options.dataDir).standardizedFileURL.path
-        var workerArguments = ["--backend", backend, "--max-concurrency", String(maxConcurrency), "--idle-ttl", String(idleTTL)]
-        if let token = options.token { workerArguments += ["--token", token] }
-        let local = LocalWorkers { [workerArguments] id, port in
+        let workerArguments = ["--backend", backend, "--max-concurrency", String(maxConcurrency), "--idle-ttl", String(idleTTL),
+                               "--max-queue-wait", String(maxQueueWait)]
+        // The workers' port is for this gateway alone: a token the workers get through their
+        // environment (a command line is visible to every local user in `ps`).
+        var configuration = options.configuration()
+        let token = configuration.directory.token ?? Self.randomToken()
+        configuration.directory.token = token
+        let local = LocalWorkers(environment: ["SHOAL_TOKEN": token]) { [workerArguments] id, port in
             ["worker", "--port", String(port), "--worker-id", id, "--data-dir", "\(dataDirectory)/workers/\(id)"] + workerArguments
         }
         do {
@@ -37,7 +45,6 @@ struct UpCommand: AsyncParsableCommand {
             await local.stop()
             throw error
         }
-        var configuration = options.configuration()
         configuration.workers = local.ports.map { (host: "127.0.0.1", port: $0) }
         let gateway: Gateway
         do {
@@ -58,5 +65,11 @@ struct UpCommand: AsyncParsableCommand {
         await gateway.shutdown()
         await local.stop()
         logger.info("stopped")
+    }
+
+    /// 32 random bytes as hex, from the system's generator.
+    static func randomToken() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
     }
 }

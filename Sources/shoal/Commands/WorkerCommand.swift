@@ -21,10 +21,13 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Node interpreter for nodejs functions (default: node on PATH).") var node: String?
     @Option(name: .customLong("max-concurrency"), help: "Per-function instance cap (default: SHOAL_MAX_CONCURRENCY or 10).")
     var maxConcurrency: Int?
-    @Option(help: "Shared token the gateway must present (default: SHOAL_TOKEN).") var token: String?
+    @Option(help: "Shared token the gateway must present (default: SHOAL_TOKEN, which keeps it out of `ps`). Required unless --host is a loopback address.")
+    var token: String?
     @Option(name: .customLong("data-dir"), help: "Where code and layers are kept (default: a fresh temporary directory, removed when the worker stops).")
     var dataDir: String?
     @Option(name: .customLong("idle-ttl"), help: "Seconds an idle instance is kept.") var idleTTL = 300.0
+    @Option(name: .customLong("max-queue-wait"), help: "Seconds a call may wait for an instance (function at its cap, cold start under way) before TooManyRequestsException (QueueWaitExceeded); it then ran nowhere.")
+    var maxQueueWait = 30.0
     @Option(name: .customLong("reap-interval"), help: "Seconds between sweeps for idle instances.") var reapInterval = 30.0
     @Option(name: .customLong("probe-freshness"), help: "Seconds after a completed invocation during which an instance is not probed again before a forward (0 probes every forward).")
     var probeFreshness = 1.0
@@ -34,10 +37,16 @@ struct WorkerCommand: AsyncParsableCommand {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0...65535") }
         if let maxConcurrency, maxConcurrency < 1 { throw ValidationError("--max-concurrency must be at least 1") }
         guard idleTTL > 0, reapInterval > 0 else { throw ValidationError("--idle-ttl and --reap-interval must be positive") }
+        guard maxQueueWait > 0 else { throw ValidationError("--max-queue-wait must be positive") }
         guard probeFreshness >= 0 else { throw ValidationError("--probe-freshness must not be negative") }
         guard ["auto", "awslambdaric", "bundled"].contains(pythonClient) else {
             throw ValidationError("--python-client must be auto, awslambdaric or bundled")
         }
+    }
+
+    /// Whether `host` is only reachable from this machine.
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
     }
 
     func run() async throws {
@@ -47,6 +56,11 @@ struct WorkerCommand: AsyncParsableCommand {
             guard let cap = Int(value), cap >= 1 else { throw ValidationError("SHOAL_MAX_CONCURRENCY must be a positive integer") }
             return cap
         } ?? 10
+        let token = token ?? environment["SHOAL_TOKEN"]
+        // Anyone who reaches the worker's port can deploy code and run it as this user.
+        guard token != nil || Self.isLoopback(host) else {
+            throw ValidationError("a worker listening on \(host) needs a token (SHOAL_TOKEN or --token): without one, anyone who reaches the port can run code here")
+        }
         let dataDirectory = WorkerDataDirectory(path: dataDir)
         let directory = dataDirectory.url
         let artifacts = try ArtifactStore(directory: directory.appendingPathComponent("artifacts"))
@@ -72,6 +86,7 @@ struct WorkerCommand: AsyncParsableCommand {
         poolConfiguration.idleTTL = .milliseconds(Int(idleTTL * 1000))
         poolConfiguration.reapInterval = .milliseconds(Int(reapInterval * 1000))
         poolConfiguration.probeFreshness = .milliseconds(Int(probeFreshness * 1000))
+        poolConfiguration.maxQueueWait = .milliseconds(Int(maxQueueWait * 1000))
         let invoker = InstanceClient()
         let pools = WarmPoolManager(backend: instanceBackend, invoker: invoker, configuration: poolConfiguration)
         await pools.startReaper()
@@ -79,7 +94,7 @@ struct WorkerCommand: AsyncParsableCommand {
         let server = try await RPCServer.bind(host: host, port: port, methods: WorkerService(
             configuration: .init(
                 workerID: workerID ?? "worker-\(ProcessInfo.processInfo.processIdentifier)",
-                token: token ?? environment["SHOAL_TOKEN"]
+                token: token
             ),
             pools: pools, artifacts: artifacts, backend: instanceBackend
         ).methods, group: pools.eventLoop)

@@ -44,7 +44,7 @@ public final class ProcessBackend: InstanceBackend {
     public let configuration: Configuration
     let artifacts: ArtifactStore
     let catalog: RuntimeCatalog
-    private let cgroupRoot: String?
+    private let cgroups: MemoryCgroups?
     private let running = NIOLockedValueBox<[String: Running]>([:])
     /// Instances whose RIE is started but not ready yet, and whether `terminateAll` ran: a
     /// launch that completes during shutdown must not leave its RIE behind.
@@ -60,7 +60,7 @@ public final class ProcessBackend: InstanceBackend {
             runtimeDirectory: configuration.dataDirectory.appendingPathComponent("runtimes")
         )
         try catalog.installBundledRuntimes()
-        cgroupRoot = configuration.limitMemory ? Self.prepareCgroupRoot() : nil
+        cgroups = configuration.limitMemory ? MemoryCgroups() : nil
     }
 
     // MARK: InstanceBackend
@@ -74,7 +74,7 @@ public final class ProcessBackend: InstanceBackend {
         let function = request.function
         let (code, opt) = try await prepareDeploy(function)
         let runtimeCommand = try await catalog.command(for: function, codeDirectory: code)
-        let cgroup = makeCgroup(request.instanceID, megabytes: function.memoryMB)
+        let cgroup = cgroups?.make(request.instanceID, megabytes: function.memoryMB)
         var arguments = [
             "rie", "--port", "0", "--timeout", "\(function.timeoutSeconds)", "--memory", "\(function.memoryMB)",
             "--function-name", function.name, "--working-directory", code.path,
@@ -115,7 +115,7 @@ public final class ProcessBackend: InstanceBackend {
         } catch {
             if let pid = process.pid, pid > 1 { await SessionSweep.kill(session: pid) }
             await process.stop()
-            removeCgroup(cgroup)
+            cgroups?.remove(cgroup)
             throw error
         }
     }
@@ -137,7 +137,7 @@ public final class ProcessBackend: InstanceBackend {
         }
         await SessionSweep.kill(session: record.session)
         await record.process.stop()
-        removeCgroup(record.cgroup)
+        cgroups?.remove(record.cgroup)
     }
 
     public func logs(_ instance: LaunchedInstance) async -> String {
@@ -163,6 +163,7 @@ public final class ProcessBackend: InstanceBackend {
             if let pid = process.pid, pid > 1 { await SessionSweep.kill(session: pid) }
             await process.stop()
         }
+        cgroups?.removeAll()
     }
 
     // MARK: Deploys
@@ -181,30 +182,5 @@ public final class ProcessBackend: InstanceBackend {
             try CodeUnpacker.unpack(layerArchives, into: opt)
         }
         return (code, opt)
-    }
-
-    // MARK: Memory limits
-
-    private static func prepareCgroupRoot() -> String? {
-        let root = "/sys/fs/cgroup/memory/shoal"
-        guard FileManager.default.fileExists(atPath: "/sys/fs/cgroup/memory/memory.limit_in_bytes") ||
-              FileManager.default.fileExists(atPath: "/sys/fs/cgroup/memory/cgroup.procs") else { return nil }
-        try? FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-        return FileManager.default.isWritableFile(atPath: root) ? root : nil
-    }
-
-    private func makeCgroup(_ instanceID: String, megabytes: Int) -> String? {
-        guard let root = cgroupRoot else { return nil }
-        let directory = "\(root)/\(instanceID)"
-        guard mkdir(directory, 0o755) == 0 || errno == EEXIST,
-              (try? "\(megabytes * 1024 * 1024)".write(toFile: "\(directory)/memory.limit_in_bytes", atomically: false, encoding: .utf8)) != nil else {
-            return nil
-        }
-        return directory
-    }
-
-    private func removeCgroup(_ directory: String?) {
-        guard let directory else { return }
-        rmdir(directory)
     }
 }

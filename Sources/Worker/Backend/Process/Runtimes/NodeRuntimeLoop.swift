@@ -136,6 +136,11 @@ enum NodeRuntimeLoop {
     const handler = await loadHandler();
     for (;;) {
       const { response, body } = await call("GET", "/invocation/next");
+      if (response.statusCode !== 200) {
+        // As AWS's runtime clients: no event means the environment is going away.
+        console.error(`[ERROR] Runtime API /invocation/next answered ${response.statusCode}: ${body.toString("utf8").slice(0, 512)}`);
+        process.exit(1);
+      }
       const requestId = response.headers["lambda-runtime-aws-request-id"];
       let event;
       try { event = body.length ? JSON.parse(body.toString("utf8")) : undefined; }

@@ -86,6 +86,10 @@ enum PythonRuntimeLoop {
         handler = load_handler()
         while True:
             response, body = call("GET", API + "/invocation/next")
+            if response.status != 200:
+                # As AWS's runtime clients: no event means the environment is going away.
+                print("[ERROR] Runtime API /invocation/next answered %d: %s" % (response.status, body[:512]), file=sys.stderr, flush=True)
+                sys.exit(1)
             headers = {name: value for name, value in response.getheaders()}
             request_id = headers.get("Lambda-Runtime-Aws-Request-Id")
             try:

@@ -254,9 +254,7 @@ public actor InvocationBroker {
         writeEndLines(pending)
         var headers = ["Content-Type": "application/json", "Content-Length": "\(body.count)"]
         if let functionError { headers["X-Amz-Function-Error"] = functionError }
-        if pending.wantsLogTail {
-            headers["X-Amz-Log-Result"] = Data(logs.tail(from: pending.logStart, limit: configuration.logTailBytes)).base64EncodedString()
-        }
+        if pending.wantsLogTail { headers["X-Amz-Log-Result"] = logTail(pending) }
         pending.sink.yield(.head(status: status, headers: headers))
         if !body.isEmpty { pending.sink.yield(.body(body)) }
         pending.sink.yield(.end(trailers: [:]))
@@ -269,8 +267,17 @@ public actor InvocationBroker {
         lastFinishedID = pending.invocation.requestID
         pending.timeoutTask?.cancel()
         writeEndLines(pending)
+        var trailers = trailers
+        // The head left before the log was complete: a streamed invocation's tail is a trailer
+        // (AWS puts it in the stream's InvokeComplete event).
+        if pending.wantsLogTail { trailers["X-Amz-Log-Result"] = logTail(pending) }
         pending.sink.yield(.end(trailers: trailers))
         pending.sink.finish()
+    }
+
+    /// Base64 of the invocation's log, at most its last `logTailBytes`.
+    private func logTail(_ pending: Pending) -> String {
+        Data(logs.tail(from: pending.logStart, limit: configuration.logTailBytes)).base64EncodedString()
     }
 
     private func writeEndLines(_ pending: Pending) {

@@ -13,7 +13,7 @@ struct Shoal: AsyncParsableCommand {
         abstract: "An AWS Lambda execution-layer emulator that shards functions across worker processes.",
         subcommands: [
             UpCommand.self, GatewayCommand.self, WorkerCommand.self, RIECommand.self,
-            CreateCommand.self, InvokeCommand.self, ListCommand.self, WorkersCommand.self, WarmCommand.self, BenchCommand.self,
+            CreateCommand.self, GetCommand.self, UpdateCommand.self, DeleteCommand.self, InvokeCommand.self, ListCommand.self, WorkersCommand.self, WarmCommand.self, BenchCommand.self,
         ]
     )
 

@@ -71,16 +71,33 @@ import Testing
             #expect((try? registry.function(reference))?.name == "fn", "\(reference)")
         }
         for (reference, shown) in [("fn:1", "fn:1"), ("fn:prod", "fn:prod"), ("arn:aws:lambda:us-east-1:000000000000:function:fn:2", "fn:2"),
-                                   ("other", "other"), ("a:b:c", "a:b:c")] {
+                                   ("other", "other")] {
             #expect(throws: GatewayError(.functionNotFound, "Function not found: arn:aws:lambda:us-east-1:000000000000:function:\(shown)")) {
                 try registry.function(reference)
             }
         }
+        // No form of a name: AWS answers a validation error, not "not found".
+        let malformed = #expect(throws: GatewayError.self) { try registry.function("a:b:c") }
+        #expect(malformed?.code == .invalidParameter)
         for name in ["new:1", "new:$LATEST"] {
             await #expect(throws: GatewayError.self) { _ = try await registry.create(params(name)) }
         }
         _ = try await registry.create(params("arn:aws:lambda:us-east-1:000000000000:function:new"))
         #expect(registry.allFunctions.map(\.name) == ["fn", "new"])
+    }
+
+    /// A name no function could have is a bad parameter (-32602), not a missing function, and
+    /// its error quotes a few hundred bytes of it, not all of it.
+    @Test func aHugeOrMalformedNameIsABadParameterWithAShortMessage() async throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let registry = try await FunctionRegistry(directory: directory)
+        for name in [String(repeating: "f", count: 1_000_000), "bad name!", "arn:aws:lambda:us-east-1:000000000000:function:\(String(repeating: "g", count: 100))"] {
+            let error = #expect(throws: GatewayError.self) { _ = try registry.function(name) }
+            #expect(error?.rpcError.code == .invalidParams, "\(name.prefix(60))")
+            #expect((error?.message.utf8.count ?? .max) < 600)
+        }
+        let missing = #expect(throws: GatewayError.self) { _ = try registry.function("valid-but-absent") }
+        #expect(missing?.rpcError.code == .resourceNotFound)
     }
 
     @Test func listingPagesInNameOrder() async throws {

@@ -36,13 +36,34 @@ import Testing
         #expect(error?.code == .invalidParameter && error?.message == "Unzipped size must be smaller than 1199 bytes")
     }
 
-    @Test func createUpdateAndPublishRefuseADamagedZipAndStoreNothing() async throws {
+    /// What the gateway must refuse at the door, and a word its message must hold: damage, and
+    /// every way an entry could land outside the code directory (README: "refused at create").
+    static let refused: [(name: String, zip: @Sendable () throws -> [UInt8], says: String)] = [
+        ("damaged", { damaged() }, "CRC-32"),
+        ("zip slip", { TestZip.make(["app.py": "x", "../../evil.py": "boom"]) }, "leaves the code directory"),
+        ("absolute path", { TestZip.make(["app.py": "x", "/etc/evil.py": "boom"]) }, "absolute path"),
+        ("link out", { try PythonZip.make([.init("app.py", "x"), .init("lib", "../../etc", link: true)]) }, "points outside"),
+        ("chained links out", {
+            try PythonZip.make([.init("app.py", "x"), .init("a/up", "..", link: true), .init("b", "a/up/..", link: true)])
+        }, "points outside"),
+    ]
+
+    @Test(arguments: 0..<refused.count)
+    func createUpdateAndPublishRefuseABadZipAndStoreNothing(_ index: Int) async throws {
+        let (_, makeZip, says) = Self.refused[index]
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("shoal-zipcontent-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let registry = try await FunctionRegistry(directory: directory)
-        let damaged = Data(Self.damaged()).base64EncodedString()
+        let damaged = Data(try makeZip()).base64EncodedString()
         func code(_ body: () async throws -> Void) async -> RPCError.Code? {
-            do { try await body(); return nil } catch { return (error as? any RPCErrorConvertible)?.rpcError.code }
+            do {
+                try await body()
+                return nil
+            } catch {
+                let rpcError = (error as? any RPCErrorConvertible)?.rpcError
+                #expect(rpcError?.message.contains(says) == true, "\(error)")
+                return rpcError?.code
+            }
         }
         let create = ClientAPI.CreateFunction.Params(functionName: "bad", runtime: "python3.12", handler: "app.handler", code: .init(zipFile: damaged))
         #expect(await code { _ = try await registry.create(create) } == .invalidParams)

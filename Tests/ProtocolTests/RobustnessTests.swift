@@ -93,6 +93,23 @@ import Testing
         return false
     }
 
+    /// A 1 MB method name comes back in an error of a few hundred bytes, not of 1 MB.
+    @Test func anErrorQuotesAtMostAFewHundredBytesOfTheInput() async throws {
+        let server = try await RPCServer.bind(port: 0, methods: testMethods())
+        let raw = try await RawFrameClient.connect(port: server.port)
+        let method = String(repeating: "m", count: 1_000_000)
+        try await raw.sendFrame(#"{"jsonrpc":"2.0","id":1,"method":"\#(method)"}"#)
+        let answers = try #require(try await raw.readFrames(1)) as? [[String: Any]]
+        let error = try #require(answers?.first?["error"] as? [String: Any])
+        let message = try #require(error["message"] as? String)
+        #expect(answers?.first?.errorCode == -32601)
+        #expect(message.utf8.count < 400 && message.hasSuffix("(1000000 bytes)"), "\(message.prefix(80))... \(message.utf8.count) bytes")
+        await raw.close()
+        await server.close()
+        #expect(RPCError(.internalError, String(repeating: "é", count: 10_000)).message.utf8.count <= RPCError.maximumMessageBytes + 32,
+                 "every message is bounded, whatever made it")
+    }
+
     @Test func deeplyNestedJSONIsAnsweredNotACrash() async throws {
         let server = try await RPCServer.bind(port: 0, methods: testMethods())
         let raw = try await RawFrameClient.connect(port: server.port)

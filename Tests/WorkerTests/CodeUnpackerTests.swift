@@ -1,4 +1,5 @@
 import Foundation
+import ShoalTestSupport
 import Testing
 @testable import ShoalWorker
 
@@ -46,6 +47,34 @@ import Testing
         var info = stat()
         stat(code.appendingPathComponent("lib/util.py").path, &info)
         #expect(info.st_mode & 0o222 == 0, "no write bits")
+    }
+
+    /// Python's `zipfile` with ZIP_DEFLATED deflates a link's target too; `unzip -t` passes
+    /// such a zip, and so must Shoal (`.so` version links and `node_modules/.bin` are links).
+    @Test func aDeflatedInTreeLinkUnpacksAsALink() throws {
+        let root = try workspace()
+        defer { CodeUnpacker.removeTree(root) }
+        let zip = root.appendingPathComponent("linked.zip")
+        try Data(PythonZip.make([.init("helper_impl.py", "VALUE = 1\n"), .init("helper.py", "helper_impl.py", link: true)])).write(to: zip)
+        let code = root.appendingPathComponent("code")
+        try CodeUnpacker.unpack([zip], into: code)
+        let link = code.appendingPathComponent("helper.py").path
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link) == "helper_impl.py")
+        #expect(try String(contentsOfFile: link, encoding: .utf8) == "VALUE = 1\n")
+    }
+
+    /// Links that each stay inside but leave the tree when followed through each other, here
+    /// across a layer and the code unpacked together, are refused before anything is written.
+    @Test func linksChainedAcrossArchivesOutOfTheTreeAreRefused() throws {
+        let root = try workspace()
+        defer { CodeUnpacker.removeTree(root) }
+        let first = root.appendingPathComponent("layer.zip"), second = root.appendingPathComponent("code.zip")
+        try Data(PythonZip.make([.init("a/up", "..", link: true)])).write(to: first)
+        try Data(PythonZip.make([.init("b", "a/up/..", link: true)])).write(to: second)
+        let destination = root.appendingPathComponent("opt")
+        let error = #expect(throws: WorkerError.self) { try CodeUnpacker.unpack([first, second], into: destination) }
+        #expect(error?.code == .invalidParameter && error?.message.contains("points outside") == true)
+        #expect(!FileManager.default.fileExists(atPath: destination.path))
     }
 
     @Test func laterArchivesOverwriteEarlierOnesLikeLayers() throws {

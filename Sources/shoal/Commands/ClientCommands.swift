@@ -26,6 +26,22 @@ struct ClientOptions: ParsableArguments {
         }
     }
 
+    /// The bytes of the zip file at `path`.
+    static func readZip(_ path: String) throws -> Data {
+        guard let bytes = FileManager.default.contents(atPath: path) else { throw CommandError(.unreadable, "cannot read \(path)") }
+        return bytes
+    }
+
+    /// `--env KEY=VALUE` pairs as variables.
+    static func environment(_ pairs: [String]) throws -> [String: String] {
+        var variables: [String: String] = [:]
+        for pair in pairs {
+            guard let equals = pair.firstIndex(of: "=") else { throw ValidationError("--env takes KEY=VALUE, got \(pair)") }
+            variables[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
+        }
+        return variables
+    }
+
     static func printJSON(_ value: some Encodable) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -46,12 +62,8 @@ struct CreateCommand: AsyncParsableCommand {
     @Option(name: .customLong("env"), help: "KEY=VALUE environment variable (repeatable).") var environment: [String] = []
 
     func run() async throws {
-        guard let bytes = FileManager.default.contents(atPath: zip) else { throw CommandError(.unreadable, "cannot read \(zip)") }
-        var variables: [String: String] = [:]
-        for pair in environment {
-            guard let equals = pair.firstIndex(of: "=") else { throw ValidationError("--env takes KEY=VALUE, got \(pair)") }
-            variables[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
-        }
+        let bytes = try ClientOptions.readZip(zip)
+        let variables = try ClientOptions.environment(environment)
         let params = ClientAPI.CreateFunction.Params(
             functionName: name, runtime: runtime, handler: handler, code: .init(zipFile: bytes.base64EncodedString()),
             timeout: timeout, memorySize: memory, environment: variables.isEmpty ? nil : .init(variables: variables)
@@ -81,6 +93,7 @@ struct InvokeCommand: AsyncParsableCommand {
                 FileHandle.standardOutput.write(Data(base64Encoded: chunk.payload) ?? Data())
             }
             let result = try await client.session(methods: methods) { try await $0.call(ClientAPI.InvokeStream.self, params) }
+            if tail, let log = result.logResult.flatMap({ Data(base64Encoded: $0) }) { FileHandle.standardError.write(log) }
             if let error = result.functionError { throw CommandError(.function, "\(error): \(result.errorDetails ?? "")") }
             return
         }

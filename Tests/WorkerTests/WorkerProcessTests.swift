@@ -104,6 +104,44 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: own.path), "left behind: \(own.path)")
     }
 
+    /// A worker killed with SIGKILL cannot clean up after itself: the next worker on the
+    /// machine removes its memory cgroups and its temporary directory.
+    @Test func theNextWorkerSweepsWhatAKilledWorkerLeft() async throws {
+        let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("shoal-tmpdir-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
+        defer { CodeUnpacker.removeTree(temporary) }
+        let killed = ChildProcess(arguments: ["worker", "--port", "0"], environment: ["TMPDIR": temporary.path])
+        let (_, port, pid) = try await killed.ready()
+        let client = try await RPCConnection.connect(host: "127.0.0.1", port: port)
+        #expect(try await Self.deployAndInvokeEcho(client, payload: "{}").functionError == nil)
+        await client.close()
+        let cgroupRoot = "/sys/fs/cgroup/memory/shoal"
+        let cgroups = { (try? FileManager.default.contentsOfDirectory(atPath: cgroupRoot))?.filter { $0.hasPrefix("worker-\(pid)-") } ?? [] }
+        let limitsMemory = FileManager.default.isWritableFile(atPath: "/sys/fs/cgroup/memory/cgroup.procs")
+        #expect(!limitsMemory || cgroups().count == 1, "the worker keeps its instances' cgroups in one directory of its own")
+
+        kill(pid, SIGKILL)
+        _ = await killed.process.exited
+        let data = temporary.appendingPathComponent("shoal-worker-\(pid)")
+        #expect(FileManager.default.fileExists(atPath: data.path) && (!limitsMemory || cgroups().count == 1), "SIGKILL leaves them behind")
+
+        let next = ChildProcess(arguments: ["worker", "--port", "0"], environment: ["TMPDIR": temporary.path])
+        _ = try await next.ready()
+        #expect(cgroups().isEmpty, "left: \(cgroups())")
+        #expect(!FileManager.default.fileExists(atPath: data.path), "left: \(data.path)")
+        #expect(await next.terminate() == .status(0))
+        // The killed worker's instance stops on its own once it sees its parent gone.
+        #expect(await eventually { ProcessScan.commandLines(containing: data.path).isEmpty }, "left: \(ProcessScan.commandLines(containing: data.path))")
+    }
+
+    /// Anyone who reaches a worker's port can deploy and run code: off loopback, a token is a must.
+    @Test func aWorkerOffLoopbackRefusesToStartWithoutAToken() async throws {
+        let worker = ChildProcess(arguments: ["worker", "--port", "0", "--host", "0.0.0.0"])
+        let exit = await worker.process.exited
+        #expect(exit != .status(0))
+        #expect(String(decoding: worker.logs.contents, as: UTF8.self).contains("needs a token"))
+    }
+
     /// Says hello, deploys a Python function `echo` that returns its event, invokes it once.
     static func deployAndInvokeEcho(_ client: RPCConnection, payload: String) async throws -> WorkerAPI.Invoke.Result {
         _ = try await client.call(WorkerAPI.Hello.self, .init(token: nil))

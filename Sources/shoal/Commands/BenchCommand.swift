@@ -7,8 +7,25 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Run a benchmark and print its figures.",
-        subcommands: [RPCBenchCommand.self, WorkerBenchCommand.self, GatewayBenchCommand.self, RuntimeBenchCommand.self, EchoServerCommand.self]
+        subcommands: [RPCBenchCommand.self, WorkerBenchCommand.self, GatewayBenchCommand.self, RuntimeBenchCommand.self, UnpackBenchCommand.self, EchoServerCommand.self]
     )
+}
+
+struct UnpackBenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "unpack",
+        abstract: "Unpacking a zip of many small files, against `unzip -q` on the same zip (needs python3 and unzip)."
+    )
+
+    @Option(help: "Entries in the zip.") var entries = 100_000
+    @Option(help: "Rounds; each times unzip, then Shoal.") var repeats = 3
+    @Option(help: "Directory both unpack into (default: the temporary directory).") var directory: String?
+
+    func run() throws {
+        guard entries > 0, repeats > 0 else { throw ValidationError("--entries and --repeats must be positive") }
+        let directory = directory.map { URL(fileURLWithPath: $0) } ?? FileManager.default.temporaryDirectory
+        print(try UnpackBenchmark(entries: entries, repeats: repeats, directory: directory).run())
+    }
 }
 
 struct RPCBenchCommand: AsyncParsableCommand {

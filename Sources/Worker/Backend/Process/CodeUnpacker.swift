@@ -9,10 +9,10 @@ import ShoalZip
 /// the archive claims; and every entry's CRC-32 is checked. Everything lands in a staging
 /// directory first and is renamed into place only when all of it passed, so a refused
 /// archive leaves nothing behind.
-enum CodeUnpacker {
+package enum CodeUnpacker {
     /// Unpacks `archives` in order into `destination` (later archives overwrite earlier files,
     /// as layers do). A no-op if `destination` exists: deploy directories are immutable.
-    static func unpack(_ archives: [URL], into destination: URL, limit: Int = ZipArchive.maximumUnzippedBytes) throws(WorkerError) {
+    package static func unpack(_ archives: [URL], into destination: URL, limit: Int = ZipArchive.maximumUnzippedBytes) throws(WorkerError) {
         let fileManager = FileManager.default
         guard !fileManager.fileExists(atPath: destination.path) else { return }
         let staging = destination.deletingLastPathComponent().appendingPathComponent(".staging-\(UUID().uuidString)")
@@ -59,7 +59,7 @@ enum CodeUnpacker {
     }
 
     /// Removes a tree even where it was made read-only.
-    static func removeTree(_ root: URL) {
+    package static func removeTree(_ root: URL) {
         if let walker = FileManager.default.enumerator(atPath: root.path) {
             for case let relative as String in walker {
                 chmod(root.appendingPathComponent(relative).path, 0o755)

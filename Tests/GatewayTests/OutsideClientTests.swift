@@ -36,6 +36,35 @@ import Testing
         }
     }
 
+    @Test func theTerminalClientGetsUpdatesDeletesAndTailsAStream() async throws {
+        try await ShoalUp.with(workers: 1) { up in
+            let zip = FileManager.default.temporaryDirectory.appendingPathComponent("shoal-cli-\(UUID().uuidString).zip")
+            defer { try? FileManager.default.removeItem(at: zip) }
+            let shoal = ChildProcess.shoalExecutable.path
+            let address = ["--address", "127.0.0.1:\(up.rpcPort)"]
+            try Data(TestZip.make(["app.py": "import os\ndef handler(event, context):\n    print('first code ran')\n    return os.environ.get('MODE', 'none')\n"])).write(to: zip)
+            _ = await Self.run(shoal, ["create", "cli-up", "--runtime", "python3.11", "--handler", "app.handler", "--zip", zip.path] + address)
+            let (got, gotOutput) = await Self.run(shoal, ["get", "cli-up"] + address)
+            #expect(got == .status(0) && gotOutput.contains(#""timeout" : 3"#), "\(gotOutput)")
+            let (updated, updatedOutput) = await Self.run(shoal, ["update", "cli-up", "--timeout", "7", "--memory", "256", "--env", "MODE=configured"] + address)
+            #expect(updated == .status(0) && updatedOutput.contains(#""timeout" : 7"#) && updatedOutput.contains(#""memorySize" : 256"#), "\(updatedOutput)")
+            let (_, configured) = await Self.run(shoal, ["invoke", "cli-up"] + address)
+            #expect(configured.contains(#""configured""#), "\(configured)")
+            try Data(TestZip.make(["app.py": "def handler(event, context):\n    print('second code ran')\n    return 'second'\n"])).write(to: zip)
+            let (recoded, recodedOutput) = await Self.run(shoal, ["update", "cli-up", "--zip", zip.path] + address)
+            #expect(recoded == .status(0) && recodedOutput.contains(#""timeout" : 7"#), "\(recodedOutput)")
+            let (streamed, streamedOutput) = await Self.run(shoal, ["invoke", "cli-up", "--stream", "--tail"] + address)
+            #expect(streamed == .status(0) && streamedOutput.contains(#""second""#), "\(streamedOutput)")
+            #expect(streamedOutput.contains("second code ran") && streamedOutput.contains("REPORT RequestId"), "the tail: \(streamedOutput)")
+            let (nothing, nothingOutput) = await Self.run(shoal, ["update", "cli-up"] + address)
+            #expect(nothing == .status(64) && nothingOutput.contains("nothing to update"), "\(nothingOutput)")
+            let (deleted, deletedOutput) = await Self.run(shoal, ["delete", "cli-up"] + address)
+            #expect(deleted == .status(0) && deletedOutput.contains("deleted cli-up"), "\(deletedOutput)")
+            let (gone, goneOutput) = await Self.run(shoal, ["get", "cli-up"] + address)
+            #expect(gone == .status(1) && goneOutput.contains("ResourceNotFoundException"), "\(goneOutput)")
+        }
+    }
+
     @Test func theTerminalClientCreatesInvokesAndLists() async throws {
         try await ShoalUp.with(workers: 2) { up in
             let zip = FileManager.default.temporaryDirectory.appendingPathComponent("shoal-cli-\(UUID().uuidString).zip")

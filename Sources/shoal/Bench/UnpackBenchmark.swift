@@ -16,12 +16,12 @@ struct UnpackBenchmark {
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         defer { CodeUnpacker.removeTree(work) }
         let zip = work.appendingPathComponent("many.zip")
-        try Self.run("/usr/bin/env", ["python3", "-c", """
+        try BenchTool.python("""
             import sys, zipfile
             with zipfile.ZipFile(sys.argv[2], "w", zipfile.ZIP_DEFLATED) as archive:
                 for index in range(int(sys.argv[1])):
                     archive.writestr("pkg/d%d/m%d.py" % (index % 100, index), "VALUE = %d\\n" % index)
-            """, String(entries), zip.path])
+            """, [String(entries), zip.path])
         var lines = ["unpack into \(directory.path): \(entries) entries, \(try FileManager.default.attributesOfItem(atPath: zip.path)[.size] ?? 0) bytes zipped"]
         var ratios: [Double] = []
         for round in 1...repeats {
@@ -29,7 +29,7 @@ struct UnpackBenchmark {
             // previous step would otherwise land in the next one's time.
             let unzipTarget = work.appendingPathComponent("unzip-\(round)")
             sync()
-            let unzip = try Self.time { try Self.run("/usr/bin/unzip", ["-q", zip.path, "-d", unzipTarget.path]) }
+            let unzip = try Self.time { try BenchTool.run("/usr/bin/unzip", ["-q", zip.path, "-d", unzipTarget.path]) }
             let shoalTarget = work.appendingPathComponent("shoal-\(round)")
             sync()
             let shoal = try Self.time { try CodeUnpacker.unpack([zip], into: shoalTarget) }
@@ -50,14 +50,4 @@ struct UnpackBenchmark {
         return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     }
 
-    private static func run(_ executable: String, _ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw CommandError(.benchmark, "\(executable) \(arguments.first ?? "") exited with \(process.terminationStatus)")
-        }
-    }
 }

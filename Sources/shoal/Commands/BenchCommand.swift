@@ -7,7 +7,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Run a benchmark and print its figures.",
-        subcommands: [RPCBenchCommand.self, WorkerBenchCommand.self, GatewayBenchCommand.self, RuntimeBenchCommand.self, UnpackBenchCommand.self, EchoServerCommand.self]
+        subcommands: [RPCBenchCommand.self, WorkerBenchCommand.self, GatewayBenchCommand.self, RuntimeBenchCommand.self, UnpackBenchCommand.self, SoakBenchCommand.self, EchoServerCommand.self]
     )
 }
 
@@ -25,6 +25,27 @@ struct UnpackBenchCommand: ParsableCommand {
         guard entries > 0, repeats > 0 else { throw ValidationError("--entries and --repeats must be positive") }
         let directory = directory.map { URL(fileURLWithPath: $0) } ?? FileManager.default.temporaryDirectory
         print(try UnpackBenchmark(entries: entries, repeats: repeats, directory: directory).run())
+    }
+}
+
+struct SoakBenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "soak",
+        abstract: "Warm invocations through `shoal up` for a long time: memory of each process and latency percentiles over time."
+    )
+
+    @Option(help: "Seconds to run.") var seconds = 1200.0
+    @Option(help: "Concurrent callers.") var callers = 8
+    @Option(help: "Python functions the callers take turns on.") var functions = 4
+    @Option(name: .customLong("sample-every"), help: "Seconds between memory samples.") var sampleEvery = 60.0
+
+    func run() async throws {
+        guard seconds > 0, callers > 0, functions > 0, sampleEvery > 0 else {
+            throw ValidationError("--seconds, --callers, --functions and --sample-every must be positive")
+        }
+        let benchmark = SoakBenchmark(duration: .milliseconds(Int(seconds * 1000)), callers: callers, functions: functions,
+                                      sampleEvery: .milliseconds(Int(sampleEvery * 1000)))
+        print(try await benchmark.run())
     }
 }
 

@@ -191,7 +191,9 @@ final class InvokeRouter: Sendable {
             do {
                 if link.deployedID(of: record.name) != deployID {
                     do {
-                        try await deploy(record, to: link, over: connection)
+                        try await link.deployOnce(record.name, deployID: deployID) { [self] in
+                            try await deploy(record, to: link, over: connection)
+                        }
                     } catch let error as RPCError where error.code == .connectionClosed {
                         // Only code and definitions were in flight: safe to try the next owner.
                         lastFailure = "worker \(link.id) was lost while the function was sent to it"

@@ -75,6 +75,27 @@ public final class WorkerLink: Sendable {
         _ = status.withLockedValue { $0.deployed.removeValue(forKey: function) }
     }
 
+    /// Deploys in flight, by function name.
+    private let deploys = NIOLockedValueBox<[String: (deployID: String, task: Task<Void, any Error>)]>([:])
+
+    /// Runs `deploy` for `function` at `deployID`, or waits for the same deploy already under
+    /// way: a burst of first calls of a function sends its code and definition once, not once
+    /// per call (200 at once kept the worker too busy to answer its heartbeats).
+    func deployOnce(_ function: String, deployID: String, _ deploy: @escaping @Sendable () async throws -> Void) async throws {
+        let task = deploys.withLockedValue { deploys in
+            if let running = deploys[function], running.deployID == deployID { return running.task }
+            let task = Task { try await deploy() }
+            deploys[function] = (deployID, task)
+            return task
+        }
+        defer {
+            deploys.withLockedValue { deploys in
+                if deploys[function]?.task == task { deploys[function] = nil }
+            }
+        }
+        try await task.value
+    }
+
     /// Counts a call in flight for `workers.list` and the metrics.
     func track<T>(_ body: () async throws -> T) async rethrows -> T {
         status.withLockedValue { $0.inFlight += 1 }

@@ -109,20 +109,28 @@ struct RuntimeCatalog: Sendable {
         var output: String
     }
 
-    private static let probes = NIOLockedValueBox<[String: ProbeResult]>([:])
+    /// Each probe's run, shared: a burst of first deploys (200 concurrent first calls of a new
+    /// function) waits for one interpreter run instead of starting one each, which starved
+    /// the worker's loop past its heartbeats.
+    private static let probes = NIOLockedValueBox<[String: Task<ProbeResult, Never>]>([:])
 
-    /// Runs `executable arguments` once per executable and arguments; later asks are answered
-    /// from memory (interpreters do not change under a running worker).
+    /// Runs `executable arguments` once per executable and arguments; later asks, and asks
+    /// made while it runs, get the same answer (interpreters do not change under a running worker).
     private static func probe(_ executable: String, _ arguments: [String]) async -> ProbeResult {
         let key = ([executable] + arguments).joined(separator: "\u{0}")
-        if let known = probes.withLockedValue({ $0[key] }) { return known }
-        let result = try? await run(.path(FilePath(executable)), arguments: Arguments(arguments), output: .string(limit: 4096), error: .discarded)
-        let probed = ProbeResult(
-            succeeded: result?.terminationStatus.isSuccess ?? false,
-            output: result?.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-        )
-        probes.withLockedValue { $0[key] = probed }
-        return probed
+        let task = probes.withLockedValue { probes in
+            if let running = probes[key] { return running }
+            let started = Task {
+                let result = try? await run(.path(FilePath(executable)), arguments: Arguments(arguments), output: .string(limit: 4096), error: .discarded)
+                return ProbeResult(
+                    succeeded: result?.terminationStatus.isSuccess ?? false,
+                    output: result?.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+                )
+            }
+            probes[key] = started
+            return started
+        }
+        return await task.value
     }
 
     private static func realPath(_ executable: String, _ arguments: [String]) async -> String? {

@@ -89,8 +89,6 @@ public actor WarmPoolManager {
         public var terminations = 0
         public var invocations: [String: Int] = [:]
         public var inFlight = 0
-        /// Calls that gave up waiting for an instance (QueueWaitExceeded).
-        public var queueWaitsExceeded = 0
     }
 
     public init(
@@ -244,7 +242,6 @@ public actor WarmPoolManager {
         guard let entry = waiters.removeValue(forKey: waiter) else { return }
         let pool = pools[generation]
         pool?.pool.withdraw(waiter)
-        counters.queueWaitsExceeded += 1
         let name = pool?.function.name ?? "?"
         entry.resume(with: .failure(WorkerError(.queueWaitExceeded,
             "Rate Exceeded. The call waited \(configuration.maxQueueWait) (the maximum queue wait) for an instance of \(name), "

@@ -1,7 +1,7 @@
 """A small JSON-RPC client for Shoal's gateway, in plain Python (no dependencies).
 
 Copy it into your test suite. Frames are a 4-byte big-endian length, then UTF-8 JSON
-(CONTRACT.md, Framing). One client holds one TCP connection; calls on it are sequential
+(docs/api.md, Frames). One client holds one TCP connection; calls on it are sequential
 here, although the gateway answers out of order when a client pipelines.
 
     client = ShoalClient("127.0.0.1", 4570)
@@ -83,7 +83,7 @@ class ShoalClient:
                 raise ShoalError(answer["error"])
             return answer["result"]
 
-    # The methods of CONTRACT.md
+    # The methods of docs/api.md
 
     def create_function(self, name, runtime, handler, zip_bytes, **options):
         params = {"functionName": name, "runtime": runtime, "handler": handler,

@@ -1,7 +1,7 @@
 import ShoalProtocol
 
 /// The gateway module's one error type; each code renders as the JSON-RPC error of
-/// CONTRACT.md, so handlers throw it straight to the client.
+/// docs/api.md, so handlers throw it straight to the client.
 public struct GatewayError: Error, Sendable, Hashable, CustomStringConvertible, RPCErrorConvertible {
     public enum Code: String, Sendable, Hashable {
         case invalidParameter

@@ -2,10 +2,10 @@ import Foundation
 import Logging
 import ShoalProtocol
 
-/// The client JSON-RPC API of CONTRACT.md, over the registry, the worker directory and the
+/// The client JSON-RPC API of docs/api.md, over the registry, the worker directory and the
 /// router.
 final class GatewayService: Sendable {
-    /// Largest synchronous payload (CONTRACT.md) and Event payload (AWS: 1 MiB since 2025).
+    /// Largest synchronous payload (6 MiB, as AWS) and Event payload (AWS: 1 MiB since 2025).
     static let maximumSyncPayload = 6 * 1024 * 1024
     static let maximumEventPayload = 1024 * 1024
 

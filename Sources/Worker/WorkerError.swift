@@ -1,6 +1,6 @@
 import ShoalProtocol
 
-/// The worker module's one error type. Each code maps to the JSON-RPC error of CONTRACT.md,
+/// The worker module's one error type. Each code maps to the JSON-RPC error of docs/api.md,
 /// so the worker's service can throw it straight back to the gateway.
 public struct WorkerError: Error, Sendable, Hashable, CustomStringConvertible, RPCErrorConvertible {
     public enum Code: String, Sendable, Hashable {

@@ -1,4 +1,4 @@
-"""CONTRACT.md's framing and errors, seen by a raw-socket client, and the examples/ client.
+"""docs/api.md's framing and errors, seen by a raw-socket client, and the examples/ client.
 
 Run by GatewayTests/PythonClientTests against a `shoal up` it started; the gateway's
 JSON-RPC port comes in SHOAL_RPC_PORT.

@@ -1,7 +1,7 @@
 import ShoalProtocol
 import ShoalZip
 
-/// What CONTRACT.md and AWS accept in a function's configuration. Each rule throws
+/// What docs/api.md and AWS accept in a function's configuration. Each rule throws
 /// InvalidParameterValueException with AWS's wording where AWS has one.
 enum FunctionRules {
     static let runtimes: Set<String> = [

@@ -15,7 +15,7 @@ import ShoalProtocol
 ///   never sent again: the client gets ServiceException.
 ///
 /// The gateway's own deadline is the function's timeout plus `invokeGrace`; when it passes,
-/// the client gets CONTRACT.md's timeout result and the worker gets `$/cancel`, which aborts
+/// the client gets the timeout result of docs/api.md and the worker gets `$/cancel`, which aborts
 /// the transfer and recycles the instance.
 final class InvokeRouter: Sendable {
     struct Configuration: Sendable {
@@ -168,7 +168,7 @@ final class InvokeRouter: Sendable {
                              seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
     }
 
-    /// CONTRACT.md's timeout result.
+    /// the timeout result of docs/api.md.
     private func timedOut(_ record: FunctionRecord) -> ClientAPI.Invoke.Result {
         metrics.increment(.timeouts, labels: "worker=\"\(workers.owner(of: record.name)?.id ?? "none")\"")
         logger.warning("invocation timed out at the gateway", metadata: ["function": "\(record.name)", "timeout": "\(record.timeout)"])

@@ -1,6 +1,6 @@
-/// The public JSON-RPC API a client speaks to the gateway (CONTRACT.md, Methods).
+/// The public JSON-RPC API a client speaks to the gateway (docs/api.md, Client methods).
 ///
-/// Field names are CONTRACT.md's; optional fields may be omitted on the wire. The method
+/// Field names are docs/api.md's; optional fields may be omitted on the wire. The method
 /// types are shared by the gateway (which answers them), the terminal client and the tests.
 public enum ClientAPI {}
 

@@ -1,4 +1,4 @@
-/// A function as the client API shows it (CONTRACT.md, Types): the shape of AWS's
+/// A function as the client API shows it (docs/api.md, Types): the shape of AWS's
 /// FunctionConfiguration in camel case, so a boto3 user recognizes every field.
 public struct FunctionConfiguration: Codable, Sendable, Hashable {
     public struct Environment: Codable, Sendable, Hashable {

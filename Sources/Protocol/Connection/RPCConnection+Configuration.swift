@@ -2,9 +2,9 @@ import Logging
 import NIOCore
 
 extension RPCConnection {
-    /// How a connection frames, times out and logs. The defaults are CONTRACT.md's.
+    /// How a connection frames, times out and logs. The defaults are docs/api.md's.
     public struct Configuration: Sendable {
-        /// Largest frame payload accepted or sent (CONTRACT.md: 16 MiB).
+        /// Largest frame payload accepted or sent (docs/api.md: 16 MiB).
         public var maximumFrameLength: Int = 16 * 1024 * 1024
         /// How long a frame may stay incomplete before the connection is closed (slow-loris guard).
         public var incompleteFrameTimeout: TimeAmount = .seconds(30)

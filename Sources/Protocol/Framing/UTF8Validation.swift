@@ -1,7 +1,7 @@
 /// Whole-frame UTF-8 validation.
 ///
 /// Foundation's JSONDecoder checks UTF-8 only inside the strings it actually decodes, so a frame
-/// with invalid bytes in a member nobody reads would pass. CONTRACT.md frames are UTF-8 JSON,
+/// with invalid bytes in a member nobody reads would pass. Shoal's frames are UTF-8 JSON (docs/api.md),
 /// and invalid UTF-8 is a parse error, so the whole frame is checked first. Frames are mostly
 /// ASCII (base64 payloads), so eight bytes at a time are tested for a high bit before the
 /// standard library's validator sees the rest.

@@ -6,7 +6,7 @@
 /// cancellation). Local failures use codes from the implementation-defined range so a caller
 /// can tell "the request never left" from "the request may have reached the peer".
 public struct RPCError: Error, Sendable, Hashable, Codable, CustomStringConvertible {
-    /// A JSON-RPC error code. Known codes carry the AWS-style exception name of CONTRACT.md.
+    /// A JSON-RPC error code. Known codes carry the AWS-style exception name of docs/api.md.
     public struct Code: RawRepresentable, Sendable, Hashable, Codable, CustomStringConvertible {
         public var rawValue: Int
         public init(rawValue: Int) { self.rawValue = rawValue }
@@ -18,14 +18,14 @@ public struct RPCError: Error, Sendable, Hashable, Codable, CustomStringConverti
         public static let invalidParams = Code(rawValue: -32602)
         public static let internalError = Code(rawValue: -32603)
 
-        // Shoal's service errors (CONTRACT.md).
+        // Shoal's service errors (docs/api.md).
         public static let resourceNotFound = Code(rawValue: -32001)
         public static let resourceConflict = Code(rawValue: -32002)
         public static let requestTooLarge = Code(rawValue: -32003)
         public static let tooManyRequests = Code(rawValue: -32004)
         public static let serviceUnavailable = Code(rawValue: -32005)
         /// An invoke's payload is not JSON, or its client context not base64 of a JSON object:
-        /// AWS's InvalidRequestContentException (an extension of CONTRACT.md's table).
+        /// AWS's InvalidRequestContentException (an extension of JSON-RPC's table; docs/api.md).
         public static let invalidRequestContent = Code(rawValue: -32006)
 
         // Local outcomes of a call; never sent by a well-behaved peer.

@@ -1,4 +1,4 @@
-/// The gateway ⇄ worker methods (internal API; docs/protocol.md describes them).
+/// The gateway ⇄ worker methods (internal API; docs/api.md describes them).
 ///
 /// A connection starts with `worker.hello`; code and layers travel once, by content hash
 /// (`artifact.put`), and function definitions refer to them; invocations carry payloads as

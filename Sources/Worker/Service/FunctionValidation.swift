@@ -1,6 +1,6 @@
 import ShoalProtocol
 
-/// The limits CONTRACT.md and AWS put on a function definition.
+/// The limits docs/api.md and AWS put on a function definition.
 enum FunctionValidation {
     static func validate(_ function: FunctionDefinition) throws(WorkerError) {
         guard (1...64).contains(function.name.count),

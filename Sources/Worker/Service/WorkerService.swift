@@ -13,7 +13,7 @@ public final class WorkerService: Sendable {
         public var workerID: String
         /// Shared secret the gateway must present (`--token`, `SHOAL_TOKEN`); nil admits all.
         public var token: String?
-        /// Largest synchronous invoke payload (CONTRACT.md: 6 MiB).
+        /// Largest synchronous invoke payload (6 MiB, as AWS).
         public var maximumPayloadBytes = 6 * 1024 * 1024
 
         public init(workerID: String, token: String? = nil) {

@@ -5,7 +5,7 @@ import Subprocess
 import SystemPackage
 
 /// Which runtimes the process backend runs and with what: the runtime families of
-/// CONTRACT.md, mapped to interpreters on this machine.
+/// docs/api.md, mapped to interpreters on this machine.
 struct RuntimeCatalog: Sendable {
     enum Family: Sendable, Hashable {
         case provided

@@ -29,6 +29,11 @@ let package = Package(
             providers: [.apt(["zlib1g-dev"])]
         ),
         .target(
+            name: "ShoalLambda",
+            dependencies: ["ShoalProtocol"],
+            path: "Sources/Lambda"
+        ),
+        .target(
             name: "ShoalZip",
             dependencies: ["CShoalZlib"],
             path: "Sources/Zip"
@@ -47,7 +52,7 @@ let package = Package(
         .target(
             name: "ShoalWorker",
             dependencies: [
-                "CShoalSystem", "ShoalProtocol", "ShoalRuntimeInterface", "ShoalZip",
+                "CShoalSystem", "ShoalProtocol", "ShoalLambda", "ShoalRuntimeInterface", "ShoalZip",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -64,7 +69,7 @@ let package = Package(
         .target(
             name: "ShoalRuntimeInterface",
             dependencies: [
-                "CShoalSystem", "ShoalProtocol",
+                "CShoalSystem", "ShoalProtocol", "ShoalLambda",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -78,7 +83,7 @@ let package = Package(
         .target(
             name: "ShoalGateway",
             dependencies: [
-                "ShoalProtocol", "CShoalZlib", "ShoalZip",
+                "ShoalProtocol", "ShoalLambda", "CShoalZlib", "ShoalZip",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -121,6 +126,11 @@ let package = Package(
             path: "Tests/ProtocolTests"
         ),
         .testTarget(
+            name: "LambdaTests",
+            dependencies: ["ShoalLambda", "ShoalProtocol"],
+            path: "Tests/LambdaTests"
+        ),
+        .testTarget(
             name: "ZipTests",
             dependencies: [
                 "ShoalZip", "ShoalTestSupport",
@@ -132,7 +142,7 @@ let package = Package(
             name: "WorkerTests",
             dependencies: [
                 "ShoalTestSupport",
-                "ShoalWorker", "ShoalRuntimeInterface", "ShoalZip",
+                "ShoalWorker", "ShoalRuntimeInterface", "ShoalZip", "ShoalLambda",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),

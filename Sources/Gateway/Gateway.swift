@@ -9,46 +9,46 @@ import ShoalProtocol
 
 /// The gateway: the client JSON-RPC API, the HTTP port (metrics), the durable registry, and
 /// routing over the worker fleet.
-public final class Gateway: Sendable {
-    public struct Configuration: Sendable {
-        public var host = "127.0.0.1"
+package final class Gateway: Sendable {
+    package struct Configuration: Sendable {
+        package var host = "127.0.0.1"
         /// 0 picks a free port (the bound one is in `rpcPort`).
-        public var rpcPort = 4570
-        public var httpPort = 4566
-        public var dataDirectory: String
+        package var rpcPort = 4570
+        package var httpPort = 4566
+        package var dataDirectory: String
         /// Workers named on the command line (`--worker HOST:PORT`).
-        public var workers: [(host: String, port: Int)] = []
+        package var workers: [(host: String, port: Int)] = []
         /// A DNS name whose addresses are workers on `port` (`--workers-dns NAME:PORT`).
-        public var workersDNS: (name: String, port: Int)?
-        public var dnsInterval: Duration = .seconds(5)
-        public var arns = ARNs()
-        public var directory = WorkerDirectory.Configuration()
-        public var invokeGrace: Duration = .seconds(2)
-        public var eventRetries = 2
-        public var eventRetryDelay: Duration = .seconds(1)
+        package var workersDNS: (name: String, port: Int)?
+        package var dnsInterval: Duration = .seconds(5)
+        package var arns = ARNs()
+        package var directory = WorkerDirectory.Configuration()
+        package var invokeGrace: Duration = .seconds(2)
+        package var eventRetries = 2
+        package var eventRetryDelay: Duration = .seconds(1)
         /// How long shutdown waits for calls in flight.
-        public var drainTimeout: Duration = .seconds(10)
-        public var streamWindow = 1024 * 1024
-        public var rpc = RPCConnection.Configuration()
+        package var drainTimeout: Duration = .seconds(10)
+        package var streamWindow = 1024 * 1024
+        package var rpc = RPCConnection.Configuration()
 
-        public init(dataDirectory: String) { self.dataDirectory = dataDirectory }
+        package init(dataDirectory: String) { self.dataDirectory = dataDirectory }
     }
 
-    public let configuration: Configuration
-    public let registry: FunctionRegistry
-    public let workers: WorkerDirectory
-    public let metrics: GatewayMetrics
+    package let configuration: Configuration
+    package let registry: FunctionRegistry
+    package let workers: WorkerDirectory
+    package let metrics: GatewayMetrics
     let service: GatewayService
     private let rpcServer: RPCServer
     private let httpServer: HTTPServer
     private let dnsTask: Task<Void, Never>?
     private let logger: Logger
 
-    public var rpcPort: Int { rpcServer.port }
-    public var httpPort: Int { httpServer.port }
+    package var rpcPort: Int { rpcServer.port }
+    package var httpPort: Int { httpServer.port }
 
     /// Opens the registry, starts supervising the workers and binds both ports.
-    public static func start(_ configuration: Configuration, logger: Logger = Logger(label: "shoal.gateway")) async throws -> Gateway {
+    package static func start(_ configuration: Configuration, logger: Logger = Logger(label: "shoal.gateway")) async throws -> Gateway {
         raiseOpenFileLimit()
         let registry = try await FunctionRegistry(directory: configuration.dataDirectory, arns: configuration.arns)
         let relays = StreamRelays()
@@ -106,7 +106,7 @@ public final class Gateway: Sendable {
 
     /// Stops taking new work, waits (up to `drainTimeout`) for calls and queued events in
     /// flight, then closes every connection.
-    public func shutdown() async {
+    package func shutdown() async {
         let deadline = ContinuousClock.now + configuration.drainTimeout
         await rpcServer.stopAccepting()
         await httpServer.close()

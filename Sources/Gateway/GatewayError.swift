@@ -2,8 +2,8 @@ import ShoalProtocol
 
 /// The gateway module's one error type; each code renders as the JSON-RPC error of
 /// docs/api.md, so handlers throw it straight to the client.
-public struct GatewayError: Error, Sendable, Hashable, CustomStringConvertible, RPCErrorConvertible {
-    public enum Code: String, Sendable, Hashable {
+package struct GatewayError: Error, Sendable, Hashable, CustomStringConvertible, RPCErrorConvertible {
+    package enum Code: String, Sendable, Hashable {
         case invalidParameter
         case functionNotFound
         case layerNotFound
@@ -20,17 +20,17 @@ public struct GatewayError: Error, Sendable, Hashable, CustomStringConvertible, 
         case shuttingDown
     }
 
-    public var code: Code
-    public var message: String
+    package var code: Code
+    package var message: String
 
-    public init(_ code: Code, _ message: String) {
+    package init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message
     }
 
-    public var description: String { "\(code.rawValue): \(message)" }
+    package var description: String { "\(code.rawValue): \(message)" }
 
-    public var rpcError: RPCError {
+    package var rpcError: RPCError {
         switch code {
         case .invalidParameter: RPCError(.invalidParams, message)
         case .functionNotFound, .layerNotFound: RPCError(.resourceNotFound, message)

@@ -3,39 +3,39 @@ import ShoalProtocol
 
 extension InvocationBroker {
     /// What the broker knows about the function it fronts; from the Lambda environment.
-    public struct Configuration: Sendable {
-        public var functionName = "function"
-        public var functionARN = "arn:aws:lambda:us-east-1:000000000000:function:function"
-        public var version = "$LATEST"
-        public var memoryMB = 128
+    package struct Configuration: Sendable {
+        package var functionName = "function"
+        package var functionARN = "arn:aws:lambda:us-east-1:000000000000:function:function"
+        package var version = "$LATEST"
+        package var memoryMB = 128
         /// The function's configured timeout, enforced here from the moment the runtime takes
         /// the event (as Lambda: starting the runtime is not part of it).
-        public var timeout: Duration = .seconds(3)
+        package var timeout: Duration = .seconds(3)
         /// How long a (re)starting runtime may take to ask for its first event.
-        public var initTimeout: Duration = .seconds(10)
+        package var initTimeout: Duration = .seconds(10)
         /// Largest request or response payload (6 MiB, as Lambda's synchronous invoke).
-        public var maximumPayloadBytes = 6 * 1024 * 1024
+        package var maximumPayloadBytes = 6 * 1024 * 1024
         /// How much of one invocation's log goes back with `X-Amz-Log-Type: Tail`.
-        public var logTailBytes = 4096
+        package var logTailBytes = 4096
         /// Also write START/END/REPORT lines to this process's stderr (the instance's log).
-        public var echoLogLines = true
+        package var echoLogLines = true
 
-        public init() {}
+        package init() {}
     }
 
     /// One event handed to the runtime through `/runtime/invocation/next`.
-    public struct Invocation: Sendable {
-        public var requestID: String
-        public var payload: [UInt8]
-        public var deadline: Date
-        public var functionARN: String
-        public var traceID: String
-        public var clientContext: String?
-        public var cognitoIdentity: String?
+    package struct Invocation: Sendable {
+        package var requestID: String
+        package var payload: [UInt8]
+        package var deadline: Date
+        package var functionARN: String
+        package var traceID: String
+        package var clientContext: String?
+        package var cognitoIdentity: String?
     }
 
     /// What the invoke caller receives, in order: one head, body chunks, one end.
-    public enum ResponseEvent: Sendable, Hashable {
+    package enum ResponseEvent: Sendable, Hashable {
         case head(status: Int, headers: [String: String])
         case body([UInt8])
         /// The end; trailers carry a function error that happened after a streamed head.
@@ -43,13 +43,13 @@ extension InvocationBroker {
     }
 
     /// How a Runtime API call went, as the HTTP status and body Lambda gives the runtime.
-    public enum APIOutcome: Sendable, Hashable {
+    package enum APIOutcome: Sendable, Hashable {
         case accepted
         case invalidRequestID(String)
         case tooLarge(String)
         case invalidStateTransition(String)
 
-        public var status: Int {
+        package var status: Int {
             switch self {
             case .accepted: 202
             case .invalidRequestID: 400
@@ -58,7 +58,7 @@ extension InvocationBroker {
             }
         }
 
-        public var body: String {
+        package var body: String {
             func error(_ type: String, _ message: String) -> String { LambdaErrorDocument.text(type: type, message: message) }
             switch self {
             case .accepted: return #"{"status":"OK"}"#
@@ -70,7 +70,7 @@ extension InvocationBroker {
     }
 
     /// Why an invoke was refused before it reached the runtime.
-    public enum InvokeRefusal: Error, Sendable, Hashable {
+    package enum InvokeRefusal: Error, Sendable, Hashable {
         /// An invocation is in flight: an instance runs one at a time.
         case busy(inFlight: String)
         case tooLarge(Int)

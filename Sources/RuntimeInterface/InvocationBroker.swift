@@ -8,7 +8,7 @@ import Foundation
 /// at a time (a second gets an immediate refusal), the function timeout (`Sandbox.Timedout`,
 /// and the runtime is killed and restarted before the next invoke), and a runtime that exits
 /// mid-invocation (`Runtime.ExitError` with its status).
-public actor InvocationBroker {
+package actor InvocationBroker {
     /// The in-flight invocation and where its response goes.
     struct Pending {
         var invocation: Invocation
@@ -21,7 +21,7 @@ public actor InvocationBroker {
         var timeoutTask: Task<Void, Never>?
     }
 
-    public let configuration: Configuration
+    package let configuration: Configuration
     let logs: LogBuffer
     private let startRuntime: @Sendable () -> RuntimeProcess
     private var runtime: RuntimeProcess?
@@ -33,18 +33,18 @@ public actor InvocationBroker {
 
     /// `startRuntime` launches the runtime process; the broker calls it lazily (before the
     /// first invoke, and again after a timeout or a crash killed the previous one).
-    public init(configuration: Configuration, logs: LogBuffer, startRuntime: @escaping @Sendable () -> RuntimeProcess) {
+    package init(configuration: Configuration, logs: LogBuffer, startRuntime: @escaping @Sendable () -> RuntimeProcess) {
         self.configuration = configuration
         self.logs = logs
         self.startRuntime = startRuntime
     }
 
     /// The runtime's process id, if one runs.
-    public var runtimePID: pid_t? { runtime?.pid }
+    package var runtimePID: pid_t? { runtime?.pid }
 
     // MARK: The invoke side
 
-    public func invoke(
+    package func invoke(
         payload: [UInt8], clientContext: String? = nil, cognitoIdentity: String? = nil, wantsLogTail: Bool = false
     ) throws(InvokeRefusal) -> AsyncStream<ResponseEvent> {
         if let current { throw .busy(inFlight: current.invocation.requestID) }
@@ -94,7 +94,7 @@ public actor InvocationBroker {
 
     /// `GET /runtime/invocation/next`: the next invocation, waiting for one; nil when the
     /// runtime is being stopped.
-    public func next() async -> Invocation? {
+    package func next() async -> Invocation? {
         if let pending = current, !pending.delivered {
             return deliverCurrent()
         }
@@ -103,7 +103,7 @@ public actor InvocationBroker {
     }
 
     /// `POST /runtime/invocation/{id}/response`, whole.
-    public func respond(_ requestID: String, body: [UInt8]) async -> APIOutcome {
+    package func respond(_ requestID: String, body: [UInt8]) async -> APIOutcome {
         guard body.count <= configuration.maximumPayloadBytes else { return await respondTooLarge(requestID, size: body.count) }
         if let refusal = check(requestID) { return refusal }
         await drainRuntimeOutput()
@@ -113,7 +113,7 @@ public actor InvocationBroker {
     }
 
     /// A response over the payload limit: the runtime gets 413, the caller a function error.
-    public func respondTooLarge(_ requestID: String, size: Int) async -> APIOutcome {
+    package func respondTooLarge(_ requestID: String, size: Int) async -> APIOutcome {
         if let refusal = check(requestID) { return refusal }
         await drainRuntimeOutput()
         if let refusal = check(requestID) { return refusal }
@@ -126,21 +126,21 @@ public actor InvocationBroker {
 
     /// `POST /runtime/invocation/{id}/response` in streaming mode: the head goes to the
     /// caller now, the chunks as they come.
-    public func beginStreaming(_ requestID: String) -> APIOutcome {
+    package func beginStreaming(_ requestID: String) -> APIOutcome {
         if let refusal = check(requestID) { return refusal }
         current!.headSent = true
         current!.sink.yield(.head(status: 200, headers: ["Content-Type": "application/octet-stream"]))
         return .accepted
     }
 
-    public func streamChunk(_ requestID: String, _ bytes: [UInt8]) {
+    package func streamChunk(_ requestID: String, _ bytes: [UInt8]) {
         guard let pending = current, pending.invocation.requestID == requestID, pending.headSent else { return }
         pending.sink.yield(.body(bytes))
     }
 
     /// The streamed response ended; an error type in the runtime's trailers makes it a
     /// function error (reported in the caller's trailers, since the head is gone).
-    public func endStreaming(_ requestID: String, errorType: String?, errorBody: String?) async {
+    package func endStreaming(_ requestID: String, errorType: String?, errorBody: String?) async {
         await drainRuntimeOutput()
         guard let pending = current, pending.invocation.requestID == requestID, pending.headSent else { return }
         if let errorType {
@@ -152,7 +152,7 @@ public actor InvocationBroker {
     }
 
     /// `POST /runtime/invocation/{id}/error`.
-    public func fail(_ requestID: String, errorType: String?, body: [UInt8]) async -> APIOutcome {
+    package func fail(_ requestID: String, errorType: String?, body: [UInt8]) async -> APIOutcome {
         if let refusal = check(requestID) { return refusal }
         await drainRuntimeOutput()
         if let refusal = check(requestID) { return refusal }
@@ -162,7 +162,7 @@ public actor InvocationBroker {
 
     /// `POST /runtime/init/error`: the runtime could not initialize. The pending invocation
     /// (if any) gets the runtime's error; the runtime is stopped and restarted next time.
-    public func initFailed(errorType: String?, body: [UInt8]) async -> APIOutcome {
+    package func initFailed(errorType: String?, body: [UInt8]) async -> APIOutcome {
         let document = Self.errorBody(body, type: errorType ?? "Runtime.InitError")
         if current != nil, !(current!.headSent) {
             finish(status: 200, functionError: "Unhandled", body: document)
@@ -221,7 +221,7 @@ public actor InvocationBroker {
     }
 
     /// Kills the runtime (its whole process group); the next invoke starts a fresh one.
-    public func stopRuntime() async {
+    package func stopRuntime() async {
         guard let process = runtime else { return }
         runtime = nil
         runtimeEpoch += 1

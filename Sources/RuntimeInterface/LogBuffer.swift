@@ -7,25 +7,25 @@ import NIOConcurrencyHelpers
 /// Old bytes are dropped in batches: the storage may grow to twice the capacity before it is
 /// cut back to the newest `capacity` bytes, so appending stays O(1) amortized (dropping a few
 /// bytes from the front on every append would move the whole buffer each time).
-public final class LogBuffer: Sendable {
+package final class LogBuffer: Sendable {
     private struct State {
         var bytes: [UInt8] = []
         /// Absolute offset of `bytes[0]`.
         var start = 0
     }
 
-    public let capacity: Int
+    package let capacity: Int
     private let state = NIOLockedValueBox(State())
 
-    public init(capacity: Int = 1024 * 1024) {
+    package init(capacity: Int = 1024 * 1024) {
         precondition(capacity > 0, "a log buffer needs room")
         self.capacity = capacity
     }
 
     /// Absolute offset just past the newest byte.
-    public var end: Int { state.withLockedValue { $0.start + $0.bytes.count } }
+    package var end: Int { state.withLockedValue { $0.start + $0.bytes.count } }
 
-    public func append(_ bytes: some Collection<UInt8>) {
+    package func append(_ bytes: some Collection<UInt8>) {
         state.withLockedValue { state in
             state.bytes.append(contentsOf: bytes)
             if state.bytes.count > 2 * capacity {
@@ -36,12 +36,12 @@ public final class LogBuffer: Sendable {
         }
     }
 
-    public func append(line: String) {
+    package func append(line: String) {
         append(Array((line + "\n").utf8))
     }
 
     /// The bytes from absolute offset `from` to now, at most the last `limit` of them.
-    public func tail(from: Int, limit: Int) -> [UInt8] {
+    package func tail(from: Int, limit: Int) -> [UInt8] {
         state.withLockedValue { state in
             let end = state.start + state.bytes.count
             let lower = max(from, state.start, end - limit, end - capacity)
@@ -52,5 +52,5 @@ public final class LogBuffer: Sendable {
     }
 
     /// The newest `capacity` bytes.
-    public var contents: [UInt8] { state.withLockedValue { Array($0.bytes.suffix(capacity)) } }
+    package var contents: [UInt8] { state.withLockedValue { Array($0.bytes.suffix(capacity)) } }
 }

@@ -7,17 +7,17 @@ import Foundation
 /// it, and the kernel kills it when it goes over, as Lambda does. Elsewhere the fallback is
 /// RLIMIT_DATA: allocations beyond the limit fail instead (a runtime that reserves more
 /// address space than it uses may not start under a small one).
-public struct MemoryLimit: Sendable, Hashable {
-    public var megabytes: Int
+package struct MemoryLimit: Sendable, Hashable {
+    package var megabytes: Int
     /// A cgroup directory (with `cgroup.procs`) the worker prepared, if any.
-    public var cgroup: String?
+    package var cgroup: String?
 
-    public init(megabytes: Int, cgroup: String? = nil) {
+    package init(megabytes: Int, cgroup: String? = nil) {
         self.megabytes = megabytes
         self.cgroup = cgroup
     }
 
-    public func apply(to pid: pid_t) {
+    package func apply(to pid: pid_t) {
         if let cgroup, (try? "\(pid)".write(toFile: "\(cgroup)/cgroup.procs", atomically: false, encoding: .utf8)) != nil {
             return
         }

@@ -2,24 +2,25 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import ShoalLambda
 import ShoalProtocol
 
 /// `shoal rie`: fronts one function instance. It serves Lambda's invoke endpoint on its own
 /// port and the Lambda Runtime API on a second one, whose address it gives the runtime as
 /// `AWS_LAMBDA_RUNTIME_API`.
-public final class RuntimeInterfaceEmulator: Sendable {
-    public static let invokePath = "/2015-03-31/functions/function/invocations"
+package final class RuntimeInterfaceEmulator: Sendable {
+    package static let invokePath = "/2015-03-31/functions/function/invocations"
     static let runtimePrefix = "/2018-06-01/runtime"
 
-    public let broker: InvocationBroker
-    public let logs: LogBuffer
-    public let invokePort: Int
-    public let runtimeAPIPort: Int
+    package let broker: InvocationBroker
+    package let logs: LogBuffer
+    package let invokePort: Int
+    package let runtimeAPIPort: Int
     private let invokeServer: NIOAsyncChannel<HTTPConnection, Never>
     private let runtimeServer: NIOAsyncChannel<HTTPConnection, Never>
 
     /// Binds both ports (0 picks free ones). The runtime starts lazily, on the first invoke.
-    public init(
+    package init(
         host: String = "127.0.0.1",
         invokePort: Int,
         runtimeAPIPort: Int = 0,
@@ -47,7 +48,7 @@ public final class RuntimeInterfaceEmulator: Sendable {
     }
 
     /// Serves both ports until `stop()`.
-    public func run() async throws {
+    package func run() async throws {
         let broker = broker
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
@@ -65,7 +66,7 @@ public final class RuntimeInterfaceEmulator: Sendable {
     }
 
     /// Stops the runtime and closes both ports.
-    public func stop() async {
+    package func stop() async {
         await broker.stopRuntime()
         try? await invokeServer.channel.close()
         try? await runtimeServer.channel.close()

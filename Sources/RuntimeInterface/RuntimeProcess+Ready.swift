@@ -4,12 +4,12 @@ import Foundation
 /// one line ending in "ready" and naming the address it listens on, e.g.
 /// `shoal worker listening on 127.0.0.1:4571 backend process max-concurrency 10 ready`.
 extension RuntimeProcess {
-    public struct NotReady: Error, CustomStringConvertible {
-        public var description: String
+    package struct NotReady: Error, CustomStringConvertible {
+        package var description: String
     }
 
     /// The port of the first "... HOST:PORT ... ready" line in `output`.
-    public static func readyPort(in output: String) -> Int? {
+    package static func readyPort(in output: String) -> Int? {
         for line in output.split(separator: "\n") where line.hasSuffix("ready") {
             for word in line.split(separator: " ") {
                 let parts = word.split(separator: ":")
@@ -22,7 +22,7 @@ extension RuntimeProcess {
     /// Waits until the process has printed its ready line into `logs`, and its pid is known
     /// (the line can be read before the spawn has recorded the pid; a pid of 0 would mean
     /// "my own process group" to kill(2)). Fails if it exits or `timeout` passes first.
-    public func waitUntilReady(logs: LogBuffer, timeout: Duration) async throws -> (port: Int, pid: pid_t) {
+    package func waitUntilReady(logs: LogBuffer, timeout: Duration) async throws -> (port: Int, pid: pid_t) {
         let deadline = ContinuousClock.now + timeout
         var why = "not ready within \(timeout)"
         while ContinuousClock.now < deadline {
@@ -41,7 +41,7 @@ extension RuntimeProcess {
     /// SIGTERM, so the process can stop what it started, then waits for it to exit; after
     /// `grace` the whole group is killed.
     @discardableResult
-    public func terminate(grace: Duration = .seconds(10)) async -> Exit {
+    package func terminate(grace: Duration = .seconds(10)) async -> Exit {
         if let pid, pid > 1 { kill(pid, SIGTERM) }
         let waited = Task { await exited }
         let deadline = ContinuousClock.now + grace

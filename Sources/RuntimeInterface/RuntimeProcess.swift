@@ -16,14 +16,14 @@ import SystemPackage
 ///
 /// Its stdout and stderr go to a `LogBuffer` (and, when `echo` is set, to this process's
 /// stderr, which is the instance's log). `exited` reports how it ended.
-public final class RuntimeProcess: Sendable {
-    public struct Command: Sendable, Hashable {
-        public var executable: String
-        public var arguments: [String]
-        public var environment: [String: String]
-        public var workingDirectory: String
+package final class RuntimeProcess: Sendable {
+    package struct Command: Sendable, Hashable {
+        package var executable: String
+        package var arguments: [String]
+        package var environment: [String: String]
+        package var workingDirectory: String
 
-        public init(executable: String, arguments: [String] = [], environment: [String: String], workingDirectory: String) {
+        package init(executable: String, arguments: [String] = [], environment: [String: String], workingDirectory: String) {
             self.executable = executable
             self.arguments = arguments
             self.environment = environment
@@ -32,12 +32,12 @@ public final class RuntimeProcess: Sendable {
     }
 
     /// How the process ended: an exit status, or the signal that killed it.
-    public enum Exit: Sendable, Hashable, CustomStringConvertible {
+    package enum Exit: Sendable, Hashable, CustomStringConvertible {
         case status(Int32)
         case signal(Int32)
         case failedToStart(String)
 
-        public var description: String {
+        package var description: String {
             switch self {
             case .status(let code): "exit status \(code)"
             case .signal(let number): number == SIGKILL ? "signal: killed" : "signal: \(number)"
@@ -46,7 +46,7 @@ public final class RuntimeProcess: Sendable {
         }
     }
 
-    public enum Isolation: Sendable {
+    package enum Isolation: Sendable {
         case newProcessGroup
         case newSession
     }
@@ -59,7 +59,7 @@ public final class RuntimeProcess: Sendable {
     private let readerChannel: NIOLockedValueBox<(any Channel)?>
 
     /// `onStart` runs with the process id as soon as the process exists.
-    public init(
+    package init(
         _ command: Command, logs: LogBuffer, echo: Bool = true, isolation: Isolation = .newProcessGroup,
         onStart: @escaping @Sendable (pid_t) -> Void = { _ in }
     ) {
@@ -122,14 +122,14 @@ public final class RuntimeProcess: Sendable {
     }
 
     /// Bytes the process wrote to its output that are not read into the log yet.
-    public var pendingOutputBytes: Int {
+    package var pendingOutputBytes: Int {
         outputFD.withLockedValue { fd in fd.map { max(0, Int(shoal_pending_bytes($0))) } ?? 0 }
     }
 
     /// Returns once everything the process wrote so far is in the log: waits (up to `limit`)
     /// while the pipe holds unread bytes, then passes once through the reader's event loop,
     /// which finishes any read that was already under way.
-    public func drainOutput(limit: Duration = .milliseconds(200)) async {
+    package func drainOutput(limit: Duration = .milliseconds(200)) async {
         let deadline = ContinuousClock.now + limit
         while pendingOutputBytes > 0, ContinuousClock.now < deadline {
             try? await Task.sleep(for: .microseconds(200))
@@ -140,19 +140,19 @@ public final class RuntimeProcess: Sendable {
     }
 
     /// The process id once it started.
-    public var pid: pid_t? { started.withLockedValue { $0 } }
+    package var pid: pid_t? { started.withLockedValue { $0 } }
 
     /// The environment variable that tells a child the pid of the process that started it.
-    public static let parentVariable = "SHOAL_PARENT_PID"
+    package static let parentVariable = "SHOAL_PARENT_PID"
 
     /// Waits for the process to end.
-    public var exited: Exit {
+    package var exited: Exit {
         get async { await task.value }
     }
 
     /// Kills the process group and waits until it is gone.
     @discardableResult
-    public func stop() async -> Exit {
+    package func stop() async -> Exit {
         task.cancel()
         return await task.value
     }

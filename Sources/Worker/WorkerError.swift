@@ -2,8 +2,8 @@ import ShoalProtocol
 
 /// The worker module's one error type. Each code maps to the JSON-RPC error of docs/api.md,
 /// so the worker's service can throw it straight back to the gateway.
-public struct WorkerError: Error, Sendable, Hashable, CustomStringConvertible, RPCErrorConvertible {
-    public enum Code: String, Sendable, Hashable {
+package struct WorkerError: Error, Sendable, Hashable, CustomStringConvertible, RPCErrorConvertible {
+    package enum Code: String, Sendable, Hashable {
         /// The request never reached the instance (connect refused, probe failed): retry is safe.
         case notDelivered
         /// The transfer failed after the request may have reached the handler: never retry.
@@ -30,18 +30,18 @@ public struct WorkerError: Error, Sendable, Hashable, CustomStringConvertible, R
         case internalFailure
     }
 
-    public var code: Code
-    public var message: String
+    package var code: Code
+    package var message: String
 
-    public init(_ code: Code, _ message: String) {
+    package init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message
     }
 
-    public var description: String { "\(code.rawValue): \(message)" }
+    package var description: String { "\(code.rawValue): \(message)" }
 
 
-    public var rpcError: RPCError {
+    package var rpcError: RPCError {
         switch code {
         case .unknownFunction: RPCError(.resourceNotFound, message)
         case .unknownDeploy: RPCError(.resourceNotFound, message, reason: "unknown deploy")

@@ -2,7 +2,7 @@
 ///
 /// For what happens on the other side of a socket or in another process: there is no event to
 /// wait on, only a state to observe.
-public func eventually(timeout: Duration = .seconds(5), _ condition: () async -> Bool) async -> Bool {
+package func eventually(timeout: Duration = .seconds(5), _ condition: () async -> Bool) async -> Bool {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if await condition() { return true }

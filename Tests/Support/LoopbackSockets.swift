@@ -2,16 +2,16 @@ import Foundation
 
 /// A loopback port that refuses connections and that nobody else can take while it lives:
 /// bound, never listening. (A port merely released could be grabbed by a parallel test.)
-public final class DeadPort: @unchecked Sendable {
-    public let port: Int
+package final class DeadPort: @unchecked Sendable {
+    package let port: Int
     private var fd: Int32
     private let lock = NSLock()
 
-    public init() {
+    package init() {
         (fd, port) = boundLoopbackSocket()
     }
 
-    public func close() {
+    package func close() {
         lock.withLock {
             if fd >= 0 { Glibc.close(fd) }
             fd = -1
@@ -22,7 +22,7 @@ public final class DeadPort: @unchecked Sendable {
 }
 
 /// A TCP socket bound to 127.0.0.1 on a port the kernel picks: the descriptor and the port.
-public func boundLoopbackSocket() -> (fd: Int32, port: Int) {
+package func boundLoopbackSocket() -> (fd: Int32, port: Int) {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     var address = loopbackAddress(port: 0)
     _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
@@ -30,7 +30,7 @@ public func boundLoopbackSocket() -> (fd: Int32, port: Int) {
 }
 
 /// 127.0.0.1:`port` as a socket address.
-public func loopbackAddress(port: Int) -> sockaddr_in {
+package func loopbackAddress(port: Int) -> sockaddr_in {
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_addr.s_addr = inet_addr("127.0.0.1")

@@ -1,10 +1,10 @@
 import Foundation
 
 /// Looks through /proc for processes, so a test can prove it left none behind.
-public enum ProcessScan {
+package enum ProcessScan {
     /// Command lines (arguments joined by spaces) of running processes that contain `text`;
     /// zombies and this test process are left out.
-    public static func commandLines(containing text: String) -> [String] {
+    package static func commandLines(containing text: String) -> [String] {
         let own = ProcessInfo.processInfo.processIdentifier
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         return entries.compactMap { entry -> String? in
@@ -24,7 +24,7 @@ public enum ProcessScan {
 
     /// Each thread of a process: its name and its scheduling policy (the `policy` field of
     /// /proc/PID/task/TID/stat: 0 SCHED_OTHER, 3 SCHED_BATCH).
-    public static func threads(of pid: pid_t) -> [(name: String, policy: Int)] {
+    package static func threads(of pid: pid_t) -> [(name: String, policy: Int)] {
         let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
         return tasks.compactMap { tid in
             guard let name = try? String(contentsOfFile: "/proc/\(pid)/task/\(tid)/comm", encoding: .utf8),
@@ -38,7 +38,7 @@ public enum ProcessScan {
     }
 
     /// Resident set size of a process in bytes, from /proc/PID/status.
-    public static func residentBytes(of pid: pid_t) -> Int {
+    package static func residentBytes(of pid: pid_t) -> Int {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
               let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return 0 }
         return (Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0) * 1024

@@ -2,14 +2,14 @@ import Foundation
 
 /// Zips made by Python's `zipfile`, the way users' build scripts make them: deflated links,
 /// zip64 directories. The entries go to the script as JSON on its command line or in a file.
-public enum PythonZip {
-    public struct Entry: Codable, Sendable {
-        public var name: String
-        public var content: String
+package enum PythonZip {
+    package struct Entry: Codable, Sendable {
+        package var name: String
+        package var content: String
         /// A symbolic link whose target is `content`.
-        public var link: Bool
+        package var link: Bool
 
-        public init(_ name: String, _ content: String, link: Bool = false) {
+        package init(_ name: String, _ content: String, link: Bool = false) {
             self.name = name
             self.content = content
             self.link = link
@@ -17,7 +17,7 @@ public enum PythonZip {
     }
 
     /// Every entry deflated (ZIP_DEFLATED), links included.
-    public static func make(_ entries: [Entry]) throws -> [UInt8] {
+    package static func make(_ entries: [Entry]) throws -> [UInt8] {
         try run(arguments: [String(decoding: try JSONEncoder().encode(entries), as: UTF8.self)], script: """
             import io, json, sys, zipfile
             buffer = io.BytesIO()
@@ -34,7 +34,7 @@ public enum PythonZip {
 
     /// `count` small files (`d/N.py`) in `directories` folders: past 65,535 entries Python
     /// writes a zip64 directory.
-    public static func many(_ count: Int, directories: Int = 100, to url: URL) throws {
+    package static func many(_ count: Int, directories: Int = 100, to url: URL) throws {
         _ = try run(arguments: [String(count), String(directories), url.path], script: """
             import sys, zipfile
             count, directories, path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]

@@ -5,20 +5,20 @@ import Foundation
 /// The streaming test functions end each line with the time they wrote it ("chunk N at
 /// MILLIS"), so a test can tell a body that arrived as it was written from one that was
 /// buffered and delivered whole: the first chunk must be in hand before the last was written.
-public struct StreamArrival: Sendable {
+package struct StreamArrival: Sendable {
     public private(set) var text = ""
     /// Milliseconds since 1970 when the first chunk was received.
     public private(set) var firstArrival: Int64?
 
-    public init() {}
+    package init() {}
 
-    public mutating func received(_ bytes: [UInt8]) {
+    package mutating func received(_ bytes: [UInt8]) {
         if firstArrival == nil { firstArrival = Int64(Date().timeIntervalSince1970 * 1000) }
         text += String(decoding: bytes, as: UTF8.self)
     }
 
-    public var lines: [Substring] { text.split(separator: "\n") }
+    package var lines: [Substring] { text.split(separator: "\n") }
 
     /// When the function wrote the last line (its last word), if the line says.
-    public var lastWritten: Int64? { lines.last.flatMap { Int64($0.split(separator: " ").last ?? "") } }
+    package var lastWritten: Int64? { lines.last.flatMap { Int64($0.split(separator: " ").last ?? "") } }
 }

@@ -2,8 +2,8 @@ import Crypto
 import Foundation
 
 /// Builds small stored (uncompressed) zip archives for tests.
-public enum TestZip {
-    public static func make(_ files: [String: String]) -> [UInt8] {
+package enum TestZip {
+    package static func make(_ files: [String: String]) -> [UInt8] {
         var archive: [UInt8] = []
         var directory: [UInt8] = []
         for (name, content) in files.sorted(by: { $0.key < $1.key }) {
@@ -25,7 +25,7 @@ public enum TestZip {
         return archive
     }
 
-    public static func sha256(_ bytes: [UInt8]) -> String {
+    package static func sha256(_ bytes: [UInt8]) -> String {
         SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
     }
 

@@ -1,5 +1,6 @@
 import ShoalTestSupport
 import Foundation
+import ShoalLambda
 import ShoalProtocol
 import Testing
 @testable import ShoalWorker

@@ -4,16 +4,16 @@ import CShoalZlib
 ///
 /// zlib's implementation is table-driven and vectorized; this only adapts it to Swift buffers
 /// and lets a checksum be built up over several pieces.
-public struct CRC32: Sendable, Hashable {
-    public private(set) var value: UInt32 = 0
+package struct CRC32: Sendable, Hashable {
+    package private(set) var value: UInt32 = 0
 
-    public init() {}
+    package init() {}
 
-    public init(_ bytes: some Sequence<UInt8>) {
+    package init(_ bytes: some Sequence<UInt8>) {
         update(bytes)
     }
 
-    public mutating func update(_ bytes: some Sequence<UInt8>) {
+    package mutating func update(_ bytes: some Sequence<UInt8>) {
         let updated = bytes.withContiguousStorageIfAvailable { buffer in
             Self.crc(value, buffer)
         } ?? Array(bytes).withUnsafeBufferPointer { buffer in

@@ -4,37 +4,37 @@ import NIOPosix
 
 /// A small HTTP/1.1 server: each request is read whole and answered by an async responder.
 /// It serves `/metrics` now and is where the AWS Lambda REST facade plugs in.
-public final class HTTPServer: Sendable {
-    public struct Request: Sendable {
-        public var method: HTTPMethod
-        public var uri: String
-        public var headers: HTTPHeaders
-        public var body: ByteBuffer
+package final class HTTPServer: Sendable {
+    package struct Request: Sendable {
+        package var method: HTTPMethod
+        package var uri: String
+        package var headers: HTTPHeaders
+        package var body: ByteBuffer
     }
 
-    public struct Response: Sendable {
-        public var status: HTTPResponseStatus
-        public var headers: HTTPHeaders
-        public var body: ByteBuffer
+    package struct Response: Sendable {
+        package var status: HTTPResponseStatus
+        package var headers: HTTPHeaders
+        package var body: ByteBuffer
 
-        public init(status: HTTPResponseStatus, contentType: String = "text/plain; charset=utf-8", body: String) {
+        package init(status: HTTPResponseStatus, contentType: String = "text/plain; charset=utf-8", body: String) {
             self.status = status
             self.headers = HTTPHeaders([("Content-Type", contentType)])
             self.body = ByteBuffer(string: body)
         }
     }
 
-    public typealias Responder = @Sendable (Request) async -> Response
+    package typealias Responder = @Sendable (Request) async -> Response
 
     private let channel: any Channel
-    public var port: Int { channel.localAddress?.port ?? 0 }
+    package var port: Int { channel.localAddress?.port ?? 0 }
 
     private init(channel: any Channel) { self.channel = channel }
 
     /// Largest request body accepted (AWS's 6 MiB payload, base64 and JSON around it).
     static let maximumBody = 16 * 1024 * 1024
 
-    public static func bind(host: String, port: Int, responder: @escaping Responder) async throws -> HTTPServer {
+    package static func bind(host: String, port: Int, responder: @escaping Responder) async throws -> HTTPServer {
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -48,7 +48,7 @@ public final class HTTPServer: Sendable {
         return HTTPServer(channel: channel)
     }
 
-    public func close() async {
+    package func close() async {
         try? await channel.close()
     }
 }

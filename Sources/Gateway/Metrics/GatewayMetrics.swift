@@ -6,8 +6,8 @@ import NIOConcurrencyHelpers
 /// flight, warm instances, worker up) are read from the worker directory when scraped, so
 /// they are never stale. An answered invocation is one lock and one dictionary update
 /// (`recordAnswer`); its labels are rendered only when scraped.
-public final class GatewayMetrics: Sendable {
-    public enum Counter: String, Sendable, CaseIterable {
+package final class GatewayMetrics: Sendable {
+    package enum Counter: String, Sendable, CaseIterable {
         case invocations = "shoal_invocations_total"
         case functionErrors = "shoal_function_errors_total"
         case serviceErrors = "shoal_service_errors_total"
@@ -67,16 +67,16 @@ public final class GatewayMetrics: Sendable {
 
     private let state = NIOLockedValueBox(State())
 
-    public init() {}
+    package init() {}
 
     /// Adds to a counter; `labels` is already rendered (`worker="w1"`).
-    public func increment(_ counter: Counter, labels: String, by amount: Double = 1) {
+    package func increment(_ counter: Counter, labels: String, by amount: Double = 1) {
         state.withLockedValue { $0.counters[counter, default: [:]][labels, default: 0] += amount }
     }
 
     /// Counts a synchronous invocation `worker` answered: invocations, function errors, cold
     /// starts and the latency histogram.
-    public func recordAnswer(worker: String, functionError: Bool, coldStart: Bool, seconds: Double) {
+    package func recordAnswer(worker: String, functionError: Bool, coldStart: Bool, seconds: Double) {
         // In place: a copy taken out of the dictionary and stored back would copy the bucket
         // array on every invocation.
         state.withLockedValue { state in
@@ -84,7 +84,7 @@ public final class GatewayMetrics: Sendable {
         }
     }
 
-    public func value(_ counter: Counter, labels: String) -> Double {
+    package func value(_ counter: Counter, labels: String) -> Double {
         Self.counters(state.withLockedValue { $0 })[counter]?[labels] ?? 0
     }
 
@@ -100,14 +100,14 @@ public final class GatewayMetrics: Sendable {
         return counters
     }
 
-    public struct Gauge: Sendable {
-        public var name: String
-        public var help: String
-        public var samples: [(labels: String, value: Double)]
+    package struct Gauge: Sendable {
+        package var name: String
+        package var help: String
+        package var samples: [(labels: String, value: Double)]
     }
 
     /// The exposition text: every counter, the latency histogram, then `gauges`.
-    public func render(gauges: [Gauge]) -> String {
+    package func render(gauges: [Gauge]) -> String {
         let snapshot = state.withLockedValue { $0 }
         let counters = Self.counters(snapshot)
         var text = ""

@@ -3,30 +3,30 @@ import ShoalProtocol
 
 /// A function as the registry keeps it on disk: its configuration and the hashes of its code
 /// and layers (the zips are blobs of their own, stored once per content).
-public struct FunctionRecord: Codable, Sendable, Hashable {
-    public struct LayerReference: Codable, Sendable, Hashable {
-        public var arn: String
-        public var sha256: String
-        public var codeSize: Int
+package struct FunctionRecord: Codable, Sendable, Hashable {
+    package struct LayerReference: Codable, Sendable, Hashable {
+        package var arn: String
+        package var sha256: String
+        package var codeSize: Int
     }
 
-    public var name: String
-    public var runtime: String
-    public var handler: String
+    package var name: String
+    package var runtime: String
+    package var handler: String
     /// Hex SHA-256 of the code zip; nil for an Image function.
-    public var codeSHA256: String?
-    public var codeSize: Int
-    public var timeout: Int
-    public var memorySize: Int
-    public var environment: [String: String]
-    public var layers: [LayerReference]
-    public var packageType: String
-    public var imageUri: String?
-    public var description: String?
-    public var lastModified: String
+    package var codeSHA256: String?
+    package var codeSize: Int
+    package var timeout: Int
+    package var memorySize: Int
+    package var environment: [String: String]
+    package var layers: [LayerReference]
+    package var packageType: String
+    package var imageUri: String?
+    package var description: String?
+    package var lastModified: String
 
     /// What a worker is sent to run it.
-    public var definition: FunctionDefinition {
+    package var definition: FunctionDefinition {
         FunctionDefinition(
             name: name, runtime: runtime, handler: handler, timeoutSeconds: timeout, memoryMB: memorySize,
             environment: environment, packageType: packageType, imageURI: imageUri, codeSHA256: codeSHA256,
@@ -35,9 +35,9 @@ public struct FunctionRecord: Codable, Sendable, Hashable {
     }
 
     /// Every blob the function needs on a worker, code first.
-    public var artifacts: [String] { (codeSHA256.map { [$0] } ?? []) + layers.map(\.sha256) }
+    package var artifacts: [String] { (codeSHA256.map { [$0] } ?? []) + layers.map(\.sha256) }
 
-    public func configuration(arns: ARNs) -> FunctionConfiguration {
+    package func configuration(arns: ARNs) -> FunctionConfiguration {
         FunctionConfiguration(
             functionName: name, functionArn: arns.function(name), runtime: runtime, handler: handler,
             codeSha256: codeSHA256.map(Self.base64OfHex) ?? "", codeSize: codeSize, timeout: timeout,
@@ -69,37 +69,37 @@ public struct FunctionRecord: Codable, Sendable, Hashable {
 }
 
 /// A published layer: its versions in order, each a blob.
-public struct LayerRecord: Codable, Sendable, Hashable {
-    public struct Version: Codable, Sendable, Hashable {
-        public var version: Int
-        public var sha256: String
-        public var codeSize: Int
-        public var compatibleRuntimes: [String]
+package struct LayerRecord: Codable, Sendable, Hashable {
+    package struct Version: Codable, Sendable, Hashable {
+        package var version: Int
+        package var sha256: String
+        package var codeSize: Int
+        package var compatibleRuntimes: [String]
     }
 
-    public var name: String
-    public var versions: [Version]
+    package var name: String
+    package var versions: [Version]
 }
 
 /// How ARNs are spelled for this gateway's region and account.
-public struct ARNs: Sendable, Hashable {
-    public var region: String
-    public var account: String
+package struct ARNs: Sendable, Hashable {
+    package var region: String
+    package var account: String
 
-    public init(region: String = "us-east-1", account: String = "000000000000") {
+    package init(region: String = "us-east-1", account: String = "000000000000") {
         self.region = region
         self.account = account
     }
 
-    public func function(_ name: String) -> String { "arn:aws:lambda:\(region):\(account):function:\(name)" }
-    public func layer(_ name: String) -> String { "arn:aws:lambda:\(region):\(account):layer:\(name)" }
-    public func layerVersion(_ name: String, _ version: Int) -> String { "\(layer(name)):\(version)" }
+    package func function(_ name: String) -> String { "arn:aws:lambda:\(region):\(account):function:\(name)" }
+    package func layer(_ name: String) -> String { "arn:aws:lambda:\(region):\(account):layer:\(name)" }
+    package func layerVersion(_ name: String, _ version: Int) -> String { "\(layer(name)):\(version)" }
 
     /// The function name and qualifier (a version or an alias) in each form AWS's
     /// `FunctionName` takes: `NAME`, `NAME:QUALIFIER`, `ACCOUNT:function:NAME[:QUALIFIER]` and
     /// `arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]`. Anything else comes back
     /// whole as the name, which then fails the name rule or is not found.
-    public static func functionReference(_ text: String) -> (name: String, qualifier: String?) {
+    package static func functionReference(_ text: String) -> (name: String, qualifier: String?) {
         // A plain name (every invoke of most clients) is not split into an array of parts.
         guard text.utf8.contains(UInt8(ascii: ":")) else { return (text, nil) }
         let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
@@ -114,12 +114,12 @@ public struct ARNs: Sendable, Hashable {
     }
 
     /// The function name in a name or ARN, its qualifier left out.
-    public static func functionName(from nameOrARN: String) -> String {
+    package static func functionName(from nameOrARN: String) -> String {
         functionReference(nameOrARN).name
     }
 
     /// (layer name, version) of `arn:aws:lambda:R:A:layer:NAME:VERSION`.
-    public static func layerVersion(from arn: String) -> (name: String, version: Int)? {
+    package static func layerVersion(from arn: String) -> (name: String, version: Int)? {
         let parts = arn.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 8, parts[0] == "arn", parts[5] == "layer", let version = Int(parts[7]) else { return nil }
         return (String(parts[6]), version)

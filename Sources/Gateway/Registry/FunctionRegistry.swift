@@ -17,8 +17,8 @@ import ShoalProtocol
 /// The actor keeps everything but the blobs in memory. A change is applied in memory before
 /// its write is awaited (so a concurrent create of the same name sees it) and rolled back if
 /// the write fails. Disk I/O runs on NIO's blocking thread pool.
-public actor FunctionRegistry {
-    public nonisolated let arns: ARNs
+package actor FunctionRegistry {
+    package nonisolated let arns: ARNs
     private let directory: String
     private let threadPool: NIOThreadPool
     private let logger: Logger
@@ -30,7 +30,7 @@ public actor FunctionRegistry {
     private var reserved: Set<String> = []
     private var layers: [String: LayerRecord] = [:]
 
-    public init(directory: String, arns: ARNs = ARNs(), threadPool: NIOThreadPool = .singleton, logger: Logger = Logger(label: "shoal.registry")) async throws {
+    package init(directory: String, arns: ARNs = ARNs(), threadPool: NIOThreadPool = .singleton, logger: Logger = Logger(label: "shoal.registry")) async throws {
         self.directory = directory
         self.arns = arns
         self.threadPool = threadPool
@@ -69,14 +69,14 @@ public actor FunctionRegistry {
 
     // MARK: Functions
 
-    public nonisolated func function(_ nameOrARN: String) throws(GatewayError) -> FunctionRecord {
+    package nonisolated func function(_ nameOrARN: String) throws(GatewayError) -> FunctionRecord {
         try routable(nameOrARN).record
     }
 
     /// The function and its current deploy id, for routing an invocation; callable from any
     /// task without waiting for the actor (the invoke path's hot lookup). Every function has
     /// only `$LATEST`: a reference with another qualifier is not found, as on AWS.
-    public nonisolated func routable(_ nameOrARN: String) throws(GatewayError) -> (record: FunctionRecord, deployID: String) {
+    package nonisolated func routable(_ nameOrARN: String) throws(GatewayError) -> (record: FunctionRecord, deployID: String) {
         let (name, qualifier) = ARNs.functionReference(nameOrARN)
         let found = qualifier == nil || qualifier == "$LATEST" ? functions.withLockedValue { $0[name] } : nil
         guard let (record, known) = found else {
@@ -93,11 +93,11 @@ public actor FunctionRegistry {
     }
 
     /// All functions, sorted by name.
-    public nonisolated var allFunctions: [FunctionRecord] {
+    package nonisolated var allFunctions: [FunctionRecord] {
         functions.withLockedValue { $0.values.map(\.record) }.sorted { $0.name < $1.name }
     }
 
-    public func create(_ params: ClientAPI.CreateFunction.Params) async throws -> FunctionRecord {
+    package func create(_ params: ClientAPI.CreateFunction.Params) async throws -> FunctionRecord {
         // A qualifier has no place in a new function's name: the whole text fails the rule.
         let (name, qualifier) = ARNs.functionReference(params.functionName)
         try FunctionRules.name(qualifier == nil ? name : params.functionName)
@@ -143,7 +143,7 @@ public actor FunctionRegistry {
         return record
     }
 
-    public func updateCode(_ params: ClientAPI.UpdateFunctionCode.Params) async throws -> FunctionRecord {
+    package func updateCode(_ params: ClientAPI.UpdateFunctionCode.Params) async throws -> FunctionRecord {
         var record = try function(params.functionName)
         let code = try FunctionRules.zip(params.zipFile)
         try await checkContent(code, runtime: record.runtime)
@@ -153,7 +153,7 @@ public actor FunctionRegistry {
         return try await replace(record)
     }
 
-    public func updateConfiguration(_ params: ClientAPI.UpdateFunctionConfiguration.Params) async throws -> FunctionRecord {
+    package func updateConfiguration(_ params: ClientAPI.UpdateFunctionConfiguration.Params) async throws -> FunctionRecord {
         var record = try function(params.functionName)
         if let runtime = params.runtime { try FunctionRules.runtime(runtime); record.runtime = runtime }
         if let handler = params.handler { record.handler = handler }
@@ -179,7 +179,7 @@ public actor FunctionRegistry {
         return record
     }
 
-    public func delete(_ nameOrARN: String) async throws {
+    package func delete(_ nameOrARN: String) async throws {
         let record = try function(nameOrARN)
         setFunction(record.name, nil)
         do {
@@ -192,7 +192,7 @@ public actor FunctionRegistry {
     }
 
     /// A page of functions in name order, starting after `marker`.
-    public func list(marker: String?, maxItems: Int) -> (functions: [FunctionRecord], nextMarker: String?) {
+    package func list(marker: String?, maxItems: Int) -> (functions: [FunctionRecord], nextMarker: String?) {
         let sorted = allFunctions.filter { marker == nil || $0.name > marker! }
         let page = Array(sorted.prefix(maxItems))
         return (page, sorted.count > page.count ? page.last?.name : nil)
@@ -200,7 +200,7 @@ public actor FunctionRegistry {
 
     // MARK: Layers
 
-    public func publishLayer(_ params: ClientAPI.PublishLayer.Params) async throws -> ClientAPI.PublishLayer.Result {
+    package func publishLayer(_ params: ClientAPI.PublishLayer.Params) async throws -> ClientAPI.PublishLayer.Result {
         try FunctionRules.layerName(params.layerName)
         let code = try FunctionRules.zip(params.zipFile)
         try await checkContent(code, runtime: nil)
@@ -246,7 +246,7 @@ public actor FunctionRegistry {
     }
 
     /// The bytes of a blob by hex SHA-256.
-    public func blob(_ sha256: String) async throws -> [UInt8] {
+    package func blob(_ sha256: String) async throws -> [UInt8] {
         let path = "\(directory)/blobs/\(sha256)"
         return try await threadPool.runIfActive {
             guard let data = FileManager.default.contents(atPath: path) else {

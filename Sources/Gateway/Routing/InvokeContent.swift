@@ -1,3 +1,4 @@
+import ShoalLambda
 import ShoalProtocol
 
 /// The checks AWS Lambda makes of an invoke's content before any function runs, each

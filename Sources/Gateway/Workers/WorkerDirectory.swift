@@ -16,22 +16,22 @@ import ShoalProtocol
 ///
 /// Routing reads one locked snapshot (ring plus links), so the invoke path never waits on
 /// an actor.
-public final class WorkerDirectory: Sendable {
-    public struct Configuration: Sendable {
-        public var token: String?
-        public var heartbeatInterval: Duration = .milliseconds(500)
-        public var heartbeatTimeout: Duration = .seconds(1)
+package final class WorkerDirectory: Sendable {
+    package struct Configuration: Sendable {
+        package var token: String?
+        package var heartbeatInterval: Duration = .milliseconds(500)
+        package var heartbeatTimeout: Duration = .seconds(1)
         /// Heartbeats missed in a row before the worker leaves the ring. One is not enough:
         /// a worker starting a dozen runtimes on two cores can answer a heartbeat late, and
         /// leaving the ring moves its functions (cold starts elsewhere) and fails its calls
         /// in flight. A worker that died closes its connections and leaves at once.
-        public var heartbeatMisses = 3
-        public var reconnectInterval: Duration = .milliseconds(300)
-        public var connectTimeout: TimeAmount = .seconds(2)
-        public var connection = RPCConnection.Configuration()
+        package var heartbeatMisses = 3
+        package var reconnectInterval: Duration = .milliseconds(300)
+        package var connectTimeout: TimeAmount = .seconds(2)
+        package var connection = RPCConnection.Configuration()
         /// One connection to each worker is opened per event loop of this group.
-        public var group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
-        public init(token: String? = nil) { self.token = token }
+        package var group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+        package init(token: String? = nil) { self.token = token }
     }
 
     private struct Fleet {
@@ -41,7 +41,7 @@ public final class WorkerDirectory: Sendable {
         var stopped = false
     }
 
-    public let configuration: Configuration
+    package let configuration: Configuration
     let methods: RPCMethodTable
     private let fleet = NIOLockedValueBox(Fleet())
     private let logger: Logger
@@ -53,19 +53,19 @@ public final class WorkerDirectory: Sendable {
     }
 
     /// Every worker known, up or down, in address order.
-    public var links: [WorkerLink] {
+    package var links: [WorkerLink] {
         fleet.withLockedValue { $0.links.values.sorted { $0.address < $1.address } }
     }
 
-    public var upCount: Int { fleet.withLockedValue { $0.ring.nodes.count } }
+    package var upCount: Int { fleet.withLockedValue { $0.ring.nodes.count } }
 
     /// The worker that owns function `name` now, if any is up.
-    public func owner(of name: String) -> WorkerLink? {
+    package func owner(of name: String) -> WorkerLink? {
         fleet.withLockedValue { fleet in fleet.ring.owner(of: name).flatMap { fleet.links[$0] } }
     }
 
     /// Starts supervising the worker at `host:port` (no-op if known).
-    public func add(host: String, port: Int) {
+    package func add(host: String, port: Int) {
         let link = WorkerLink(host: host, port: port)
         fleet.withLockedValue { fleet in
             guard !fleet.stopped, fleet.links[link.address] == nil else { return }
@@ -75,7 +75,7 @@ public final class WorkerDirectory: Sendable {
     }
 
     /// Stops supervising a worker that is gone for good (it left the DNS name).
-    public func remove(address: String) {
+    package func remove(address: String) {
         let (link, task) = fleet.withLockedValue { fleet in
             fleet.ring.remove(address)
             return (fleet.links.removeValue(forKey: address), fleet.supervisors.removeValue(forKey: address))
@@ -87,7 +87,7 @@ public final class WorkerDirectory: Sendable {
     }
 
     /// Waits until `count` workers are up, or `timeout` passes; returns whether they are.
-    public func waitUntilUp(_ count: Int, timeout: Duration) async -> Bool {
+    package func waitUntilUp(_ count: Int, timeout: Duration) async -> Bool {
         let deadline = ContinuousClock.now + timeout
         while upCount < count {
             guard ContinuousClock.now < deadline else { return false }
@@ -97,7 +97,7 @@ public final class WorkerDirectory: Sendable {
     }
 
     /// Stops every supervisor and closes every connection.
-    public func shutdown() async {
+    package func shutdown() async {
         let (tasks, links) = fleet.withLockedValue { fleet in
             fleet.stopped = true
             defer { fleet.supervisors = [:] }

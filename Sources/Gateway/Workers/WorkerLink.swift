@@ -13,8 +13,8 @@ import ShoalProtocol
 ///
 /// The ring holds the address (`host:port`): a worker that comes back at the same address is
 /// the same ring node and gets its functions back, whatever pid or id it has now.
-public final class WorkerLink: Sendable {
-    public enum State: String, Sendable { case up, down }
+package final class WorkerLink: Sendable {
+    package enum State: String, Sendable { case up, down }
 
     struct Status {
         var state = State.down
@@ -33,8 +33,8 @@ public final class WorkerLink: Sendable {
         }
     }
 
-    public let host: String
-    public let port: Int
+    package let host: String
+    package let port: Int
     let status = NIOLockedValueBox(Status())
 
     init(host: String, port: Int) {
@@ -42,12 +42,12 @@ public final class WorkerLink: Sendable {
         self.port = port
     }
 
-    public var address: String { "\(host):\(port)" }
+    package var address: String { "\(host):\(port)" }
 
     /// The worker's own name (from hello), or its address until it has said hello.
-    public var id: String { status.withLockedValue { $0.hello?.workerId } ?? address }
+    package var id: String { status.withLockedValue { $0.hello?.workerId } ?? address }
 
-    public var state: State { status.withLockedValue { $0.state } }
+    package var state: State { status.withLockedValue { $0.state } }
 
     /// The connection on `loop` (the caller's), else the first, if the worker is up.
     func connection(on loop: (any EventLoop)? = MultiThreadedEventLoopGroup.currentEventLoop) -> RPCConnection? {

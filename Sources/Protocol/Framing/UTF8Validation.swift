@@ -5,8 +5,8 @@
 /// and invalid UTF-8 is a parse error, so the whole frame is checked first. Frames are mostly
 /// ASCII (base64 payloads), so eight bytes at a time are tested for a high bit before the
 /// standard library's validator sees the rest.
-enum UTF8Validation {
-    static func isValid(_ bytes: UnsafeRawBufferPointer) -> Bool {
+package enum UTF8Validation {
+    package static func isValid(_ bytes: UnsafeRawBufferPointer) -> Bool {
         let count = bytes.count
         var index = 0
         while index + 8 <= count {

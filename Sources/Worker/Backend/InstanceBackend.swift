@@ -5,7 +5,7 @@ import ShoalProtocol
 ///
 /// A backend only starts and stops instances; which instance serves which call, and when one
 /// is retired, is the warm pool's business.
-public protocol InstanceBackend: Sendable {
+package protocol InstanceBackend: Sendable {
     /// "process", "docker", ...: shown by `warm.list`.
     var name: String { get }
 
@@ -25,14 +25,14 @@ public protocol InstanceBackend: Sendable {
 }
 
 /// Everything a backend needs to start one instance.
-public struct LaunchRequest: Sendable {
+package struct LaunchRequest: Sendable {
     /// The launch configuration, with the content hashes of its code and layers.
-    public var function: FunctionDefinition
+    package var function: FunctionDefinition
     /// The deploy this instance belongs to (for per-deploy code directories and labels).
-    public var deployID: DeployID
-    public var instanceID: String
+    package var deployID: DeployID
+    package var instanceID: String
 
-    public init(function: FunctionDefinition, instanceID: String) {
+    package init(function: FunctionDefinition, instanceID: String) {
         self.function = function
         self.deployID = function.deployID
         self.instanceID = instanceID
@@ -40,13 +40,13 @@ public struct LaunchRequest: Sendable {
 }
 
 /// A running instance as its backend describes it.
-public struct LaunchedInstance: Sendable, Hashable {
-    public var instanceID: String
-    public var endpoint: Endpoint
+package struct LaunchedInstance: Sendable, Hashable {
+    package var instanceID: String
+    package var endpoint: Endpoint
     /// The backend's own handle: a process id, a container id.
-    public var handle: String
+    package var handle: String
 
-    public init(instanceID: String, endpoint: Endpoint, handle: String) {
+    package init(instanceID: String, endpoint: Endpoint, handle: String) {
         self.instanceID = instanceID
         self.endpoint = endpoint
         self.handle = handle

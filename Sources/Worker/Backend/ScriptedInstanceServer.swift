@@ -8,7 +8,7 @@ import NIOPosix
 /// What scripted instances did, shared by every instance of a backend: which invocations ran
 /// (by tag), how many overlapped, how requests spread over connections. Tests read it to prove
 /// what happened on the far side of the socket.
-public final class InstanceLedger: Sendable {
+package final class InstanceLedger: Sendable {
     private struct State {
         var executions: [String] = []
         var current: [String: Int] = [:]
@@ -20,7 +20,7 @@ public final class InstanceLedger: Sendable {
     }
     private let state = NIOLockedValueBox(State())
 
-    public init() {}
+    package init() {}
 
     func began(_ instance: String, tag: String) {
         state.withLockedValue { state in
@@ -41,10 +41,10 @@ public final class InstanceLedger: Sendable {
     }
 
     /// TCP connections the instances accepted, probes included.
-    public var connectionsAccepted: Int { state.withLockedValue { $0.connectionsAccepted } }
+    package var connectionsAccepted: Int { state.withLockedValue { $0.connectionsAccepted } }
 
     /// How many requests each connection that carried any carried.
-    public var requestsPerConnection: [Int] { state.withLockedValue { Array($0.requestsPerConnection.values) } }
+    package var requestsPerConnection: [Int] { state.withLockedValue { Array($0.requestsPerConnection.values) } }
 
     func ended(_ instance: String) {
         state.withLockedValue { state in
@@ -54,11 +54,11 @@ public final class InstanceLedger: Sendable {
     }
 
     /// The tags of the invocations that reached a handler, in arrival order.
-    public var executions: [String] { state.withLockedValue { $0.executions } }
+    package var executions: [String] { state.withLockedValue { $0.executions } }
     /// Most invocations in flight at once, over all instances.
-    public var peakTotal: Int { state.withLockedValue { $0.peakTotal } }
+    package var peakTotal: Int { state.withLockedValue { $0.peakTotal } }
     /// Most invocations in flight at once on any single instance.
-    public var peakPerInstance: Int { state.withLockedValue { $0.peakPerInstance.values.max() ?? 0 } }
+    package var peakPerInstance: Int { state.withLockedValue { $0.peakPerInstance.values.max() ?? 0 } }
 }
 
 /// A real HTTP listener on loopback that serves the Lambda invoke path the way a runtime
@@ -67,12 +67,12 @@ public final class InstanceLedger: Sendable {
 /// `{"tag": "...", "sleepMs": N, "chunks": N, "intervalMs": N, "crash": true, "status": N}`
 /// (`crash` closes the connection after reading the request: a handler that died mid-call).
 /// Anything else, JSON or not, is echoed back.
-public final class ScriptedInstanceServer: Sendable {
+package final class ScriptedInstanceServer: Sendable {
     let channel: any Channel
     /// Accepted connections, so that stopping the instance drops them as a dying process would.
     private let connections: NIOLockedValueBox<[ObjectIdentifier: any Channel]>
-    public let instanceID: String
-    public var port: Int { channel.localAddress!.port! }
+    package let instanceID: String
+    package var port: Int { channel.localAddress!.port! }
 
     private init(channel: any Channel, connections: NIOLockedValueBox<[ObjectIdentifier: any Channel]>, instanceID: String) {
         self.channel = channel
@@ -80,7 +80,7 @@ public final class ScriptedInstanceServer: Sendable {
         self.instanceID = instanceID
     }
 
-    public static func start(instanceID: String, ledger: InstanceLedger, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> ScriptedInstanceServer {
+    package static func start(instanceID: String, ledger: InstanceLedger, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> ScriptedInstanceServer {
         let connections = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -100,14 +100,14 @@ public final class ScriptedInstanceServer: Sendable {
     }
 
     /// Stops listening and drops every connection.
-    public func stop() async {
+    package func stop() async {
         try? await channel.close()
         await dropConnections()
     }
 
     /// Closes the accepted connections but keeps listening: an instance that drops its idle
     /// kept-alive connections and lives on.
-    public func dropConnections() async {
+    package func dropConnections() async {
         for connection in connections.withLockedValue({ Array($0.values) }) {
             try? await connection.close()
         }
@@ -115,15 +115,15 @@ public final class ScriptedInstanceServer: Sendable {
 }
 
 /// The optional script in a scripted instance's payload.
-public struct InstanceScript: Codable, Sendable {
-    public var tag: String?
-    public var sleepMs: Int?
-    public var chunks: Int?
-    public var intervalMs: Int?
+package struct InstanceScript: Codable, Sendable {
+    package var tag: String?
+    package var sleepMs: Int?
+    package var chunks: Int?
+    package var intervalMs: Int?
     /// Pads each streamed chunk to this many bytes (for flow-control tests and benchmarks).
-    public var chunkBytes: Int?
-    public var crash: Bool?
-    public var status: Int?
+    package var chunkBytes: Int?
+    package var crash: Bool?
+    package var status: Int?
 }
 
 private final class InvokeHandler: ChannelInboundHandler {

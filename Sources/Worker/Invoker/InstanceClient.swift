@@ -16,17 +16,17 @@ import NIOPosix
 /// (connect refused or timed out, request not written); anything later is `.transferFailed`,
 /// `.timedOut` or cancellation, never retried by the pool. A kept-alive connection found
 /// closed before any response byte is replaced by a fresh one once, as libcurl does.
-public final class InstanceClient: Sendable {
-    public struct Configuration: Sendable {
+package final class InstanceClient: Sendable {
+    package struct Configuration: Sendable {
         /// How long establishing a connection may take.
-        public var connectTimeout: Duration = .milliseconds(1500)
+        package var connectTimeout: Duration = .milliseconds(1500)
         /// Idle connections kept per instance endpoint: an instance serves one call at a time,
         /// but calls may reach it from several event loops, each preferring its own connection.
-        public var maximumIdlePerEndpoint = 4
+        package var maximumIdlePerEndpoint = 4
         /// Streamed body bytes held for a reader before the connection stops reading.
-        public var streamReadWindow = 1024 * 1024
+        package var streamReadWindow = 1024 * 1024
 
-        public init(connectTimeout: Duration = .milliseconds(1500), maximumIdlePerEndpoint: Int = 4, streamReadWindow: Int = 1024 * 1024) {
+        package init(connectTimeout: Duration = .milliseconds(1500), maximumIdlePerEndpoint: Int = 4, streamReadWindow: Int = 1024 * 1024) {
             self.connectTimeout = connectTimeout
             self.maximumIdlePerEndpoint = maximumIdlePerEndpoint
             self.streamReadWindow = streamReadWindow
@@ -48,18 +48,18 @@ public final class InstanceClient: Sendable {
     /// Endpoints listed for idle connections (tests: what stopped instances leave behind).
     var listedEndpoints: Int { connections.withLockedValue { $0.idle.count } }
 
-    public let configuration: Configuration
+    package let configuration: Configuration
     private let group: any EventLoopGroup
     private let connections = NIOLockedValueBox(Connections())
 
-    public init(configuration: Configuration = .init(), group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+    package init(configuration: Configuration = .init(), group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
         self.configuration = configuration
         self.group = group
     }
 
     /// Sends the request and returns the whole response; the waiting task is woken once.
     /// Cancelling it aborts the exchange.
-    public func send(_ request: InstanceRequest) async throws -> InstanceResponse {
+    package func send(_ request: InstanceRequest) async throws -> InstanceResponse {
         try await exchange(request) { connection, reused in
             try await connection.send(request, reused: reused)
         }
@@ -68,7 +68,7 @@ public final class InstanceClient: Sendable {
     /// Sends the request; the stream yields the head, then body chunks, and ends with the
     /// trailers or a `WorkerError`. At most about `streamReadWindow` bytes wait for the reader;
     /// past that the connection stops reading and TCP holds the instance back.
-    public func stream(_ request: InstanceRequest) -> InstanceResponseStream {
+    package func stream(_ request: InstanceRequest) -> InstanceResponseStream {
         let (parts, continuation) = AsyncThrowingStream.makeStream(of: InstanceResponsePart.self)
         let window = ReadWindow(limit: configuration.streamReadWindow)
         let current = NIOLockedValueBox<InstanceConnection?>(nil)
@@ -125,7 +125,7 @@ public final class InstanceClient: Sendable {
     }
 
     /// Closes every connection; exchanges in flight fail with `.shuttingDown`.
-    public func shutdown() async {
+    package func shutdown() async {
         let open = connections.withLockedValue { state in
             state.stopping = true
             state.idle = [:]

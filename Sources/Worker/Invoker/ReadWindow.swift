@@ -47,20 +47,20 @@ final class ReadWindow: Sendable {
 /// counts against the exchange's read window until the reader asks for the next part, so a
 /// reader that is slow to pass bytes on holds the instance back instead of letting bytes
 /// pile up here.
-public struct InstanceResponseStream: AsyncSequence, Sendable {
-    public typealias Element = InstanceResponsePart
+package struct InstanceResponseStream: AsyncSequence, Sendable {
+    package typealias Element = InstanceResponsePart
 
     let parts: AsyncThrowingStream<InstanceResponsePart, any Error>
     let window: ReadWindow
     let resume: @Sendable () -> Void
 
-    public struct AsyncIterator: AsyncIteratorProtocol {
+    package struct AsyncIterator: AsyncIteratorProtocol {
         var base: AsyncThrowingStream<InstanceResponsePart, any Error>.AsyncIterator
         let window: ReadWindow
         let resume: @Sendable () -> Void
         var held = 0
 
-        public mutating func next() async throws -> InstanceResponsePart? {
+        package mutating func next() async throws -> InstanceResponsePart? {
             if held > 0 {
                 if window.consumed(held) { resume() }
                 held = 0
@@ -71,7 +71,7 @@ public struct InstanceResponseStream: AsyncSequence, Sendable {
         }
     }
 
-    public func makeAsyncIterator() -> AsyncIterator {
+    package func makeAsyncIterator() -> AsyncIterator {
         AsyncIterator(base: parts.makeAsyncIterator(), window: window, resume: resume)
     }
 }

@@ -4,16 +4,16 @@ import NIOPosix
 /// A TCP connect to an instance before a request is forwarded to it: an instance that does
 /// not accept within the timeout (dead, or black-holed) is evicted before any request is
 /// sent, so retrying on a fresh instance can never run a handler twice.
-public struct ReachabilityProbe: Sendable {
-    public var timeout: Duration
-    public var group: any EventLoopGroup
+package struct ReachabilityProbe: Sendable {
+    package var timeout: Duration
+    package var group: any EventLoopGroup
 
-    public init(timeout: Duration = .milliseconds(1500), group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+    package init(timeout: Duration = .milliseconds(1500), group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
         self.timeout = timeout
         self.group = group
     }
 
-    public func isReachable(_ endpoint: Endpoint) async -> Bool {
+    package func isReachable(_ endpoint: Endpoint) async -> Bool {
         do {
             let channel = try await ClientBootstrap(group: group)
                 .connectTimeout(TimeAmount(timeout))

@@ -18,38 +18,38 @@ import DequeModule
 ///   waiter, whichever instance frees first (no convoy behind one instance);
 /// - instances of another deploy are retired: idle ones at once, busy ones when released,
 ///   starting ones when their launch completes.
-public struct WarmPool: Sendable {
-    public struct Configuration: Sendable, Hashable {
+package struct WarmPool: Sendable {
+    package struct Configuration: Sendable, Hashable {
         /// Per-function concurrency cap (`--max-concurrency`, `SHOAL_MAX_CONCURRENCY`).
-        public var maxInstances: Int = 10
+        package var maxInstances: Int = 10
         /// Launches in flight at once; 1 serializes cold starts, so a burst re-checks for a
         /// freed instance before each further launch.
-        public var maxConcurrentLaunches: Int = 1
+        package var maxConcurrentLaunches: Int = 1
 
-        public init(maxInstances: Int = 10, maxConcurrentLaunches: Int = 1) {
+        package init(maxInstances: Int = 10, maxConcurrentLaunches: Int = 1) {
             precondition(maxInstances >= 1 && maxConcurrentLaunches >= 1, "pool limits must be positive")
             self.maxInstances = maxInstances
             self.maxConcurrentLaunches = maxConcurrentLaunches
         }
     }
 
-    public typealias WaiterID = UInt64
-    public typealias InstanceID = String
+    package typealias WaiterID = UInt64
+    package typealias InstanceID = String
 
-    public enum Phase: String, Sendable, Hashable {
+    package enum Phase: String, Sendable, Hashable {
         case starting, idle, busy
     }
 
-    public struct Instance: Sendable, Hashable {
-        public let id: InstanceID
-        public let deploy: DeployID
-        public internal(set) var phase: Phase
-        public internal(set) var lastUsed: ContinuousClock.Instant
+    package struct Instance: Sendable, Hashable {
+        package let id: InstanceID
+        package let deploy: DeployID
+        package internal(set) var phase: Phase
+        package internal(set) var lastUsed: ContinuousClock.Instant
         /// To be terminated as soon as it is not busy or starting any more.
-        public internal(set) var retiring = false
+        package internal(set) var retiring = false
     }
 
-    public enum Directive: Sendable, Hashable {
+    package enum Directive: Sendable, Hashable {
         /// Hand this instance (now busy) to this waiting call.
         case assign(WaiterID, InstanceID)
         /// Start an instance of this deploy; report back with `launched` or `launchFailed`.
@@ -60,10 +60,10 @@ public struct WarmPool: Sendable {
         case fail(WaiterID, String)
     }
 
-    public let configuration: Configuration
-    public private(set) var deploy: DeployID
-    public private(set) var instances: [InstanceID: Instance] = [:]
-    public private(set) var waiters: Deque<WaiterID> = []
+    package let configuration: Configuration
+    package private(set) var deploy: DeployID
+    package private(set) var instances: [InstanceID: Instance] = [:]
+    package private(set) var waiters: Deque<WaiterID> = []
     /// The idle instances, least recently used first. `makeIdle` appends with `now`, so this
     /// is the order of `lastUsed`, and a call takes the last one without scanning the pool
     /// (it runs for every request and release). Idle instances are always of the current
@@ -74,32 +74,32 @@ public struct WarmPool: Sendable {
 
     /// `idPrefix` makes instance ids unique across pools (a deleted and recreated function
     /// gets a new pool while the old one's busy instances drain).
-    public init(deploy: DeployID, idPrefix: String, configuration: Configuration = .init()) {
+    package init(deploy: DeployID, idPrefix: String, configuration: Configuration = .init()) {
         self.deploy = deploy
         self.idPrefix = idPrefix
         self.configuration = configuration
     }
 
-    public var isEmpty: Bool { instances.isEmpty && waiters.isEmpty }
+    package var isEmpty: Bool { instances.isEmpty && waiters.isEmpty }
     /// The idle instance the next request gets, if one is idle.
-    public var nextIdle: InstanceID? { idleOrder.last }
-    public var busyCount: Int { instances.values.count { $0.phase == .busy } }
-    public var startingCount: Int { instances.values.count { $0.phase == .starting } }
+    package var nextIdle: InstanceID? { idleOrder.last }
+    package var busyCount: Int { instances.values.count { $0.phase == .busy } }
+    package var startingCount: Int { instances.values.count { $0.phase == .starting } }
 
     // MARK: Events
 
     /// A call wants an instance of the current deploy.
-    public mutating func request(_ waiter: WaiterID, now: ContinuousClock.Instant) -> [Directive] {
+    package mutating func request(_ waiter: WaiterID, now: ContinuousClock.Instant) -> [Directive] {
         waiters.append(waiter)
         return schedule(now: now)
     }
 
     /// A waiting call gave up (cancelled or timed out) before it got an instance.
-    public mutating func withdraw(_ waiter: WaiterID) {
+    package mutating func withdraw(_ waiter: WaiterID) {
         waiters.removeAll { $0 == waiter }
     }
 
-    public mutating func launched(_ id: InstanceID, now: ContinuousClock.Instant) -> [Directive] {
+    package mutating func launched(_ id: InstanceID, now: ContinuousClock.Instant) -> [Directive] {
         guard let slot = instances.index(forKey: id), instances.values[slot].phase == .starting else { return [.terminate(id)] }
         if instances.values[slot].retiring {
             forget(id)
@@ -110,7 +110,7 @@ public struct WarmPool: Sendable {
 
     /// The launch failed: the longest waiter gets the error (it is the call this launch was
     /// for); the others may trigger launches of their own.
-    public mutating func launchFailed(_ id: InstanceID, reason: String, now: ContinuousClock.Instant) -> [Directive] {
+    package mutating func launchFailed(_ id: InstanceID, reason: String, now: ContinuousClock.Instant) -> [Directive] {
         guard forget(id) != nil else { return [] }
         var directives: [Directive] = []
         if let waiter = waiters.popFirst() { directives.append(.fail(waiter, reason)) }
@@ -119,7 +119,7 @@ public struct WarmPool: Sendable {
 
     /// A call is done with its instance. `reusable` false (the invocation failed in a way
     /// that leaves the instance suspect) terminates it.
-    public mutating func release(_ id: InstanceID, reusable: Bool, now: ContinuousClock.Instant) -> [Directive] {
+    package mutating func release(_ id: InstanceID, reusable: Bool, now: ContinuousClock.Instant) -> [Directive] {
         guard let slot = instances.index(forKey: id), instances.values[slot].phase == .busy else { return [] }
         if !reusable || instances.values[slot].retiring || instances.values[slot].deploy != deploy {
             forget(id)
@@ -129,13 +129,13 @@ public struct WarmPool: Sendable {
     }
 
     /// The holder found its instance dead (failed probe or connect): forget and stop it.
-    public mutating func evict(_ id: InstanceID, now: ContinuousClock.Instant) -> [Directive] {
+    package mutating func evict(_ id: InstanceID, now: ContinuousClock.Instant) -> [Directive] {
         guard forget(id) != nil else { return [] }
         return [.terminate(id)] + schedule(now: now)
     }
 
     /// The function's code or launch configuration changed: retire every other deploy.
-    public mutating func changeDeploy(to newDeploy: DeployID, now: ContinuousClock.Instant) -> [Directive] {
+    package mutating func changeDeploy(to newDeploy: DeployID, now: ContinuousClock.Instant) -> [Directive] {
         guard newDeploy != deploy else { return [] }
         deploy = newDeploy
         return retire { $0.deploy != newDeploy } + schedule(now: now)
@@ -143,7 +143,7 @@ public struct WarmPool: Sendable {
 
     /// Retires every instance (introspection's evict, delete, shutdown): idle ones stop now,
     /// busy and starting ones when they are done. Waiting calls fail with `reason`.
-    public mutating func retireAll(failingWaitersWith reason: String) -> [Directive] {
+    package mutating func retireAll(failingWaitersWith reason: String) -> [Directive] {
         let failed = waiters.map { Directive.fail($0, reason) }
         waiters.removeAll()
         return failed + retire { _ in true }
@@ -151,13 +151,13 @@ public struct WarmPool: Sendable {
 
     /// Evicts for introspection: retires everything but lets waiting calls go on (they will
     /// cold start fresh instances). Reports whether there was anything to evict.
-    public mutating func evictAll(now: ContinuousClock.Instant) -> (directives: [Directive], evicted: Bool) {
+    package mutating func evictAll(now: ContinuousClock.Instant) -> (directives: [Directive], evicted: Bool) {
         let hadInstances = instances.values.contains { !$0.retiring }
         return (retire { _ in true } + schedule(now: now), hadInstances)
     }
 
     /// Idle instances unused for `idleTTL` are stopped; busy and starting ones never are.
-    public mutating func reap(now: ContinuousClock.Instant, idleTTL: Duration) -> [Directive] {
+    package mutating func reap(now: ContinuousClock.Instant, idleTTL: Duration) -> [Directive] {
         let expired = idleOrder.filter { now - instances[$0]!.lastUsed >= idleTTL }
         for id in expired { forget(id) }
         return expired.sorted().map(Directive.terminate)

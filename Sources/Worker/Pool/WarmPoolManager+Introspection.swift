@@ -1,7 +1,7 @@
 import ShoalProtocol
 
 extension WarmPoolManager {
-    public func list() -> [WorkerAPI.WarmInstance] {
+    package func list() -> [WorkerAPI.WarmInstance] {
         let now = ContinuousClock.now
         var result: [WorkerAPI.WarmInstance] = []
         for (_, entry) in pools {
@@ -21,7 +21,7 @@ extension WarmPoolManager {
     }
 
     /// The worker's counters, as `stats` answers them.
-    public func statistics(workerID: String) -> WorkerAPI.Stats.Result {
+    package func statistics(workerID: String) -> WorkerAPI.Stats.Result {
         let all = pools.values.flatMap { $0.pool.instances.values }
         return WorkerAPI.Stats.Result(
             workerId: workerID, functions: currentGeneration.count, instances: all.count, busyInstances: all.count { $0.phase == .busy },
@@ -31,7 +31,7 @@ extension WarmPoolManager {
     }
 
     /// Starts the idle reaper: every `reapInterval`, idle instances unused for `idleTTL` stop.
-    public func startReaper() {
+    package func startReaper() {
         guard reaper == nil else { return }
         let interval = configuration.reapInterval
         reaper = Task { [weak self] in

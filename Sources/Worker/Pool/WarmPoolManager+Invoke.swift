@@ -1,16 +1,16 @@
 import ShoalProtocol
 
 /// The result of one invocation as the instance gave it.
-public struct InvocationOutcome: Sendable, Hashable {
-    public var status = 0
+package struct InvocationOutcome: Sendable, Hashable {
+    package var status = 0
     /// Response header names, lowercased.
-    public var headers: [String: String] = [:]
+    package var headers: [String: String] = [:]
     /// The whole body, unless it was streamed to `onBody`.
-    public var body: [UInt8] = []
-    public var instanceID = ""
-    public var coldStart = false
+    package var body: [UInt8] = []
+    package var instanceID = ""
+    package var coldStart = false
     /// Attempts it took; more than one means dead instances were evicted on the way.
-    public var attempts = 0
+    package var attempts = 0
 }
 
 extension WarmPoolManager {
@@ -34,7 +34,7 @@ extension WarmPoolManager {
     /// A call waits for an instance at most `maxQueueWait` (then QueueWaitExceeded, having run
     /// nowhere). `progress`, when given, hears when it starts waiting and when it got its
     /// instance, each with the time budget from then; a call that never waits hears nothing.
-    public nonisolated func invoke(
+    package nonisolated func invoke(
         _ name: String,
         expectedDeploy: DeployID? = nil,
         payload: [UInt8],
@@ -47,7 +47,7 @@ extension WarmPoolManager {
     }
 
     /// Hears a waiting call's phase and its time budget from now (`WorkerAPI.InvokeProgress`).
-    public typealias Progress = @Sendable (WorkerAPI.InvokeProgress.Phase, Duration) -> Void
+    package typealias Progress = @Sendable (WorkerAPI.InvokeProgress.Phase, Duration) -> Void
 
     /// `invoke` from attempt `first` on, with `lease` (when given) as that attempt's instance:
     /// where the on-loop way hands a call over.

@@ -17,10 +17,10 @@ import NIOPosix
 /// A pool belongs to one definition lifetime of a function (a "generation"). Deleting a
 /// function detaches its pool and retires exactly that pool's instances, so a recreate that
 /// races ahead gets a fresh pool whose instances the delete never touches.
-public actor WarmPoolManager {
-    public let configuration: Configuration
+package actor WarmPoolManager {
+    package let configuration: Configuration
     /// The loop the actor runs on; serve connections here for the warm invoke's on-loop way.
-    public nonisolated let eventLoop: any EventLoop
+    package nonisolated let eventLoop: any EventLoop
     private nonisolated let executor: any SerialExecutor
     let backend: any InstanceBackend
     let invoker: InstanceClient
@@ -68,30 +68,30 @@ public actor WarmPoolManager {
     var reaper: Task<Void, Never>?
 
     /// What a call holds while it uses an instance.
-    public struct Lease: Sendable, Hashable {
-        public var generation: UInt64
-        public var instanceID: String
-        public var endpoint: Endpoint
+    package struct Lease: Sendable, Hashable {
+        package var generation: UInt64
+        package var instanceID: String
+        package var endpoint: Endpoint
         /// True for the first invocation on a freshly launched instance.
-        public var coldStart: Bool
+        package var coldStart: Bool
         /// How long ago the instance last completed an invocation; nil if it never has.
-        public var lastSuccessAgo: Duration?
+        package var lastSuccessAgo: Duration?
         /// The function's timeout (not its whole definition: a lease is made for every call,
         /// and copying a definition retains and releases each of its strings).
-        public var timeoutSeconds: Int
+        package var timeoutSeconds: Int
         /// True when the call had to wait for this instance (it was queued or cold-started).
-        public var waited = false
+        package var waited = false
     }
 
-    public struct Counters: Sendable, Hashable, Codable {
-        public var launches = 0
-        public var launchFailures = 0
-        public var terminations = 0
-        public var invocations: [String: Int] = [:]
-        public var inFlight = 0
+    package struct Counters: Sendable, Hashable, Codable {
+        package var launches = 0
+        package var launchFailures = 0
+        package var terminations = 0
+        package var invocations: [String: Int] = [:]
+        package var inFlight = 0
     }
 
-    public init(
+    package init(
         backend: any InstanceBackend, invoker: InstanceClient, configuration: Configuration = .init(),
         logger: Logger = Logger(label: "shoal.worker.pool"), eventLoop: any EventLoop = MultiThreadedEventLoopGroup.singleton.next()
     ) {
@@ -104,7 +104,7 @@ public actor WarmPoolManager {
         self.logger = logger
     }
 
-    public nonisolated var unownedExecutor: UnownedSerialExecutor {
+    package nonisolated var unownedExecutor: UnownedSerialExecutor {
         executor.asUnownedSerialExecutor()
     }
 
@@ -112,7 +112,7 @@ public actor WarmPoolManager {
 
     /// Defines or redefines a function. A changed deploy retires the old instances (busy
     /// ones finish their call first).
-    public func define(_ function: FunctionDefinition) {
+    package func define(_ function: FunctionDefinition) {
         if let generation = currentGeneration[function.name], let entry = pools[generation] {
             entry.function = function
             apply(entry.pool.changeDeploy(to: function.deployID, now: .now), generation: generation)
@@ -127,13 +127,13 @@ public actor WarmPoolManager {
         currentGeneration[function.name] = generation
     }
 
-    public func definition(of name: String) -> FunctionDefinition? {
+    package func definition(of name: String) -> FunctionDefinition? {
         currentGeneration[name].flatMap { pools[$0]?.function }
     }
 
     /// Deletes a function: its pool, as it is now, is retired; calls waiting on it fail.
     @discardableResult
-    public func remove(_ name: String) -> Bool {
+    package func remove(_ name: String) -> Bool {
         guard let generation = currentGeneration.removeValue(forKey: name), let entry = pools[generation] else { return false }
         entry.detached = true
         apply(entry.pool.retireAll(failingWaitersWith: "function \(name) was deleted"), generation: generation)
@@ -141,7 +141,7 @@ public actor WarmPoolManager {
     }
 
     /// Introspection: stops the function's instances (busy ones after their call).
-    public func evict(_ name: String) -> Bool {
+    package func evict(_ name: String) -> Bool {
         guard let generation = currentGeneration[name], let entry = pools[generation] else { return false }
         let (directives, evicted) = entry.pool.evictAll(now: .now)
         apply(directives, generation: generation)
@@ -149,7 +149,7 @@ public actor WarmPoolManager {
     }
 
     /// Stops every instance and fails every waiting call; for worker shutdown.
-    public func shutdown() async {
+    package func shutdown() async {
         reaper?.cancel()
         var running: [LaunchedInstance] = []
         for entry in pools.values {

@@ -9,26 +9,26 @@ import ShoalZip
 /// A blob is checked (hash, zip structure) before it is stored and written atomically
 /// (temporary file, fsync, rename), so a reader never sees half a zip. File I/O runs on NIO's
 /// blocking thread pool, never on Swift's cooperative threads.
-public struct ArtifactStore: Sendable {
-    public let directory: URL
+package struct ArtifactStore: Sendable {
+    package let directory: URL
     private let threadPool: NIOThreadPool
 
-    public init(directory: URL, threadPool: NIOThreadPool = .singleton) throws {
+    package init(directory: URL, threadPool: NIOThreadPool = .singleton) throws {
         self.directory = directory
         self.threadPool = threadPool
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     }
 
-    public func path(of sha256: String) -> URL {
+    package func path(of sha256: String) -> URL {
         directory.appendingPathComponent("\(sha256).zip")
     }
 
-    public func contains(_ sha256: String) -> Bool {
+    package func contains(_ sha256: String) -> Bool {
         Self.isValidHash(sha256) && FileManager.default.fileExists(atPath: path(of: sha256).path)
     }
 
     /// Stores `bytes` as artifact `sha256`; refuses a wrong hash or a corrupt zip.
-    public func put(sha256: String, bytes: [UInt8]) async throws -> Int {
+    package func put(sha256: String, bytes: [UInt8]) async throws -> Int {
         guard Self.isValidHash(sha256) else {
             throw WorkerError(.invalidParameter, "sha256 must be 64 lowercase hex digits")
         }

@@ -7,15 +7,15 @@ import Foundation
 /// worker that lacks it), so the worker removes it when it stops; otherwise every `shoal
 /// worker` and `shoal bench` run would leave one behind. A directory the caller named is
 /// the caller's and is kept.
-public struct WorkerDataDirectory: Sendable {
-    public let url: URL
+package struct WorkerDataDirectory: Sendable {
+    package let url: URL
     /// True when the worker made the directory for itself and so removes it when it stops.
-    public let isOwnedByWorker: Bool
+    package let isOwnedByWorker: Bool
 
     /// `path` as given by the operator, or else a fresh `shoal-worker-PID` directory under
     /// `TMPDIR` (the PID, because a name that says which process left it helps after a
     /// `kill -9`, the one exit that cannot clean up).
-    public init(path: String?) {
+    package init(path: String?) {
         if let path {
             url = URL(fileURLWithPath: path)
             isOwnedByWorker = false
@@ -39,7 +39,7 @@ public struct WorkerDataDirectory: Sendable {
 
     /// Removes the directory if the worker made it; call after every instance has stopped.
     /// Unpacked deploys are read-only (as in Lambda), so the tree is made writable first.
-    public func removeIfOwned() {
+    package func removeIfOwned() {
         if isOwnedByWorker { CodeUnpacker.removeTree(url) }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
+import ShoalLambda
 import ShoalProtocol
 
 /// The worker's JSON-RPC service: the internal API of `WorkerAPI`, over the warm pools, the
@@ -8,22 +9,22 @@ import ShoalProtocol
 ///
 /// Every connection must open with `worker.hello`; with a token configured, a wrong one is
 /// answered with an error and the connection closed. Tokens are compared in constant time.
-public final class WorkerService: Sendable {
-    public struct Configuration: Sendable {
-        public var workerID: String
+package final class WorkerService: Sendable {
+    package struct Configuration: Sendable {
+        package var workerID: String
         /// Shared secret the gateway must present (`--token`, `SHOAL_TOKEN`); nil admits all.
-        public var token: String?
+        package var token: String?
         /// Largest synchronous invoke payload (6 MiB, as AWS).
-        public var maximumPayloadBytes = 6 * 1024 * 1024
+        package var maximumPayloadBytes = 6 * 1024 * 1024
 
-        public init(workerID: String, token: String? = nil) {
+        package init(workerID: String, token: String? = nil) {
             self.workerID = workerID
             self.token = token
         }
     }
 
-    public let configuration: Configuration
-    public let pools: WarmPoolManager
+    package let configuration: Configuration
+    package let pools: WarmPoolManager
     let artifacts: ArtifactStore
     let backend: any InstanceBackend
     let logger: Logger
@@ -33,7 +34,7 @@ public final class WorkerService: Sendable {
     private let running = NIOLockedValueBox<[String: Task<InvocationOutcome, any Error>]>([:])
     private let credits = StreamCredits()
 
-    public init(configuration: Configuration, pools: WarmPoolManager, artifacts: ArtifactStore, backend: any InstanceBackend,
+    package init(configuration: Configuration, pools: WarmPoolManager, artifacts: ArtifactStore, backend: any InstanceBackend,
                 logger: Logger = Logger(label: "shoal.worker")) {
         self.configuration = configuration
         self.pools = pools
@@ -43,7 +44,7 @@ public final class WorkerService: Sendable {
     }
 
     /// The method table a worker's RPC server serves.
-    public var methods: RPCMethodTable {
+    package var methods: RPCMethodTable {
         var methods = RPCMethodTable()
         methods.register(WorkerAPI.Hello.self) { [self] params, context in try await hello(params, context) }
         methods.register(WorkerAPI.PutArtifact.self) { [self] params, context in

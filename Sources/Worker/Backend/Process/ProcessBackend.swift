@@ -12,22 +12,22 @@ import ShoalRuntimeInterface
 /// read-only and shared by that deploy's instances. Each instance is one RIE in a session of
 /// its own (so terminate can sweep every process of it), with the function's MemorySize as a
 /// cgroup limit where the kernel allows one.
-public final class ProcessBackend: InstanceBackend {
-    public struct Configuration: Sendable {
+package final class ProcessBackend: InstanceBackend {
+    package struct Configuration: Sendable {
         /// The worker's data directory; deploys and bundled runtimes live below it.
-        public var dataDirectory: URL
+        package var dataDirectory: URL
         /// The `shoal` executable that provides `shoal rie`.
-        public var shoalExecutable: String
-        public var region = "us-east-1"
-        public var pythonExecutable: String?
-        public var nodeExecutable: String?
+        package var shoalExecutable: String
+        package var region = "us-east-1"
+        package var pythonExecutable: String?
+        package var nodeExecutable: String?
         /// "auto", "awslambdaric" or "bundled".
-        public var pythonClient = "auto"
+        package var pythonClient = "auto"
         /// Limit instances to their MemorySize (cgroup v1 memory controller, else RLIMIT_DATA).
-        public var limitMemory = true
-        public var startTimeout: Duration = .seconds(10)
+        package var limitMemory = true
+        package var startTimeout: Duration = .seconds(10)
 
-        public init(dataDirectory: URL, shoalExecutable: String) {
+        package init(dataDirectory: URL, shoalExecutable: String) {
             self.dataDirectory = dataDirectory
             self.shoalExecutable = shoalExecutable
         }
@@ -40,8 +40,8 @@ public final class ProcessBackend: InstanceBackend {
         var cgroup: String?
     }
 
-    public let name = "process"
-    public let configuration: Configuration
+    package let name = "process"
+    package let configuration: Configuration
     let artifacts: ArtifactStore
     let catalog: RuntimeCatalog
     private let cgroups: MemoryCgroups?
@@ -51,7 +51,7 @@ public final class ProcessBackend: InstanceBackend {
     private let launching = NIOLockedValueBox<(processes: [String: RuntimeProcess], stopped: Bool)>(([:], false))
     private let logger = Logger(label: "shoal.worker.process")
 
-    public init(configuration: Configuration, artifacts: ArtifactStore) throws {
+    package init(configuration: Configuration, artifacts: ArtifactStore) throws {
         self.configuration = configuration
         self.artifacts = artifacts
         catalog = RuntimeCatalog(
@@ -65,12 +65,12 @@ public final class ProcessBackend: InstanceBackend {
 
     // MARK: InstanceBackend
 
-    public func prepull(_ function: FunctionDefinition) async throws {
+    package func prepull(_ function: FunctionDefinition) async throws {
         let (code, _) = try await prepareDeploy(function)
         _ = try await catalog.command(for: function, codeDirectory: code)
     }
 
-    public func launch(_ request: LaunchRequest) async throws -> LaunchedInstance {
+    package func launch(_ request: LaunchRequest) async throws -> LaunchedInstance {
         let function = request.function
         let (code, opt) = try await prepareDeploy(function)
         let runtimeCommand = try await catalog.command(for: function, codeDirectory: code)
@@ -120,7 +120,7 @@ public final class ProcessBackend: InstanceBackend {
         }
     }
 
-    public func terminate(_ instance: LaunchedInstance) async {
+    package func terminate(_ instance: LaunchedInstance) async {
         guard let record = running.withLockedValue({ $0.removeValue(forKey: instance.instanceID) }) else { return }
         await stop(record)
     }
@@ -140,16 +140,16 @@ public final class ProcessBackend: InstanceBackend {
         cgroups?.remove(record.cgroup)
     }
 
-    public func logs(_ instance: LaunchedInstance) async -> String {
+    package func logs(_ instance: LaunchedInstance) async -> String {
         guard let logs = running.withLockedValue({ $0[instance.instanceID]?.logs }) else { return "" }
         return String(decoding: logs.contents, as: UTF8.self)
     }
 
     /// The session ids of the running instances (each instance's processes share one).
-    public var sessions: [pid_t] { running.withLockedValue { $0.values.map(\.session) } }
+    package var sessions: [pid_t] { running.withLockedValue { $0.values.map(\.session) } }
 
     /// Stops every instance (worker shutdown calls terminate for each; this is the backstop).
-    public func terminateAll() async {
+    package func terminateAll() async {
         let starting = launching.withLockedValue { state in
             state.stopped = true
             return Array(state.processes.values)

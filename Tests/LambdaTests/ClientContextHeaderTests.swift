@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import ShoalProtocol
+@testable import ShoalLambda
+import ShoalProtocol
 
 @Suite struct ClientContextHeaderTests {
     private func base64(_ text: String) -> String { Base64.encode(Array(text.utf8)) }

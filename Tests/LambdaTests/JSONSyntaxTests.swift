@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import ShoalProtocol
+@testable import ShoalLambda
+import ShoalProtocol
 
 @Suite struct JSONSyntaxTests {
     private func verdict(_ text: String) -> Result<JSONSyntax.Kind, JSONSyntax.Failure> {

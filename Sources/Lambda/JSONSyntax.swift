@@ -1,3 +1,5 @@
+import ShoalProtocol
+
 /// A strict check that bytes are one JSON text (RFC 8259), without building any value.
 ///
 /// AWS Lambda refuses an invoke whose payload is not JSON (InvalidRequestContentException,
@@ -11,33 +13,33 @@
 /// Strict as AWS's parser is by default: no NaN or Infinity, no leading zeros, no trailing
 /// commas, no comments, no control characters in strings, valid UTF-8 throughout. Duplicate
 /// keys are allowed, as they are there. Nesting is limited to `maximumDepth` levels.
-public enum JSONSyntax {
+package enum JSONSyntax {
     /// Arrays and objects may nest this deep (the default of AWS's parser, Jackson).
-    public static let maximumDepth = 1000
+    package static let maximumDepth = 1000
 
     /// Where and why bytes are not JSON.
-    public struct Failure: Error, Sendable, Equatable, CustomStringConvertible {
+    package struct Failure: Error, Sendable, Equatable, CustomStringConvertible {
         /// Offset of the first byte that cannot belong to a JSON text (the count at the end).
-        public var offset: Int
+        package var offset: Int
         /// 1-based line and column (in bytes) of that offset, for people.
-        public var line: Int
-        public var column: Int
-        public var reason: String
+        package var line: Int
+        package var column: Int
+        package var reason: String
 
-        public var description: String { "\(reason) at line \(line), column \(column)" }
+        package var description: String { "\(reason) at line \(line), column \(column)" }
     }
 
     /// What the top-level value is.
-    public enum Kind: Sendable, Equatable {
+    package enum Kind: Sendable, Equatable {
         case object, array, string, number, literal
     }
 
     /// The kind of the one value `bytes` hold, or where they stop being JSON.
-    public static func check(_ bytes: [UInt8]) -> Result<Kind, Failure> {
+    package static func check(_ bytes: [UInt8]) -> Result<Kind, Failure> {
         bytes.withUnsafeBytes { check($0) }
     }
 
-    public static func check(_ bytes: UnsafeRawBufferPointer) -> Result<Kind, Failure> {
+    package static func check(_ bytes: UnsafeRawBufferPointer) -> Result<Kind, Failure> {
         guard UTF8Validation.isValid(bytes) else {
             return .failure(failure(at: firstInvalidUTF8(bytes), in: bytes, "invalid UTF-8"))
         }

@@ -7,11 +7,11 @@ import Foundation
 /// the same directory, which is fsynced, renamed over the target, and the directory fsynced.
 /// A reader therefore sees the old file or the new one, never a torn mix, even after
 /// `kill -9` or a power cut. Blocking: call from a thread pool, never a Swift task's thread.
-public enum AtomicFile {
+enum AtomicFile {
     /// The marker in temporary names; `removeLeftovers` deletes files carrying it.
-    public static let temporaryMarker = ".tmp-"
+    static let temporaryMarker = ".tmp-"
 
-    public static func write(_ bytes: some Collection<UInt8>, to path: String) throws {
+    static func write(_ bytes: some Collection<UInt8>, to path: String) throws {
         let temporary = path + temporaryMarker + UUID().uuidString
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw failure("create \(temporary)") }
@@ -43,13 +43,13 @@ public enum AtomicFile {
     }
 
     /// Removes `path` and makes the removal durable.
-    public static func remove(_ path: String) throws {
+    static func remove(_ path: String) throws {
         guard unlink(path) == 0 || errno == ENOENT else { throw failure("unlink \(path)") }
         try syncDirectory(of: path)
     }
 
     /// Deletes temporary files a crash left behind in `directory`.
-    public static func removeLeftovers(in directory: String) {
+    static func removeLeftovers(in directory: String) {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         for name in names where name.contains(temporaryMarker) {
             unlink(directory + "/" + name)
@@ -64,7 +64,7 @@ public enum AtomicFile {
         guard fsync(descriptor) == 0 else { throw failure("fsync directory \(directory)") }
     }
 
-    private static func failure(_ what: String) -> RPCError {
-        RPCError(.internalError, "could not \(what): \(String(cString: strerror(errno)))", reason: "storage")
+    private static func failure(_ what: String) -> GatewayError {
+        GatewayError(.storage, "could not \(what): \(String(cString: strerror(errno)))")
     }
 }

@@ -1,3 +1,5 @@
+import ShoalProtocol
+
 /// The `Lambda-Runtime-Client-Context` header a runtime gets: the JSON object a client sent
 /// as base64 (`ClientContext` of AWS's Invoke), which runtimes parse (awslambdaric with
 /// `json.loads`, Node's with `JSON.parse`), as on Lambda. The worker makes it from an invoke's
@@ -8,17 +10,17 @@
 /// are only spacing; inside they are always escaped already) and every non-ASCII character
 /// becomes a `\uXXXX` escape (it can only stand inside a string), which leaves the value the
 /// runtime parses unchanged.
-public enum ClientContextHeader {
-    public static let name = "Lambda-Runtime-Client-Context"
+package enum ClientContextHeader {
+    package static let name = "Lambda-Runtime-Client-Context"
 
     /// The JSON object `base64` encodes, or nil when it is not base64 of a JSON object.
-    public static func object(base64: String) -> [UInt8]? {
+    package static func object(base64: String) -> [UInt8]? {
         guard let bytes = Base64.decode(base64), JSONSyntax.check(bytes) == .success(.object) else { return nil }
         return bytes
     }
 
     /// The header's value, or nil when `base64` is not base64 of a JSON object.
-    public static func value(base64: String) -> String? {
+    package static func value(base64: String) -> String? {
         guard let bytes = object(base64: base64) else { return nil }
         var line = ""
         line.reserveCapacity(bytes.count)

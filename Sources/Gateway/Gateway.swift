@@ -1,11 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
 import Logging
 import NIOCore
 import NIOPosix
 import ShoalProtocol
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The gateway: the client JSON-RPC API, the HTTP port (metrics), the durable registry, and
 /// routing over the worker fleet.
@@ -73,7 +74,8 @@ package final class Gateway: Sendable {
             router: router, logger: logger
         )
         let service = GatewayService(registry: registry, workers: workers, router: router, events: events)
-        let rpcServer = try await RPCServer.bind(host: configuration.host, port: configuration.rpcPort, methods: service.methods, configuration: configuration.rpc)
+        let rpcServer = try await RPCServer.bind(
+            host: configuration.host, port: configuration.rpcPort, methods: service.methods, configuration: configuration.rpc)
         let httpServer: HTTPServer
         do {
             httpServer = try await HTTPServer.bind(host: configuration.host, port: configuration.httpPort) { request in
@@ -87,12 +89,15 @@ package final class Gateway: Sendable {
         let dnsTask = configuration.workersDNS.map { dns in
             Task { await WorkersDNS(name: dns.name, port: dns.port, interval: configuration.dnsInterval, workers: workers, logger: logger).run() }
         }
-        return Gateway(configuration: configuration, registry: registry, workers: workers, metrics: metrics, service: service,
-                       rpcServer: rpcServer, httpServer: httpServer, dnsTask: dnsTask, logger: logger)
+        return Gateway(
+            configuration: configuration, registry: registry, workers: workers, metrics: metrics, service: service,
+            rpcServer: rpcServer, httpServer: httpServer, dnsTask: dnsTask, logger: logger)
     }
 
-    private init(configuration: Configuration, registry: FunctionRegistry, workers: WorkerDirectory, metrics: GatewayMetrics,
-                 service: GatewayService, rpcServer: RPCServer, httpServer: HTTPServer, dnsTask: Task<Void, Never>?, logger: Logger) {
+    private init(
+        configuration: Configuration, registry: FunctionRegistry, workers: WorkerDirectory, metrics: GatewayMetrics,
+        service: GatewayService, rpcServer: RPCServer, httpServer: HTTPServer, dnsTask: Task<Void, Never>?, logger: Logger
+    ) {
         self.configuration = configuration
         self.registry = registry
         self.workers = workers
@@ -125,28 +130,35 @@ package final class Gateway: Sendable {
 
     // MARK: HTTP
 
-    static func respond(to request: HTTPServer.Request, metrics: GatewayMetrics, workers: WorkerDirectory, registry: FunctionRegistry) async -> HTTPServer.Response {
+    static func respond(to request: HTTPServer.Request, metrics: GatewayMetrics, workers: WorkerDirectory, registry: FunctionRegistry) async
+        -> HTTPServer.Response
+    {
         let path = request.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? request.uri
         switch (request.method, path) {
         case (.GET, "/metrics"):
             let links = workers.links
             let summaries = links.map { $0.summary() }
             let gauges: [GatewayMetrics.Gauge] = [
-                .init(name: "shoal_workers_up", help: "Whether each worker is in the ring (1) or not (0).",
-                      samples: summaries.map { ("worker=\"\($0.id)\",address=\"\($0.address)\"", $0.state == "up" ? 1 : 0) }),
-                .init(name: "shoal_in_flight", help: "Invocations in flight from the gateway, by worker.",
-                      samples: summaries.map { ("worker=\"\($0.id)\"", Double($0.inFlight)) }),
-                .init(name: "shoal_warm_instances", help: "Instances each worker reported at its last heartbeat.",
-                      samples: summaries.map { ("worker=\"\($0.id)\"", Double($0.warmInstances)) }),
-                .init(name: "shoal_functions", help: "Functions in the registry.",
-                      samples: [("", Double(registry.allFunctions.count))]),
+                .init(
+                    name: "shoal_workers_up", help: "Whether each worker is in the ring (1) or not (0).",
+                    samples: summaries.map { ("worker=\"\($0.id)\",address=\"\($0.address)\"", $0.state == "up" ? 1 : 0) }),
+                .init(
+                    name: "shoal_in_flight", help: "Invocations in flight from the gateway, by worker.",
+                    samples: summaries.map { ("worker=\"\($0.id)\"", Double($0.inFlight)) }),
+                .init(
+                    name: "shoal_warm_instances", help: "Instances each worker reported at its last heartbeat.",
+                    samples: summaries.map { ("worker=\"\($0.id)\"", Double($0.warmInstances)) }),
+                .init(
+                    name: "shoal_functions", help: "Functions in the registry.",
+                    samples: [("", Double(registry.allFunctions.count))]),
             ]
             return .init(status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8", body: metrics.render(gauges: gauges))
         case (.GET, "/health"), (.GET, "/_shoal/health"):
             return .init(status: .ok, body: "ok\n")
         default:
-            return .init(status: .notFound, contentType: "application/json",
-                         body: #"{"Type":"User","message":"Unknown path: \#(path)"}"#)
+            return .init(
+                status: .notFound, contentType: "application/json",
+                body: #"{"Type":"User","message":"Unknown path: \#(path)"}"#)
         }
     }
 

@@ -53,9 +53,12 @@ final class GatewayService: Sendable {
         methods.register(ClientAPI.PublishLayer.self) { [self] params, _ in
             try await registry.publishLayer(params)
         }
-        methods.register(ClientAPI.Invoke.self, onLoop: { [self] params, reply in
-            invokeOnLoop(params, reply: reply)
-        }) { [self] params, _ in
+        methods.register(
+            ClientAPI.Invoke.self,
+            onLoop: { [self] params, reply in
+                invokeOnLoop(params, reply: reply)
+            }
+        ) { [self] params, _ in
             try await invoke(params)
         }
         methods.register(ClientAPI.InvokeStream.self) { [self] params, context in
@@ -139,7 +142,8 @@ final class GatewayService: Sendable {
             early = nil
         case "Event":
             guard payload.count <= Self.maximumEventPayload else {
-                throw GatewayError(.payloadTooLarge, "Request must be smaller than \(Self.maximumEventPayload) bytes for the InvokeFunction operation")
+                throw GatewayError(
+                    .payloadTooLarge, "Request must be smaller than \(Self.maximumEventPayload) bytes for the InvokeFunction operation")
             }
             early = .init(statusCode: 202, payload: "", executedVersion: nil)
         case "DryRun":

@@ -52,7 +52,8 @@ package enum JSONSyntax {
     }
 
     private static func failure(at offset: Int, in bytes: UnsafeRawBufferPointer, _ reason: String) -> Failure {
-        var line = 1, lineStart = 0
+        var line = 1
+        var lineStart = 0
         for index in 0..<min(offset, bytes.count) where bytes[index] == 0x0A {
             line += 1
             lineStart = index + 1
@@ -198,7 +199,7 @@ package enum JSONSyntax {
                     guard index < bytes.count else { break }
                     switch bytes[index] {
                     case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
-                         UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                        UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
                         index += 1
                     case UInt8(ascii: "u"):
                         for offset in 1...4 {
@@ -210,7 +211,7 @@ package enum JSONSyntax {
                     default:
                         throw SyntaxError(offset: index, reason: "invalid escape: \(Self.shown(bytes[index])) after a backslash in a string")
                     }
-                default: // below 0x20: the loops above stop at nothing else
+                default:  // below 0x20: the loops above stop at nothing else
                     throw SyntaxError(offset: index, reason: "control character (code \(byte)) in a string: it must be escaped")
                 }
             }
@@ -247,7 +248,8 @@ package enum JSONSyntax {
         private mutating func literal(_ word: StaticString) throws(SyntaxError) {
             for offset in 0..<word.utf8CodeUnitCount {
                 guard index + offset < bytes.count, bytes[index + offset] == word.utf8Start[offset] else {
-                    throw SyntaxError(offset: index, reason: "unrecognized token, where true, false, null, a number, a string, an array or an object belongs")
+                    throw SyntaxError(
+                        offset: index, reason: "unrecognized token, where true, false, null, a number, a string, an array or an object belongs")
                 }
             }
             index += word.utf8CodeUnitCount
@@ -275,7 +277,8 @@ package enum JSONSyntax {
         /// "has a zero byte" and "has a byte less than n" bit tricks; they never miss one, and
         /// a rare false alarm only sends those eight bytes the slow way).
         private static func hasSpecialByte(_ word: UInt64) -> Bool {
-            let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            let highs: UInt64 = 0x8080_8080_8080_8080
             func hasZero(_ value: UInt64) -> Bool { (value &- ones) & ~value & highs != 0 }
             return (word &- ones &* 0x20) & ~word & highs != 0
                 || hasZero(word ^ (ones &* UInt64(UInt8(ascii: "\"")))) || hasZero(word ^ (ones &* UInt64(UInt8(ascii: "\\"))))

@@ -54,7 +54,8 @@ package actor InvocationBroker {
         let requestID = UUID().uuidString.lowercased()
         let invocation = Invocation(
             requestID: requestID, payload: payload, deadline: Date(), functionARN: configuration.functionARN,
-            traceID: "Root=1-\(String(Int(Date().timeIntervalSince1970), radix: 16))-\(requestID.replacingOccurrences(of: "-", with: "").prefix(24));Sampled=0",
+            traceID:
+                "Root=1-\(String(Int(Date().timeIntervalSince1970), radix: 16))-\(requestID.replacingOccurrences(of: "-", with: "").prefix(24));Sampled=0",
             clientContext: clientContext, cognitoIdentity: cognitoIdentity
         )
         let logStart = logs.end
@@ -98,7 +99,7 @@ package actor InvocationBroker {
         if let pending = current, !pending.delivered {
             return deliverCurrent()
         }
-        waitingForNext?.resume(returning: nil) // a runtime polls once at a time
+        waitingForNext?.resume(returning: nil)  // a runtime polls once at a time
         return await withCheckedContinuation { waitingForNext = $0 }
     }
 
@@ -117,10 +118,12 @@ package actor InvocationBroker {
         if let refusal = check(requestID) { return refusal }
         await drainRuntimeOutput()
         if let refusal = check(requestID) { return refusal }
-        finish(status: 200, functionError: "Unhandled", body: Self.errorDocument(
-            type: "Function.ResponseSizeTooLarge",
-            message: "Response payload size (\(size) bytes) exceeded maximum allowed payload size (\(configuration.maximumPayloadBytes) bytes)."
-        ))
+        finish(
+            status: 200, functionError: "Unhandled",
+            body: Self.errorDocument(
+                type: "Function.ResponseSizeTooLarge",
+                message: "Response payload size (\(size) bytes) exceeded maximum allowed payload size (\(configuration.maximumPayloadBytes) bytes)."
+            ))
         return .tooLarge("response of \(size) bytes exceeds \(configuration.maximumPayloadBytes)")
     }
 
@@ -208,7 +211,8 @@ package actor InvocationBroker {
 
     private func timedOut(_ requestID: String, initializing: Bool) async {
         guard let pending = current, pending.invocation.requestID == requestID, pending.delivered != initializing else { return }
-        let message = initializing
+        let message =
+            initializing
             ? "RequestId: \(requestID) Error: Runtime did not ask for the event within \(String(format: "%.2f", Self.seconds(configuration.initTimeout))) seconds of starting"
             : "RequestId: \(requestID) Error: Task timed out after \(String(format: "%.2f", Self.seconds(configuration.timeout))) seconds"
         log(message)
@@ -285,10 +289,11 @@ package actor InvocationBroker {
         let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
         let id = pending.invocation.requestID
         log("END RequestId: \(id)")
-        log(String(
-            format: "REPORT RequestId: %@\tDuration: %.2f ms\tBilled Duration: %d ms\tMemory Size: %d MB\tMax Memory Used: %d MB",
-            id, milliseconds, Int(milliseconds.rounded(.up)), configuration.memoryMB, maxMemoryUsedMB()
-        ))
+        log(
+            String(
+                format: "REPORT RequestId: %@\tDuration: %.2f ms\tBilled Duration: %d ms\tMemory Size: %d MB\tMax Memory Used: %d MB",
+                id, milliseconds, Int(milliseconds.rounded(.up)), configuration.memoryMB, maxMemoryUsedMB()
+            ))
     }
 
     /// A line of the instance's log: into the buffer (for tails) and, if configured, stderr.
@@ -300,9 +305,10 @@ package actor InvocationBroker {
     /// Peak resident memory of the runtime process, from /proc (VmHWM), in MB.
     private func maxMemoryUsedMB() -> Int {
         guard let pid = runtime?.pid,
-              let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-              let kilobytes = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") else { return 0 }
+            let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+            let kilobytes = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
+        else { return 0 }
         return (kilobytes + 1023) / 1024
     }
 

@@ -6,7 +6,10 @@ import NIOHTTP1
 enum RuntimeAPIHandler {
     /// The routes below `/2018-06-01/runtime/`.
     enum Route: Equatable {
-        case next, response(String), error(String), initError, unknown
+        case next
+        case response(String)
+        case error(String)
+        case initError, unknown
 
         init(method: HTTPMethod, segments: [String]) {
             switch (method, segments.count) {
@@ -40,8 +43,10 @@ enum RuntimeAPIHandler {
                 // an event runs no handler: hold it, and only a runtime still alive after the
                 // stop's grace gets the spec's 500 ("non-recoverable, exit promptly").
                 try? await Task.sleep(for: .seconds(5))
-                try await HTTPExchange.respond(outbound, status: 500, body: InvocationBroker.errorDocument(
-                    type: "Runtime.ExitError", message: "the execution environment is shutting down"), keepAlive: false)
+                try await HTTPExchange.respond(
+                    outbound, status: 500,
+                    body: InvocationBroker.errorDocument(
+                        type: "Runtime.ExitError", message: "the execution environment is shutting down"), keepAlive: false)
                 return
             }
             var headers = [
@@ -79,7 +84,8 @@ enum RuntimeAPIHandler {
 
         case .unknown:
             _ = try await HTTPExchange.readBody(&parts, limit: limit)
-            try await HTTPExchange.respond(outbound, status: 404, body: InvocationBroker.errorDocument(type: "NotFound", message: "\(head.method) \(path)"))
+            try await HTTPExchange.respond(
+                outbound, status: 404, body: InvocationBroker.errorDocument(type: "NotFound", message: "\(head.method) \(path)"))
         }
     }
 
@@ -109,6 +115,7 @@ enum RuntimeAPIHandler {
     }
 
     private static func answer(_ outbound: HTTPOutbound, _ outcome: InvocationBroker.APIOutcome) async throws {
-        try await HTTPExchange.respond(outbound, status: outcome.status, headers: ["Content-Type": "application/json"], body: Array(outcome.body.utf8))
+        try await HTTPExchange.respond(
+            outbound, status: outcome.status, headers: ["Content-Type": "application/json"], body: Array(outcome.body.utf8))
     }
 }

@@ -80,13 +80,17 @@ package final class RuntimeInterfaceEmulator: Sendable {
         let limit = broker.configuration.maximumPayloadBytes
         guard head.method == .POST, head.uri.split(separator: "?").first.map(String.init) == invokePath else {
             _ = try await HTTPExchange.readBody(&parts, limit: limit)
-            try await HTTPExchange.respond(outbound, status: 404, body: InvocationBroker.errorDocument(
-                type: "ResourceNotFound", message: "only POST \(invokePath) is served here"))
+            try await HTTPExchange.respond(
+                outbound, status: 404,
+                body: InvocationBroker.errorDocument(
+                    type: "ResourceNotFound", message: "only POST \(invokePath) is served here"))
             return
         }
         guard let payload = try await HTTPExchange.readBody(&parts, limit: limit).bytes else {
-            try await HTTPExchange.respond(outbound, status: 413, body: InvocationBroker.errorDocument(
-                type: "RequestEntityTooLarge", message: "Request must be smaller than \(limit) bytes for the invoke operation"))
+            try await HTTPExchange.respond(
+                outbound, status: 413,
+                body: InvocationBroker.errorDocument(
+                    type: "RequestEntityTooLarge", message: "Request must be smaller than \(limit) bytes for the invoke operation"))
             return
         }
         // The runtime gets the client context as JSON: as the worker passes it on, or from
@@ -94,8 +98,10 @@ package final class RuntimeInterfaceEmulator: Sendable {
         var clientContext = head.headers.first(name: ClientContextHeader.name)
         if clientContext == nil, let encoded = head.headers.first(name: "X-Amz-Client-Context") {
             guard let value = ClientContextHeader.value(base64: encoded) else {
-                try await HTTPExchange.respond(outbound, status: 400, body: InvocationBroker.errorDocument(
-                    type: "InvalidRequestContentException", message: "Client context must be a valid Base64-encoded JSON object."))
+                try await HTTPExchange.respond(
+                    outbound, status: 400,
+                    body: InvocationBroker.errorDocument(
+                        type: "InvalidRequestContentException", message: "Client context must be a valid Base64-encoded JSON object."))
                 return
             }
             clientContext = value
@@ -109,13 +115,17 @@ package final class RuntimeInterfaceEmulator: Sendable {
                 wantsLogTail: head.headers.first(name: "X-Amz-Log-Type")?.lowercased() == "tail"
             )
         } catch .busy(let inFlight) {
-            try await HTTPExchange.respond(outbound, status: 429, headers: ["Content-Type": "application/json"], body: InvocationBroker.errorDocument(
-                type: "Runtime.ConcurrentInvocation",
-                message: "this instance is running invocation \(inFlight); an instance runs one invocation at a time"))
+            try await HTTPExchange.respond(
+                outbound, status: 429, headers: ["Content-Type": "application/json"],
+                body: InvocationBroker.errorDocument(
+                    type: "Runtime.ConcurrentInvocation",
+                    message: "this instance is running invocation \(inFlight); an instance runs one invocation at a time"))
             return
         } catch .tooLarge(let size) {
-            try await HTTPExchange.respond(outbound, status: 413, body: InvocationBroker.errorDocument(
-                type: "RequestEntityTooLarge", message: "payload of \(size) bytes exceeds \(limit)"))
+            try await HTTPExchange.respond(
+                outbound, status: 413,
+                body: InvocationBroker.errorDocument(
+                    type: "RequestEntityTooLarge", message: "payload of \(size) bytes exceeds \(limit)"))
             return
         }
         for await event in events {

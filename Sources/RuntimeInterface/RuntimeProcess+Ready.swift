@@ -29,7 +29,7 @@ extension RuntimeProcess {
             if let port = Self.readyPort(in: String(decoding: logs.contents, as: UTF8.self)), let pid, pid > 1 {
                 return (port, pid)
             }
-            if let pid, kill(pid, 0) != 0 { // it died before it got ready
+            if let pid, kill(pid, 0) != 0 {  // it died before it got ready
                 why = "exited before it was ready"
                 break
             }

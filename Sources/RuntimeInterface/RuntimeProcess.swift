@@ -94,8 +94,9 @@ package final class RuntimeProcess: Sendable {
                     // Raw entries are strdup'ed: each must carry its own NUL terminator.
                     // SHOAL_PARENT_PID lets a `shoal` child tell whether its parent died even
                     // before it got to look (ParentWatch).
-                    environment: .custom(command.environment.merging([RuntimeProcess.parentVariable: String(getpid())]) { $1 }
-                        .map { Array("\($0.key)=\($0.value)\0".utf8) }),
+                    environment: .custom(
+                        command.environment.merging([RuntimeProcess.parentVariable: String(getpid())]) { $1 }
+                            .map { Array("\($0.key)=\($0.value)\0".utf8) }),
                     workingDirectory: FilePath(command.workingDirectory),
                     platformOptions: options,
                     input: .none,

@@ -40,7 +40,6 @@ package struct WorkerError: Error, Sendable, Hashable, CustomStringConvertible, 
 
     package var description: String { "\(code.rawValue): \(message)" }
 
-
     package var rpcError: RPCError {
         switch code {
         case .unknownFunction: RPCError(.resourceNotFound, message)

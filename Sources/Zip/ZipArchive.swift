@@ -47,7 +47,9 @@ package struct ZipArchive: Sendable {
                 throw .corrupt("zip64 end of central directory record missing")
             }
             let at = Int(record)
-            let count = bytes.uint64(at + 32), size = bytes.uint64(at + 40), offset = bytes.uint64(at + 48)
+            let count = bytes.uint64(at + 32)
+            let size = bytes.uint64(at + 40)
+            let offset = bytes.uint64(at + 48)
             guard count <= UInt64(bytes.count), size <= UInt64(bytes.count), offset <= UInt64(bytes.count) else {
                 throw .corrupt("zip64 figures outside the archive")
             }
@@ -83,8 +85,9 @@ package struct ZipArchive: Sendable {
         var compressed = UInt64(bytes.uint32(position + 20))
         var uncompressed = UInt64(bytes.uint32(position + 24))
         var localOffset = UInt64(bytes.uint32(position + 42))
-        readZip64Extra(bytes, from: position + 46 + nameLength, length: extraLength,
-                       uncompressed: &uncompressed, compressed: &compressed, localOffset: &localOffset)
+        readZip64Extra(
+            bytes, from: position + 46 + nameLength, length: extraLength,
+            uncompressed: &uncompressed, compressed: &compressed, localOffset: &localOffset)
         // The local header: its own name and extra lengths say where the data starts.
         guard localOffset + 30 <= UInt64(bytes.count), bytes.uint32(Int(localOffset)) == 0x0403_4b50 else {
             throw .corrupt("\(path) points to a missing local header")
@@ -97,7 +100,9 @@ package struct ZipArchive: Sendable {
         let external = bytes.uint32(position + 38)
         let unix = madeBy >> 8 == 3
         let type = unix ? external >> 16 & ZipEntry.typeMask : 0
-        let kind: ZipEntry.Kind = type == ZipEntry.symlinkType ? .symlink
+        let kind: ZipEntry.Kind =
+            type == ZipEntry.symlinkType
+            ? .symlink
             : (path.hasSuffix("/") || type == ZipEntry.directoryType ? .directory : .file)
         let entry = ZipEntry(
             path: path, kind: kind, method: bytes.uint16(position + 10), crc32: bytes.uint32(position + 16),
@@ -114,13 +119,20 @@ package struct ZipArchive: Sendable {
     ) {
         var position = start
         while position + 4 <= start + length {
-            let id = bytes.uint16(position), size = Int(bytes.uint16(position + 2))
+            let id = bytes.uint16(position)
+            let size = Int(bytes.uint16(position + 2))
             defer { position += 4 + size }
             guard id == 1 else { continue }
             var field = position + 4
             let end = min(position + 4 + size, start + length)
-            if uncompressed == 0xFFFF_FFFF, field + 8 <= end { uncompressed = bytes.uint64(field); field += 8 }
-            if compressed == 0xFFFF_FFFF, field + 8 <= end { compressed = bytes.uint64(field); field += 8 }
+            if uncompressed == 0xFFFF_FFFF, field + 8 <= end {
+                uncompressed = bytes.uint64(field)
+                field += 8
+            }
+            if compressed == 0xFFFF_FFFF, field + 8 <= end {
+                compressed = bytes.uint64(field)
+                field += 8
+            }
             if localOffset == 0xFFFF_FFFF, field + 8 <= end { localOffset = bytes.uint64(field) }
         }
     }

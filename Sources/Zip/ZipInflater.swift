@@ -33,7 +33,8 @@ package final class ZipInflater {
             switch entry.method {
             case 0: return Result { () throws(ZipError) in try copyStored(input, consume) }
             case 8: return Result { () throws(ZipError) in try inflateDeflated(input, entry: entry, consume) }
-            default: return .failure(.corrupt("\(entry.path) uses compression method \(entry.method); only stored and deflated entries are supported"))
+            default:
+                return .failure(.corrupt("\(entry.path) uses compression method \(entry.method); only stored and deflated entries are supported"))
             }
         }
         let (produced, checksum) = try outcome.get()
@@ -51,7 +52,9 @@ package final class ZipInflater {
         return String(decoding: target, as: UTF8.self)
     }
 
-    private func copyStored(_ input: UnsafeRawBufferPointer, _ consume: (UnsafeRawBufferPointer) throws(ZipError) -> Void) throws(ZipError) -> (Int, UInt) {
+    private func copyStored(_ input: UnsafeRawBufferPointer, _ consume: (UnsafeRawBufferPointer) throws(ZipError) -> Void) throws(ZipError) -> (
+        Int, UInt
+    ) {
         var checksum = crc32(0, nil, 0)
         var offset = 0
         while offset < input.count {

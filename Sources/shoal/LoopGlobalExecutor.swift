@@ -1,8 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import NIOCore
 import NIOPosix
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Swift Concurrency's global executor on NIO's singleton event loops, each job run as the
 /// generic executor.
@@ -24,7 +25,8 @@ enum LoopGlobalExecutor {
     /// executor reference is not the two words this relies on.
     static func install() -> Bool {
         guard MemoryLayout<UnownedSerialExecutor>.size == 2 * MemoryLayout<UInt>.size,
-              let slot = dlsym(dlopen(nil, RTLD_NOW), "swift_task_enqueueGlobal_hook") else { return false }
+            let slot = dlsym(dlopen(nil, RTLD_NOW), "swift_task_enqueueGlobal_hook")
+        else { return false }
         let hook: EnqueueGlobalHook = { job, _ in
             MultiThreadedEventLoopGroup.singleton.any().execute { job.runSynchronously(on: LoopGlobalExecutor.generic) }
         }

@@ -129,7 +129,9 @@ final class LoopScheduling: Sendable {
             let error = errno
             for thread in threads { _ = shoal_set_thread_scheduling(thread, 0) }
             batched.withLock { $0 = false }
-            logger.warning("the kernel refused a change of scheduling policy; the event loops stay under SCHED_OTHER", metadata: ["thread": "\(thread)", "errno": "\(error)"])
+            logger.warning(
+                "the kernel refused a change of scheduling policy; the event loops stay under SCHED_OTHER",
+                metadata: ["thread": "\(thread)", "errno": "\(error)"])
             return false
         }
         batched.withLock { $0 = batch }

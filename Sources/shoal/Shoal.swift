@@ -13,7 +13,8 @@ struct Shoal: AsyncParsableCommand {
         abstract: "An AWS Lambda execution-layer emulator that shards functions across worker processes.",
         subcommands: [
             UpCommand.self, GatewayCommand.self, WorkerCommand.self, RIECommand.self,
-            CreateCommand.self, GetCommand.self, UpdateCommand.self, DeleteCommand.self, InvokeCommand.self, ListCommand.self, WorkersCommand.self, WarmCommand.self, BenchCommand.self,
+            CreateCommand.self, GetCommand.self, UpdateCommand.self, DeleteCommand.self, InvokeCommand.self, ListCommand.self, WorkersCommand.self,
+            WarmCommand.self, BenchCommand.self,
         ]
     )
 
@@ -37,7 +38,7 @@ struct Shoal: AsyncParsableCommand {
         switch ProcessInfo.processInfo.environment["SHOAL_NIO_EXECUTOR"] {
         case "0":
             break
-        case "nio": // NIO's own takeover, for comparison (docs/performance-log.md)
+        case "nio":  // NIO's own takeover, for comparison (docs/performance-log.md)
             NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         default:
             if !LoopGlobalExecutor.install() {

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import ShoalGateway
 
 @Suite struct CRC32Tests {

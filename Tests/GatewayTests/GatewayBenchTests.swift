@@ -51,7 +51,10 @@ import Testing
     private static func exit(of child: ChildProcess, within limit: Duration) async throws -> RuntimeProcess.Exit {
         try await withThrowingTaskGroup(of: RuntimeProcess.Exit?.self) { group in
             group.addTask { await child.process.exited }
-            group.addTask { try await Task.sleep(for: limit); return nil }
+            group.addTask {
+                try await Task.sleep(for: limit)
+                return nil
+            }
             let first = try await group.next() ?? nil
             group.cancelAll()
             if let first { return first }

@@ -62,18 +62,24 @@ import Testing
             gateway = started
             let port = try await started.ready().port
             let client = try await RPCConnection.connect(host: "127.0.0.1", port: port)
-            #expect(await eventually {
-                let workers = (try? await client.call(ClientAPI.WorkersList.self, Empty()).workers) ?? []
-                return workers.contains { $0.address == "127.0.0.1:\(workerPort)" && $0.state == "up" }
-            }, "the worker behind localhost joined")
+            #expect(
+                await eventually {
+                    let workers = (try? await client.call(ClientAPI.WorkersList.self, Empty()).workers) ?? []
+                    return workers.contains { $0.address == "127.0.0.1:\(workerPort)" && $0.state == "up" }
+                }, "the worker behind localhost joined")
 
             try await client.createFunction("versioned", files: ["app.py": "def handler(event, context):\n    return 'v1'\n"])
             #expect(try await client.invoke("versioned").body == "\"v1\"")
-            _ = try await client.call(ClientAPI.UpdateFunctionCode.self, .init(
-                functionName: "versioned", zipFile: Data(TestZip.make(["app.py": "def handler(event, context):\n    return 'v2'\n"])).base64EncodedString()
-            ))
+            _ = try await client.call(
+                ClientAPI.UpdateFunctionCode.self,
+                .init(
+                    functionName: "versioned",
+                    zipFile: Data(TestZip.make(["app.py": "def handler(event, context):\n    return 'v2'\n"])).base64EncodedString()
+                ))
             #expect(try await client.invoke("versioned").body == "\"v2\"")
-            _ = try await client.call(ClientAPI.UpdateFunctionConfiguration.self, .init(functionName: "versioned", environment: .init(variables: ["GREETING": "hi"]), description: "env"))
+            _ = try await client.call(
+                ClientAPI.UpdateFunctionConfiguration.self,
+                .init(functionName: "versioned", environment: .init(variables: ["GREETING": "hi"]), description: "env"))
             let configuration = try await client.call(ClientAPI.GetFunction.self, .init(functionName: "versioned"))
             #expect(configuration.environment.variables == ["GREETING": "hi"] && configuration.description == "env")
             #expect(try await client.invoke("versioned").body == "\"v2\"")

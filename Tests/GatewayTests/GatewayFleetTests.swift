@@ -36,7 +36,9 @@ import Testing
             // Asked right after the invokes, the workers' figures agree with warm.list's.
             for worker in workers {
                 let warmHere = warm.filter { $0.worker == worker.id }
-                #expect(worker.warmInstances == warmHere.count && worker.functions == Set(warmHere.map(\.functionName)).count, "\(worker) against \(warmHere.count) warm")
+                #expect(
+                    worker.warmInstances == warmHere.count && worker.functions == Set(warmHere.map(\.functionName)).count,
+                    "\(worker) against \(warmHere.count) warm")
             }
             let listed = try await client.call(ClientAPI.ListFunctions.self, .init(maxItems: 50))
             #expect(listed.functions.count == 50 && listed.nextMarker != nil)
@@ -75,7 +77,7 @@ import Testing
             #expect(whole, "the victim owns some functions: \(ownersBefore)")
             let victimsFunction = names[try #require(ownersBefore.firstIndex(of: "worker-2"))]
 
-            let outcomes = NIOLockedValueBox<[String: Bool]>([:]) // invocation id -> succeeded
+            let outcomes = NIOLockedValueBox<[String: Bool]>([:])  // invocation id -> succeeded
             let stop = NIOLockedValueBox(false)
             let killedAt = NIOLockedValueBox<ContinuousClock.Instant?>(nil)
             try await withThrowingTaskGroup(of: Void.self) { group in

@@ -27,7 +27,8 @@ import Testing
     @Test func theGatewayTimesOutAnInstanceThatNeverAnswersAndTheWorkerRecyclesIt() async throws {
         try await ShoalUp.with(workers: 1, backend: "scripted", extra: ["--invoke-grace", "0.3"]) { up in
             let client = try await up.connect()
-            try await client.createFunction("stuck", runtime: "provided.al2023", handler: "bootstrap", files: ["bootstrap": "#!/bin/sh\n"], timeout: 1)
+            try await client.createFunction(
+                "stuck", runtime: "provided.al2023", handler: "bootstrap", files: ["bootstrap": "#!/bin/sh\n"], timeout: 1)
             _ = try await client.invoke("stuck", #"{"tag": "warm"}"#)
             let started = ContinuousClock.now
             let (body, result) = try await client.invoke("stuck", #"{"sleepMs": 20000}"#)
@@ -35,8 +36,9 @@ import Testing
             #expect(result.functionError == "Unhandled" && result.statusCode == 200)
             #expect(body.contains(#""errorType":"Sandbox.Timedout""#) && body.contains("Task timed out after 1.00 seconds"), "\(body)")
             #expect(waited >= .seconds(1) && waited < .seconds(5), "answered after \(waited)")
-            #expect(await eventually { (try? await client.call(ClientAPI.WarmList.self, Empty()).instances.filter(\.busy).isEmpty) ?? false },
-                    "the timed-out instance was recycled")
+            #expect(
+                await eventually { (try? await client.call(ClientAPI.WarmList.self, Empty()).instances.filter(\.busy).isEmpty) ?? false },
+                "the timed-out instance was recycled")
             let (echo, next) = try await client.invoke("stuck", #"{"tag": "after"}"#)
             #expect(next.functionError == nil && echo.contains("after"))
             await client.close()
@@ -105,7 +107,9 @@ import Testing
             let badTimeout = await #expect(throws: RPCError.self) { try await client.createFunction("t", files: ["app.py": ""], timeout: 901) }
             #expect(badTimeout?.code == .invalidParams)
             let badZip = await #expect(throws: RPCError.self) {
-                _ = try await client.call(ClientAPI.CreateFunction.self, .init(functionName: "z", runtime: "python3.11", handler: "a.b", code: .init(zipFile: "bm90IGEgemlw")))
+                _ = try await client.call(
+                    ClientAPI.CreateFunction.self,
+                    .init(functionName: "z", runtime: "python3.11", handler: "a.b", code: .init(zipFile: "bm90IGEgemlw")))
             }
             #expect(badZip?.code == .invalidParams && badZip?.message.contains("unzip") == true)
             await client.close()
@@ -118,19 +122,21 @@ import Testing
         let runs = FileManager.default.temporaryDirectory.appendingPathComponent("shoal-content-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: runs) }
         let handler = """
-        import os
-        def handler(event, context):
-            with open(os.environ["RUNS"], "a") as f:
-                f.write("ran\\n")
-            cc = context.client_context
-            return {"event": event, "custom": cc.custom if cc else None, "app": cc.client.app_title if cc and cc.client else None}
-        """
+            import os
+            def handler(event, context):
+                with open(os.environ["RUNS"], "a") as f:
+                    f.write("ran\\n")
+                cc = context.client_context
+                return {"event": event, "custom": cc.custom if cc else None, "app": cc.client.app_title if cc and cc.client else None}
+            """
         try await ShoalUp.with(workers: 1) { up in
             let client = try await up.connect()
             try await client.createFunction("content", files: ["app.py": handler], environment: ["RUNS": runs.path])
             func invoke(_ payload: [UInt8]?, type: String? = nil, clientContext: String? = nil) async throws -> [String: Any] {
-                let result = try await client.call(ClientAPI.Invoke.self, .init(
-                    functionName: "content", payload: payload.map { Base64.encode($0) }, invocationType: type, clientContext: clientContext))
+                let result = try await client.call(
+                    ClientAPI.Invoke.self,
+                    .init(
+                        functionName: "content", payload: payload.map { Base64.encode($0) }, invocationType: type, clientContext: clientContext))
                 #expect(result.functionError == nil, "\(String(decoding: Base64.decode(result.payload) ?? [], as: UTF8.self))")
                 return (try? JSONSerialization.jsonObject(with: Data(Base64.decode(result.payload) ?? []))) as? [String: Any] ?? [:]
             }
@@ -143,18 +149,27 @@ import Testing
             let seen = try await invoke(Array("{}".utf8), clientContext: Base64.encode(Array(context.utf8)))
             #expect(seen["custom"] as? [String: String] == ["suite": "caf\u{e9}"] && seen["app"] as? String == "tests", "\(seen)")
 
-            func expectRefused(_ payload: [UInt8], type: String? = nil, clientContext: String? = nil, stream: Bool = false,
-                               _ message: String, sourceLocation: SourceLocation = #_sourceLocation) async {
-                let params = ClientAPI.InvokeParams(functionName: "content", payload: Base64.encode(payload), invocationType: type, clientContext: clientContext)
+            func expectRefused(
+                _ payload: [UInt8], type: String? = nil, clientContext: String? = nil, stream: Bool = false,
+                _ message: String, sourceLocation: SourceLocation = #_sourceLocation
+            ) async {
+                let params = ClientAPI.InvokeParams(
+                    functionName: "content", payload: Base64.encode(payload), invocationType: type, clientContext: clientContext)
                 let error = await #expect(throws: RPCError.self, sourceLocation: sourceLocation) {
-                    if stream { _ = try await client.call(ClientAPI.InvokeStream.self, params) } else { _ = try await client.call(ClientAPI.Invoke.self, params) }
+                    if stream {
+                        _ = try await client.call(ClientAPI.InvokeStream.self, params)
+                    } else {
+                        _ = try await client.call(ClientAPI.Invoke.self, params)
+                    }
                 }
-                #expect(error?.code == .invalidRequestContent && error?.data?.type == "InvalidRequestContentException", sourceLocation: sourceLocation)
+                #expect(
+                    error?.code == .invalidRequestContent && error?.data?.type == "InvalidRequestContentException", sourceLocation: sourceLocation)
                 #expect(error?.message.hasPrefix(message) == true, "\(error?.message ?? "")", sourceLocation: sourceLocation)
             }
             let notJSON = "Could not parse request body into json: Could not parse payload into json: "
             await expectRefused(Array("not json".utf8), notJSON + "unrecognized token")
-            await expectRefused(Array(#"{"a": 1,}"#.utf8), type: "Event", notJSON + "unexpected character '}' where a member's name belongs at line 1, column 9")
+            await expectRefused(
+                Array(#"{"a": 1,}"#.utf8), type: "Event", notJSON + "unexpected character '}' where a member's name belongs at line 1, column 9")
             await expectRefused(Array("[1 2]".utf8), type: "DryRun", notJSON + "unexpected character '2'")
             await expectRefused(Array(#"{"a": ""#.utf8) + [0xFF] + Array(#""}"#.utf8), notJSON + "invalid UTF-8 at line 1, column 8")
             await expectRefused(Array("{".utf8), stream: true, notJSON + "unexpected end of input")

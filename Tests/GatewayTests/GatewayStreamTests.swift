@@ -18,16 +18,17 @@ import Testing
             }
             let client = try await up.connect(methods: methods)
             let source = """
-            exports.handler = awslambda.streamifyResponse(async (event, stream) => {
-              for (let i = 0; i < 5; i++) {
-                stream.write(`part ${i} at ${Date.now()};`);
-                await new Promise((resolve) => setTimeout(resolve, 200));
-              }
-              stream.end();
-            });
-            """
+                exports.handler = awslambda.streamifyResponse(async (event, stream) => {
+                  for (let i = 0; i < 5; i++) {
+                    stream.write(`part ${i} at ${Date.now()};`);
+                    await new Promise((resolve) => setTimeout(resolve, 200));
+                  }
+                  stream.end();
+                });
+                """
             try await client.createFunction("streamer", runtime: "nodejs20.x", handler: "index.handler", files: ["index.js": source])
-            let result = try await client.call(ClientAPI.InvokeStream.self, .init(functionName: "streamer", payload: Data("{}".utf8).base64EncodedString()))
+            let result = try await client.call(
+                ClientAPI.InvokeStream.self, .init(functionName: "streamer", payload: Data("{}".utf8).base64EncodedString()))
             #expect(result.statusCode == 200 && result.functionError == nil)
             let received = arrivals.withLockedValue { $0 }
             let text = received.map(\.1).joined()
@@ -42,7 +43,8 @@ import Testing
     @Test func aSlowReaderHoldsBackOnlyItsOwnStreamWithinTheMemoryBound() async throws {
         try await ShoalUp.with(workers: 1, backend: "scripted") { up in
             let setup = try await up.connect()
-            try await setup.createFunction("firehose", runtime: "provided.al2023", handler: "bootstrap", files: ["bootstrap": "#!/bin/sh\n"], timeout: 120)
+            try await setup.createFunction(
+                "firehose", runtime: "provided.al2023", handler: "bootstrap", files: ["bootstrap": "#!/bin/sh\n"], timeout: 120)
             _ = try await setup.invoke("firehose", #"{"tag": "warm"}"#)
             let workerPID = pid_t(try #require(try await setup.call(ClientAPI.WorkersList.self, Empty()).workers.first?.pid))
             let before = (gateway: ProcessScan.residentBytes(of: up.pid), worker: ProcessScan.residentBytes(of: workerPID))
@@ -58,11 +60,14 @@ import Testing
             }
             let reader = try await up.connect(methods: methods)
             try await reader.channel.setOption(ChannelOptions.autoRead, value: false).get()
-            let chunks = 4096, chunkBytes = 16 * 1024 // 64 MiB in all
+            let chunks = 4096
+            let chunkBytes = 16 * 1024  // 64 MiB in all
             let stream = Task {
-                try await reader.call(ClientAPI.InvokeStream.self, .init(
-                    functionName: "firehose", payload: Data(#"{"chunks": \#(chunks), "chunkBytes": \#(chunkBytes)}"#.utf8).base64EncodedString()
-                ))
+                try await reader.call(
+                    ClientAPI.InvokeStream.self,
+                    .init(
+                        functionName: "firehose", payload: Data(#"{"chunks": \#(chunks), "chunkBytes": \#(chunkBytes)}"#.utf8).base64EncodedString()
+                    ))
             }
             // The reader reads nothing for 3 s; the function could have written all 64 MiB by then.
             try await Task.sleep(for: .seconds(3))
@@ -81,8 +86,9 @@ import Testing
             #expect(tail.contains("chunk \(chunks - 1) at"), "the last chunk came last: \(tail)")
             let growth = (gateway: during.gateway - before.gateway, worker: during.worker - before.worker)
             print("slow reader: RSS growth while stalled: gateway \(growth.gateway / 1024) KiB, worker \(growth.worker / 1024) KiB")
-            #expect(growth.gateway < 8 * 1024 * 1024 && growth.worker < 8 * 1024 * 1024,
-                    "buffers stayed bounded: gateway grew \(growth.gateway) bytes, worker \(growth.worker) bytes")
+            #expect(
+                growth.gateway < 8 * 1024 * 1024 && growth.worker < 8 * 1024 * 1024,
+                "buffers stayed bounded: gateway grew \(growth.gateway) bytes, worker \(growth.worker) bytes")
             await reader.close()
             await setup.close()
         }

@@ -3,6 +3,7 @@ import NIOConcurrencyHelpers
 import ShoalProtocol
 import ShoalTestSupport
 import Testing
+
 @testable import ShoalGateway
 
 /// The failover rules of a warm invoke (the one relayed on the gateway's event loop) against
@@ -28,13 +29,17 @@ import Testing
                 .init(workerId: "stand-in", pid: 1, backend: "none", maxConcurrency: 8)
             }
             methods.register(WorkerAPI.Stats.self) { _, _ in
-                .init(workerId: "stand-in", functions: 0, instances: 0, busyInstances: 0, inFlight: 0,
-                      coldStarts: 0, launchFailures: 0, terminations: 0, invocations: [:])
+                .init(
+                    workerId: "stand-in", functions: 0, instances: 0, busyInstances: 0, inFlight: 0,
+                    coldStarts: 0, launchFailures: 0, terminations: 0, invocations: [:])
             }
             methods.register(WorkerAPI.MissingArtifacts.self) { _, _ in .init(missing: []) }
             methods.register(WorkerAPI.PutFunction.self) { params, _ in
                 let id = params.function.deployID.rawValue
-                log.withLockedValue { $0.deploys += 1; $0.deployed[params.function.name] = id }
+                log.withLockedValue {
+                    $0.deploys += 1
+                    $0.deployed[params.function.name] = id
+                }
                 return .init(deployId: id)
             }
             methods.register(WorkerAPI.Invoke.self) { params, context in
@@ -49,8 +54,9 @@ import Testing
                     await context.connection.close()
                     try await Task.sleep(for: .seconds(10))
                 }
-                return .init(statusCode: 200, payload: params.payload, functionError: nil, instanceId: "i-1",
-                             coldStart: false, attempts: 1, executedVersion: "$LATEST")
+                return .init(
+                    statusCode: 200, payload: params.payload, functionError: nil, instanceId: "i-1",
+                    coldStart: false, attempts: 1, executedVersion: "$LATEST")
             }
             server = try await RPCServer.bind(port: 0, methods: methods)
         }
@@ -128,9 +134,9 @@ import Testing
     }
 }
 
-fileprivate extension RPCConnection {
+extension RPCConnection {
     /// Invokes "relayed" with `word` as a JSON string; the stand-in worker echoes it back.
-    func echo(_ word: String) async throws -> String {
+    fileprivate func echo(_ word: String) async throws -> String {
         try await invoke("relayed", "\"\(word)\"").body.trimmingCharacters(in: ["\""])
     }
 }

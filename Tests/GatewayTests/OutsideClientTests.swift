@@ -18,9 +18,10 @@ import Testing
     static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) async -> (RuntimeProcess.Exit, String) {
         let logs = LogBuffer(capacity: 1024 * 1024)
         let process = RuntimeProcess(
-            .init(executable: executable, arguments: arguments,
-                  environment: ProcessInfo.processInfo.environment.merging(environment) { $1 },
-                  workingDirectory: repository.path),
+            .init(
+                executable: executable, arguments: arguments,
+                environment: ProcessInfo.processInfo.environment.merging(environment) { $1 },
+                workingDirectory: repository.path),
             logs: logs, echo: false
         )
         let exit = await process.exited
@@ -29,8 +30,9 @@ import Testing
 
     @Test func theRawSocketContractTestsAndThePythonExamplePass() async throws {
         try await ShoalUp.with(workers: 2) { up in
-            let (exit, output) = await Self.run(Self.python, [Self.repository.appendingPathComponent("Tests/python/test_gateway_contract.py").path],
-                                               environment: ["SHOAL_RPC_PORT": String(up.rpcPort)])
+            let (exit, output) = await Self.run(
+                Self.python, [Self.repository.appendingPathComponent("Tests/python/test_gateway_contract.py").path],
+                environment: ["SHOAL_RPC_PORT": String(up.rpcPort)])
             #expect(exit == .status(0), "python contract tests:\n\(output)")
             #expect(output.contains("Ran 11 tests"), "\(output)")
         }
@@ -42,12 +44,19 @@ import Testing
             defer { try? FileManager.default.removeItem(at: zip) }
             let shoal = ChildProcess.shoalExecutable.path
             let address = ["--address", "127.0.0.1:\(up.rpcPort)"]
-            try Data(TestZip.make(["app.py": "import os\ndef handler(event, context):\n    print('first code ran')\n    return os.environ.get('MODE', 'none')\n"])).write(to: zip)
+            try Data(
+                TestZip.make([
+                    "app.py": "import os\ndef handler(event, context):\n    print('first code ran')\n    return os.environ.get('MODE', 'none')\n"
+                ])
+            ).write(to: zip)
             _ = await Self.run(shoal, ["create", "cli-up", "--runtime", "python3.11", "--handler", "app.handler", "--zip", zip.path] + address)
             let (got, gotOutput) = await Self.run(shoal, ["get", "cli-up"] + address)
             #expect(got == .status(0) && gotOutput.contains(#""timeout" : 3"#), "\(gotOutput)")
-            let (updated, updatedOutput) = await Self.run(shoal, ["update", "cli-up", "--timeout", "7", "--memory", "256", "--env", "MODE=configured"] + address)
-            #expect(updated == .status(0) && updatedOutput.contains(#""timeout" : 7"#) && updatedOutput.contains(#""memorySize" : 256"#), "\(updatedOutput)")
+            let (updated, updatedOutput) = await Self.run(
+                shoal, ["update", "cli-up", "--timeout", "7", "--memory", "256", "--env", "MODE=configured"] + address)
+            #expect(
+                updated == .status(0) && updatedOutput.contains(#""timeout" : 7"#) && updatedOutput.contains(#""memorySize" : 256"#),
+                "\(updatedOutput)")
             let (_, configured) = await Self.run(shoal, ["invoke", "cli-up"] + address)
             #expect(configured.contains(#""configured""#), "\(configured)")
             try Data(TestZip.make(["app.py": "def handler(event, context):\n    print('second code ran')\n    return 'second'\n"])).write(to: zip)
@@ -72,7 +81,8 @@ import Testing
             try Data(TestZip.make(["app.py": "def handler(event, context):\n    return {'got': event}\n"])).write(to: zip)
             let shoal = ChildProcess.shoalExecutable.path
             let address = ["--address", "127.0.0.1:\(up.rpcPort)"]
-            let (created, createOutput) = await Self.run(shoal, ["create", "cli-fn", "--runtime", "python3.11", "--handler", "app.handler", "--zip", zip.path] + address)
+            let (created, createOutput) = await Self.run(
+                shoal, ["create", "cli-fn", "--runtime", "python3.11", "--handler", "app.handler", "--zip", zip.path] + address)
             #expect(created == .status(0) && createOutput.contains(#""functionName" : "cli-fn""#), "\(createOutput)")
             let (invoked, invokeOutput) = await Self.run(shoal, ["invoke", "cli-fn", "--payload", #"{"a": 1}"#] + address)
             #expect(invoked == .status(0) && invokeOutput.contains(#"{"got": {"a": 1}}"#), "\(invokeOutput)")
@@ -86,13 +96,17 @@ import Testing
             let (missing, missingOutput) = await Self.run(shoal, ["invoke", "nope"] + address)
             #expect(missing == .status(1) && missingOutput.contains("Error: gateway: ResourceNotFoundException"), "\(missingOutput)")
             #expect(!missingOutput.contains("Usage:"), "\(missingOutput)")
-            let (again, againOutput) = await Self.run(shoal, ["create", "cli-fn", "--runtime", "python3.11", "--handler", "app.handler", "--zip", zip.path] + address)
+            let (again, againOutput) = await Self.run(
+                shoal, ["create", "cli-fn", "--runtime", "python3.11", "--handler", "app.handler", "--zip", zip.path] + address)
             #expect(again == .status(1) && againOutput.contains("ResourceConflictException"), "\(againOutput)")
             try Data(TestZip.make(["app.py": "def handler(event, context):\n    raise ValueError('no')\n"])).write(to: zip)
             _ = await Self.run(shoal, ["create", "cli-raises", "--runtime", "python3.11", "--handler", "app.handler", "--zip", zip.path] + address)
             let (failed, failedOutput) = await Self.run(shoal, ["invoke", "cli-raises"] + address)
-            #expect(failed == .status(1) && failedOutput.contains(#""errorType":"ValueError""#) && failedOutput.contains("Error: function: Unhandled"), "\(failedOutput)")
-            let (unreadable, unreadableOutput) = await Self.run(shoal, ["create", "x", "--runtime", "python3.11", "--handler", "a.b", "--zip", "/nonexistent.zip"] + address)
+            #expect(
+                failed == .status(1) && failedOutput.contains(#""errorType":"ValueError""#) && failedOutput.contains("Error: function: Unhandled"),
+                "\(failedOutput)")
+            let (unreadable, unreadableOutput) = await Self.run(
+                shoal, ["create", "x", "--runtime", "python3.11", "--handler", "a.b", "--zip", "/nonexistent.zip"] + address)
             #expect(unreadable == .status(1) && unreadableOutput.contains("Error: unreadable: cannot read /nonexistent.zip"), "\(unreadableOutput)")
             // A typing mistake is still a usage error.
             let (typo, typoOutput) = await Self.run(shoal, ["create", "x", "--runtime", "python3.11"] + address)
@@ -102,6 +116,8 @@ import Testing
         let closed = DeadPort()
         defer { closed.close() }
         let (unreachable, unreachableOutput) = await Self.run(ChildProcess.shoalExecutable.path, ["ls", "--address", "127.0.0.1:\(closed.port)"])
-        #expect(unreachable == .status(1) && unreachableOutput.contains("Error: unreachable: no gateway at 127.0.0.1:\(closed.port)"), "\(unreachableOutput)")
+        #expect(
+            unreachable == .status(1) && unreachableOutput.contains("Error: unreachable: no gateway at 127.0.0.1:\(closed.port)"),
+            "\(unreachableOutput)")
     }
 }

@@ -44,7 +44,10 @@ import Testing
                     failures.append("\(error)")
                 }
             }
-            #expect(failures.isEmpty, "\(failures.count) of 200 failed; first: \(failures.first ?? ""); shoal up said: \(String(decoding: up.child.logs.contents.suffix(6000), as: UTF8.self))")
+            #expect(
+                failures.isEmpty,
+                "\(failures.count) of 200 failed; first: \(failures.first ?? ""); shoal up said: \(String(decoding: up.child.logs.contents.suffix(6000), as: UTF8.self))"
+            )
             #expect(try await warmInstances(client, of: "crowd").count == 10, "the pool kept its 10 instances")
             await client.close()
         }

@@ -2,21 +2,26 @@ import Foundation
 import ShoalProtocol
 import ShoalTestSupport
 import Testing
+
 @testable import ShoalGateway
 
 /// The registry on its own: validation, persistence across instances, leftovers of a crash.
 @Suite struct RegistryTests {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("shoal-registry-\(UUID().uuidString)").path
 
-    func params(_ name: String, files: [String: String] = ["app.py": "x"], timeout: Int? = nil, layers: [String]? = nil) -> ClientAPI.CreateFunction.Params {
-        .init(functionName: name, runtime: "python3.12", handler: "app.handler",
-              code: .init(zipFile: Data(TestZip.make(files)).base64EncodedString()), timeout: timeout, layers: layers)
+    func params(_ name: String, files: [String: String] = ["app.py": "x"], timeout: Int? = nil, layers: [String]? = nil)
+        -> ClientAPI.CreateFunction.Params
+    {
+        .init(
+            functionName: name, runtime: "python3.12", handler: "app.handler",
+            code: .init(zipFile: Data(TestZip.make(files)).base64EncodedString()), timeout: timeout, layers: layers)
     }
 
     @Test func functionsAndLayersSurviveANewRegistryOnTheSameDirectory() async throws {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let registry = try await FunctionRegistry(directory: directory)
-        let layer = try await registry.publishLayer(.init(layerName: "shared", zipFile: Data(TestZip.make(["python/lib.py": "y"])).base64EncodedString()))
+        let layer = try await registry.publishLayer(
+            .init(layerName: "shared", zipFile: Data(TestZip.make(["python/lib.py": "y"])).base64EncodedString()))
         #expect(layer.version == 1 && layer.layerVersionArn == "arn:aws:lambda:us-east-1:000000000000:layer:shared:1")
         let created = try await registry.create(params("keep", layers: [layer.layerVersionArn]))
         #expect(created.layers.map(\.sha256).count == 1 && created.codeSize > 0)
@@ -41,12 +46,17 @@ import Testing
         let registry = try await FunctionRegistry(directory: directory)
         _ = try await registry.create(params("taken"))
         func code(_ body: () async throws -> Void) async -> RPCError.Code? {
-            do { try await body(); return nil } catch { return (error as? any RPCErrorConvertible)?.rpcError.code }
+            do {
+                try await body()
+                return nil
+            } catch { return (error as? any RPCErrorConvertible)?.rpcError.code }
         }
         #expect(await code { _ = try await registry.create(params("taken")) } == .resourceConflict)
         #expect(await code { _ = try await registry.create(params("bad name")) } == .invalidParams)
         #expect(await code { _ = try await registry.create(params("t", timeout: 0)) } == .invalidParams)
-        #expect(await code { _ = try await registry.create(params("l", layers: ["arn:aws:lambda:us-east-1:000000000000:layer:none:1"])) } == .resourceNotFound)
+        #expect(
+            await code { _ = try await registry.create(params("l", layers: ["arn:aws:lambda:us-east-1:000000000000:layer:none:1"])) }
+                == .resourceNotFound)
         var badHandler = params("h")
         badHandler.handler = "nodot"
         #expect(await code { _ = try await registry.create(badHandler) } == .invalidParams)
@@ -66,12 +76,16 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let registry = try await FunctionRegistry(directory: directory)
         _ = try await registry.create(params("fn"))
-        for reference in ["fn", "fn:$LATEST", "000000000000:function:fn", "000000000000:function:fn:$LATEST",
-                          "arn:aws:lambda:us-east-1:000000000000:function:fn", "arn:aws:lambda:us-east-1:000000000000:function:fn:$LATEST"] {
+        for reference in [
+            "fn", "fn:$LATEST", "000000000000:function:fn", "000000000000:function:fn:$LATEST",
+            "arn:aws:lambda:us-east-1:000000000000:function:fn", "arn:aws:lambda:us-east-1:000000000000:function:fn:$LATEST",
+        ] {
             #expect((try? registry.function(reference))?.name == "fn", "\(reference)")
         }
-        for (reference, shown) in [("fn:1", "fn:1"), ("fn:prod", "fn:prod"), ("arn:aws:lambda:us-east-1:000000000000:function:fn:2", "fn:2"),
-                                   ("other", "other")] {
+        for (reference, shown) in [
+            ("fn:1", "fn:1"), ("fn:prod", "fn:prod"), ("arn:aws:lambda:us-east-1:000000000000:function:fn:2", "fn:2"),
+            ("other", "other"),
+        ] {
             #expect(throws: GatewayError(.functionNotFound, "Function not found: arn:aws:lambda:us-east-1:000000000000:function:\(shown)")) {
                 try registry.function(reference)
             }
@@ -91,7 +105,10 @@ import Testing
     @Test func aHugeOrMalformedNameIsABadParameterWithAShortMessage() async throws {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let registry = try await FunctionRegistry(directory: directory)
-        for name in [String(repeating: "f", count: 1_000_000), "bad name!", "arn:aws:lambda:us-east-1:000000000000:function:\(String(repeating: "g", count: 100))"] {
+        for name in [
+            String(repeating: "f", count: 1_000_000), "bad name!",
+            "arn:aws:lambda:us-east-1:000000000000:function:\(String(repeating: "g", count: 100))",
+        ] {
             let error = #expect(throws: GatewayError.self) { _ = try registry.function(name) }
             #expect(error?.rpcError.code == .invalidParams, "\(name.prefix(60))")
             #expect((error?.message.utf8.count ?? .max) < 600)

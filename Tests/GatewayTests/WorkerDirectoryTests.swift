@@ -4,6 +4,7 @@ import NIOPosix
 import ShoalProtocol
 import ShoalTestSupport
 import Testing
+
 @testable import ShoalGateway
 
 /// The worker directory against a real JSON-RPC worker stand-in on loopback: one connection
@@ -32,8 +33,9 @@ import Testing
                     return count > 0
                 }
                 if stalls { try? await Task.sleep(for: stall) }
-                return .init(workerId: "stand-in", functions: 0, instances: 0, busyInstances: 0, inFlight: 0,
-                             coldStarts: 0, launchFailures: 0, terminations: 0, invocations: [:])
+                return .init(
+                    workerId: "stand-in", functions: 0, instances: 0, busyInstances: 0, inFlight: 0,
+                    coldStarts: 0, launchFailures: 0, terminations: 0, invocations: [:])
             }
             server = try await RPCServer.bind(port: 0, methods: methods)
         }
@@ -100,9 +102,10 @@ import Testing
         // milliseconds on loopback, so the sign of its leaving that lasts is the fresh set of
         // connections the rejoin opens (polling for the empty ring alone can miss it).
         worker.stalledStats.withLockedValue { $0 = 3 }
-        #expect(await eventually(timeout: .seconds(5)) {
-            directory.upCount == 0 || worker.helloConnections.withLockedValue { $0.count } > System.coreCount
-        }, "the third missed heartbeat takes it out")
+        #expect(
+            await eventually(timeout: .seconds(5)) {
+                directory.upCount == 0 || worker.helloConnections.withLockedValue { $0.count } > System.coreCount
+            }, "the third missed heartbeat takes it out")
 
         await directory.shutdown()
         await worker.server.close()

@@ -22,14 +22,16 @@ import Testing
             let zip = TestZip.make(["app.py": "import os\ndef handler(e, c):\n    os.system('id')\n"])
             for _ in 0..<3 {
                 let refused = await #expect(throws: RPCError.self) {
-                    _ = try await intruder.call(WorkerAPI.PutArtifact.self, .init(sha256: TestZip.sha256(zip), zipFile: Data(zip).base64EncodedString()))
+                    _ = try await intruder.call(
+                        WorkerAPI.PutArtifact.self, .init(sha256: TestZip.sha256(zip), zipFile: Data(zip).base64EncodedString()))
                 }
                 #expect(refused?.data?.reason == "unauthorized")
             }
             let wrong = await #expect(throws: RPCError.self) { _ = try await intruder.call(WorkerAPI.Hello.self, .init(token: "guess")) }
             #expect(wrong?.data?.reason == "unauthorized")
             await intruder.close()
-            let warnings = String(decoding: up.child.logs.contents, as: UTF8.self).components(separatedBy: "did not present the worker's token").count - 1
+            let warnings =
+                String(decoding: up.child.logs.contents, as: UTF8.self).components(separatedBy: "did not present the worker's token").count - 1
             #expect(warnings == 1, "one warning for the connection, not one per call: \(warnings)")
 
             // The gateway itself, which holds the token, still deploys and invokes.

@@ -3,6 +3,7 @@ import ShoalProtocol
 import ShoalTestSupport
 import ShoalZip
 import Testing
+
 @testable import ShoalGateway
 
 /// The gateway inflates an upload once before it takes it, so a damaged or oversized zip is
@@ -43,9 +44,12 @@ import Testing
         ("zip slip", { TestZip.make(["app.py": "x", "../../evil.py": "boom"]) }, "leaves the code directory"),
         ("absolute path", { TestZip.make(["app.py": "x", "/etc/evil.py": "boom"]) }, "absolute path"),
         ("link out", { try PythonZip.make([.init("app.py", "x"), .init("lib", "../../etc", link: true)]) }, "points outside"),
-        ("chained links out", {
-            try PythonZip.make([.init("app.py", "x"), .init("a/up", "..", link: true), .init("b", "a/up/..", link: true)])
-        }, "points outside"),
+        (
+            "chained links out",
+            {
+                try PythonZip.make([.init("app.py", "x"), .init("a/up", "..", link: true), .init("b", "a/up/..", link: true)])
+            }, "points outside"
+        ),
     ]
 
     @Test(arguments: 0..<refused.count)
@@ -65,11 +69,13 @@ import Testing
                 return rpcError?.code
             }
         }
-        let create = ClientAPI.CreateFunction.Params(functionName: "bad", runtime: "python3.12", handler: "app.handler", code: .init(zipFile: damaged))
+        let create = ClientAPI.CreateFunction.Params(
+            functionName: "bad", runtime: "python3.12", handler: "app.handler", code: .init(zipFile: damaged))
         #expect(await code { _ = try await registry.create(create) } == .invalidParams)
         #expect(registry.allFunctions.isEmpty)
         let good = ClientAPI.CreateFunction.Params(
-            functionName: "good", runtime: "python3.12", handler: "app.handler", code: .init(zipFile: Data(TestZip.make(["app.py": "x"])).base64EncodedString())
+            functionName: "good", runtime: "python3.12", handler: "app.handler",
+            code: .init(zipFile: Data(TestZip.make(["app.py": "x"])).base64EncodedString())
         )
         let record = try await registry.create(good)
         #expect(await code { _ = try await registry.updateCode(.init(functionName: "good", zipFile: damaged)) } == .invalidParams)

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import ShoalLambda
 import ShoalProtocol
+import Testing
+
+@testable import ShoalLambda
 
 @Suite struct ClientContextHeaderTests {
     private func base64(_ text: String) -> String { Base64.encode(Array(text.utf8)) }

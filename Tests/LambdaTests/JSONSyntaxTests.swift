@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import ShoalLambda
 import ShoalProtocol
+import Testing
+
+@testable import ShoalLambda
 
 @Suite struct JSONSyntaxTests {
     private func verdict(_ text: String) -> Result<JSONSyntax.Kind, JSONSyntax.Failure> {
@@ -11,7 +12,7 @@ import ShoalProtocol
     @Test(arguments: [
         ("{}", JSONSyntax.Kind.object), ("[]", .array), ("\"\"", .string), ("0", .number), ("null", .literal),
         (" \t\r\n{ \"a\" : [ 1 , -0.5e+3 , 2E-2 , 1e9 , true , false , null , { } , [ ] ] } \n", .object),
-        ("{\"a\":1,\"a\":2}", .object), // duplicate keys: allowed, as AWS's parser allows them
+        ("{\"a\":1,\"a\":2}", .object),  // duplicate keys: allowed, as AWS's parser allows them
         ("\"\\\" \\\\ \\/ \\b \\f \\n \\r \\t \\u00e9 \\uD83D\\uDE00 \\udc00\"", .string),
         ("\"caf\u{e9} \u{1F600}\"", .string), ("-0", .number), ("123456789012345678901234567890", .number),
         ("[[[[[[[[[[\"deep\"]]]]]]]]]]", .array),
@@ -44,10 +45,13 @@ import ShoalProtocol
     }
 
     @Test func saysWhereTheTextStopsBeingJSON() {
-        #expect(verdict("{\n  \"a\": 1,\n  \"b\": tru\n}") == .failure(.init(
-            offset: 19, line: 3, column: 8,
-            reason: "unrecognized token, where true, false, null, a number, a string, an array or an object belongs"
-        )))
+        #expect(
+            verdict("{\n  \"a\": 1,\n  \"b\": tru\n}")
+                == .failure(
+                    .init(
+                        offset: 19, line: 3, column: 8,
+                        reason: "unrecognized token, where true, false, null, a number, a string, an array or an object belongs"
+                    )))
         #expect(verdict("[1,]").failureDescription == "unexpected character ']' where a value belongs at line 1, column 4")
         #expect(verdict("{\"a\":1").failureDescription == "unexpected end of input at line 1, column 7")
         #expect(verdict("{\"a\":1} x").failureDescription == "unexpected character 'x' after the JSON value at line 1, column 9")
@@ -76,7 +80,8 @@ import ShoalProtocol
         #expect(verdict(deepest) == .success(.array))
         let deeper = "[" + deepest + "]"
         #expect(verdict(deeper).failureDescription?.hasPrefix("arrays and objects nested deeper than 1000 levels") == true)
-        let objects = String(repeating: "{\"k\":", count: JSONSyntax.maximumDepth + 1) + "1" + String(repeating: "}", count: JSONSyntax.maximumDepth + 1)
+        let objects =
+            String(repeating: "{\"k\":", count: JSONSyntax.maximumDepth + 1) + "1" + String(repeating: "}", count: JSONSyntax.maximumDepth + 1)
         #expect(verdict(objects).failureDescription?.hasPrefix("arrays and objects nested deeper") == true)
     }
 
@@ -86,7 +91,8 @@ import ShoalProtocol
         var generator = SystemRandomNumberGenerator()
         for round in 0..<60 {
             let value = Self.randomValue(depth: 0, using: &generator)
-            let document = try JSONSerialization.data(withJSONObject: ["round": round, "value": value], options: round % 2 == 0 ? [.prettyPrinted] : [])
+            let document = try JSONSerialization.data(
+                withJSONObject: ["round": round, "value": value], options: round % 2 == 0 ? [.prettyPrinted] : [])
             let bytes = [UInt8](document)
             #expect(JSONSyntax.check(bytes) == .success(.object), "\(String(decoding: bytes, as: UTF8.self))")
             for length in 0..<bytes.count {
@@ -102,7 +108,8 @@ import ShoalProtocol
         switch Int.random(in: depth > 3 ? 0...4 : 0...6, using: &generator) {
         case 0: return Int.random(in: -100_000...100_000, using: &generator)
         case 1: return Double.random(in: -1e6...1e6, using: &generator)
-        case 2: return ["plain", "quote \" backslash \\ slash /", "tab\tline\n", "caf\u{e9} \u{1F600}", "\u{01}", ""].randomElement(using: &generator)!
+        case 2:
+            return ["plain", "quote \" backslash \\ slash /", "tab\tline\n", "caf\u{e9} \u{1F600}", "\u{01}", ""].randomElement(using: &generator)!
         case 3: return Bool.random(using: &generator)
         case 4: return NSNull()
         case 5: return (0..<Int.random(in: 0...4, using: &generator)).map { _ in randomValue(depth: depth + 1, using: &generator) }
@@ -114,8 +121,8 @@ import ShoalProtocol
     }
 }
 
-private extension Result where Failure == JSONSyntax.Failure {
-    var failureDescription: String? {
+extension Result where Failure == JSONSyntax.Failure {
+    fileprivate var failureDescription: String? {
         if case .failure(let failure) = self { return failure.description }
         return nil
     }

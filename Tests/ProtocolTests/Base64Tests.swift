@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import ShoalProtocol
 
 @Suite struct Base64Tests {

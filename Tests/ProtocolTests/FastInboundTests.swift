@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import Testing
+
 @testable import ShoalProtocol
 
 /// The fast path for flat messages reads what JSONDecoder reads, and leaves everything it is
@@ -15,36 +16,40 @@ import Testing
             let params = WorkerAPI.InvokeParams(functionName: "f", deployId: text, payload: text, logType: "Tail", window: 1 << 20)
             var writer = JSONWriter()
             params.writeJSON(to: &writer)
-            let envelope = try #require(scan(#"{"jsonrpc":"2.0","id":3,"method":"invoke","params":"# + String(decoding: writer.bytes, as: UTF8.self) + "}"))
+            let envelope = try #require(
+                scan(#"{"jsonrpc":"2.0","id":3,"method":"invoke","params":"# + String(decoding: writer.bytes, as: UTF8.self) + "}"))
             let read = try #require(WorkerAPI.InvokeParams(jsonFields: envelope.object))
             let encoder = JSONEncoder()
             encoder.outputFormatting = .sortedKeys
             #expect(try encoder.encode(read) == encoder.encode(params))
             #expect(envelope.id == .integer(3) && envelope.params == .object)
         }
-        let result = try #require(scan(#" { "jsonrpc" : "2.0", "id" : "x", "result" : { "statusCode" : 200, "payload" : "", "instanceId" : "i", "coldStart" : false, "attempts" : 1, "executedVersion" : "$LATEST", "functionError" : null } } "#))
+        let result = try #require(
+            scan(
+                #" { "jsonrpc" : "2.0", "id" : "x", "result" : { "statusCode" : 200, "payload" : "", "instanceId" : "i", "coldStart" : false, "attempts" : 1, "executedVersion" : "$LATEST", "functionError" : null } } "#
+            ))
         let decoded = try #require(WorkerAPI.InvokeResult(jsonFields: result.object))
         #expect(decoded.statusCode == 200 && decoded.functionError == nil && !decoded.coldStart && decoded.attempts == 1)
     }
 
     @Test func anythingUnusualGoesTheGeneralWay() {
         for text in [
-            #"{"jsonrpc":"2.0","id":1,"method":"invoke","params":{"functionName":"a\"b","payload":""}}"#,   // an escape
-            #"{"jsonrpc":"2.0","id":1.5,"method":"invoke","params":{}}"#,                                 // a fraction
-            #"{"jsonrpc":"2.0","id":1,"method":"invoke","params":{"n":{"deep":1}}}"#,                      // nesting
-            #"{"jsonrpc":"2.0","id":1,"id":2,"method":"invoke","params":{}}"#,                             // a duplicate key
-            #"{"jsonrpc":"2.0","id":1,"method":"invoke","params":{},"params":1}"#,                         // the object's key again
-            #"{"jsonrpc":"2.0","id":1,"method":"invoke","params":{"a":1,"a":2}}"#,                         // a duplicate in params
-            #"{"jsonrpc":"2.0","id":1,"method":"invoke","params":{}} trailing"#,                           // trailing bytes
-            #"[{"jsonrpc":"2.0","id":1,"method":"invoke","params":{}}]"#,                                  // a batch
-            #"{"jsonrpc":"2.0","id":01,"method":"invoke"}"#,                                               // a leading zero
-            #"{"jsonrpc":"2.0","id":99999999999999999999,"method":"invoke"}"#,                             // overflow
-            #"{"jsonrpc":"2.0","id":1,"method":"invoke","params":{},"extra":1}"#,                          // a member JSON-RPC does not name
-            #"{"jsonrpc":"2.0","id":1,"error":{"code":1},"method":"invoke"}"#,                            // an object that is not params or result
-            #"{"jsonrpc":"2.0","id":1,"result":{},"params":{}}"#,                                        // two objects
-            #"{"jsonrpc":"2.0","jsonrpc":"2.0","id":1,"method":"invoke","params":{}}"#,                   // the version twice
-            #"{"jsonrpc":2.0,"id":1,"method":"invoke","params":{}}"#,                                       // a version that is not a string
-            #"{"jsonrpc":"1.0","id":1,"method":"invoke","params":{}}"#,                                     // another version
+            #"{"jsonrpc":"2.0","id":1,"method":"invoke","params":{"functionName":"a\"b","payload":""}}"#,  // an escape
+            #"{"jsonrpc":"2.0","id":1.5,"method":"invoke","params":{}}"#,  // a fraction
+            #"{"jsonrpc":"2.0","id":1,"method":"invoke","params":{"n":{"deep":1}}}"#,  // nesting
+            #"{"jsonrpc":"2.0","id":1,"id":2,"method":"invoke","params":{}}"#,  // a duplicate key
+            #"{"jsonrpc":"2.0","id":1,"method":"invoke","params":{},"params":1}"#,  // the object's key again
+            #"{"jsonrpc":"2.0","id":1,"method":"invoke","params":{"a":1,"a":2}}"#,  // a duplicate in params
+            #"{"jsonrpc":"2.0","id":1,"method":"invoke","params":{}} trailing"#,  // trailing bytes
+            #"[{"jsonrpc":"2.0","id":1,"method":"invoke","params":{}}]"#,  // a batch
+            #"{"jsonrpc":"2.0","id":01,"method":"invoke"}"#,  // a leading zero
+            #"{"jsonrpc":"2.0","id":99999999999999999999,"method":"invoke"}"#,  // overflow
+            #"{"jsonrpc":"2.0","id":1,"method":"invoke","params":{},"extra":1}"#,  // a member JSON-RPC does not name
+            #"{"jsonrpc":"2.0","id":1,"error":{"code":1},"method":"invoke"}"#,  // an object that is not params or result
+            #"{"jsonrpc":"2.0","id":1,"result":{},"params":{}}"#,  // two objects
+            #"{"jsonrpc":"2.0","jsonrpc":"2.0","id":1,"method":"invoke","params":{}}"#,  // the version twice
+            #"{"jsonrpc":2.0,"id":1,"method":"invoke","params":{}}"#,  // a version that is not a string
+            #"{"jsonrpc":"1.0","id":1,"method":"invoke","params":{}}"#,  // another version
             "{}",
         ] {
             #expect(scan(text) == nil, "\(text)")
@@ -65,7 +70,9 @@ import Testing
         func classify(_ text: String) -> InboundMessage? {
             scan(text).flatMap { InboundMessage.fast($0, methods: methods, pendingResult: { _ in nil }) }
         }
-        if case .request(let id, let method, let params, _)? = classify(#"{"jsonrpc":"2.0","id":"r1","method":"invoke","params":{"functionName":"f","payload":"e30="}}"#) {
+        if case .request(let id, let method, let params, _)? = classify(
+            #"{"jsonrpc":"2.0","id":"r1","method":"invoke","params":{"functionName":"f","payload":"e30="}}"#)
+        {
             #expect(id == .string("r1") && method == "invoke" && (params as? WorkerAPI.InvokeParams)?.payload == "e30=")
         } else {
             Issue.record("a flat invoke request takes the fast path")
@@ -76,7 +83,9 @@ import Testing
         #expect(classify(#"{"jsonrpc":"2.0","id":null,"method":"invoke","params":{"functionName":"f","payload":""}}"#) == nil)
         #expect(classify(#"{"jsonrpc":"2.0","id":1,"result":{"statusCode":200}}"#) == nil, "no call is pending")
         #expect(classify(#"{"jsonrpc":"2.0","id":1,"method":"invoke","params":5}"#) == nil, "params that are not an object")
-        #expect(classify(#"{"jsonrpc":"2.0","id":1,"method":"invoke","result":{"functionName":"f","payload":""}}"#) == nil, "a request's object is its params")
+        #expect(
+            classify(#"{"jsonrpc":"2.0","id":1,"method":"invoke","result":{"functionName":"f","payload":""}}"#) == nil,
+            "a request's object is its params")
         #expect(classify(#"{"jsonrpc":"2.0","id":1,"method":"invoke","params":{"functionName":"f","payload":""},"result":null}"#) == nil)
     }
 
@@ -85,7 +94,8 @@ import Testing
     @Test func aFrameReadFromTheMiddleOfABufferReadsItsOwnBytes() throws {
         var stream = ByteBuffer(string: #"{"jsonrpc":"2.0","id":1,"result":{}}"#)
         stream.writeInteger(UInt32(99))
-        stream.writeString(#"{"jsonrpc":"2.0","id":"call-7","method":"invoke","params":{"functionName":"fn-\#u{e9}","payload":"e30=","logType":"Tail"}}"#)
+        stream.writeString(
+            #"{"jsonrpc":"2.0","id":"call-7","method":"invoke","params":{"functionName":"fn-\#u{e9}","payload":"e30=","logType":"Tail"}}"#)
         stream.moveReaderIndex(forwardBy: 36 + 4)
         let frame = stream.readSlice(length: stream.readableBytes)!
         let envelope = try #require(FastEnvelope.scan(frame))

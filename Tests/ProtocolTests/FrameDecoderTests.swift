@@ -1,6 +1,7 @@
 import NIOCore
 import NIOEmbedded
 import Testing
+
 @testable import ShoalProtocol
 
 /// The framing layer alone, on EmbeddedChannel: no sockets, exact control of reads and time.
@@ -39,7 +40,7 @@ import Testing
         var third = frame(Array("three".utf8))
         combined.writeBuffer(&second)
         combined.writeBuffer(&third)
-        combined.writeBytes([0, 0]) // the start of a fourth header
+        combined.writeBytes([0, 0])  // the start of a fourth header
         try channel.writeInbound(combined)
         #expect(payload(try channel.readInbound()) == Array("one".utf8))
         #expect(payload(try channel.readInbound()) == Array("two".utf8))

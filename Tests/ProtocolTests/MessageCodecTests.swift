@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOEmbedded
 import Testing
+
 @testable import ShoalProtocol
 
 /// The JSON-RPC layer on EmbeddedChannel: every answer that needs no method handler is written
@@ -122,13 +123,13 @@ import Testing
         let decoder = JSONDecoder()
         decoder.userInfo[RPCDecodingContext.key] = connection.decodingContext
         let batch = """
-        [{"jsonrpc":"2.0","id":1,"method":"test.echo","params":{"text":"a"}},
-         {"jsonrpc":"2.0","id":2,"method":"no.such"},
-         17,
-         {"jsonrpc":"2.0","method":"test.chunk","params":{"seq":1}},
-         {"jsonrpc":"2.0","id":3,"method":"test.echo","params":{"wrong":true}},
-         {"jsonrpc":"2.0","id":4,"method":"test.echo"}]
-        """
+            [{"jsonrpc":"2.0","id":1,"method":"test.echo","params":{"text":"a"}},
+             {"jsonrpc":"2.0","id":2,"method":"no.such"},
+             17,
+             {"jsonrpc":"2.0","method":"test.chunk","params":{"seq":1}},
+             {"jsonrpc":"2.0","id":3,"method":"test.echo","params":{"wrong":true}},
+             {"jsonrpc":"2.0","id":4,"method":"test.echo"}]
+            """
         guard case .batch(let members) = try decoder.decode(InboundFrame.self, from: Data(batch.utf8)) else {
             Issue.record("a batch must decode as a batch")
             return
@@ -142,13 +143,14 @@ import Testing
             default: "other"
             }
         }
-        #expect(members.map(summary) == [
-            "request 1 test.echo a",
-            "invalid 2 -32601",
-            "invalid nil -32600",
-            "notification test.chunk 1",
-            "invalid 3 -32602",
-            "invalid 4 -32602",
-        ])
+        #expect(
+            members.map(summary) == [
+                "request 1 test.echo a",
+                "invalid 2 -32601",
+                "invalid nil -32600",
+                "notification test.chunk 1",
+                "invalid 3 -32602",
+                "invalid 4 -32602",
+            ])
     }
 }

@@ -1,7 +1,8 @@
-import ShoalTestSupport
 import Foundation
 import NIOConcurrencyHelpers
+import ShoalTestSupport
 import Testing
+
 @testable import ShoalProtocol
 
 /// Requests served on the event loop (`register(_:onLoop:_:)`) and calls answered through a
@@ -38,43 +39,46 @@ import Testing
             let backend = try await RPCServer.bind(port: 0, methods: testMethods(log: backendLog))
             let toBackend = try await RPCConnection.connect(host: "127.0.0.1", port: backend.port)
             var methods = RPCMethodTable()
-            methods.register(Relay.self, onLoop: { params, reply in
-                switch params.mode {
-                case "decline":
-                    return false
-                case "fallBack":
-                    reply.fallBack()
-                case "fallBackThenOnCancel":
-                    // As a relay whose call failed at once: handed back before it registered
-                    // what would cancel its own call, which must not displace the task's.
-                    reply.fallBack()
-                    reply.onCancel {}
-                case "twice":
-                    reply.succeed("first")
-                    reply.succeed("second")
-                    reply.fail(RPCError(.internalError, "third"))
-                case "echo":
-                    toBackend.call(Echo.self, .init(text: params.text)) { result in
-                        switch result {
-                        case .success(let answer): reply.succeed("backend: \(answer.text)")
-                        case .failure(let error): reply.fail(error)
+            methods.register(
+                Relay.self,
+                onLoop: { params, reply in
+                    switch params.mode {
+                    case "decline":
+                        return false
+                    case "fallBack":
+                        reply.fallBack()
+                    case "fallBackThenOnCancel":
+                        // As a relay whose call failed at once: handed back before it registered
+                        // what would cancel its own call, which must not displace the task's.
+                        reply.fallBack()
+                        reply.onCancel {}
+                    case "twice":
+                        reply.succeed("first")
+                        reply.succeed("second")
+                        reply.fail(RPCError(.internalError, "third"))
+                    case "echo":
+                        toBackend.call(Echo.self, .init(text: params.text)) { result in
+                            switch result {
+                            case .success(let answer): reply.succeed("backend: \(answer.text)")
+                            case .failure(let error): reply.fail(error)
+                            }
                         }
-                    }
-                case "hang":
-                    let timeout = params.timeoutMilliseconds.map { Duration.milliseconds($0) }
-                    let id = toBackend.call(Hang.self, .init(tag: params.text), timeout: timeout) { result in
-                        switch result {
-                        case .success: reply.succeed("hang answered")
-                        case .failure(let error): reply.fail(error)
+                    case "hang":
+                        let timeout = params.timeoutMilliseconds.map { Duration.milliseconds($0) }
+                        let id = toBackend.call(Hang.self, .init(tag: params.text), timeout: timeout) { result in
+                            switch result {
+                            case .success: reply.succeed("hang answered")
+                            case .failure(let error): reply.fail(error)
+                            }
                         }
+                        reply.onCancel { toBackend.abandon(id, RPCError(.cancelled, "relayed call cancelled")) }
+                    default:
+                        Issue.record("unknown mode \(params.mode)")
+                        return false
                     }
-                    reply.onCancel { toBackend.abandon(id, RPCError(.cancelled, "relayed call cancelled")) }
-                default:
-                    Issue.record("unknown mode \(params.mode)")
-                    return false
+                    return true
                 }
-                return true
-            }) { params, _ in
+            ) { params, _ in
                 if params.mode == "fallBackThenOnCancel" {
                     relayLog.append("handler started \(params.text)")
                     do {
@@ -117,7 +121,8 @@ import Testing
         try await withThrowingTaskGroup(of: Void.self) { group in
             for index in 0..<500 {
                 group.addTask {
-                    let answer = try await servers.client.call(Relay.self, .init(mode: index.isMultiple(of: 5) ? "fallBack" : "echo", text: "\(index)"))
+                    let answer = try await servers.client.call(
+                        Relay.self, .init(mode: index.isMultiple(of: 5) ? "fallBack" : "echo", text: "\(index)"))
                     #expect(answer == (index.isMultiple(of: 5) ? "handler: \(index)" : "backend: \(index)"))
                 }
             }

@@ -1,8 +1,9 @@
-import ShoalTestSupport
 import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
+import ShoalTestSupport
 import Testing
+
 @testable import ShoalProtocol
 
 /// A real server and real clients over loopback TCP.
@@ -90,7 +91,9 @@ import Testing
         #expect(try await client.call(Echo.self, .init(text: "quick"), timeout: .milliseconds(250)).text == "quick")
         let medium = hang("medium", timeout: .milliseconds(900))
         let short = hang("short", timeout: .milliseconds(300))
-        let shortEnded = await short.value, mediumEnded = await medium.value, longEnded = await long.value
+        let shortEnded = await short.value
+        let mediumEnded = await medium.value
+        let longEnded = await long.value
         #expect([shortEnded.0, mediumEnded.0, longEnded.0] == [.timedOut, .timedOut, .timedOut])
         #expect(shortEnded.1 < .milliseconds(1_500), "short call ended after \(shortEnded.1)")
         #expect(mediumEnded.1 >= .milliseconds(900) && mediumEnded.1 < .milliseconds(2_500), "medium call ended after \(mediumEnded.1)")
@@ -142,10 +145,12 @@ import Testing
         let raw = try await RawFrameClient.connect(port: server.port)
         #expect(server.requestsBeingServed == 0)
         let calls = (0..<3).map { index in Task { try await client.call(Hang.self, .init(tag: "h\(index)"), timeout: .milliseconds(500)) } }
-        try await raw.sendFrame(#"[{"jsonrpc":"2.0","id":1,"method":"test.echo","params":{"text":"b1","delayMicroseconds":1500000}},{"jsonrpc":"2.0","id":2,"method":"test.echo","params":{"text":"b2"}}]"#)
+        try await raw.sendFrame(
+            #"[{"jsonrpc":"2.0","id":1,"method":"test.echo","params":{"text":"b1","delayMicroseconds":1500000}},{"jsonrpc":"2.0","id":2,"method":"test.echo","params":{"text":"b2"}}]"#
+        )
         #expect(await eventually { log.entries.filter { $0.hasPrefix("started") }.count == 3 })
         #expect(await eventually { server.requestsBeingServed == 4 })
-        for call in calls { _ = await call.result } // timed out: `$/cancel` ends each handler
+        for call in calls { _ = await call.result }  // timed out: `$/cancel` ends each handler
         #expect(await eventually { server.requestsBeingServed == 1 }, "the batch is still being served")
         #expect(try await raw.readBatch()?.count == 2)
         #expect(await eventually { server.requestsBeingServed == 0 })
@@ -164,7 +169,7 @@ import Testing
         let client = try await RPCConnection.connect(host: "127.0.0.1", port: server.port)
         let calls = (0..<10).map { index in Task { try await client.call(Hang.self, .init(tag: "p\(index)")) } }
         #expect(await eventually { log.entries.filter { $0.hasPrefix("started") }.count == 10 })
-        await server.close() // the peer goes away with every call in flight
+        await server.close()  // the peer goes away with every call in flight
         for call in calls {
             let error = await #expect(throws: RPCError.self) { try await call.value }
             #expect(error?.code == .connectionClosed)
@@ -202,13 +207,14 @@ import Testing
         let log = ServerLog()
         let server = try await server(log: log)
         let raw = try await RawFrameClient.connect(port: server.port)
-        try await raw.sendFrame("""
-        [{"jsonrpc":"2.0","id":1,"method":"test.echo","params":{"text":"slow","delayMicroseconds":50000}},
-         {"jsonrpc":"2.0","id":"two","method":"no.such"},
-         {"jsonrpc":"2.0","method":"test.chunk","params":{"seq":7}},
-         {"foo":"bar"},
-         {"jsonrpc":"2.0","id":3,"method":"test.echo","params":{"text":"fast"}}]
-        """)
+        try await raw.sendFrame(
+            """
+            [{"jsonrpc":"2.0","id":1,"method":"test.echo","params":{"text":"slow","delayMicroseconds":50000}},
+             {"jsonrpc":"2.0","id":"two","method":"no.such"},
+             {"jsonrpc":"2.0","method":"test.chunk","params":{"seq":7}},
+             {"foo":"bar"},
+             {"jsonrpc":"2.0","id":3,"method":"test.echo","params":{"text":"fast"}}]
+            """)
         let batch = try #require(try await raw.readBatch())
         #expect(batch.count == 4)
         #expect((batch[0]["result"] as? [String: Any])?["text"] as? String == "slow")

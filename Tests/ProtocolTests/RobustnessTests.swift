@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import Testing
+
 @testable import ShoalProtocol
 
 /// Random and mutated frames into a live server: it must answer or close, never crash or hang,
@@ -19,7 +20,8 @@ import Testing
         #"{"jsonrpc":"2.0","id":null,"method":"test.echo","params":{"text":"\u0000\n\"q\""}}"#,
     ]
 
-    private static let tokens: [[UInt8]] = ["{", "}", "[", "]", ",", ":", "\"", "\\", "null", "true", "1e999", "-0", "\"\\u", "\u{FFFF}"]
+    private static let tokens: [[UInt8]] =
+        ["{", "}", "[", "]", ",", ":", "\"", "\\", "null", "true", "1e999", "-0", "\"\\u", "\u{FFFF}"]
         .map { Array($0.utf8) } + [[0xff], [0xc3], [0xed, 0xa0, 0x80], [0]]
 
     /// One frame body: a mutated seed most of the time, pure noise sometimes.
@@ -106,8 +108,9 @@ import Testing
         #expect(message.utf8.count < 400 && message.hasSuffix("(1000000 bytes)"), "\(message.prefix(80))... \(message.utf8.count) bytes")
         await raw.close()
         await server.close()
-        #expect(RPCError(.internalError, String(repeating: "é", count: 10_000)).message.utf8.count <= RPCError.maximumMessageBytes + 32,
-                 "every message is bounded, whatever made it")
+        #expect(
+            RPCError(.internalError, String(repeating: "é", count: 10_000)).message.utf8.count <= RPCError.maximumMessageBytes + 32,
+            "every message is bounded, whatever made it")
     }
 
     @Test func deeplyNestedJSONIsAnsweredNotACrash() async throws {
@@ -115,8 +118,9 @@ import Testing
         let raw = try await RawFrameClient.connect(port: server.port)
         let depth = 200_000
         try await raw.sendFrame(String(repeating: "[", count: depth) + String(repeating: "]", count: depth))
-        try await raw.sendFrame(#"{"jsonrpc":"2.0","id":1,"method":"test.echo","params":{"text":"#
-            + String(repeating: "{\"a\":", count: depth) + "1" + String(repeating: "}", count: depth) + "}}")
+        try await raw.sendFrame(
+            #"{"jsonrpc":"2.0","id":1,"method":"test.echo","params":{"text":"#
+                + String(repeating: "{\"a\":", count: depth) + "1" + String(repeating: "}", count: depth) + "}}")
         let answers = try #require(try await raw.readFrames(2)) as? [[String: Any]]
         #expect(answers?[0].errorCode == -32700)
         #expect(answers?[1].errorCode == -32700)

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import ShoalRuntimeInterface
 
 @Suite struct LogBufferTests {

@@ -1,6 +1,6 @@
-import ShoalTestSupport
 import Foundation
 import ShoalRuntimeInterface
+import ShoalTestSupport
 import ShoalWorker
 import Testing
 
@@ -16,7 +16,8 @@ import Testing
         }
 
         func request(_ json: String, headers: [(String, String)] = [], timeout: Duration = .seconds(30)) -> InstanceRequest {
-            InstanceRequest(endpoint: Endpoint(host: "127.0.0.1", port: emulator.invokePort), body: Array(json.utf8), headers: headers, timeout: timeout)
+            InstanceRequest(
+                endpoint: Endpoint(host: "127.0.0.1", port: emulator.invokePort), body: Array(json.utf8), headers: headers, timeout: timeout)
         }
 
         func stop() async {
@@ -59,7 +60,7 @@ import Testing
     }
 
     @Test func anInvocationCarriesEveryLambdaHeader() async throws {
-        try await Self.withRIE() { rie in
+        try await Self.withRIE { rie in
             let response = try await rie.invoke(#"{"action":"headers"}"#, headers: [("Lambda-Runtime-Client-Context", #"{"c":1}"#)])
             #expect(response.status == 200 && response.headers["x-amz-function-error"] == nil)
             let seen = Self.json(response.body)
@@ -75,10 +76,10 @@ import Testing
 
     /// `X-Amz-Client-Context` is base64, as in AWS's Invoke API; the runtime gets the JSON.
     @Test func aBase64ClientContextReachesTheRuntimeAsJSONAndABadOneIsRefused() async throws {
-        try await Self.withRIE() { rie in
+        try await Self.withRIE { rie in
             let encoded = try await rie.invoke(#"{"action":"headers"}"#, headers: [("X-Amz-Client-Context", "eyJjIjoxfQ==")])
             #expect(Self.json(encoded.body)["Lambda-Runtime-Client-Context"] as? String == #"{"c":1}"#)
-            for bad in ["not base64", "WzFd"] { // the second: base64 of [1], not an object
+            for bad in ["not base64", "WzFd"] {  // the second: base64 of [1], not an object
                 let refused = try await rie.invoke(#"{"action":"headers"}"#, headers: [("X-Amz-Client-Context", bad)])
                 #expect(refused.status == 400 && Self.json(refused.body)["errorType"] as? String == "InvalidRequestContentException")
             }
@@ -88,7 +89,7 @@ import Testing
     }
 
     @Test func streamedChunksReachTheCallerAsTheyAreWritten() async throws {
-        try await Self.withRIE() { rie in
+        try await Self.withRIE { rie in
             var arrival = StreamArrival()
             for try await part in rie.invoker.stream(rie.request(#"{"action":"stream","chunks":5,"interval":0.4}"#)) {
                 if case .body(let bytes) = part { arrival.received(bytes) }
@@ -120,7 +121,7 @@ import Testing
     }
 
     @Test func aCrashIsRuntimeExitErrorWithItsStatus() async throws {
-        try await Self.withRIE() { rie in
+        try await Self.withRIE { rie in
             let response = try await rie.invoke(#"{"action":"crash","code":7}"#)
             #expect(response.headers["x-amz-function-error"] == "Unhandled")
             let error = Self.json(response.body)
@@ -131,7 +132,7 @@ import Testing
     }
 
     @Test func aFunctionErrorKeepsTheRuntimesTypeAndTheNextInvokeWorks() async throws {
-        try await Self.withRIE() { rie in
+        try await Self.withRIE { rie in
             let response = try await rie.invoke(#"{"action":"error"}"#)
             #expect(response.headers["x-amz-function-error"] == "Unhandled")
             #expect(Self.json(response.body)["errorType"] as? String == "Oops")
@@ -147,7 +148,9 @@ import Testing
             #expect(Self.json(response.body)["errorType"] as? String == "Runtime.ImportModuleError")
             // The failed runtime was stopped; the next invoke starts it again (and fails again).
             let again = try await rie.invoke(#"{}"#)
-            #expect(Self.json(again.body)["errorType"] as? String == "Runtime.ImportModuleError", "status \(again.status) headers \(again.headers) body \(String(decoding: again.body, as: UTF8.self))")
+            #expect(
+                Self.json(again.body)["errorType"] as? String == "Runtime.ImportModuleError",
+                "status \(again.status) headers \(again.headers) body \(String(decoding: again.body, as: UTF8.self))")
         }
     }
 
@@ -160,7 +163,7 @@ import Testing
     }
 
     @Test func aSecondInvokeWhileOneIsInFlightGetsAnImmediateClearError() async throws {
-        try await Self.withRIE() { rie in
+        try await Self.withRIE { rie in
             let slow = Task { try await rie.invoke(#"{"action":"sleep","seconds":3}"#) }
             #expect(await eventually { String(decoding: rie.emulator.logs.contents, as: UTF8.self).contains("handling sleep") })
             let started = ContinuousClock.now
@@ -174,7 +177,7 @@ import Testing
     }
 
     @Test func runtimeAPIMisuseGetsLambdasStatusCodes() async throws {
-        try await Self.withRIE() { rie in
+        try await Self.withRIE { rie in
             let response = try await rie.invoke(#"{"action":"protocol"}"#)
             // The oversized response never reaches the caller; an error about it does.
             #expect(Self.json(response.body)["errorType"] as? String == "Function.ResponseSizeTooLarge")
@@ -192,7 +195,7 @@ import Testing
     }
 
     @Test func theLogTailHoldsExactlyThisInvocation() async throws {
-        try await Self.withRIE() { rie in
+        try await Self.withRIE { rie in
             _ = try await rie.invoke(#"{"action":"echo","n":1}"#)
             let response = try await rie.invoke(#"{"action":"echo","n":2}"#, headers: [("X-Amz-Log-Type", "Tail")])
             let tail = String(decoding: Data(base64Encoded: response.headers["x-amz-log-result"] ?? "") ?? Data(), as: UTF8.self)
@@ -210,7 +213,7 @@ import Testing
 
     @Test func stoppingLeavesNoRuntimeProcess() async throws {
         var runtimePID: pid_t?
-        try await Self.withRIE() { rie in
+        try await Self.withRIE { rie in
             _ = try await rie.invoke(#"{}"#)
             runtimePID = await rie.emulator.broker.runtimePID
             #expect(runtimePID.map { kill($0, 0) == 0 } == true)

@@ -16,9 +16,10 @@ package struct ChildProcess: Sendable {
 
     package init(arguments: [String], environment: [String: String] = [:]) {
         process = RuntimeProcess(
-            .init(executable: Self.shoalExecutable.path, arguments: arguments,
-                  environment: ProcessInfo.processInfo.environment.merging(environment) { $1 },
-                  workingDirectory: FileManager.default.currentDirectoryPath),
+            .init(
+                executable: Self.shoalExecutable.path, arguments: arguments,
+                environment: ProcessInfo.processInfo.environment.merging(environment) { $1 },
+                workingDirectory: FileManager.default.currentDirectoryPath),
             logs: logs, echo: false, isolation: .newSession
         )
     }

@@ -9,7 +9,8 @@ package enum ProcessScan {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         return entries.compactMap { entry -> String? in
             guard let pid = Int32(entry), pid != own,
-                  let raw = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"), !raw.isEmpty else { return nil }
+                let raw = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"), !raw.isEmpty
+            else { return nil }
             let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
             guard let close = stat.range(of: ") ", options: .backwards) else { return nil }
             let fields = stat[close.upperBound...].split(separator: " ")
@@ -28,8 +29,9 @@ package enum ProcessScan {
         let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
         return tasks.compactMap { tid in
             guard let name = try? String(contentsOfFile: "/proc/\(pid)/task/\(tid)/comm", encoding: .utf8),
-                  let stat = try? String(contentsOfFile: "/proc/\(pid)/task/\(tid)/stat", encoding: .utf8),
-                  let close = stat.range(of: ") ", options: .backwards) else { return nil }
+                let stat = try? String(contentsOfFile: "/proc/\(pid)/task/\(tid)/stat", encoding: .utf8),
+                let close = stat.range(of: ") ", options: .backwards)
+            else { return nil }
             // Fields after the name start at the third (state); policy is the 41st.
             let fields = stat[close.upperBound...].split(separator: " ")
             guard fields.count > 38, let policy = Int(fields[38]) else { return nil }
@@ -40,7 +42,8 @@ package enum ProcessScan {
     /// Resident set size of a process in bytes, from /proc/PID/status.
     package static func residentBytes(of pid: pid_t) -> Int {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return 0 }
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
+        else { return 0 }
         return (Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0) * 1024
     }
 }

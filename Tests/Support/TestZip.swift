@@ -11,16 +11,19 @@ package enum TestZip {
             let nameBytes = Array(name.utf8)
             let crc = crc32(data)
             let offset = UInt32(archive.count)
-            archive += le32(0x0403_4b50) + le16(20) + le16(0) + le16(0) + le16(0) + le16(0)
+            archive +=
+                le32(0x0403_4b50) + le16(20) + le16(0) + le16(0) + le16(0) + le16(0)
                 + le32(crc) + le32(UInt32(data.count)) + le32(UInt32(data.count)) + le16(UInt16(nameBytes.count)) + le16(0)
                 + nameBytes + data
-            directory += le32(0x0201_4b50) + le16(20) + le16(20) + le16(0) + le16(0) + le16(0) + le16(0)
+            directory +=
+                le32(0x0201_4b50) + le16(20) + le16(20) + le16(0) + le16(0) + le16(0) + le16(0)
                 + le32(crc) + le32(UInt32(data.count)) + le32(UInt32(data.count)) + le16(UInt16(nameBytes.count))
                 + le16(0) + le16(0) + le16(0) + le16(0) + le32(0) + le32(offset) + nameBytes
         }
         let directoryOffset = UInt32(archive.count)
         archive += directory
-        archive += le32(0x0605_4b50) + le16(0) + le16(0) + le16(UInt16(files.count)) + le16(UInt16(files.count))
+        archive +=
+            le32(0x0605_4b50) + le16(0) + le16(0) + le16(UInt16(files.count)) + le16(UInt16(files.count))
             + le32(UInt32(directory.count)) + le32(directoryOffset) + le16(0)
         return archive
     }

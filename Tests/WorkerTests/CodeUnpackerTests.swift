@@ -1,6 +1,7 @@
 import Foundation
 import ShoalTestSupport
 import Testing
+
 @testable import ShoalWorker
 
 /// Hostile archives are refused with InvalidParameterValueException and write nothing
@@ -33,12 +34,13 @@ import Testing
     @Test func aGoodArchiveUnpacksReadOnlyWithModesAndInnerLinks() throws {
         let root = try workspace()
         defer { CodeUnpacker.removeTree(root) }
-        let zip = try ArchiveBuilder.build([
-            .file("bootstrap", "#!/bin/sh\n", permissions: 0o755),
-            .directory("lib/"),
-            .file("lib/util.py", "x = 1\n"),
-            .link("lib/alias.py", target: "util.py"),
-        ], in: root)
+        let zip = try ArchiveBuilder.build(
+            [
+                .file("bootstrap", "#!/bin/sh\n", permissions: 0o755),
+                .directory("lib/"),
+                .file("lib/util.py", "x = 1\n"),
+                .link("lib/alias.py", target: "util.py"),
+            ], in: root)
         let code = root.appendingPathComponent("code")
         try CodeUnpacker.unpack([zip], into: code)
         #expect(FileManager.default.isExecutableFile(atPath: code.appendingPathComponent("bootstrap").path))
@@ -68,7 +70,8 @@ import Testing
     @Test func linksChainedAcrossArchivesOutOfTheTreeAreRefused() throws {
         let root = try workspace()
         defer { CodeUnpacker.removeTree(root) }
-        let first = root.appendingPathComponent("layer.zip"), second = root.appendingPathComponent("code.zip")
+        let first = root.appendingPathComponent("layer.zip")
+        let second = root.appendingPathComponent("code.zip")
         try Data(PythonZip.make([.init("a/up", "..", link: true)])).write(to: first)
         try Data(PythonZip.make([.init("b", "a/up/..", link: true)])).write(to: second)
         let destination = root.appendingPathComponent("opt")
@@ -93,7 +96,9 @@ import Testing
         #expect(outcome.error?.rpcError.data?.type == "InvalidParameterValueException")
         #expect(!outcome.files.contains { $0.contains("escaped") })
         #expect(!outcome.files.contains { $0.hasPrefix("deploy/code") }, "nothing is left in the code directory either")
-        #expect(!FileManager.default.fileExists(atPath: FileManager.default.temporaryDirectory.deletingLastPathComponent().appendingPathComponent("escaped.txt").path))
+        #expect(
+            !FileManager.default.fileExists(
+                atPath: FileManager.default.temporaryDirectory.deletingLastPathComponent().appendingPathComponent("escaped.txt").path))
     }
 
     @Test func absolutePathsAreRefused() throws {
@@ -142,7 +147,9 @@ import Testing
             try Data(bytes).write(to: zip)
             #expect(throws: WorkerError.self) { try CodeUnpacker.unpack([zip], into: root.appendingPathComponent("code-\(UUID().uuidString)")) }
         }
-        let left = (FileManager.default.enumerator(atPath: root.path)?.allObjects as? [String] ?? []).filter { $0.hasPrefix("code-") || $0.hasPrefix(".staging") }
+        let left = (FileManager.default.enumerator(atPath: root.path)?.allObjects as? [String] ?? []).filter {
+            $0.hasPrefix("code-") || $0.hasPrefix(".staging")
+        }
         #expect(left.isEmpty)
     }
 }

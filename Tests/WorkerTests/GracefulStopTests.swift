@@ -2,6 +2,7 @@ import Foundation
 import ShoalProtocol
 import ShoalTestSupport
 import Testing
+
 @testable import ShoalWorker
 
 /// Stopping an instance never runs its handler again: the RIE does not answer the runtime's
@@ -9,20 +10,20 @@ import Testing
 /// that is not an event.
 @Suite(.serialized) struct GracefulStopTests {
     static let python = """
-    import os
-    def handler(event, context):
-        with open(os.environ["MARKS"], "a") as f:
-            f.write("%s %s\\n" % (context.aws_request_id, event))
-        return "ok"
-    """
+        import os
+        def handler(event, context):
+            with open(os.environ["MARKS"], "a") as f:
+                f.write("%s %s\\n" % (context.aws_request_id, event))
+            return "ok"
+        """
 
     static let node = """
-    const fs = require("fs");
-    exports.handler = async (event, context) => {
-      fs.appendFileSync(process.env.MARKS, `${context.awsRequestId} ${JSON.stringify(event)}\\n`);
-      return "ok";
-    };
-    """
+        const fs = require("fs");
+        exports.handler = async (event, context) => {
+          fs.appendFileSync(process.env.MARKS, `${context.awsRequestId} ${JSON.stringify(event)}\\n`);
+          return "ok";
+        };
+        """
 
     /// Ten shutdowns for each bundled loop, each with a warm instance that ran once: the
     /// handler's file holds exactly that one run every time.
@@ -32,8 +33,9 @@ import Testing
             let marks = FileManager.default.temporaryDirectory.appendingPathComponent("shoal-stop-\(UUID().uuidString)")
             defer { try? FileManager.default.removeItem(at: marks) }
             try await ProcessBackendTests.withHarness { harness in
-                try await harness.define("stopper", runtime: runtime, handler: "app.handler", code: [.file(file, source)],
-                                         environment: ["MARKS": marks.path])
+                try await harness.define(
+                    "stopper", runtime: runtime, handler: "app.handler", code: [.file(file, source)],
+                    environment: ["MARKS": marks.path])
                 let (outcome, _) = try await harness.invoke("stopper", #"{"round": \#(round)}"#)
                 #expect(outcome.status == 200)
             }

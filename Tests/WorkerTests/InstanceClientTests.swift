@@ -1,11 +1,12 @@
-import ShoalTestSupport
 import Foundation
 import NIOCore
 import NIOEmbedded
 import NIOHTTP1
 import NIOPosix
 import ShoalProtocol
+import ShoalTestSupport
 import Testing
+
 @testable import ShoalWorker
 
 /// The instance HTTP client against real loopback HTTP instances.
@@ -201,7 +202,8 @@ import Testing
             for call in 0..<500 {
                 group.addTask {
                     let body = #"{"tag":"call-\#(call)","sleepMs":1000}"#
-                    let response = try await invoker.send(InstanceRequest(endpoint: endpoints[call % 50], body: Array(body.utf8), timeout: .seconds(30)))
+                    let response = try await invoker.send(
+                        InstanceRequest(endpoint: endpoints[call % 50], body: Array(body.utf8), timeout: .seconds(30)))
                     #expect(response.status == 200)
                     #expect(String(decoding: response.body, as: UTF8.self) == body)
                 }

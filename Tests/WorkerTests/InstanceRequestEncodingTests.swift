@@ -1,5 +1,6 @@
 import NIOCore
 import Testing
+
 @testable import ShoalWorker
 
 /// The hand-written HTTP/1.1 request every invoke sends to its instance.
@@ -9,17 +10,19 @@ import Testing
     }
 
     @Test func aRequestIsItsHeadThenItsBodyInOneBuffer() throws {
-        let encoded = try #require(request(headers: [("X-Amz-Log-Type", "Tail"), ("Lambda-Runtime-Client-Context", "eyJhIjoxfQ==")])
-            .encoded(allocator: ByteBufferAllocator()))
-        #expect(String(buffer: encoded) == """
-            POST /2015-03-31/functions/function/invocations HTTP/1.1\r
-            Host: 127.0.0.1:9001\r
-            Content-Length: 7\r
-            X-Amz-Log-Type: Tail\r
-            Lambda-Runtime-Client-Context: eyJhIjoxfQ==\r
-            \r
-            {"a":1}
-            """)
+        let encoded = try #require(
+            request(headers: [("X-Amz-Log-Type", "Tail"), ("Lambda-Runtime-Client-Context", "eyJhIjoxfQ==")])
+                .encoded(allocator: ByteBufferAllocator()))
+        #expect(
+            String(buffer: encoded) == """
+                POST /2015-03-31/functions/function/invocations HTTP/1.1\r
+                Host: 127.0.0.1:9001\r
+                Content-Length: 7\r
+                X-Amz-Log-Type: Tail\r
+                Lambda-Runtime-Client-Context: eyJhIjoxfQ==\r
+                \r
+                {"a":1}
+                """)
         let empty = try #require(request(headers: [], body: "").encoded(allocator: ByteBufferAllocator()))
         #expect(String(buffer: empty).hasSuffix("Content-Length: 0\r\n\r\n"))
     }
@@ -48,8 +51,10 @@ import Testing
         let warm = try await invoker.send(InstanceRequest(endpoint: endpoint, body: Array(#"{"tag":"first"}"#.utf8), timeout: .seconds(5)))
         #expect(warm.status == 200)
         let refused = await #expect(throws: WorkerError.self) {
-            try await invoker.send(InstanceRequest(endpoint: endpoint, body: Array(#"{"tag":"evil"}"#.utf8),
-                                                   headers: [("Lambda-Runtime-Client-Context", "x\r\nX-Injected: 1")], timeout: .seconds(5)))
+            try await invoker.send(
+                InstanceRequest(
+                    endpoint: endpoint, body: Array(#"{"tag":"evil"}"#.utf8),
+                    headers: [("Lambda-Runtime-Client-Context", "x\r\nX-Injected: 1")], timeout: .seconds(5)))
         }
         #expect(refused?.code == .notDelivered)
         let after = try await invoker.send(InstanceRequest(endpoint: endpoint, body: Array(#"{"tag":"after"}"#.utf8), timeout: .seconds(5)))

@@ -1,8 +1,9 @@
-import ShoalTestSupport
 import Foundation
 import NIOConcurrencyHelpers
 import ShoalProtocol
+import ShoalTestSupport
 import Testing
+
 @testable import ShoalWorker
 
 /// The scheduling policy of a worker's event loops (`LoopScheduling` in the `shoal`
@@ -29,9 +30,12 @@ import Testing
         let zip = TestZip.make(["bootstrap": "#!/bin/sh\n"])
         let sha = TestZip.sha256(zip)
         _ = try await client.call(WorkerAPI.PutArtifact.self, .init(sha256: sha, zipFile: Data(zip).base64EncodedString()))
-        _ = try await client.call(WorkerAPI.PutFunction.self, .init(function: FunctionDefinition(
-            name: "hello", runtime: "provided.al2023", handler: "bootstrap", codeSHA256: sha
-        )))
+        _ = try await client.call(
+            WorkerAPI.PutFunction.self,
+            .init(
+                function: FunctionDefinition(
+                    name: "hello", runtime: "provided.al2023", handler: "bootstrap", codeSHA256: sha
+                )))
         return (worker, client, pid, dataDir)
     }
 

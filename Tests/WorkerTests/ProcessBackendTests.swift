@@ -1,8 +1,9 @@
-import ShoalTestSupport
 import Foundation
 import ShoalLambda
 import ShoalProtocol
+import ShoalTestSupport
 import Testing
+
 @testable import ShoalWorker
 
 /// Real Lambda runtimes as local processes: `shoal rie` per instance, through the real pool.
@@ -15,9 +16,11 @@ import Testing
         let directory: URL
 
         /// Stores the archive and defines the function on it.
-        func define(_ name: String, runtime: String, handler: String, code: [ArchiveBuilder.Item],
-                    layers: [[ArchiveBuilder.Item]] = [], timeout: Int = 3, memory: Int = 128,
-                    environment: [String: String] = [:]) async throws {
+        func define(
+            _ name: String, runtime: String, handler: String, code: [ArchiveBuilder.Item],
+            layers: [[ArchiveBuilder.Item]] = [], timeout: Int = 3, memory: Int = 128,
+            environment: [String: String] = [:]
+        ) async throws {
             let codeSHA = try await store(code)
             var layerSHAs: [String] = []
             for layer in layers { layerSHAs.append(try await store(layer)) }
@@ -80,39 +83,40 @@ import Testing
     }
 
     static let pythonHandler = """
-    import os, time
-    def handler(event, context):
-        action = (event or {}).get("action")
-        if action == "sleep":
-            time.sleep(event["seconds"])
-        if action == "crash":
-            os._exit(9)
-        if action == "fail":
-            raise ValueError("bad input")
-        if action == "layer":
-            import shoal_layer
-            return {"layer": shoal_layer.VALUE}
-        if action == "context":
-            cc = context.client_context
-            return {"custom": cc.custom, "env": cc.env, "appTitle": cc.client.app_title,
-                    "installation": cc.client.installation_id, "identity": context.identity.cognito_identity_id}
-        return {
-            "event": event,
-            "requestId": context.aws_request_id,
-            "remaining": context.get_remaining_time_in_millis(),
-            "env": {name: os.environ.get(name) for name in [
-                "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_VERSION", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
-                "AWS_LAMBDA_FUNCTION_TIMEOUT", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_LAMBDA_LOG_GROUP_NAME",
-                "AWS_LAMBDA_LOG_STREAM_NAME", "_HANDLER", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR", "AWS_EXECUTION_ENV",
-                "AWS_LAMBDA_RUNTIME_API", "TZ", "MY_SETTING"]},
-        }
-    """
+        import os, time
+        def handler(event, context):
+            action = (event or {}).get("action")
+            if action == "sleep":
+                time.sleep(event["seconds"])
+            if action == "crash":
+                os._exit(9)
+            if action == "fail":
+                raise ValueError("bad input")
+            if action == "layer":
+                import shoal_layer
+                return {"layer": shoal_layer.VALUE}
+            if action == "context":
+                cc = context.client_context
+                return {"custom": cc.custom, "env": cc.env, "appTitle": cc.client.app_title,
+                        "installation": cc.client.installation_id, "identity": context.identity.cognito_identity_id}
+            return {
+                "event": event,
+                "requestId": context.aws_request_id,
+                "remaining": context.get_remaining_time_in_millis(),
+                "env": {name: os.environ.get(name) for name in [
+                    "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_VERSION", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+                    "AWS_LAMBDA_FUNCTION_TIMEOUT", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_LAMBDA_LOG_GROUP_NAME",
+                    "AWS_LAMBDA_LOG_STREAM_NAME", "_HANDLER", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR", "AWS_EXECUTION_ENV",
+                    "AWS_LAMBDA_RUNTIME_API", "TZ", "MY_SETTING"]},
+            }
+        """
 
     /// The same Python checks, on whichever runtime client the harness uses.
     static func exercisePython(_ harness: Harness) async throws {
-        try await harness.define("py", runtime: "python3.12", handler: "app.handler", code: [.file("app.py", pythonHandler)],
-                                 layers: [[.file("python/shoal_layer.py", "VALUE = 'from the layer'\n")]],
-                                 environment: ["MY_SETTING": "on", "AWS_REGION": "nope", "_HANDLER": "nope"])
+        try await harness.define(
+            "py", runtime: "python3.12", handler: "app.handler", code: [.file("app.py", pythonHandler)],
+            layers: [[.file("python/shoal_layer.py", "VALUE = 'from the layer'\n")]],
+            environment: ["MY_SETTING": "on", "AWS_REGION": "nope", "_HANDLER": "nope"])
         let (outcome, body) = try await harness.invoke("py", #"{"hello":"world"}"#)
         #expect(outcome.status == 200 && outcome.headers["x-amz-function-error"] == nil, "\(body)")
         #expect((body["event"] as? [String: String]) == ["hello": "world"])
@@ -137,9 +141,11 @@ import Testing
         #expect(try await harness.invoke("py", #"{"action":"layer"}"#).body["layer"] as? String == "from the layer")
         // The client context as the worker passes it on (`ClientContextHeader`): what the
         // handler reads is the same objects on both loops.
-        let clientContext = "{\n \"custom\": {\"suite\": \"caf\u{e9} \u{1F600}\"},\n \"env\": {\"locale\": \"fr\"}, \"client\": {\"app_title\": \"tests\"}\n}"
+        let clientContext =
+            "{\n \"custom\": {\"suite\": \"caf\u{e9} \u{1F600}\"},\n \"env\": {\"locale\": \"fr\"}, \"client\": {\"app_title\": \"tests\"}\n}"
         let header = try #require(ClientContextHeader.value(base64: Base64.encode(Array(clientContext.utf8))))
-        let withContext = try await harness.pools.invoke("py", payload: Array(#"{"action":"context"}"#.utf8), headers: [(ClientContextHeader.name, header)])
+        let withContext = try await harness.pools.invoke(
+            "py", payload: Array(#"{"action":"context"}"#.utf8), headers: [(ClientContextHeader.name, header)])
         let seen = (try? JSONSerialization.jsonObject(with: Data(withContext.body))) as? [String: Any] ?? [:]
         #expect(withContext.headers["x-amz-function-error"] == nil, "\(String(decoding: withContext.body, as: UTF8.self))")
         #expect(seen["custom"] as? [String: String] == ["suite": "caf\u{e9} \u{1F600}"])
@@ -169,19 +175,20 @@ import Testing
     }
 
     @Test func providedBootstrap() async throws {
-        try await Self.withHarness() { harness in
+        try await Self.withHarness { harness in
             let bootstrap = """
-            #!/bin/sh
-            set -eu
-            api="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime"
-            while true; do
-              response=$(curl -sS -i "$api/invocation/next")
-              id=$(printf '%s\\n' "$response" | grep -i '^lambda-runtime-aws-request-id:' | tr -d '\\r' | cut -d' ' -f2)
-              event=$(printf '%s\\n' "$response" | sed '1,/^\\r*$/d')
-              curl -sS -o /dev/null -X POST "$api/invocation/$id/response" -d "{\\"bootstrap\\":\\"$_HANDLER\\",\\"got\\":$event}"
-            done
-            """
-            try await harness.define("sh", runtime: "provided.al2023", handler: "my.handler", code: [.file("bootstrap", bootstrap, permissions: 0o755)])
+                #!/bin/sh
+                set -eu
+                api="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime"
+                while true; do
+                  response=$(curl -sS -i "$api/invocation/next")
+                  id=$(printf '%s\\n' "$response" | grep -i '^lambda-runtime-aws-request-id:' | tr -d '\\r' | cut -d' ' -f2)
+                  event=$(printf '%s\\n' "$response" | sed '1,/^\\r*$/d')
+                  curl -sS -o /dev/null -X POST "$api/invocation/$id/response" -d "{\\"bootstrap\\":\\"$_HANDLER\\",\\"got\\":$event}"
+                done
+                """
+            try await harness.define(
+                "sh", runtime: "provided.al2023", handler: "my.handler", code: [.file("bootstrap", bootstrap, permissions: 0o755)])
             let (outcome, body) = try await harness.invoke("sh", #"{"n":1}"#)
             #expect(outcome.status == 200)
             #expect(body["bootstrap"] as? String == "my.handler")
@@ -190,13 +197,13 @@ import Testing
     }
 
     @Test func nodeHandlerAndItsErrors() async throws {
-        try await Self.withHarness() { harness in
+        try await Self.withHarness { harness in
             let source = """
-            exports.handler = async (event, context) => {
-              if (event.action === "fail") throw new TypeError("not a number");
-              return { echo: event, fn: context.functionName, node: process.version };
-            };
-            """
+                exports.handler = async (event, context) => {
+                  if (event.action === "fail") throw new TypeError("not a number");
+                  return { echo: event, fn: context.functionName, node: process.version };
+                };
+                """
             try await harness.define("js", runtime: "nodejs20.x", handler: "index.handler", code: [.file("index.js", source)])
             let (outcome, body) = try await harness.invoke("js", #"{"a":[1,2]}"#)
             #expect(outcome.status == 200, "\(body)")
@@ -209,16 +216,16 @@ import Testing
     }
 
     @Test func aStreamingNodeFunctionsFirstChunkArrivesBeforeItsLastIsWritten() async throws {
-        try await Self.withHarness() { harness in
+        try await Self.withHarness { harness in
             let source = """
-            exports.handler = awslambda.streamifyResponse(async (event, responseStream, context) => {
-              for (let i = 0; i < 5; i++) {
-                responseStream.write(`chunk ${i} written at ${Date.now()}\\n`);
-                await new Promise((resolve) => setTimeout(resolve, 200));
-              }
-              responseStream.end();
-            });
-            """
+                exports.handler = awslambda.streamifyResponse(async (event, responseStream, context) => {
+                  for (let i = 0; i < 5; i++) {
+                    responseStream.write(`chunk ${i} written at ${Date.now()}\\n`);
+                    await new Promise((resolve) => setTimeout(resolve, 200));
+                  }
+                  responseStream.end();
+                });
+                """
             try await harness.define("stream", runtime: "nodejs22.x", handler: "index.handler", code: [.file("index.js", source)])
             let arrivals = ArrivalLog()
             let outcome = try await harness.pools.invoke("stream", payload: Array("{}".utf8)) { bytes in
@@ -235,7 +242,7 @@ import Testing
     }
 
     @Test func timeoutCrashAndInitErrorEachGiveTheRightTypeAndTheNextInvokeWorks() async throws {
-        try await Self.withHarness() { harness in
+        try await Self.withHarness { harness in
             try await harness.define("py", runtime: "python3.11", handler: "app.handler", code: [.file("app.py", Self.pythonHandler)], timeout: 1)
             let timedOut = try await harness.invoke("py", #"{"action":"sleep","seconds":5}"#)
             #expect(timedOut.outcome.headers["x-amz-function-error"] == "Unhandled")
@@ -273,7 +280,7 @@ import Testing
     }
 
     @Test func logsHoldLambdasLinesAndTheTailIsThisInvocations() async throws {
-        try await Self.withHarness() { harness in
+        try await Self.withHarness { harness in
             let source = "def handler(event, context):\n    print('handled', event['n'], flush=True)\n    return event['n']\n"
             try await harness.define("logger", runtime: "python3.11", handler: "app.handler", code: [.file("app.py", source)], memory: 256)
             _ = try await harness.pools.invoke("logger", payload: Array(#"{"n":1}"#.utf8))
@@ -285,15 +292,16 @@ import Testing
             let instance = try #require(await harness.pools.list().first)
             let handle = LaunchedInstance(instanceID: instance.instanceId, endpoint: Endpoint(host: "", port: 0), handle: "")
             // The instance's own log is read from its process asynchronously.
-            #expect(await eventually {
-                let logs = await harness.backend.logs(handle)
-                return logs.contains("handled 1") && logs.contains("handled 2") && logs.components(separatedBy: "END RequestId: ").count == 3
-            }, "both invocations' output and an END line per invocation")
+            #expect(
+                await eventually {
+                    let logs = await harness.backend.logs(handle)
+                    return logs.contains("handled 1") && logs.contains("handled 2") && logs.components(separatedBy: "END RequestId: ").count == 3
+                }, "both invocations' output and an END line per invocation")
         }
     }
 
     @Test func memorySizeIsEnforced() async throws {
-        try await Self.withHarness() { harness in
+        try await Self.withHarness { harness in
             let hog = "def handler(event, context):\n    block = bytearray(400 * 1024 * 1024)\n    return len(block)\n"
             try await harness.define("hog", runtime: "python3.11", handler: "app.handler", code: [.file("app.py", hog)], memory: 128)
             let (outcome, body) = try await harness.invoke("hog", "{}")

@@ -1,10 +1,11 @@
-import ShoalTestSupport
 import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import ShoalProtocol
+import ShoalTestSupport
 import Testing
+
 @testable import ShoalWorker
 
 /// The reference pool behaviours over real loopback sockets: real HTTP instances, the real

@@ -1,5 +1,6 @@
 import ShoalProtocol
 import Testing
+
 @testable import ShoalWorker
 
 /// The pool's rules on the pure state machine: events in, directives out, no sockets.
@@ -82,7 +83,7 @@ import Testing
         _ = pool.launched("p-2", now: t0)
         // Call 3 takes the first freed instance instead of waiting for its launch.
         #expect(pool.release("p-1", reusable: true, now: t0) == [.assign(3, "p-1")])
-        _ = pool.release("p-2", reusable: true, now: t0) // p-1 busy, p-2 idle, p-3 starting
+        _ = pool.release("p-2", reusable: true, now: t0)  // p-1 busy, p-2 idle, p-3 starting
         #expect(pool.changeDeploy(to: v2, now: t0) == [.terminate("p-2")])
         #expect(pool.instances["p-1"]?.retiring == true)
         #expect(pool.instances["p-3"]?.retiring == true)
@@ -110,7 +111,7 @@ import Testing
         _ = pool.launched("p-2", now: t0)
         _ = pool.release("p-1", reusable: true, now: t0)
         _ = pool.release("p-2", reusable: true, now: t0 + .seconds(200))
-        _ = pool.request(3, now: t0 + .seconds(250)) // takes p-2 (most recent), busy
+        _ = pool.request(3, now: t0 + .seconds(250))  // takes p-2 (most recent), busy
         // p-1 idle for 300 s: reaped; p-2 busy: never, however long.
         #expect(pool.reap(now: t0 + .seconds(299), idleTTL: .seconds(300)) == [])
         #expect(pool.reap(now: t0 + .seconds(300), idleTTL: .seconds(300)) == [.terminate("p-1")])
@@ -207,8 +208,9 @@ import Testing
     }
 
     @Test func isStableAndIgnoresEnvironmentOrderButNotLayerOrder() {
-        let a = FunctionDefinition(name: "f", runtime: "python3.12", handler: "app.handler", timeoutSeconds: 3, memoryMB: 128,
-                                   environment: ["A": "1", "B": "2"], codeSHA256: "c", layerSHA256s: ["l1", "l2"])
+        let a = FunctionDefinition(
+            name: "f", runtime: "python3.12", handler: "app.handler", timeoutSeconds: 3, memoryMB: 128,
+            environment: ["A": "1", "B": "2"], codeSHA256: "c", layerSHA256s: ["l1", "l2"])
         var b = a
         b.environment = ["B": "2", "A": "1"]
         #expect(DeployID(a) == DeployID(b))

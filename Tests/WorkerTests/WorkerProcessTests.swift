@@ -1,8 +1,9 @@
-import ShoalTestSupport
 import Foundation
 import NIOConcurrencyHelpers
 import ShoalProtocol
+import ShoalTestSupport
 import Testing
+
 @testable import ShoalWorker
 
 /// `shoal worker` as a real process on an ephemeral loopback port.
@@ -27,7 +28,8 @@ import Testing
         let function = FunctionDefinition(name: "hello", runtime: "provided.al2023", handler: "bootstrap", codeSHA256: sha)
         _ = try await client.call(WorkerAPI.PutFunction.self, .init(function: function))
         for round in 0..<3 {
-            let result = try await client.call(WorkerAPI.Invoke.self, .init(functionName: "hello", payload: Data("round \(round)".utf8).base64EncodedString()))
+            let result = try await client.call(
+                WorkerAPI.Invoke.self, .init(functionName: "hello", payload: Data("round \(round)".utf8).base64EncodedString()))
             #expect(Data(base64Encoded: result.payload) == Data("round \(round)".utf8))
             #expect(result.coldStart == (round == 0))
         }
@@ -51,20 +53,21 @@ import Testing
         let client = try await RPCConnection.connect(host: "127.0.0.1", port: port, methods: methods)
         _ = try await client.call(WorkerAPI.Hello.self, .init(token: nil))
         let source = """
-        exports.handler = awslambda.streamifyResponse(async (event, responseStream) => {
-          for (let i = 0; i < 5; i++) {
-            responseStream.write(`part ${i} at ${Date.now()};`);
-            await new Promise((resolve) => setTimeout(resolve, 400));
-          }
-          responseStream.end();
-        });
-        """
+            exports.handler = awslambda.streamifyResponse(async (event, responseStream) => {
+              for (let i = 0; i < 5; i++) {
+                responseStream.write(`part ${i} at ${Date.now()};`);
+                await new Promise((resolve) => setTimeout(resolve, 400));
+              }
+              responseStream.end();
+            });
+            """
         let zip = try ArchiveBuilder.bytes([.file("index.js", source)])
         let sha = TestZip.sha256(zip)
         _ = try await client.call(WorkerAPI.PutArtifact.self, .init(sha256: sha, zipFile: Data(zip).base64EncodedString()))
         let function = FunctionDefinition(name: "streamer", runtime: "nodejs20.x", handler: "index.handler", codeSHA256: sha)
         _ = try await client.call(WorkerAPI.PutFunction.self, .init(function: function))
-        let result = try await client.call(WorkerAPI.InvokeStream.self, .init(functionName: "streamer", payload: Data("{}".utf8).base64EncodedString()))
+        let result = try await client.call(
+            WorkerAPI.InvokeStream.self, .init(functionName: "streamer", payload: Data("{}".utf8).base64EncodedString()))
         #expect(result.statusCode == 200 && result.functionError == nil && result.coldStart)
         let received = chunks.withLockedValue { $0 }
         let parts = received.map(\.1).joined().split(separator: ";")
@@ -131,7 +134,8 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: data.path), "left: \(data.path)")
         #expect(await next.terminate() == .status(0))
         // The killed worker's instance stops on its own once it sees its parent gone.
-        #expect(await eventually { ProcessScan.commandLines(containing: data.path).isEmpty }, "left: \(ProcessScan.commandLines(containing: data.path))")
+        #expect(
+            await eventually { ProcessScan.commandLines(containing: data.path).isEmpty }, "left: \(ProcessScan.commandLines(containing: data.path))")
     }
 
     /// Anyone who reaches a worker's port can deploy and run code: off loopback, a token is a must.
@@ -148,9 +152,12 @@ import Testing
         let zip = try ArchiveBuilder.bytes([.file("app.py", "def handler(event, context):\n    return event\n")])
         let sha = TestZip.sha256(zip)
         _ = try await client.call(WorkerAPI.PutArtifact.self, .init(sha256: sha, zipFile: Data(zip).base64EncodedString()))
-        _ = try await client.call(WorkerAPI.PutFunction.self, .init(function: FunctionDefinition(
-            name: "echo", runtime: "python3.12", handler: "app.handler", codeSHA256: sha
-        )))
+        _ = try await client.call(
+            WorkerAPI.PutFunction.self,
+            .init(
+                function: FunctionDefinition(
+                    name: "echo", runtime: "python3.12", handler: "app.handler", codeSHA256: sha
+                )))
         return try await client.call(WorkerAPI.Invoke.self, .init(functionName: "echo", payload: Data(payload.utf8).base64EncodedString()))
     }
 
@@ -159,7 +166,8 @@ import Testing
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         return entries.compactMap(Int32.init).filter { candidate in
             guard let stat = try? String(contentsOfFile: "/proc/\(candidate)/stat", encoding: .utf8),
-                  let after = stat.range(of: ") ", options: .backwards)?.upperBound else { return false }
+                let after = stat.range(of: ") ", options: .backwards)?.upperBound
+            else { return false }
             let fields = stat[after...].split(separator: " ")
             return fields.count > 1 && Int32(fields[1]) == pid
         }

@@ -1,8 +1,9 @@
-import ShoalTestSupport
 import Foundation
 import NIOConcurrencyHelpers
 import ShoalProtocol
+import ShoalTestSupport
 import Testing
+
 @testable import ShoalWorker
 
 /// The worker's JSON-RPC service on a real socket, with the scripted backend's real HTTP
@@ -100,7 +101,8 @@ import Testing
         }
         let client = try await harness.connect(methods: methods)
         _ = try await deploy("streamer", on: client)
-        let result = try await client.call(WorkerAPI.InvokeStream.self, .init(functionName: "streamer", payload: payload(#"{"chunks":5,"intervalMs":50}"#)))
+        let result = try await client.call(
+            WorkerAPI.InvokeStream.self, .init(functionName: "streamer", payload: payload(#"{"chunks":5,"intervalMs":50}"#)))
         #expect(result.statusCode == 200 && result.payload.isEmpty)
         let lines = chunks.withLockedValue { $0.joined() }.split(separator: "\n")
         #expect(lines.map { $0.split(separator: " ").prefix(2).joined(separator: " ") } == (0..<5).map { "chunk \($0)" })
@@ -113,7 +115,8 @@ import Testing
         let client = try await harness.connect()
         _ = try await deploy("slow", on: client)
         let call = Task {
-            try await client.call(WorkerAPI.Invoke.self, .init(functionName: "slow", payload: payload(#"{"tag":"slow","sleepMs":5000}"#), invocationId: "inv-1"))
+            try await client.call(
+                WorkerAPI.Invoke.self, .init(functionName: "slow", payload: payload(#"{"tag":"slow","sleepMs":5000}"#), invocationId: "inv-1"))
         }
         #expect(await eventually { harness.backend.ledger.executions.contains("slow") })
         let controller = try await harness.connect()
@@ -160,10 +163,12 @@ import Testing
         let zip = TestZip.make(["a": "b"])
         let corrupt = Array(zip.prefix(zip.count - 10))
         await expectError("InvalidParameterValueException") {
-            _ = try await client.call(WorkerAPI.PutArtifact.self, .init(sha256: TestZip.sha256(corrupt), zipFile: Data(corrupt).base64EncodedString()))
+            _ = try await client.call(
+                WorkerAPI.PutArtifact.self, .init(sha256: TestZip.sha256(corrupt), zipFile: Data(corrupt).base64EncodedString()))
         }
         await expectError("InvalidParameterValueException") {
-            _ = try await client.call(WorkerAPI.PutArtifact.self, .init(sha256: String(repeating: "0", count: 64), zipFile: Data(zip).base64EncodedString()))
+            _ = try await client.call(
+                WorkerAPI.PutArtifact.self, .init(sha256: String(repeating: "0", count: 64), zipFile: Data(zip).base64EncodedString()))
         }
         await expectError("InvalidParameterValueException") {
             _ = try await client.call(WorkerAPI.PutArtifact.self, .init(sha256: TestZip.sha256(zip), zipFile: "%%%"))
@@ -180,7 +185,8 @@ import Testing
         await expectError("RequestTooLargeException") {
             _ = try await client.call(WorkerAPI.Invoke.self, .init(functionName: "ok", payload: oversized))
         }
-        let missing = try await client.call(WorkerAPI.MissingArtifacts.self, .init(sha256s: [TestZip.sha256(zip), String(repeating: "b", count: 64)]))
+        let missing = try await client.call(
+            WorkerAPI.MissingArtifacts.self, .init(sha256s: [TestZip.sha256(zip), String(repeating: "b", count: 64)]))
         #expect(missing.missing == [TestZip.sha256(zip), String(repeating: "b", count: 64)])
         // Still serving, on the same connection.
         let answer = try await client.call(WorkerAPI.Invoke.self, .init(functionName: "ok", deployId: deployId, payload: payload("fine")))

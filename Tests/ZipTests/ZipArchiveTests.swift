@@ -13,9 +13,10 @@ import Testing
     }
 
     @Test func aDeflatedLinkReadsAsItsTarget() throws {
-        let archive = try ZipArchive(PythonZip.make([
-            .init("helper_impl.py", "VALUE = 1\n"), .init("helper.py", "helper_impl.py", link: true),
-        ]))
+        let archive = try ZipArchive(
+            PythonZip.make([
+                .init("helper_impl.py", "VALUE = 1\n"), .init("helper.py", "helper_impl.py", link: true),
+            ]))
         let link = try #require(archive.entries.first { $0.path == "helper.py" })
         #expect(link.kind == .symlink && link.method == 8, "Python deflates the link's target like any content")
         #expect(try ZipInflater().linkTarget(link, of: archive) == "helper_impl.py")

@@ -14,11 +14,13 @@ package struct CRC32: Sendable, Hashable {
     }
 
     package mutating func update(_ bytes: some Sequence<UInt8>) {
-        let updated = bytes.withContiguousStorageIfAvailable { buffer in
-            Self.crc(value, buffer)
-        } ?? Array(bytes).withUnsafeBufferPointer { buffer in
-            Self.crc(value, buffer)
-        }
+        let updated =
+            bytes.withContiguousStorageIfAvailable { buffer in
+                Self.crc(value, buffer)
+            }
+            ?? Array(bytes).withUnsafeBufferPointer { buffer in
+                Self.crc(value, buffer)
+            }
         value = updated
     }
 

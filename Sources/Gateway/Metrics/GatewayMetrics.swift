@@ -132,7 +132,9 @@ package final class GatewayMetrics: Sendable {
         for gauge in gauges {
             text += "# HELP \(gauge.name) \(gauge.help)\n# TYPE \(gauge.name) gauge\n"
             for sample in gauge.samples {
-                text += sample.labels.isEmpty ? "\(gauge.name) \(Self.format(sample.value))\n" : "\(gauge.name){\(sample.labels)} \(Self.format(sample.value))\n"
+                text +=
+                    sample.labels.isEmpty
+                    ? "\(gauge.name) \(Self.format(sample.value))\n" : "\(gauge.name){\(sample.labels)} \(Self.format(sample.value))\n"
             }
         }
         return text

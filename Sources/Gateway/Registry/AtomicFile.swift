@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Whole-file writes that survive a crash at any moment: the bytes go to a temporary file in
 /// the same directory, which is fsynced, renamed over the target, and the directory fsynced.

@@ -30,7 +30,9 @@ package actor FunctionRegistry {
     private var reserved: Set<String> = []
     private var layers: [String: LayerRecord] = [:]
 
-    package init(directory: String, arns: ARNs = ARNs(), threadPool: NIOThreadPool = .singleton, logger: Logger = Logger(label: "shoal.registry")) async throws {
+    package init(directory: String, arns: ARNs = ARNs(), threadPool: NIOThreadPool = .singleton, logger: Logger = Logger(label: "shoal.registry"))
+        async throws
+    {
         self.directory = directory
         self.arns = arns
         self.threadPool = threadPool
@@ -122,7 +124,9 @@ package actor FunctionRegistry {
             code = try FunctionRules.zip(zip)
             try await checkContent(code!, runtime: runtime)
         } else {
-            guard let image = params.code.imageUri, !image.isEmpty else { throw GatewayError(.invalidParameter, "an Image function needs code.imageUri") }
+            guard let image = params.code.imageUri, !image.isEmpty else {
+                throw GatewayError(.invalidParameter, "an Image function needs code.imageUri")
+            }
             record.imageUri = image
         }
         try FunctionRules.timeout(record.timeout)
@@ -131,7 +135,7 @@ package actor FunctionRegistry {
         guard !reserved.contains(name), functions.withLockedValue({ $0[name] }) == nil else {
             throw GatewayError(.functionExists, "Function already exist: \(name)")
         }
-        reserved.insert(name) // taken, but invisible, until the record is durable
+        reserved.insert(name)  // taken, but invisible, until the record is durable
         defer { reserved.remove(name) }
         if let code {
             record.codeSHA256 = try await storeBlob(code)
@@ -155,12 +159,24 @@ package actor FunctionRegistry {
 
     package func updateConfiguration(_ params: ClientAPI.UpdateFunctionConfiguration.Params) async throws -> FunctionRecord {
         var record = try function(params.functionName)
-        if let runtime = params.runtime { try FunctionRules.runtime(runtime); record.runtime = runtime }
+        if let runtime = params.runtime {
+            try FunctionRules.runtime(runtime)
+            record.runtime = runtime
+        }
         if let handler = params.handler { record.handler = handler }
         if params.handler != nil || params.runtime != nil { try FunctionRules.handler(record.handler, runtime: record.runtime) }
-        if let timeout = params.timeout { try FunctionRules.timeout(timeout); record.timeout = timeout }
-        if let memory = params.memorySize { try FunctionRules.memorySize(memory); record.memorySize = memory }
-        if let environment = params.environment { try FunctionRules.environment(environment.variables); record.environment = environment.variables }
+        if let timeout = params.timeout {
+            try FunctionRules.timeout(timeout)
+            record.timeout = timeout
+        }
+        if let memory = params.memorySize {
+            try FunctionRules.memorySize(memory)
+            record.memorySize = memory
+        }
+        if let environment = params.environment {
+            try FunctionRules.environment(environment.variables)
+            record.environment = environment.variables
+        }
         if let layers = params.layers { record.layers = try resolveLayers(layers) }
         if let description = params.description { record.description = description }
         record.lastModified = FunctionRecord.timestamp()

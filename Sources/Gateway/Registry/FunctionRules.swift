@@ -1,3 +1,4 @@
+import Foundation
 import ShoalProtocol
 import ShoalZip
 
@@ -12,7 +13,10 @@ enum FunctionRules {
 
     static func name(_ name: String) throws(GatewayError) {
         guard (1...64).contains(name.utf8.count), name.utf8.allSatisfy(isNameByte) else {
-            throw GatewayError(.invalidParameter, "1 validation error detected: Value '\(RPCError.echo(name))' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9-_]{1,64}")
+            throw GatewayError(
+                .invalidParameter,
+                "1 validation error detected: Value '\(RPCError.echo(name))' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9-_]{1,64}"
+            )
         }
     }
 
@@ -24,7 +28,9 @@ enum FunctionRules {
 
     static func runtime(_ runtime: String) throws(GatewayError) {
         guard runtimes.contains(runtime) else {
-            throw GatewayError(.invalidParameter, "Value \(RPCError.echo(runtime)) at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: \(runtimes.sorted())")
+            throw GatewayError(
+                .invalidParameter,
+                "Value \(RPCError.echo(runtime)) at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: \(runtimes.sorted())")
         }
     }
 
@@ -54,13 +60,18 @@ enum FunctionRules {
     static func environment(_ variables: [String: String]) throws(GatewayError) {
         for key in variables.keys {
             guard let first = key.utf8.first, !(48...57).contains(first),
-                  key.utf8.allSatisfy({ isNameByte($0) && $0 != UInt8(ascii: "-") }) else {
-                throw GatewayError(.invalidParameter, "environment variable names are letters, digits and _ and start with a letter: \(RPCError.echo(key))")
+                key.utf8.allSatisfy({ isNameByte($0) && $0 != UInt8(ascii: "-") })
+            else {
+                throw GatewayError(
+                    .invalidParameter, "environment variable names are letters, digits and _ and start with a letter: \(RPCError.echo(key))")
             }
         }
         let size = variables.reduce(0) { $0 + $1.key.utf8.count + $1.value.utf8.count }
         guard size <= 4096 else {
-            throw GatewayError(.invalidParameter, "Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit.")
+            throw GatewayError(
+                .invalidParameter,
+                "Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit."
+            )
         }
     }
 
@@ -77,7 +88,8 @@ enum FunctionRules {
     static func entrypoint(_ tree: ZipTree, runtime: String) throws(GatewayError) {
         guard runtime.hasPrefix("provided") else { return }
         guard tree.paths.joined().contains("bootstrap") else {
-            throw GatewayError(.invalidParameter, "Runtime.InvalidEntrypoint: a \(runtime) function needs an executable bootstrap at the root of its zip")
+            throw GatewayError(
+                .invalidParameter, "Runtime.InvalidEntrypoint: a \(runtime) function needs an executable bootstrap at the root of its zip")
         }
     }
 
@@ -85,5 +97,3 @@ enum FunctionRules {
         (48...57).contains(byte) || (65...90).contains(byte) || (97...122).contains(byte) || byte == 45 || byte == 95
     }
 }
-
-import Foundation

@@ -41,7 +41,8 @@ final class EventInvocations: Sendable {
                     if result.functionError == nil { return }
                     logger.info("event invocation failed in the function", metadata: ["function": "\(record.name)", "attempt": "\(attempt + 1)"])
                 } catch {
-                    logger.warning("event invocation could not run", metadata: ["function": "\(record.name)", "attempt": "\(attempt + 1)", "error": "\(error)"])
+                    logger.warning(
+                        "event invocation could not run", metadata: ["function": "\(record.name)", "attempt": "\(attempt + 1)", "error": "\(error)"])
                 }
             }
         }
@@ -53,6 +54,6 @@ final class EventInvocations: Sendable {
         while pending > 0, ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(20))
         }
-        running.withLockedValue { $0.values.forEach { $0.cancel() } }
+        for task in running.withLockedValue({ Array($0.values) }) { task.cancel() }
     }
 }

@@ -17,7 +17,8 @@ enum InvokeContent {
         }
         guard let clientContext else { return }
         guard clientContext.utf8.count <= maximumClientContext else {
-            throw GatewayError(.invalidRequestContent, "Client context must be at most \(maximumClientContext) bytes of base64; it has \(clientContext.utf8.count)")
+            throw GatewayError(
+                .invalidRequestContent, "Client context must be at most \(maximumClientContext) bytes of base64; it has \(clientContext.utf8.count)")
         }
         guard ClientContextHeader.object(base64: clientContext) != nil else {
             throw GatewayError(.invalidRequestContent, "Client context must be a valid Base64-encoded JSON object.")

@@ -35,7 +35,10 @@ final class InvokeRouter: Sendable {
     let relays: StreamRelays
     private let logger: Logger
 
-    init(configuration: Configuration, registry: FunctionRegistry, workers: WorkerDirectory, metrics: GatewayMetrics, relays: StreamRelays, logger: Logger) {
+    init(
+        configuration: Configuration, registry: FunctionRegistry, workers: WorkerDirectory, metrics: GatewayMetrics, relays: StreamRelays,
+        logger: Logger
+    ) {
         self.configuration = configuration
         self.registry = registry
         self.workers = workers
@@ -67,11 +70,14 @@ final class InvokeRouter: Sendable {
     /// loop that reads it. False (nothing sent) when the call needs the general path; a call
     /// that fails in a way the failover rules retry (never sent, deploy missing) is handed
     /// to the general path through `reply.fallBack()`, which starts over.
-    func invokeOnLoop(_ record: FunctionRecord, deployID: String, _ params: ClientAPI.InvokeParams, reply: RPCReply<ClientAPI.Invoke.Result>) -> Bool {
+    func invokeOnLoop(_ record: FunctionRecord, deployID: String, _ params: ClientAPI.InvokeParams, reply: RPCReply<ClientAPI.Invoke.Result>) -> Bool
+    {
         guard let link = workers.owner(of: record.name),
-              let connection = link.beginWarmCall(record.name, deployID: deployID) else { return false }
+            let connection = link.beginWarmCall(record.name, deployID: deployID)
+        else { return false }
         let started = ContinuousClock.now
-        let id = connection.call(WorkerAPI.Invoke.self, workerRequest(record, deployID: deployID, params), timeout: deadline(record)) { [self] result in
+        let id = connection.call(WorkerAPI.Invoke.self, workerRequest(record, deployID: deployID, params), timeout: deadline(record)) {
+            [self] result in
             // The bookkeeping after the answer's write: from that write on, the caller's side
             // already runs on the other core, so work done then adds no latency
             // (docs/performance-log.md, twelfth round) while work before it does.
@@ -100,7 +106,9 @@ final class InvokeRouter: Sendable {
     /// What a function gets when the client sent no payload: Lambda passes `{}`.
     private static let emptyEvent = Base64.encode(Array("{}".utf8))
 
-    private func workerRequest(_ record: FunctionRecord, deployID: String, _ params: ClientAPI.InvokeParams, window: Int? = nil) -> WorkerAPI.InvokeParams {
+    private func workerRequest(_ record: FunctionRecord, deployID: String, _ params: ClientAPI.InvokeParams, window: Int? = nil)
+        -> WorkerAPI.InvokeParams
+    {
         let payload = params.payload ?? ""
         return WorkerAPI.InvokeParams(
             functionName: record.name, deployId: deployID, payload: payload.isEmpty ? Self.emptyEvent : payload,
@@ -110,8 +118,9 @@ final class InvokeRouter: Sendable {
 
     /// What the client gets of the worker's result.
     private static func clientResult(_ result: WorkerAPI.InvokeResult) -> ClientAPI.Invoke.Result {
-        .init(statusCode: result.statusCode, payload: result.payload, functionError: result.functionError,
-              logResult: result.logResult, executedVersion: result.executedVersion)
+        .init(
+            statusCode: result.statusCode, payload: result.payload, functionError: result.functionError,
+            logResult: result.logResult, executedVersion: result.executedVersion)
     }
 
     /// The invoke result AWS gives where the call failed: the timeout result, or a function
@@ -124,12 +133,15 @@ final class InvokeRouter: Sendable {
 
     /// AWS reports a function that cannot start as a function error, not a failed call.
     static func invalidEntrypoint(_ error: RPCError) -> ClientAPI.Invoke.Result {
-        .init(statusCode: 200, payload: LambdaErrorDocument.base64(type: WorkerAPI.invalidEntrypointReason, message: error.message),
-              functionError: "Unhandled", executedVersion: "$LATEST")
+        .init(
+            statusCode: 200, payload: LambdaErrorDocument.base64(type: WorkerAPI.invalidEntrypointReason, message: error.message),
+            functionError: "Unhandled", executedVersion: "$LATEST")
     }
 
     /// A streamed invoke: chunks go to `context`'s connection as the function writes them.
-    func invokeStream(_ record: FunctionRecord, deployID: String, _ params: ClientAPI.InvokeParams, context: RPCRequestContext) async throws -> ClientAPI.InvokeStream.Result {
+    func invokeStream(_ record: FunctionRecord, deployID: String, _ params: ClientAPI.InvokeParams, context: RPCRequestContext) async throws
+        -> ClientAPI.InvokeStream.Result
+    {
         let started = ContinuousClock.now
         let request = workerRequest(record, deployID: deployID, params, window: configuration.streamWindow)
         let opened = NIOLockedValueBox<StreamRelays.Key?>(nil)
@@ -137,15 +149,17 @@ final class InvokeRouter: Sendable {
         do {
             let (link, result) = try await onOwner(record, deployID: deployID) { link, connection in
                 let result = try await connection.call(WorkerAPI.InvokeStream.self, request, timeout: deadline(record)) { [relays] id in
-                    let key = relays.open(StreamRelay(client: context.connection, clientRequestID: context.id, worker: connection, workerRequestID: id))
+                    let key = relays.open(
+                        StreamRelay(client: context.connection, clientRequestID: context.id, worker: connection, workerRequestID: id))
                     opened.withLockedValue { $0 = key }
                 }
                 return (link, result)
             }
             account(result, worker: link.id, since: started)
-            return .init(statusCode: result.statusCode, functionError: result.functionError,
-                         errorDetails: result.errorType.map { LambdaErrorDocument.text(type: $0, message: "the function failed after its response began") },
-                         logResult: result.logResult, executedVersion: result.executedVersion)
+            return .init(
+                statusCode: result.statusCode, functionError: result.functionError,
+                errorDetails: result.errorType.map { LambdaErrorDocument.text(type: $0, message: "the function failed after its response began") },
+                logResult: result.logResult, executedVersion: result.executedVersion)
         } catch let error as RPCError {
             if let result = resultInPlace(of: error, record) { return Self.streamed(result) }
             throw error
@@ -154,8 +168,9 @@ final class InvokeRouter: Sendable {
 
     /// A buffered error result as a stream's final answer (its body goes to errorDetails).
     private static func streamed(_ result: ClientAPI.Invoke.Result) -> ClientAPI.InvokeStream.Result {
-        .init(statusCode: result.statusCode, functionError: result.functionError,
-              errorDetails: String(decoding: Data(base64Encoded: result.payload) ?? Data(), as: UTF8.self), executedVersion: "$LATEST")
+        .init(
+            statusCode: result.statusCode, functionError: result.functionError,
+            errorDetails: String(decoding: Data(base64Encoded: result.payload) ?? Data(), as: UTF8.self), executedVersion: "$LATEST")
     }
 
     private func deadline(_ record: FunctionRecord) -> Duration {
@@ -164,8 +179,9 @@ final class InvokeRouter: Sendable {
 
     private func account(_ result: WorkerAPI.InvokeResult, worker: String, since started: ContinuousClock.Instant) {
         let elapsed = ContinuousClock.now - started
-        metrics.recordAnswer(worker: worker, functionError: result.functionError != nil, coldStart: result.coldStart,
-                             seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        metrics.recordAnswer(
+            worker: worker, functionError: result.functionError != nil, coldStart: result.coldStart,
+            seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
     }
 
     /// the timeout result of docs/api.md.
@@ -173,8 +189,9 @@ final class InvokeRouter: Sendable {
         metrics.increment(.timeouts, labels: "worker=\"\(workers.owner(of: record.name)?.id ?? "none")\"")
         logger.warning("invocation timed out at the gateway", metadata: ["function": "\(record.name)", "timeout": "\(record.timeout)"])
         let message = "\(UUID().uuidString.lowercased()) Task timed out after \(record.timeout).00 seconds"
-        return .init(statusCode: 200, payload: LambdaErrorDocument.base64(type: "Sandbox.Timedout", message: message),
-                     functionError: "Unhandled", executedVersion: "$LATEST")
+        return .init(
+            statusCode: 200, payload: LambdaErrorDocument.base64(type: "Sandbox.Timedout", message: message),
+            functionError: "Unhandled", executedVersion: "$LATEST")
     }
 
     // MARK: Routing
@@ -245,7 +262,8 @@ final class InvokeRouter: Sendable {
             return .redeploy(error.message)
         case .connectionClosed:
             metrics.increment(.serviceErrors, labels: "worker=\"\(link.id)\"")
-            return .fail(GatewayError(.outcomeUnknown, "worker \(link.id) was lost while the invocation was in flight; it may have run, so it is not retried"))
+            return .fail(
+                GatewayError(.outcomeUnknown, "worker \(link.id) was lost while the invocation was in flight; it may have run, so it is not retried"))
         default:
             return .fail(error)
         }

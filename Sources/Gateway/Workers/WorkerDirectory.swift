@@ -103,7 +103,7 @@ package final class WorkerDirectory: Sendable {
             defer { fleet.supervisors = [:] }
             return (Array(fleet.supervisors.values), Array(fleet.links.values))
         }
-        tasks.forEach { $0.cancel() }
+        for task in tasks { task.cancel() }
         for task in tasks { await task.value }
         for link in links {
             for connection in link.status.withLockedValue({ $0.connections }) { await connection.close() }
@@ -115,7 +115,7 @@ package final class WorkerDirectory: Sendable {
     private func supervise(_ link: WorkerLink) async {
         var missed = 0
         while !Task.isCancelled {
-            guard let connection = link.connection(on: nil) else { // the first: heartbeats go there
+            guard let connection = link.connection(on: nil) else {  // the first: heartbeats go there
                 missed = 0
                 do {
                     try await connect(link)
@@ -133,9 +133,11 @@ package final class WorkerDirectory: Sendable {
                 missed = 0
             } catch {
                 missed += 1
-                logger.warning("worker missed a heartbeat", metadata: [
-                    "worker": "\(link.address)", "missed": "\(missed) of \(configuration.heartbeatMisses)", "error": "\(error)",
-                ])
+                logger.warning(
+                    "worker missed a heartbeat",
+                    metadata: [
+                        "worker": "\(link.address)", "missed": "\(missed) of \(configuration.heartbeatMisses)", "error": "\(error)",
+                    ])
                 guard missed >= configuration.heartbeatMisses else { continue }
                 markDown(link, connection: connection)
                 await connection.close()
@@ -155,7 +157,8 @@ package final class WorkerDirectory: Sendable {
                     connectTimeout: configuration.connectTimeout, group: loop
                 )
                 connections.append(connection)
-                hello = try await connection.call(WorkerAPI.Hello.self, .init(token: configuration.token), timeout: configuration.heartbeatTimeout * 2)
+                hello = try await connection.call(
+                    WorkerAPI.Hello.self, .init(token: configuration.token), timeout: configuration.heartbeatTimeout * 2)
             }
             guard let hello, let primary = connections.first else { return }
             let stats = try await primary.call(WorkerAPI.Stats.self, Empty(), timeout: configuration.heartbeatTimeout)

@@ -57,7 +57,9 @@ package final class WorkerLink: Sendable {
     /// For a warm call: the caller's connection if the worker is up and has `deployID` of
     /// `function`, with the call counted in flight (`callEnded` when it is over); nil, and
     /// nothing counted, otherwise. One lock for what the invoke path asks every time.
-    func beginWarmCall(_ function: String, deployID: String, on loop: (any EventLoop)? = MultiThreadedEventLoopGroup.currentEventLoop) -> RPCConnection? {
+    func beginWarmCall(_ function: String, deployID: String, on loop: (any EventLoop)? = MultiThreadedEventLoopGroup.currentEventLoop)
+        -> RPCConnection?
+    {
         status.withLockedValue { status in
             guard status.deployed[function] == deployID, let connection = status.connection(on: loop) else { return nil }
             status.inFlight += 1

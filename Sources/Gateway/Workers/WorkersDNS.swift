@@ -1,8 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Logging
 import NIOPosix
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Finds workers through a DNS name (a Kubernetes headless service, a compose service): each
 /// address the name resolves to is a worker on `port`. Re-resolved every `interval`, so the

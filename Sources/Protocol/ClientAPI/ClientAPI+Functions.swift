@@ -8,7 +8,10 @@ extension ClientAPI {
     public struct Code: Codable, Sendable, Hashable {
         public var zipFile: String?
         public var imageUri: String?
-        public init(zipFile: String? = nil, imageUri: String? = nil) { self.zipFile = zipFile; self.imageUri = imageUri }
+        public init(zipFile: String? = nil, imageUri: String? = nil) {
+            self.zipFile = zipFile
+            self.imageUri = imageUri
+        }
     }
 
     public enum CreateFunction: RPCMethod {
@@ -24,9 +27,11 @@ extension ClientAPI {
             public var packageType: String?
             public var description: String?
 
-            public init(functionName: String, runtime: String?, handler: String?, code: Code, timeout: Int? = nil,
-                        memorySize: Int? = nil, environment: FunctionConfiguration.Environment? = nil,
-                        layers: [String]? = nil, packageType: String? = nil, description: String? = nil) {
+            public init(
+                functionName: String, runtime: String?, handler: String?, code: Code, timeout: Int? = nil,
+                memorySize: Int? = nil, environment: FunctionConfiguration.Environment? = nil,
+                layers: [String]? = nil, packageType: String? = nil, description: String? = nil
+            ) {
                 self.functionName = functionName
                 self.runtime = runtime
                 self.handler = handler
@@ -58,12 +63,18 @@ extension ClientAPI {
         public struct Params: Codable, Sendable {
             public var marker: String?
             public var maxItems: Int?
-            public init(marker: String? = nil, maxItems: Int? = nil) { self.marker = marker; self.maxItems = maxItems }
+            public init(marker: String? = nil, maxItems: Int? = nil) {
+                self.marker = marker
+                self.maxItems = maxItems
+            }
         }
         public struct Result: Codable, Sendable {
             public var functions: [FunctionConfiguration]
             public var nextMarker: String?
-            public init(functions: [FunctionConfiguration], nextMarker: String?) { self.functions = functions; self.nextMarker = nextMarker }
+            public init(functions: [FunctionConfiguration], nextMarker: String?) {
+                self.functions = functions
+                self.nextMarker = nextMarker
+            }
         }
         public static let name = "function.list"
     }
@@ -72,7 +83,10 @@ extension ClientAPI {
         public struct Params: Codable, Sendable {
             public var functionName: String
             public var zipFile: String
-            public init(functionName: String, zipFile: String) { self.functionName = functionName; self.zipFile = zipFile }
+            public init(functionName: String, zipFile: String) {
+                self.functionName = functionName
+                self.zipFile = zipFile
+            }
         }
         public typealias Result = FunctionConfiguration
         public static let name = "function.updateCode"
@@ -88,8 +102,10 @@ extension ClientAPI {
             public var environment: FunctionConfiguration.Environment?
             public var layers: [String]?
             public var description: String?
-            public init(functionName: String, handler: String? = nil, runtime: String? = nil, timeout: Int? = nil, memorySize: Int? = nil,
-                        environment: FunctionConfiguration.Environment? = nil, layers: [String]? = nil, description: String? = nil) {
+            public init(
+                functionName: String, handler: String? = nil, runtime: String? = nil, timeout: Int? = nil, memorySize: Int? = nil,
+                environment: FunctionConfiguration.Environment? = nil, layers: [String]? = nil, description: String? = nil
+            ) {
                 self.functionName = functionName
                 self.handler = handler
                 self.runtime = runtime

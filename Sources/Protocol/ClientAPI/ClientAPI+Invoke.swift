@@ -10,7 +10,8 @@ extension ClientAPI {
         public var logType: String?
         public var clientContext: String?
 
-        public init(functionName: String, payload: String? = nil, invocationType: String? = nil, logType: String? = nil, clientContext: String? = nil) {
+        public init(functionName: String, payload: String? = nil, invocationType: String? = nil, logType: String? = nil, clientContext: String? = nil)
+        {
             self.functionName = functionName
             self.payload = payload
             self.invocationType = invocationType
@@ -48,7 +49,9 @@ extension ClientAPI {
             public var errorDetails: String?
             public var logResult: String?
             public var executedVersion: String?
-            public init(statusCode: Int, functionError: String? = nil, errorDetails: String? = nil, logResult: String? = nil, executedVersion: String? = nil) {
+            public init(
+                statusCode: Int, functionError: String? = nil, errorDetails: String? = nil, logResult: String? = nil, executedVersion: String? = nil
+            ) {
                 self.statusCode = statusCode
                 self.functionError = functionError
                 self.errorDetails = errorDetails

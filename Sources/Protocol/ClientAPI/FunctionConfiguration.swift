@@ -9,7 +9,10 @@ public struct FunctionConfiguration: Codable, Sendable, Hashable {
     public struct Layer: Codable, Sendable, Hashable {
         public var arn: String
         public var codeSize: Int
-        public init(arn: String, codeSize: Int) { self.arn = arn; self.codeSize = codeSize }
+        public init(arn: String, codeSize: Int) {
+            self.arn = arn
+            self.codeSize = codeSize
+        }
     }
 
     public var functionName: String

@@ -23,9 +23,12 @@ final class RPCChannelHandler: ChannelInboundHandler {
         do {
             guard frame.withUnsafeReadableBytes(UTF8Validation.isValid) else { throw RPCError.parseError("invalid UTF-8") }
             if let envelope = FastEnvelope.scan(frame),
-               let message = InboundMessage.fast(envelope, methods: connection.methods, pendingResult: { id in
-                   connection.state.withLockedValue { $0.pending[id]?.fastResultType }
-               }) {
+                let message = InboundMessage.fast(
+                    envelope, methods: connection.methods,
+                    pendingResult: { id in
+                        connection.state.withLockedValue { $0.pending[id]?.fastResultType }
+                    })
+            {
                 connection.received(.single(message))
                 return
             }

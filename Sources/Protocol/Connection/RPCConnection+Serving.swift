@@ -5,11 +5,13 @@ import NIOCore
 /// `RPCChannelHandler` on the event loop.
 extension RPCConnection {
     var decodingContext: RPCDecodingContext {
-        RPCDecodingContext(methods: methods, pendingResult: { [weak self] id in
-            self?.state.withLockedValue { $0.pending[id]?.resultType }.map { type in
-                { container in try container.decode(type, forKey: .result) }
-            }
-        })
+        RPCDecodingContext(
+            methods: methods,
+            pendingResult: { [weak self] id in
+                self?.state.withLockedValue { $0.pending[id]?.resultType }.map { type in
+                    { container in try container.decode(type, forKey: .result) }
+                }
+            })
     }
 
     func received(_ frame: InboundFrame) {
@@ -121,7 +123,7 @@ extension RPCConnection {
         let token = state.withLockedValue { state -> UInt64 in
             let token = state.nextToken
             state.nextToken += 1
-            state.batches[token] = .some(nil) // counted now; its task is recorded once made
+            state.batches[token] = .some(nil)  // counted now; its task is recorded once made
             return token
         }
         let task = Task {
@@ -152,7 +154,7 @@ extension RPCConnection {
         // Kept until it ends, so a closed connection cancels it as it does a single request.
         let cancelNow = state.withLockedValue { state -> Bool in
             if state.isClosed { return true }
-            if state.batches.keys.contains(token) { state.batches[token] = task } // unless it already ended
+            if state.batches.keys.contains(token) { state.batches[token] = task }  // unless it already ended
             return false
         }
         if cancelNow { task.cancel() }
@@ -173,7 +175,11 @@ extension RPCConnection {
         let length = Frame.payloadLength(of: answer)
         guard length <= configuration.maximumFrameLength else {
             configuration.logger.warning("answer exceeds the maximum frame length", metadata: ["method": "\(context.method)", "bytes": "\(length)"])
-            return Self.encodeError(id: context.id, RPCError(.internalError, "answer of \(length) bytes exceeds the maximum frame of \(configuration.maximumFrameLength)", reason: "frame too large"))
+            return Self.encodeError(
+                id: context.id,
+                RPCError(
+                    .internalError, "answer of \(length) bytes exceeds the maximum frame of \(configuration.maximumFrameLength)",
+                    reason: "frame too large"))
         }
         return answer
     }
@@ -181,7 +187,8 @@ extension RPCConnection {
     /// An error answer as one frame.
     static func encodeError(id: RPCID?, _ error: RPCError) -> ByteBuffer {
         // An RPCError always encodes; the fallback only guards against a broken encoder.
-        let json = (try? RPCCoding.encoder.encode(ErrorEnvelope(id: id ?? .null, error: error)))
+        let json =
+            (try? RPCCoding.encoder.encode(ErrorEnvelope(id: id ?? .null, error: error)))
             ?? Data(#"{"jsonrpc":"2.0","id":null,"error":{"code":-32603,"message":"encoding failed"}}"#.utf8)
         return Frame.encode(json, allocator: ByteBufferAllocator())
     }
@@ -208,7 +215,8 @@ extension RPCConnection {
         let length = Frame.payloadLength(of: frame)
         if length > configuration.maximumFrameLength {
             configuration.logger.warning("batch answer exceeds the maximum frame length", metadata: ["bytes": "\(length)"])
-            frame = Self.encodeError(id: nil, RPCError(.internalError, "batch answer of \(length) bytes exceeds the maximum frame", reason: "frame too large"))
+            frame = Self.encodeError(
+                id: nil, RPCError(.internalError, "batch answer of \(length) bytes exceeds the maximum frame", reason: "frame too large"))
         }
         guard thenClose else {
             write(frame, othersUnderWay: othersUnderWay, promise: nil)
@@ -227,16 +235,24 @@ extension RPCConnection {
     func channelClosed() {
         let (pending, served, batches, sweep) = state.withLockedValue { state in
             state.isClosed = true
-            defer { state.pending = [:]; state.served = [:]; state.batches = [:]; state.sweepAt = nil; state.sweepTimer = nil }
+            defer {
+                state.pending = [:]
+                state.served = [:]
+                state.batches = [:]
+                state.sweepAt = nil
+                state.sweepTimer = nil
+            }
             return (state.pending, state.served, state.batches, state.sweepTimer)
         }
         sweep?.cancel()
         for (_, call) in pending {
-            call.waiter.resume(.failure(call.written
-                ? RPCError(.connectionClosed, "connection closed while the call was in flight")
-                : RPCError(.notSent, "connection closed before the request was sent")))
+            call.waiter.resume(
+                .failure(
+                    call.written
+                        ? RPCError(.connectionClosed, "connection closed while the call was in flight")
+                        : RPCError(.notSent, "connection closed before the request was sent")))
         }
         for (_, request) in served { request.canceller?.cancel() }
-        for case let (_, task?) in batches { task.cancel() }
+        for case (_, let task?) in batches { task.cancel() }
     }
 }

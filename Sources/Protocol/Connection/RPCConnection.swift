@@ -325,7 +325,8 @@ public final class RPCConnection: Sendable {
     private func checkedFrame(_ frame: ByteBuffer, orThrow code: RPCError.Code) throws(RPCError) -> ByteBuffer {
         let length = Frame.payloadLength(of: frame)
         guard length <= configuration.maximumFrameLength else {
-            throw RPCError(code, "message of \(length) bytes exceeds the maximum frame of \(configuration.maximumFrameLength)", reason: "frame too large")
+            throw RPCError(
+                code, "message of \(length) bytes exceeds the maximum frame of \(configuration.maximumFrameLength)", reason: "frame too large")
         }
         return frame
     }

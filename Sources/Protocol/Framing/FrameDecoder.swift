@@ -55,7 +55,8 @@ public final class FrameDecoder: ChannelInboundHandler {
     /// The next complete frame's payload, or nil when the buffer holds only part of one.
     private func nextFrame(context: ChannelHandlerContext) -> ByteBuffer? {
         guard var pending = buffer,
-              let length = pending.getInteger(at: pending.readerIndex, as: UInt32.self) else { return nil }
+            let length = pending.getInteger(at: pending.readerIndex, as: UInt32.self)
+        else { return nil }
         guard Int(length) <= maximumFrameLength else {
             failed = true
             buffer = nil

@@ -156,12 +156,14 @@ struct FastEnvelope {
             if scanner.consume(UInt8(ascii: "}")) { return nil }
             repeat {
                 guard let key = scanner.string(), scanner.consume(UInt8(ascii: ":")),
-                      let slot = Slot(UnsafeRawBufferPointer(rebasing: bytes[key.start..<key.start + key.count])) else { return nil }
+                    let slot = Slot(UnsafeRawBufferPointer(rebasing: bytes[key.start..<key.start + key.count]))
+                else { return nil }
                 let value: FlatMember.Value
                 if scanner.peek() == UInt8(ascii: "{") {
                     // Only params or a result may be an object, and only one of them is.
                     guard slot == .params || slot == .result, envelope.params != .object, envelope.result != .object,
-                          let members = scanner.flatObject(source: frame) else { return nil }
+                        let members = scanner.flatObject(source: frame)
+                    else { return nil }
                     envelope.object = JSONFields(members: members)
                     value = .object
                 } else {
@@ -205,7 +207,8 @@ struct FastEnvelope {
         switch slot {
         case .jsonrpc:
             guard !versioned, case .string(let start, let count) = value,
-                  UnsafeRawBufferPointer(rebasing: bytes[start..<start + count]).elementsEqual("2.0".utf8) else { return false }
+                UnsafeRawBufferPointer(rebasing: bytes[start..<start + count]).elementsEqual("2.0".utf8)
+            else { return false }
             versioned = true
             return true
         case .id: return set(&id)
@@ -275,7 +278,10 @@ struct FastEnvelope {
         /// An integer with no fraction or exponent, in Int64's range.
         mutating func integer() -> FlatMember.Value? {
             var negative = false
-            if index < bytes.count, bytes[index] == UInt8(ascii: "-") { negative = true; index += 1 }
+            if index < bytes.count, bytes[index] == UInt8(ascii: "-") {
+                negative = true
+                index += 1
+            }
             let start = index
             var value: Int64 = 0
             while index < bytes.count, (48...57).contains(bytes[index]) {
@@ -297,8 +303,9 @@ struct FastEnvelope {
             if consume(UInt8(ascii: "}")) { return members }
             repeat {
                 guard let key = string(), consume(UInt8(ascii: ":")), peek() != UInt8(ascii: "{"), peek() != UInt8(ascii: "["),
-                      let value = scalar(),
-                      members.insert(FlatMember(keyStart: key.start, keyCount: key.count, value: value), bytes: bytes) else { return nil }
+                    let value = scalar(),
+                    members.insert(FlatMember(keyStart: key.start, keyCount: key.count, value: value), bytes: bytes)
+                else { return nil }
             } while consume(UInt8(ascii: ","))
             return consume(UInt8(ascii: "}")) ? members : nil
         }
@@ -325,11 +332,13 @@ extension InboundMessage {
                 return .request(id: id, method: method, params: params, entry: entry)
             }
             guard method != CancelRequest.name, let entry = methods.notifications[method],
-                  let params = entry.fastParams?(envelope.object) else { return nil }
+                let params = entry.fastParams?(envelope.object)
+            else { return nil }
             return .notification(method: method, params: params, entry: entry)
         }
         guard envelope.method == nil, envelope.result == .object, let id,
-              let value = pendingResult(id)?.init(jsonFields: envelope.object) else { return nil }
+            let value = pendingResult(id)?.init(jsonFields: envelope.object)
+        else { return nil }
         return .response(id: id, .success(value))
     }
 }

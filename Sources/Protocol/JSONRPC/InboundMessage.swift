@@ -45,7 +45,8 @@ extension InboundFrame: Decodable {
                 guard let member = try? batch.decode(InboundMessageBox.self) else { break }
                 messages.append(member.message)
             }
-            self = messages.isEmpty
+            self =
+                messages.isEmpty
                 ? .single(.invalid(id: nil, .invalidRequest("an empty batch is not a request")))
                 : .batch(messages)
         } else {
@@ -94,8 +95,9 @@ extension InboundMessage {
             return .invalid(id: id, .invalidRequest("method must be a string"))
         }
         if container.contains(.params),
-           (try? container.nestedContainer(keyedBy: EnvelopeKey.self, forKey: .params)) == nil,
-           (try? container.nestedUnkeyedContainer(forKey: .params)) == nil {
+            (try? container.nestedContainer(keyedBy: EnvelopeKey.self, forKey: .params)) == nil,
+            (try? container.nestedUnkeyedContainer(forKey: .params)) == nil
+        {
             return .invalid(id: id, .invalidRequest("params must be an object or an array"))
         }
         guard let id else {
@@ -137,7 +139,8 @@ extension InboundMessage {
             return .ignored("peer reported an error without an id: \(error.map(String.init(describing:)) ?? "malformed")")
         }
         if container.contains(.error) {
-            let error = (try? container.decode(RPCError.self, forKey: .error))
+            let error =
+                (try? container.decode(RPCError.self, forKey: .error))
                 ?? RPCError.internalError("the peer sent a malformed error object")
             return .response(id: id, .failure(error))
         }

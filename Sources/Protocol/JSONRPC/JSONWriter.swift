@@ -54,9 +54,18 @@ public struct JSONWriter {
         // `takeComma` left the bit clear: the member's value follows without a comma.
     }
 
-    public mutating func member(_ name: StaticString, _ value: String) { key(name); string(value) }
-    public mutating func member(_ name: StaticString, _ value: Int) { key(name); integer(value) }
-    public mutating func member(_ name: StaticString, _ value: Bool) { key(name); literal(value ? "true" : "false") }
+    public mutating func member(_ name: StaticString, _ value: String) {
+        key(name)
+        string(value)
+    }
+    public mutating func member(_ name: StaticString, _ value: Int) {
+        key(name)
+        integer(value)
+    }
+    public mutating func member(_ name: StaticString, _ value: Bool) {
+        key(name)
+        literal(value ? "true" : "false")
+    }
     public mutating func member(_ name: StaticString, ifPresent value: String?) { if let value { member(name, value) } }
     public mutating func member(_ name: StaticString, ifPresent value: Int?) { if let value { member(name, value) } }
 
@@ -124,7 +133,8 @@ public struct JSONWriter {
                 digits += 1
             } while magnitude > 0
             // Written least significant first; put them in reading order.
-            var low = at, high = at + digits - 1
+            var low = at
+            var high = at + digits - 1
             while low < high {
                 out.swapAt(low, high)
                 low += 1

@@ -71,7 +71,10 @@ extension JSONWriter {
         var writer = JSONWriter(capacity: 64 + method.utf8.count + capacityHint)
         writer.object { writer in
             writer.member("jsonrpc", "2.0")
-            if let id { writer.key("id"); writer.id(id) }
+            if let id {
+                writer.key("id")
+                writer.id(id)
+            }
             writer.member("method", method)
             writer.key("params")
             write(&writer)

@@ -79,7 +79,8 @@ public enum Base64 {
                     var index = 0
                     while index < input.count {
                         let last = index + 4 == input.count
-                        let a = values[Int(input[index])], b = values[Int(input[index + 1])]
+                        let a = values[Int(input[index])]
+                        let b = values[Int(input[index + 1])]
                         let c = last && padding == 2 ? 0 : values[Int(input[index + 2])]
                         let d = last && padding >= 1 ? 0 : values[Int(input[index + 3])]
                         // Every value is below 64; `invalid` has the top bits set.

@@ -78,23 +78,27 @@ extension ClientAPI.InvokeParams: RPCJSONWritable {
 extension WorkerAPI.InvokeParams: RPCJSONReadable {
     public init?(jsonFields fields: JSONFields) {
         guard case let name?? = fields.string("functionName"), case let payload?? = fields.string("payload"),
-              let deployId = fields.string("deployId"), let invocationId = fields.string("invocationId"),
-              let clientContext = fields.string("clientContext"), let logType = fields.string("logType"),
-              let window = fields.integer("window") else { return nil }
-        self.init(functionName: name, deployId: deployId, payload: payload, invocationId: invocationId,
-                  clientContext: clientContext, logType: logType, window: window)
+            let deployId = fields.string("deployId"), let invocationId = fields.string("invocationId"),
+            let clientContext = fields.string("clientContext"), let logType = fields.string("logType"),
+            let window = fields.integer("window")
+        else { return nil }
+        self.init(
+            functionName: name, deployId: deployId, payload: payload, invocationId: invocationId,
+            clientContext: clientContext, logType: logType, window: window)
     }
 }
 
 extension WorkerAPI.InvokeResult: RPCJSONReadable {
     public init?(jsonFields fields: JSONFields) {
         guard case let statusCode?? = fields.integer("statusCode"), case let payload?? = fields.string("payload"),
-              case let instanceId?? = fields.string("instanceId"), case let coldStart?? = fields.bool("coldStart"),
-              case let attempts?? = fields.integer("attempts"), case let executedVersion?? = fields.string("executedVersion"),
-              let functionError = fields.string("functionError"), let logResult = fields.string("logResult"),
-              let errorType = fields.string("errorType") else { return nil }
-        self.init(statusCode: statusCode, payload: payload, functionError: functionError, instanceId: instanceId,
-                  coldStart: coldStart, attempts: attempts, executedVersion: executedVersion, logResult: logResult, errorType: errorType)
+            case let instanceId?? = fields.string("instanceId"), case let coldStart?? = fields.bool("coldStart"),
+            case let attempts?? = fields.integer("attempts"), case let executedVersion?? = fields.string("executedVersion"),
+            let functionError = fields.string("functionError"), let logResult = fields.string("logResult"),
+            let errorType = fields.string("errorType")
+        else { return nil }
+        self.init(
+            statusCode: statusCode, payload: payload, functionError: functionError, instanceId: instanceId,
+            coldStart: coldStart, attempts: attempts, executedVersion: executedVersion, logResult: logResult, errorType: errorType)
     }
 }
 
@@ -115,8 +119,9 @@ extension WorkerAPI.InvokeCredit.Params: RPCJSONReadable {
 extension ClientAPI.InvokeParams: RPCJSONReadable {
     public init?(jsonFields fields: JSONFields) {
         guard case let name?? = fields.string("functionName"), let payload = fields.string("payload"),
-              let invocationType = fields.string("invocationType"), let logType = fields.string("logType"),
-              let clientContext = fields.string("clientContext") else { return nil }
+            let invocationType = fields.string("invocationType"), let logType = fields.string("logType"),
+            let clientContext = fields.string("clientContext")
+        else { return nil }
         self.init(functionName: name, payload: payload, invocationType: invocationType, logType: logType, clientContext: clientContext)
     }
 }
@@ -124,8 +129,9 @@ extension ClientAPI.InvokeParams: RPCJSONReadable {
 extension ClientAPI.Invoke.Result: RPCJSONReadable {
     public init?(jsonFields fields: JSONFields) {
         guard case let statusCode?? = fields.integer("statusCode"), case let payload?? = fields.string("payload"),
-              let functionError = fields.string("functionError"), let logResult = fields.string("logResult"),
-              let executedVersion = fields.string("executedVersion") else { return nil }
+            let functionError = fields.string("functionError"), let logResult = fields.string("logResult"),
+            let executedVersion = fields.string("executedVersion")
+        else { return nil }
         self.init(statusCode: statusCode, payload: payload, functionError: functionError, logResult: logResult, executedVersion: executedVersion)
     }
 }

@@ -39,7 +39,10 @@ public enum WorkerAPI {
         public struct Params: Codable, Sendable {
             public var sha256: String
             public var zipFile: String
-            public init(sha256: String, zipFile: String) { self.sha256 = sha256; self.zipFile = zipFile }
+            public init(sha256: String, zipFile: String) {
+                self.sha256 = sha256
+                self.zipFile = zipFile
+            }
         }
         public struct Result: Codable, Sendable {
             public var sha256: String
@@ -111,7 +114,10 @@ public enum WorkerAPI {
         /// `invoke.credit` (flow control per stream); nil sends without waiting.
         public var window: Int?
 
-        public init(functionName: String, deployId: String? = nil, payload: String, invocationId: String? = nil, clientContext: String? = nil, logType: String? = nil, window: Int? = nil) {
+        public init(
+            functionName: String, deployId: String? = nil, payload: String, invocationId: String? = nil, clientContext: String? = nil,
+            logType: String? = nil, window: Int? = nil
+        ) {
             self.window = window
             self.logType = logType
             self.functionName = functionName
@@ -137,7 +143,10 @@ public enum WorkerAPI {
         /// The runtime's error type of a streamed response that failed after its head.
         public var errorType: String?
 
-        public init(statusCode: Int, payload: String, functionError: String?, instanceId: String, coldStart: Bool, attempts: Int, executedVersion: String, logResult: String? = nil, errorType: String? = nil) {
+        public init(
+            statusCode: Int, payload: String, functionError: String?, instanceId: String, coldStart: Bool, attempts: Int, executedVersion: String,
+            logResult: String? = nil, errorType: String? = nil
+        ) {
             self.errorType = errorType
             self.logResult = logResult
             self.statusCode = statusCode
@@ -168,7 +177,10 @@ public enum WorkerAPI {
         public struct Params: Codable, Sendable {
             public var requestId: RPCID
             public var payload: String
-            public init(requestId: RPCID, payload: String) { self.requestId = requestId; self.payload = payload }
+            public init(requestId: RPCID, payload: String) {
+                self.requestId = requestId
+                self.payload = payload
+            }
         }
         public static let name = "invoke.chunk"
     }
@@ -202,7 +214,10 @@ public enum WorkerAPI {
         public struct Params: Codable, Sendable {
             public var requestId: RPCID
             public var bytes: Int
-            public init(requestId: RPCID, bytes: Int) { self.requestId = requestId; self.bytes = bytes }
+            public init(requestId: RPCID, bytes: Int) {
+                self.requestId = requestId
+                self.bytes = bytes
+            }
         }
         public static let name = "invoke.credit"
     }
@@ -241,7 +256,10 @@ public enum WorkerAPI {
         /// host:port of the instance's invoke endpoint (absent while it starts).
         public var endpoint: String?
 
-        public init(functionName: String, instanceId: String, backend: String, runtime: String, deployId: String, state: String, busy: Bool, lastUsedSecsAgo: Double, endpoint: String? = nil) {
+        public init(
+            functionName: String, instanceId: String, backend: String, runtime: String, deployId: String, state: String, busy: Bool,
+            lastUsedSecsAgo: Double, endpoint: String? = nil
+        ) {
             self.endpoint = endpoint
             self.functionName = functionName
             self.instanceId = instanceId
@@ -279,7 +297,10 @@ public enum WorkerAPI {
             public var terminations: Int
             public var invocations: [String: Int]
 
-            public init(workerId: String, functions: Int, instances: Int, busyInstances: Int, inFlight: Int, coldStarts: Int, launchFailures: Int, terminations: Int, invocations: [String: Int]) {
+            public init(
+                workerId: String, functions: Int, instances: Int, busyInstances: Int, inFlight: Int, coldStarts: Int, launchFailures: Int,
+                terminations: Int, invocations: [String: Int]
+            ) {
                 self.workerId = workerId
                 self.functions = functions
                 self.instances = instances

@@ -1,9 +1,9 @@
 import Foundation
-import ShoalProtocol
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import ShoalProtocol
 
 /// What scripted instances did, shared by every instance of a backend: which invocations ran
 /// (by tag), how many overlapped, how requests spread over connections. Tests read it to prove
@@ -80,7 +80,9 @@ package final class ScriptedInstanceServer: Sendable {
         self.instanceID = instanceID
     }
 
-    package static func start(instanceID: String, ledger: InstanceLedger, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> ScriptedInstanceServer {
+    package static func start(instanceID: String, ledger: InstanceLedger, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton)
+        async throws -> ScriptedInstanceServer
+    {
         let connections = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -165,7 +167,9 @@ private final class InvokeHandler: ChannelInboundHandler {
         loop.scheduleTask(in: .milliseconds(Int64(script.sleepMs ?? 0))) {
             let (handler, context) = bound.value
             if let chunks = script.chunks {
-                handler.stream(context: context, remaining: chunks, index: 0, interval: .milliseconds(Int64(script.intervalMs ?? 0)), padTo: script.chunkBytes ?? 0)
+                handler.stream(
+                    context: context, remaining: chunks, index: 0, interval: .milliseconds(Int64(script.intervalMs ?? 0)),
+                    padTo: script.chunkBytes ?? 0)
             } else {
                 handler.respond(context: context, status: script.status ?? 200, body: payload)
             }

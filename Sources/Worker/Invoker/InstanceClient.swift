@@ -86,9 +86,11 @@ package final class InstanceClient: Sendable {
         continuation.onTermination = { termination in
             if case .cancelled = termination { task.cancel() }
         }
-        return InstanceResponseStream(parts: parts, window: window, resume: {
-            current.withLockedValue { $0 }?.resumeReading(for: window)
-        })
+        return InstanceResponseStream(
+            parts: parts, window: window,
+            resume: {
+                current.withLockedValue { $0 }?.resumeReading(for: window)
+            })
     }
 
     /// Sends `request` on an idle connection that lives on the calling event loop and calls
@@ -177,11 +179,12 @@ package final class InstanceClient: Sendable {
         return connections.withLockedValue { state in
             guard let slot = state.idle.index(forKey: endpoint) else { return nil }
             state.idle.values[slot].removeAll { !$0.isReusable }
-            let index = if let loop {
-                state.idle.values[slot].lastIndex { $0.channel.eventLoop === loop }
-            } else {
-                state.idle.values[slot].indices.last
-            }
+            let index =
+                if let loop {
+                    state.idle.values[slot].lastIndex { $0.channel.eventLoop === loop }
+                } else {
+                    state.idle.values[slot].indices.last
+                }
             return index.map { state.idle.values[slot].remove(at: $0) }
         }
     }

@@ -34,7 +34,9 @@ final class InstanceConnection: Sendable {
 
     /// Sends `request`; response parts go to `parts` as they arrive. Returns when the exchange
     /// has ended (the caller ends `parts`).
-    func stream(_ request: InstanceRequest, reused: Bool, to parts: AsyncThrowingStream<InstanceResponsePart, any Error>.Continuation, window: ReadWindow) async throws {
+    func stream(
+        _ request: InstanceRequest, reused: Bool, to parts: AsyncThrowingStream<InstanceResponsePart, any Error>.Continuation, window: ReadWindow
+    ) async throws {
         try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { (done: UnsafeContinuation<Void, any Error>) in
                 onLoop { $0.begin(request, sink: .stream(parts, window, done: done), reused: reused) }

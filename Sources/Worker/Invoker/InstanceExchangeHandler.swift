@@ -30,7 +30,10 @@ final class InstanceExchangeHandler: ChannelInboundHandler {
 
     /// Why an exchange ended without a response.
     enum Failure {
-        case stale, notDelivered(String), transferFailed(String), timedOut, cancelled, shuttingDown
+        case stale
+        case notDelivered(String)
+        case transferFailed(String)
+        case timedOut, cancelled, shuttingDown
     }
 
     private struct Exchange {
@@ -145,7 +148,7 @@ final class InstanceExchangeHandler: ChannelInboundHandler {
         switch unwrapInboundIn(data) {
         case .head(let head):
             exchange!.keepAlive = head.isKeepAlive
-            guard head.status.code >= 200 else { return } // 100 Continue and friends
+            guard head.status.code >= 200 else { return }  // 100 Continue and friends
             exchange!.response.status = Int(head.status.code)
             exchange!.response.headers = Self.lowercased(head.headers)
             if case .stream(let continuation, _, _) = exchange!.sink {
@@ -166,9 +169,10 @@ final class InstanceExchangeHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         if let exchange {
-            fail(exchange.receivedAnything || !exchange.reused
-                 ? .transferFailed("the instance closed the connection before its response was complete")
-                 : .stale)
+            fail(
+                exchange.receivedAnything || !exchange.reused
+                    ? .transferFailed("the instance closed the connection before its response was complete")
+                    : .stale)
         }
         context.fireChannelInactive()
     }

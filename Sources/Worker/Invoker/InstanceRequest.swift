@@ -23,8 +23,10 @@ package struct InstanceRequest: Sendable {
     /// The whole exchange's deadline: the function's timeout plus a grace period.
     package var timeout: Duration
 
-    package init(endpoint: Endpoint, path: String = InstanceRequest.invokePath, body: [UInt8],
-                headers: [(String, String)] = [], timeout: Duration) {
+    package init(
+        endpoint: Endpoint, path: String = InstanceRequest.invokePath, body: [UInt8],
+        headers: [(String, String)] = [], timeout: Duration
+    ) {
         self.endpoint = endpoint
         self.path = path
         self.body = body

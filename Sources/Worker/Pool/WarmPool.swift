@@ -1,5 +1,5 @@
-import ShoalProtocol
 import DequeModule
+import ShoalProtocol
 
 /// The decision logic of one function's warm pool, as a pure value: events in, directives out.
 ///

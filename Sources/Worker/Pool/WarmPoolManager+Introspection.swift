@@ -7,14 +7,15 @@ extension WarmPoolManager {
         for (_, entry) in pools {
             for instance in entry.pool.instances.values {
                 let idle = now - instance.lastUsed
-                result.append(WorkerAPI.WarmInstance(
-                    functionName: entry.function.name, instanceId: instance.id, backend: backend.name,
-                    runtime: entry.function.runtime, deployId: instance.deploy.rawValue,
-                    state: instance.retiring ? "retiring" : instance.phase.rawValue,
-                    busy: instance.phase == .busy,
-                    lastUsedSecsAgo: instance.phase == .busy ? 0 : Double(idle.components.seconds) + Double(idle.components.attoseconds) / 1e18,
-                    endpoint: instances[instance.id]?.launched?.endpoint.description
-                ))
+                result.append(
+                    WorkerAPI.WarmInstance(
+                        functionName: entry.function.name, instanceId: instance.id, backend: backend.name,
+                        runtime: entry.function.runtime, deployId: instance.deploy.rawValue,
+                        state: instance.retiring ? "retiring" : instance.phase.rawValue,
+                        busy: instance.phase == .busy,
+                        lastUsedSecsAgo: instance.phase == .busy ? 0 : Double(idle.components.seconds) + Double(idle.components.attoseconds) / 1e18,
+                        endpoint: instances[instance.id]?.launched?.endpoint.description
+                    ))
             }
         }
         return result.sorted { ($0.functionName, $0.instanceId) < ($1.functionName, $1.instanceId) }

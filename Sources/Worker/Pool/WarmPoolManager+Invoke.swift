@@ -42,8 +42,9 @@ extension WarmPoolManager {
         onBody: (@Sendable ([UInt8]) async throws -> Void)? = nil,
         progress: Progress? = nil
     ) async throws -> InvocationOutcome {
-        try await invoke(name, expectedDeploy: expectedDeploy, payload: payload, headers: headers, onBody: onBody,
-                         progress: progress, from: 1, holding: nil)
+        try await invoke(
+            name, expectedDeploy: expectedDeploy, payload: payload, headers: headers, onBody: onBody,
+            progress: progress, from: 1, holding: nil)
     }
 
     /// Hears a waiting call's phase and its time budget from now (`WorkerAPI.InvokeProgress`).
@@ -64,8 +65,9 @@ extension WarmPoolManager {
             if attempt == first, let held {
                 lease = held
             } else {
-                lease = try await acquire(name, expectedDeploy: expectedDeploy, firstAttempt: attempt == 1,
-                                          queueDeadline: queueDeadline, onQueued: onQueued)
+                lease = try await acquire(
+                    name, expectedDeploy: expectedDeploy, firstAttempt: attempt == 1,
+                    queueDeadline: queueDeadline, onQueued: onQueued)
                 if lease.waited { progress?(.running, runningBudget(lease)) }
             }
             let recentlyServed = lease.lastSuccessAgo.map { $0 < configuration.probeFreshness } ?? false
@@ -140,8 +142,9 @@ extension WarmPoolManager {
         guard eventLoop.inEventLoop, let lease = assumeIsolated({ $0.leaseIfWarm(name, expectedDeploy: expectedDeploy) }) else { return nil }
         let call = CallHandle()
         let handOver: @Sendable (Int, Lease?) -> Void = { [self] attempt, lease in
-            continueInTask(call, name, expectedDeploy: expectedDeploy, payload: payload, headers: headers, progress: progress,
-                           from: attempt, holding: lease, then: then)
+            continueInTask(
+                call, name, expectedDeploy: expectedDeploy, payload: payload, headers: headers, progress: progress,
+                from: attempt, holding: lease, then: then)
         }
         let sent = invoker.send(onLoop: instanceRequest(lease, payload: payload, headers: headers), handle: call) { [self] result in
             // The exchange ends on the loop it began on, but for one that tried a fresh
@@ -166,8 +169,9 @@ extension WarmPoolManager {
         then: @escaping @Sendable (Result<InvocationOutcome, any Error>) -> Void
     ) -> CallHandle {
         let call = CallHandle()
-        continueInTask(call, name, expectedDeploy: expectedDeploy, payload: payload, headers: headers, progress: progress,
-                       from: 1, holding: nil, then: then)
+        continueInTask(
+            call, name, expectedDeploy: expectedDeploy, payload: payload, headers: headers, progress: progress,
+            from: 1, holding: nil, then: then)
         return call
     }
 
@@ -177,8 +181,11 @@ extension WarmPoolManager {
     ) {
         let task = Task {
             do {
-                then(.success(try await invoke(name, expectedDeploy: expectedDeploy, payload: payload, headers: headers, onBody: nil,
-                                               progress: progress, from: attempt, holding: lease)))
+                then(
+                    .success(
+                        try await invoke(
+                            name, expectedDeploy: expectedDeploy, payload: payload, headers: headers, onBody: nil,
+                            progress: progress, from: attempt, holding: lease)))
             } catch {
                 then(.failure(error))
             }
@@ -197,10 +204,12 @@ extension WarmPoolManager {
             // The answer first, the lease back after: work after the answer's write costs
             // no latency (docs/performance-log.md, twelfth round). Nothing else runs on the loop
             // in between, so no other call finds the instance still leased.
-            then(.success(InvocationOutcome(
-                status: response.status, headers: response.headers, body: response.body,
-                instanceID: lease.instanceID, coldStart: lease.coldStart, attempts: 1
-            )))
+            then(
+                .success(
+                    InvocationOutcome(
+                        status: response.status, headers: response.headers, body: response.body,
+                        instanceID: lease.instanceID, coldStart: lease.coldStart, attempts: 1
+                    )))
             assumeIsolated { $0.release(lease, reusable: true) }
         case .failure(let error as WorkerError) where error.code == .notDelivered:
             assumeIsolated { $0.evict(lease) }

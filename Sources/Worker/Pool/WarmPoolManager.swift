@@ -1,7 +1,7 @@
-import ShoalProtocol
 import Logging
 import NIOCore
 import NIOPosix
+import ShoalProtocol
 
 /// The warm pools of one worker: the I/O shell around the `WarmPool` state machines.
 ///
@@ -221,9 +221,10 @@ package actor WarmPoolManager {
     func leaseIfWarm(_ name: String, expectedDeploy: DeployID?) -> Lease? {
         let now = ContinuousClock.now
         guard let generation = currentGeneration[name], let entry = pools[generation],
-              expectedDeploy == nil || expectedDeploy == entry.pool.deploy,
-              let id = entry.pool.nextIdle, let instance = instances[id], instance.launched != nil, instance.uses > 0,
-              let lastUsed = entry.pool.instances[id]?.lastUsed, now - lastUsed < configuration.probeFreshness else { return nil }
+            expectedDeploy == nil || expectedDeploy == entry.pool.deploy,
+            let id = entry.pool.nextIdle, let instance = instances[id], instance.launched != nil, instance.uses > 0,
+            let lastUsed = entry.pool.instances[id]?.lastUsed, now - lastUsed < configuration.probeFreshness
+        else { return nil }
         counters.invocations[name, default: 0] += 1
         let waiter = nextWaiter
         nextWaiter += 1
@@ -243,10 +244,13 @@ package actor WarmPoolManager {
         let pool = pools[generation]
         pool?.pool.withdraw(waiter)
         let name = pool?.function.name ?? "?"
-        entry.resume(with: .failure(WorkerError(.queueWaitExceeded,
-            "Rate Exceeded. The call waited \(configuration.maxQueueWait) (the maximum queue wait) for an instance of \(name), "
-            + "which is at its concurrency cap of \(configuration.pool.maxInstances); it ran nowhere."
-        )))
+        entry.resume(
+            with: .failure(
+                WorkerError(
+                    .queueWaitExceeded,
+                    "Rate Exceeded. The call waited \(configuration.maxQueueWait) (the maximum queue wait) for an instance of \(name), "
+                        + "which is at its concurrency cap of \(configuration.pool.maxInstances); it ran nowhere."
+                )))
     }
 
     /// The call is done; `reusable` false stops the instance (its state is suspect).
@@ -298,8 +302,10 @@ package actor WarmPoolManager {
     /// Gives `waiter` its outcome: into `answer` when it is the caller asking right now, else
     /// to its continuation. `result` is built only for a waiter still there (a lease counts
     /// the instance as in flight).
-    private func settle(_ waiter: WarmPool.WaiterID, with result: @autoclosure () -> Result<Lease, any Error>,
-                        caller: WarmPool.WaiterID?, answer: inout Result<Lease, any Error>?) {
+    private func settle(
+        _ waiter: WarmPool.WaiterID, with result: @autoclosure () -> Result<Lease, any Error>,
+        caller: WarmPool.WaiterID?, answer: inout Result<Lease, any Error>?
+    ) {
         if waiter == caller {
             answer = result()
         } else {
@@ -317,10 +323,11 @@ package actor WarmPoolManager {
         counters.inFlight += 1
         let uses = instances.values[slot].uses
         let lastUsed = entry.pool.instances[id]?.lastUsed
-        return .success(Lease(
-            generation: generation, instanceID: id, endpoint: launched.endpoint,
-            coldStart: uses == 1, lastSuccessAgo: uses > 1 ? lastUsed.map { .now - $0 } : nil, timeoutSeconds: entry.function.timeoutSeconds
-        ))
+        return .success(
+            Lease(
+                generation: generation, instanceID: id, endpoint: launched.endpoint,
+                coldStart: uses == 1, lastSuccessAgo: uses > 1 ? lastUsed.map { .now - $0 } : nil, timeoutSeconds: entry.function.timeoutSeconds
+            ))
     }
 
     private func launch(_ id: String, function: FunctionDefinition, generation: UInt64) async {

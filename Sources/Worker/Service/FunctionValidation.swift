@@ -4,7 +4,8 @@ import ShoalProtocol
 enum FunctionValidation {
     static func validate(_ function: FunctionDefinition) throws(WorkerError) {
         guard (1...64).contains(function.name.count),
-              function.name.utf8.allSatisfy({ isNameByte($0) }) else {
+            function.name.utf8.allSatisfy({ isNameByte($0) })
+        else {
             throw WorkerError(.invalidParameter, "function name must be 1-64 characters of [A-Za-z0-9_-]: \(RPCError.echo(function.name))")
         }
         guard (1...900).contains(function.timeoutSeconds) else {

@@ -34,8 +34,10 @@ package final class WorkerService: Sendable {
     private let running = NIOLockedValueBox<[String: Task<InvocationOutcome, any Error>]>([:])
     private let credits = StreamCredits()
 
-    package init(configuration: Configuration, pools: WarmPoolManager, artifacts: ArtifactStore, backend: any InstanceBackend,
-                logger: Logger = Logger(label: "shoal.worker")) {
+    package init(
+        configuration: Configuration, pools: WarmPoolManager, artifacts: ArtifactStore, backend: any InstanceBackend,
+        logger: Logger = Logger(label: "shoal.worker")
+    ) {
         self.configuration = configuration
         self.pools = pools
         self.artifacts = artifacts
@@ -67,9 +69,12 @@ package final class WorkerService: Sendable {
             try admit(context)
             return .init(deleted: await pools.remove(params.functionName))
         }
-        methods.register(WorkerAPI.Invoke.self, onLoop: { [self] params, reply in
-            invokeOnLoop(params, reply: reply)
-        }) { [self] params, context in
+        methods.register(
+            WorkerAPI.Invoke.self,
+            onLoop: { [self] params, reply in
+                invokeOnLoop(params, reply: reply)
+            }
+        ) { [self] params, context in
             try admit(context)
             return try await invoke(params, context: context, streaming: false)
         }
@@ -137,9 +142,11 @@ package final class WorkerService: Sendable {
         context.connection.closeFuture.whenComplete { [refused] _ in
             _ = refused.withLockedValue { $0.remove(connection) }
         }
-        logger.warning("refused a connection that did not present the worker's token", metadata: [
-            "call": "\(what)", "peer": "\(context.connection.channel.remoteAddress.map { "\($0)" } ?? "unknown")",
-        ])
+        logger.warning(
+            "refused a connection that did not present the worker's token",
+            metadata: [
+                "call": "\(what)", "peer": "\(context.connection.channel.remoteAddress.map { "\($0)" } ?? "unknown")",
+            ])
     }
 
     private func putFunction(_ function: FunctionDefinition) async throws -> WorkerAPI.PutFunction.Result {
@@ -160,8 +167,10 @@ package final class WorkerService: Sendable {
     /// `invocationId`, and every refusal.
     private func invokeOnLoop(_ params: WorkerAPI.InvokeParams, reply: RPCReply<WorkerAPI.InvokeResult>) -> Bool {
         guard params.invocationId == nil, (try? admit(reply.context)) != nil, let payload = try? payload(of: params),
-              let headers = try? Self.headers(of: params) else { return false }
-        let name = params.functionName, deploy = params.deployId.map(DeployID.init(rawValue:))
+            let headers = try? Self.headers(of: params)
+        else { return false }
+        let name = params.functionName
+        let deploy = params.deployId.map(DeployID.init(rawValue:))
         let answer: @Sendable (Result<InvocationOutcome, any Error>) -> Void = { result in
             switch result {
             case .success(let outcome):
@@ -173,7 +182,8 @@ package final class WorkerService: Sendable {
             }
         }
         let progress = Self.progress(reply.context)
-        let call = pools.invokeOnLoop(name, expectedDeploy: deploy, payload: payload, headers: headers, progress: progress, then: answer)
+        let call =
+            pools.invokeOnLoop(name, expectedDeploy: deploy, payload: payload, headers: headers, progress: progress, then: answer)
             ?? pools.invokeInTask(name, expectedDeploy: deploy, payload: payload, headers: headers, progress: progress, then: answer)
         reply.onCancel { call.cancel() }
         return true
@@ -184,7 +194,8 @@ package final class WorkerService: Sendable {
     private static func progress(_ context: RPCRequestContext) -> WarmPoolManager.Progress {
         { phase, budget in
             let milliseconds = Int(budget.components.seconds) * 1000 + Int(budget.components.attoseconds / 1_000_000_000_000_000)
-            _ = context.connection.notifyNow(WorkerAPI.InvokeProgress.self, .init(requestId: context.id, phase: phase, budgetMs: max(0, milliseconds)))
+            _ = context.connection.notifyNow(
+                WorkerAPI.InvokeProgress.self, .init(requestId: context.id, phase: phase, budgetMs: max(0, milliseconds)))
         }
     }
 
@@ -193,7 +204,8 @@ package final class WorkerService: Sendable {
             throw WorkerError(.invalidParameter, "payload is not valid base64")
         }
         guard payload.count <= configuration.maximumPayloadBytes else {
-            throw WorkerError(.payloadTooLarge, "Request must be smaller than \(configuration.maximumPayloadBytes) bytes for the InvokeFunction operation")
+            throw WorkerError(
+                .payloadTooLarge, "Request must be smaller than \(configuration.maximumPayloadBytes) bytes for the InvokeFunction operation")
         }
         return payload
     }
@@ -213,7 +225,9 @@ package final class WorkerService: Sendable {
     private static func result(of outcome: InvocationOutcome, streaming: Bool) -> WorkerAPI.InvokeResult {
         // One pass over the response's few headers, comparing names, instead of three
         // lookups that each hash a name, on every invoke.
-        var functionError: String?, logResult: String?, errorType: String?
+        var functionError: String?
+        var logResult: String?
+        var errorType: String?
         for (name, value) in outcome.headers {
             switch name {
             case "x-amz-function-error": functionError = value
@@ -232,8 +246,10 @@ package final class WorkerService: Sendable {
 
     /// AWS answers an invoke of a function that cannot start with a function error.
     private static func invalidEntrypoint(_ error: WorkerError) -> WorkerAPI.InvokeResult {
-        .init(statusCode: 200, payload: LambdaErrorDocument.base64(type: WorkerAPI.invalidEntrypointReason, message: error.message), functionError: "Unhandled",
-              instanceId: "", coldStart: true, attempts: 1, executedVersion: "$LATEST")
+        .init(
+            statusCode: 200, payload: LambdaErrorDocument.base64(type: WorkerAPI.invalidEntrypointReason, message: error.message),
+            functionError: "Unhandled",
+            instanceId: "", coldStart: true, attempts: 1, executedVersion: "$LATEST")
     }
 
     private func invoke(_ params: WorkerAPI.InvokeParams, context: RPCRequestContext, streaming: Bool) async throws -> WorkerAPI.InvokeResult {
@@ -266,18 +282,25 @@ package final class WorkerService: Sendable {
     }
 
     /// Runs an invocation, as a task cancellable by `invocationId` when the caller gave one.
-    private func runCancellable(_ params: WorkerAPI.InvokeParams, _ run: @escaping @Sendable () async throws -> InvocationOutcome) async throws -> InvocationOutcome {
+    private func runCancellable(_ params: WorkerAPI.InvokeParams, _ run: @escaping @Sendable () async throws -> InvocationOutcome) async throws
+        -> InvocationOutcome
+    {
         guard let invocationID = params.invocationId else { return try await run() }
         // Cancellable by id from any connection: run it as a task we hold a handle to.
         let task = Task { try await run() }
         running.withLockedValue { $0[invocationID] = task }
         defer { _ = running.withLockedValue { $0.removeValue(forKey: invocationID) } }
-        return try await withTaskCancellationHandler { try await task.value } onCancel: { task.cancel() }
+        return try await withTaskCancellationHandler {
+            try await task.value
+        } onCancel: {
+            task.cancel()
+        }
     }
 
     /// Compares every byte whatever the first difference, so timing reveals nothing.
     static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let a = Array(a.utf8), b = Array(b.utf8)
+        let a = Array(a.utf8)
+        let b = Array(b.utf8)
         var difference = UInt8(truncatingIfNeeded: a.count ^ b.count)
         for index in 0..<max(a.count, b.count) {
             difference |= (index < a.count ? a[index] : 0) ^ (index < b.count ? b[index] : 0)

@@ -10,8 +10,9 @@ struct BenchChild: Sendable {
     init(arguments: [String]) {
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
         process = RuntimeProcess(
-            .init(executable: executable, arguments: arguments, environment: ProcessInfo.processInfo.environment,
-                  workingDirectory: FileManager.default.currentDirectoryPath),
+            .init(
+                executable: executable, arguments: arguments, environment: ProcessInfo.processInfo.environment,
+                workingDirectory: FileManager.default.currentDirectoryPath),
             logs: logs, echo: false, isolation: .newSession
         )
     }

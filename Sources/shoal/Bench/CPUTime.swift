@@ -15,7 +15,8 @@ struct CPUTime: Sendable {
     /// utime and stime of a /proc stat file; zero if it cannot be read.
     init(stat path: String) {
         guard let stat = try? String(contentsOfFile: path, encoding: .utf8),
-              let afterName = stat.range(of: ") ", options: .backwards)?.upperBound else { return }
+            let afterName = stat.range(of: ") ", options: .backwards)?.upperBound
+        else { return }
         // After "(comm) ": state is field 3, utime 14, stime 15.
         let fields = stat[afterName...].split(separator: " ")
         guard fields.count > 12 else { return }

@@ -41,10 +41,12 @@ struct GatewayBenchmark {
 
     private func measure(gateway: BenchChild, worker: BenchChild, workerPort: Int) async throws -> String {
         let client = try await RPCConnection.connect(host: "127.0.0.1", port: try await gateway.readyPort())
-        _ = try await client.call(ClientAPI.CreateFunction.self, .init(
-            functionName: "bench", runtime: "provided.al2023", handler: "bootstrap",
-            code: .init(zipFile: Self.bootstrapZip)
-        ))
+        _ = try await client.call(
+            ClientAPI.CreateFunction.self,
+            .init(
+                functionName: "bench", runtime: "provided.al2023", handler: "bootstrap",
+                code: .init(zipFile: Self.bootstrapZip)
+            ))
         let payload = BenchPayload.json(bytes: payloadBytes)
         let params = ClientAPI.InvokeParams(functionName: "bench", payload: Data(payload).base64EncodedString())
         // Warm one instance per caller of the highest level, so no phase pays a cold start.
@@ -83,15 +85,22 @@ struct GatewayBenchmark {
         // Warm-up: connections, caches, the instances' first calls.
         _ = try await phase(callers: 1, direct: true, calls: min(invocations, 2000))
         _ = try await phase(callers: 1, direct: false, calls: min(invocations, 2000))
-        var lines = ["shoal bench gateway: \(invocations) warm invocations per path, \(payloadBytes)-byte payload, scripted instances, the two paths alternated in blocks, gateway pid \(gateway.pid), worker pid \(worker.pid)"]
+        var lines = [
+            "shoal bench gateway: \(invocations) warm invocations per path, \(payloadBytes)-byte payload, scripted instances, the two paths alternated in blocks, gateway pid \(gateway.pid), worker pid \(worker.pid)"
+        ]
         for callers in callerLevels {
-            var addedP50s: [Duration] = [], cpus: [Duration] = [], userCPUs: [Duration] = [], gatewayCPUs: [Duration] = []
+            var addedP50s: [Duration] = []
+            var cpus: [Duration] = []
+            var userCPUs: [Duration] = []
+            var gatewayCPUs: [Duration] = []
             for run in 1...repeats {
                 // The paths take turns in blocks, so a drift in the machine's speed (this VM's
                 // p50 moves by tens of µs within a minute) falls on both, not on one path's phase.
                 let block = max(Self.blockCalls, callers * 250)
-                var direct = Phase(), through = Phase()
-                var gatewayCPU = CPUTime(), workerCPU = CPUTime()
+                var direct = Phase()
+                var through = Phase()
+                var gatewayCPU = CPUTime()
+                var workerCPU = CPUTime()
                 var done = 0
                 while done < invocations {
                     let calls = min(block, invocations - done)
@@ -103,8 +112,10 @@ struct GatewayBenchmark {
                     gatewayCPU = gatewayCPU + (gateway.cpuTime() - gatewayBefore)
                     done += calls
                 }
-                let directSummary = direct.summary, throughSummary = through.summary
-                let overheadCPU = (gatewayCPU + workerCPU) / invocations, gatewayPerCall = gatewayCPU.total / invocations
+                let directSummary = direct.summary
+                let throughSummary = through.summary
+                let overheadCPU = (gatewayCPU + workerCPU) / invocations
+                let gatewayPerCall = gatewayCPU.total / invocations
                 addedP50s.append(throughSummary.p50 - directSummary.p50)
                 cpus.append(overheadCPU.total)
                 userCPUs.append(overheadCPU.user)
@@ -112,10 +123,14 @@ struct GatewayBenchmark {
                 let label = repeats > 1 ? "  \(callers) caller(s), run \(run):" : "  \(callers) caller(s):"
                 lines.append("\(label) direct   \(directSummary)")
                 lines.append("\(label) gateway  \(throughSummary)")
-                lines.append("\(label) added p50 \(LatencySummary.micros(throughSummary.p50 - directSummary.p50)) µs, p99 \(LatencySummary.micros(throughSummary.p99 - directSummary.p99)) µs; gateway+worker CPU \(LatencySummary.micros(overheadCPU.total)) µs per invocation, \(LatencySummary.micros(overheadCPU.user)) µs of it user space (gateway \(LatencySummary.micros(gatewayPerCall)) µs)")
+                lines.append(
+                    "\(label) added p50 \(LatencySummary.micros(throughSummary.p50 - directSummary.p50)) µs, p99 \(LatencySummary.micros(throughSummary.p99 - directSummary.p99)) µs; gateway+worker CPU \(LatencySummary.micros(overheadCPU.total)) µs per invocation, \(LatencySummary.micros(overheadCPU.user)) µs of it user space (gateway \(LatencySummary.micros(gatewayPerCall)) µs)"
+                )
             }
             if repeats > 1 {
-                lines.append("  \(callers) caller(s), median of \(repeats): added p50 \(LatencySummary.micros(Self.median(addedP50s))) µs; gateway+worker CPU \(LatencySummary.micros(Self.median(cpus))) µs per invocation, \(LatencySummary.micros(Self.median(userCPUs))) µs of it user space (gateway \(LatencySummary.micros(Self.median(gatewayCPUs))) µs)")
+                lines.append(
+                    "  \(callers) caller(s), median of \(repeats): added p50 \(LatencySummary.micros(Self.median(addedP50s))) µs; gateway+worker CPU \(LatencySummary.micros(Self.median(cpus))) µs per invocation, \(LatencySummary.micros(Self.median(userCPUs))) µs of it user space (gateway \(LatencySummary.micros(Self.median(gatewayCPUs))) µs)"
+                )
             }
         }
         await invoker.shutdown()
@@ -148,14 +163,20 @@ struct GatewayBenchmark {
 
     /// A zip holding one executable `bootstrap` (`#!/bin/sh`): the gateway refuses a
     /// provided function without one; scripted instances never run it.
-    static let bootstrapZip = "UEsDBBQAAAAAAAAAIVAdnfsECgAAAAoAAAAJAAAAYm9vdHN0cmFwIyEvYmluL3NoClBLAQIUAxQAAAAAAAAAIVAdnfsECgAAAAoAAAAJAAAAAAAAAAAAAADtAQAAAABib290c3RyYXBQSwUGAAAAAAEAAQA3AAAAMQAAAAAA"
+    static let bootstrapZip =
+        "UEsDBBQAAAAAAAAAIVAdnfsECgAAAAoAAAAJAAAAYm9vdHN0cmFwIyEvYmluL3NoClBLAQIUAxQAAAAAAAAAIVAdnfsECgAAAAoAAAAJAAAAAAAAAAAAAADtAQAAAABib290c3RyYXBQSwUGAAAAAAEAAQA3AAAAMQAAAAAA"
 
     private func concurrently(_ callers: Int, total: Int, _ body: @escaping @Sendable () async throws -> Void) async throws {
-        _ = try await concurrentlyCollect(callers, total: total) { _ in try await body(); return .zero }
+        _ = try await concurrentlyCollect(callers, total: total) { _ in
+            try await body()
+            return .zero
+        }
     }
 
     /// `total` calls of `body` spread over `callers` tasks; every call's duration.
-    private func concurrentlyCollect(_ callers: Int, total: Int, _ body: @escaping @Sendable (Int) async throws -> Duration) async throws -> [Duration] {
+    private func concurrentlyCollect(_ callers: Int, total: Int, _ body: @escaping @Sendable (Int) async throws -> Duration) async throws
+        -> [Duration]
+    {
         try await withThrowingTaskGroup(of: [Duration].self) { group in
             for caller in 0..<callers {
                 let share = total / callers + (caller < total % callers ? 1 : 0)

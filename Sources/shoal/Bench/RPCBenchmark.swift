@@ -5,7 +5,10 @@ import ShoalProtocol
 /// `shoal bench echo-server` child process, which it starts and stops by PID.
 struct RPCBenchmark {
     enum Echo: RPCMethod {
-        struct Params: Codable, Sendable { var seq: Int; var text: String }
+        struct Params: Codable, Sendable {
+            var seq: Int
+            var text: String
+        }
         typealias Result = Params
         static let name = "bench.echo"
     }

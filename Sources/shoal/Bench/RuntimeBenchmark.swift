@@ -22,41 +22,50 @@ struct RuntimeBenchmark {
     var python: String?
 
     static let providedBootstrap = """
-    #!/usr/bin/env python3
-    import http.client, os
-    host, port = os.environ["AWS_LAMBDA_RUNTIME_API"].split(":")
-    conn = http.client.HTTPConnection(host, int(port))
-    while True:
-        conn.request("GET", "/2018-06-01/runtime/invocation/next")
-        response = conn.getresponse()
-        body = response.read()
-        request_id = response.getheader("Lambda-Runtime-Aws-Request-Id")
-        conn.request("POST", "/2018-06-01/runtime/invocation/%s/response" % request_id, body)
-        conn.getresponse().read()
-    """
+        #!/usr/bin/env python3
+        import http.client, os
+        host, port = os.environ["AWS_LAMBDA_RUNTIME_API"].split(":")
+        conn = http.client.HTTPConnection(host, int(port))
+        while True:
+            conn.request("GET", "/2018-06-01/runtime/invocation/next")
+            response = conn.getresponse()
+            body = response.read()
+            request_id = response.getheader("Lambda-Runtime-Aws-Request-Id")
+            conn.request("POST", "/2018-06-01/runtime/invocation/%s/response" % request_id, body)
+            conn.getresponse().read()
+        """
 
     func cases() -> [Case] {
         var cases = [
-            Case(label: "python3.12, bundled loop", runtime: "python3.12", handler: "app.handler",
-                 files: { [("app.py", "# \($0)\ndef handler(event, context):\n    return event\n", 0o644)] },
-                 workerArguments: ["--python-client", "bundled"]),
+            Case(
+                label: "python3.12, bundled loop", runtime: "python3.12", handler: "app.handler",
+                files: { [("app.py", "# \($0)\ndef handler(event, context):\n    return event\n", 0o644)] },
+                workerArguments: ["--python-client", "bundled"])
         ]
         if let python {
-            cases.append(Case(label: "python3.12, awslambdaric", runtime: "python3.12", handler: "app.handler",
-                              files: { [("app.py", "# \($0)\ndef handler(event, context):\n    return event\n", 0o644)] },
-                              workerArguments: ["--python-client", "awslambdaric", "--python", python]))
+            cases.append(
+                Case(
+                    label: "python3.12, awslambdaric", runtime: "python3.12", handler: "app.handler",
+                    files: { [("app.py", "# \($0)\ndef handler(event, context):\n    return event\n", 0o644)] },
+                    workerArguments: ["--python-client", "awslambdaric", "--python", python]))
         }
-        cases.append(Case(label: "nodejs20.x, bundled loop", runtime: "nodejs20.x", handler: "index.handler",
-                          files: { [("index.js", "// \($0)\nexports.handler = async (event) => event;\n", 0o644)] },
-                          workerArguments: []))
-        cases.append(Case(label: "provided.al2023 (python bootstrap)", runtime: "provided.al2023", handler: "unused",
-                          files: { [("bootstrap", Self.providedBootstrap + "# \($0)\n", 0o755)] },
-                          workerArguments: []))
+        cases.append(
+            Case(
+                label: "nodejs20.x, bundled loop", runtime: "nodejs20.x", handler: "index.handler",
+                files: { [("index.js", "// \($0)\nexports.handler = async (event) => event;\n", 0o644)] },
+                workerArguments: []))
+        cases.append(
+            Case(
+                label: "provided.al2023 (python bootstrap)", runtime: "provided.al2023", handler: "unused",
+                files: { [("bootstrap", Self.providedBootstrap + "# \($0)\n", 0o755)] },
+                workerArguments: []))
         return cases
     }
 
     func run() async throws -> String {
-        var lines = ["shoal bench runtimes: \(cold) cold starts (function.put of fresh code to first answer) and \(warm) sequential warm invokes per path, per runtime"]
+        var lines = [
+            "shoal bench runtimes: \(cold) cold starts (function.put of fresh code to first answer) and \(warm) sequential warm invokes per path, per runtime"
+        ]
         for benchCase in cases() {
             let worker = BenchChild(arguments: ["worker", "--port", "0"] + benchCase.workerArguments)
             do {
@@ -92,14 +101,16 @@ struct RuntimeBenchmark {
             }
         }
         guard let endpoint = try await client.call(WorkerAPI.WarmList.self, Empty()).instances.first(where: { $0.functionName == name })?.endpoint,
-              let port = Int(endpoint.split(separator: ":").last ?? "") else {
+            let port = Int(endpoint.split(separator: ":").last ?? "")
+        else {
             throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "no warm instance for \(name)"])
         }
         let invoker = InstanceClient()
         defer { Task { await invoker.shutdown() } }
         let direct = InstanceRequest(endpoint: Endpoint(host: "127.0.0.1", port: port), body: Array(payload), timeout: .seconds(10))
         let params = WorkerAPI.InvokeParams(functionName: name, payload: payload.base64EncodedString())
-        var directSamples: [Duration] = [], workerSamples: [Duration] = []
+        var directSamples: [Duration] = []
+        var workerSamples: [Duration] = []
         // Alternate in blocks so both paths see the same machine conditions.
         for block in 0..<(warm / 100) {
             for _ in 0..<100 {
@@ -117,7 +128,9 @@ struct RuntimeBenchmark {
         let coldSummary = LatencySummary(samples: coldSamples, elapsed: .seconds(1))
         let directSummary = LatencySummary(samples: directSamples, elapsed: .seconds(1))
         let workerSummary = LatencySummary(samples: workerSamples, elapsed: .seconds(1))
-        func ms(_ duration: Duration) -> String { String(format: "%.1f ms", Double(duration.components.attoseconds) / 1e15 + Double(duration.components.seconds) * 1000) }
+        func ms(_ duration: Duration) -> String {
+            String(format: "%.1f ms", Double(duration.components.attoseconds) / 1e15 + Double(duration.components.seconds) * 1000)
+        }
         func us(_ duration: Duration) -> String { "\(LatencySummary.micros(duration)) µs" }
         return [
             "  \(benchCase.label):",
@@ -130,7 +143,8 @@ struct RuntimeBenchmark {
     /// Runtimes re-encode the echoed event (Python adds spaces): compare it as JSON.
     static func sameJSON(_ a: Data?, _ b: Data) -> Bool {
         guard let a, let left = try? JSONSerialization.jsonObject(with: a) as? NSDictionary,
-              let right = try? JSONSerialization.jsonObject(with: b) as? NSDictionary else { return false }
+            let right = try? JSONSerialization.jsonObject(with: b) as? NSDictionary
+        else { return false }
         return left == right
     }
 
@@ -138,8 +152,10 @@ struct RuntimeBenchmark {
         let archive = try Archive(data: Data(), accessMode: .create)
         for (path, content, permissions) in files {
             let data = Data(content.utf8)
-            try archive.addEntry(with: path, type: .file, uncompressedSize: Int64(data.count), permissions: permissions,
-                                 compressionMethod: .deflate) { (position: Int64, size: Int) in
+            try archive.addEntry(
+                with: path, type: .file, uncompressedSize: Int64(data.count), permissions: permissions,
+                compressionMethod: .deflate
+            ) { (position: Int64, size: Int) in
                 data.subdata(in: Int(position)..<Int(position) + size)
             }
         }

@@ -34,7 +34,8 @@ struct SoakBenchmark {
         while ContinuousClock.now < deadline {
             let output = String(decoding: up.logs.contents, as: UTF8.self)
             if let line = output.split(separator: "\n").first(where: { $0.hasPrefix("shoal up rpc ") && $0.hasSuffix("ready") }),
-               let port = line.split(separator: " ").dropFirst(3).first.flatMap({ Int($0.split(separator: ":").last ?? "") }) {
+                let port = line.split(separator: " ").dropFirst(3).first.flatMap({ Int($0.split(separator: ":").last ?? "") })
+            {
                 return port
             }
             try await Task.sleep(for: .milliseconds(20))
@@ -45,7 +46,8 @@ struct SoakBenchmark {
     private func measure(_ up: BenchChild, port: Int) async throws -> String {
         let client = try await RPCConnection.connect(host: "127.0.0.1", port: port)
         defer { Task { await client.close() } }
-        let zip = try BenchTool.python("""
+        let zip = try BenchTool.python(
+            """
             import io, sys, zipfile
             buffer = io.BytesIO()
             with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -54,8 +56,10 @@ struct SoakBenchmark {
             """, [Self.handler])
         let names = (0..<functions).map { "soak-\($0)" }
         for name in names {
-            _ = try await client.call(ClientAPI.CreateFunction.self, .init(
-                functionName: name, runtime: "python3.12", handler: "app.handler", code: .init(zipFile: zip.base64EncodedString())))
+            _ = try await client.call(
+                ClientAPI.CreateFunction.self,
+                .init(
+                    functionName: name, runtime: "python3.12", handler: "app.handler", code: .init(zipFile: zip.base64EncodedString())))
         }
         let workers: [(name: String, pid: pid_t)] = try await client.call(ClientAPI.WorkersList.self, Empty()).workers.compactMap { worker in
             worker.pid.map { (worker.id, pid_t($0)) }
@@ -78,10 +82,15 @@ struct SoakBenchmark {
                     index += 1
                     let started = clock.now
                     do {
-                        let result = try await client.call(ClientAPI.Invoke.self, .init(
-                            functionName: name, payload: Data(#"{"n": \#(index)}"#.utf8).base64EncodedString()))
+                        let result = try await client.call(
+                            ClientAPI.Invoke.self,
+                            .init(
+                                functionName: name, payload: Data(#"{"n": \#(index)}"#.utf8).base64EncodedString()))
                         let elapsed = clock.now - started
-                        window.withLockedValue { $0.samples.append(elapsed); $0.errors += result.functionError == nil ? 0 : 1 }
+                        window.withLockedValue {
+                            $0.samples.append(elapsed)
+                            $0.errors += result.functionError == nil ? 0 : 1
+                        }
                     } catch {
                         window.withLockedValue { $0.errors += 1 }
                     }
@@ -110,15 +119,18 @@ struct SoakBenchmark {
         all += tail.samples
         errors += tail.errors
         let total = Percentiles(all)
-        lines.append("whole run: \(all.count) calls, \(errors) errors; p50 \(total.columns[0]) ms, p99 \(total.columns[1]) ms, p99.9 \(total.columns[2]) ms, max \(total.columns[3]) ms")
+        lines.append(
+            "whole run: \(all.count) calls, \(errors) errors; p50 \(total.columns[0]) ms, p99 \(total.columns[1]) ms, p99.9 \(total.columns[2]) ms, max \(total.columns[3]) ms"
+        )
         return lines.joined(separator: "\n")
     }
 
     /// VmRSS of a process, in MB with one decimal.
     static func residentMB(_ pid: pid_t) -> String {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-              let kilobytes = Double(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") else { return "-" }
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+            let kilobytes = Double(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
+        else { return "-" }
         return String(format: "%.1f", kilobytes / 1024)
     }
 

@@ -16,13 +16,16 @@ struct UnpackBenchmark {
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         defer { CodeUnpacker.removeTree(work) }
         let zip = work.appendingPathComponent("many.zip")
-        try BenchTool.python("""
+        try BenchTool.python(
+            """
             import sys, zipfile
             with zipfile.ZipFile(sys.argv[2], "w", zipfile.ZIP_DEFLATED) as archive:
                 for index in range(int(sys.argv[1])):
                     archive.writestr("pkg/d%d/m%d.py" % (index % 100, index), "VALUE = %d\\n" % index)
             """, [String(entries), zip.path])
-        var lines = ["unpack into \(directory.path): \(entries) entries, \(try FileManager.default.attributesOfItem(atPath: zip.path)[.size] ?? 0) bytes zipped"]
+        var lines = [
+            "unpack into \(directory.path): \(entries) entries, \(try FileManager.default.attributesOfItem(atPath: zip.path)[.size] ?? 0) bytes zipped"
+        ]
         var ratios: [Double] = []
         for round in 1...repeats {
             // Each timing starts with nothing left to write back: the disk's flush of the

@@ -42,9 +42,10 @@ struct WorkerBenchmark {
 
         let payload = BenchPayload.json(bytes: payloadBytes)
         let params = WorkerAPI.InvokeParams(functionName: "bench", deployId: deployId, payload: Data(payload).base64EncodedString())
-        _ = try await client.call(WorkerAPI.Invoke.self, params) // the cold start
+        _ = try await client.call(WorkerAPI.Invoke.self, params)  // the cold start
         guard let endpointText = try await client.call(WorkerAPI.WarmList.self, Empty()).instances.first?.endpoint,
-              let port = Int(endpointText.split(separator: ":").last ?? "") else {
+            let port = Int(endpointText.split(separator: ":").last ?? "")
+        else {
             throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "the worker reported no warm instance"])
         }
         let invoker = InstanceClient()
@@ -78,7 +79,7 @@ struct WorkerBenchmark {
         _ = try await directPhase(min(2_000, invocations))
         _ = try await workerPhase(min(2_000, invocations))
         var lines = [
-            "shoal bench worker: \(invocations) sequential warm invocations per phase, \(payloadBytes)-byte payload, probe freshness \(probeFreshness) s, worker pid \(worker.pid), scripted instance",
+            "shoal bench worker: \(invocations) sequential warm invocations per phase, \(payloadBytes)-byte payload, probe freshness \(probeFreshness) s, worker pid \(worker.pid), scripted instance"
         ]
         for run in 1...repeats {
             let directStarted = clock.now
@@ -95,7 +96,9 @@ struct WorkerBenchmark {
             let overheadCPU = (cpuAfter - cpuBefore) / invocations
             lines.append("  run \(run): direct  \(directSummary)")
             lines.append("  run \(run): worker  \(workerSummary)")
-            lines.append("  run \(run): added p50 \(LatencySummary.micros(workerSummary.p50 - directSummary.p50)) µs, p99 \(LatencySummary.micros(workerSummary.p99 - directSummary.p99)) µs; worker CPU \(LatencySummary.micros(overheadCPU.total)) µs per invocation, \(LatencySummary.micros(overheadCPU.user)) µs of it user space")
+            lines.append(
+                "  run \(run): added p50 \(LatencySummary.micros(workerSummary.p50 - directSummary.p50)) µs, p99 \(LatencySummary.micros(workerSummary.p99 - directSummary.p99)) µs; worker CPU \(LatencySummary.micros(overheadCPU.total)) µs per invocation, \(LatencySummary.micros(overheadCPU.user)) µs of it user space"
+            )
         }
         await invoker.shutdown()
         await client.close()

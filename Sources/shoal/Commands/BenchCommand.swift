@@ -7,7 +7,10 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Run a benchmark and print its figures.",
-        subcommands: [RPCBenchCommand.self, WorkerBenchCommand.self, GatewayBenchCommand.self, RuntimeBenchCommand.self, UnpackBenchCommand.self, SoakBenchCommand.self, EchoServerCommand.self]
+        subcommands: [
+            RPCBenchCommand.self, WorkerBenchCommand.self, GatewayBenchCommand.self, RuntimeBenchCommand.self, UnpackBenchCommand.self,
+            SoakBenchCommand.self, EchoServerCommand.self,
+        ]
     )
 }
 
@@ -43,8 +46,9 @@ struct SoakBenchCommand: AsyncParsableCommand {
         guard seconds > 0, callers > 0, functions > 0, sampleEvery > 0 else {
             throw ValidationError("--seconds, --callers, --functions and --sample-every must be positive")
         }
-        let benchmark = SoakBenchmark(duration: .milliseconds(Int(seconds * 1000)), callers: callers, functions: functions,
-                                      sampleEvery: .milliseconds(Int(sampleEvery * 1000)))
+        let benchmark = SoakBenchmark(
+            duration: .milliseconds(Int(seconds * 1000)), callers: callers, functions: functions,
+            sampleEvery: .milliseconds(Int(sampleEvery * 1000)))
         print(try await benchmark.run())
     }
 }

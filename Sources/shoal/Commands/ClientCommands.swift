@@ -126,13 +126,16 @@ struct ListCommand: AsyncParsableCommand {
 
 /// `shoal workers`: the fleet and its state.
 struct WorkersCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "workers", abstract: "List workers: state, functions, warm instances, calls in flight.")
+    static let configuration = CommandConfiguration(
+        commandName: "workers", abstract: "List workers: state, functions, warm instances, calls in flight.")
     @OptionGroup var client: ClientOptions
 
     func run() async throws {
         let workers = try await client.session { try await $0.call(ClientAPI.WorkersList.self, Empty()) }.workers
         for worker in workers {
-            print("\(worker.id)\t\(worker.address)\t\(worker.state)\tpid \(worker.pid.map(String.init) ?? "-")\tfunctions \(worker.functions)\twarm \(worker.warmInstances)\tin-flight \(worker.inFlight)")
+            print(
+                "\(worker.id)\t\(worker.address)\t\(worker.state)\tpid \(worker.pid.map(String.init) ?? "-")\tfunctions \(worker.functions)\twarm \(worker.warmInstances)\tin-flight \(worker.inFlight)"
+            )
         }
     }
 }
@@ -145,7 +148,9 @@ struct WarmCommand: AsyncParsableCommand {
     func run() async throws {
         let instances = try await client.session { try await $0.call(ClientAPI.WarmList.self, Empty()) }.instances
         for instance in instances {
-            print("\(instance.functionName)\t\(instance.worker)\t\(instance.instanceId)\t\(instance.runtime)\t\(instance.busy ? "busy" : "idle")\t\(String(format: "%.1f", instance.lastUsedSecsAgo))s ago")
+            print(
+                "\(instance.functionName)\t\(instance.worker)\t\(instance.instanceId)\t\(instance.runtime)\t\(instance.busy ? "busy" : "idle")\t\(String(format: "%.1f", instance.lastUsedSecsAgo))s ago"
+            )
         }
     }
 }

@@ -52,10 +52,12 @@ struct UpdateCommand: AsyncParsableCommand {
                 latest = try await connection.call(ClientAPI.UpdateFunctionCode.self, .init(functionName: name, zipFile: code.base64EncodedString()))
             }
             if timeout != nil || memory != nil || handler != nil || !variables.isEmpty {
-                latest = try await connection.call(ClientAPI.UpdateFunctionConfiguration.self, .init(
-                    functionName: name, handler: handler, timeout: timeout, memorySize: memory,
-                    environment: variables.isEmpty ? nil : .init(variables: variables)
-                ))
+                latest = try await connection.call(
+                    ClientAPI.UpdateFunctionConfiguration.self,
+                    .init(
+                        functionName: name, handler: handler, timeout: timeout, memorySize: memory,
+                        environment: variables.isEmpty ? nil : .init(variables: variables)
+                    ))
             }
             return latest!
         }

@@ -30,7 +30,10 @@ struct GatewayCommand: AsyncParsableCommand {
         let joined = await gateway.workers.waitUntilUp(configuration.workers.count, timeout: .seconds(10))
         let logger = Logger(label: "shoal.gateway")
         if !joined { logger.warning("not every named worker is up yet; serving with those that are") }
-        FileHandle.standardOutput.write(Data("shoal gateway rpc \(configuration.host):\(gateway.rpcPort) http \(configuration.host):\(gateway.httpPort) workers \(gateway.workers.upCount) ready\n".utf8))
+        FileHandle.standardOutput.write(
+            Data(
+                "shoal gateway rpc \(configuration.host):\(gateway.rpcPort) http \(configuration.host):\(gateway.httpPort) workers \(gateway.workers.upCount) ready\n"
+                    .utf8))
         ParentWatch.start()
         let signal = await TerminationSignal.wait()
         logger.info("shutting down", metadata: ["signal": "\(signal)"])

@@ -40,8 +40,10 @@ final class LocalWorkers: Sendable {
     private func launch(id: String, port: Int) async throws -> Worker {
         let logs = LogBuffer(capacity: 16 * 1024)
         let process = RuntimeProcess(
-            .init(executable: Self.executable, arguments: arguments(id, port),
-                  environment: ProcessInfo.processInfo.environment.merging(environment) { $1 }, workingDirectory: FileManager.default.currentDirectoryPath),
+            .init(
+                executable: Self.executable, arguments: arguments(id, port),
+                environment: ProcessInfo.processInfo.environment.merging(environment) { $1 },
+                workingDirectory: FileManager.default.currentDirectoryPath),
             logs: logs, echo: true, isolation: .newSession
         )
         do {

@@ -18,10 +18,14 @@ struct RIECommand: AsyncParsableCommand {
     @Option(name: .customLong("function-name"), help: "Default: AWS_LAMBDA_FUNCTION_NAME or \"function\".") var functionName: String?
     @Option(name: .customLong("working-directory"), help: "Runtime working directory (default: LAMBDA_TASK_ROOT or the current one).")
     var workingDirectory: String?
-    @Option(name: .customLong("memory-cgroup"), help: "A cgroup directory the runtime joins (its memory.limit_in_bytes set by the caller); without one, RLIMIT_DATA is set to --memory.")
+    @Option(
+        name: .customLong("memory-cgroup"),
+        help: "A cgroup directory the runtime joins (its memory.limit_in_bytes set by the caller); without one, RLIMIT_DATA is set to --memory.")
     var memoryCgroup: String?
     @Option(name: .customLong("limit-memory"), help: "Apply the memory size as a limit (true/false).") var limitMemory = false
-    @Argument(parsing: .captureForPassthrough, help: "The runtime command; default: the first bootstrap found in LAMBDA_TASK_ROOT, /var/task, /opt, /var/runtime.")
+    @Argument(
+        parsing: .captureForPassthrough,
+        help: "The runtime command; default: the first bootstrap found in LAMBDA_TASK_ROOT, /var/task, /opt, /var/runtime.")
     var command: [String] = []
 
     func run() async throws {
@@ -57,9 +61,10 @@ struct RIECommand: AsyncParsableCommand {
             host: host, invokePort: port, runtimeAPIPort: runtimeAPIPort, configuration: configuration, runtime: runtime,
             memoryLimit: limitMemory || memoryCgroup != nil ? MemoryLimit(megabytes: configuration.memoryMB, cgroup: memoryCgroup) : nil
         )
-        FileHandle.standardOutput.write(Data(
-            "shoal rie listening on \(host):\(emulator.invokePort) runtime-api 127.0.0.1:\(emulator.runtimeAPIPort) ready\n".utf8
-        ))
+        FileHandle.standardOutput.write(
+            Data(
+                "shoal rie listening on \(host):\(emulator.invokePort) runtime-api 127.0.0.1:\(emulator.runtimeAPIPort) ready\n".utf8
+            ))
         let serving = Task { try await emulator.run() }
         ParentWatch.start()
         _ = await TerminationSignal.wait()

@@ -12,7 +12,8 @@ struct UpCommand: AsyncParsableCommand {
 
     @OptionGroup var options: GatewayOptions
     @Option(help: "Number of local worker processes.") var workers = 2
-    @Option(help: "Instance backend: process, docker, or scripted (loopback HTTP instances with no runtime, for tests and benchmarks).") var backend = "process"
+    @Option(help: "Instance backend: process, docker, or scripted (loopback HTTP instances with no runtime, for tests and benchmarks).") var backend =
+        "process"
     @Option(name: .customLong("max-concurrency"), help: "Per-function instance cap on each worker.") var maxConcurrency = 10
     @Option(name: .customLong("idle-ttl"), help: "Seconds an idle instance is kept.") var idleTTL = 300.0
     @Option(name: .customLong("max-queue-wait"), help: "Seconds a call may wait for an instance before TooManyRequestsException (QueueWaitExceeded).")
@@ -29,8 +30,10 @@ struct UpCommand: AsyncParsableCommand {
         try await LoopScheduling.start(.fromEnvironment())
         let logger = Logger(label: "shoal.up")
         let dataDirectory = URL(fileURLWithPath: options.dataDir).standardizedFileURL.path
-        let workerArguments = ["--backend", backend, "--max-concurrency", String(maxConcurrency), "--idle-ttl", String(idleTTL),
-                               "--max-queue-wait", String(maxQueueWait)]
+        let workerArguments = [
+            "--backend", backend, "--max-concurrency", String(maxConcurrency), "--idle-ttl", String(idleTTL),
+            "--max-queue-wait", String(maxQueueWait),
+        ]
         // The workers' port is for this gateway alone: a token the workers get through their
         // environment (a command line is visible to every local user in `ps`).
         var configuration = options.configuration()
@@ -58,7 +61,10 @@ struct UpCommand: AsyncParsableCommand {
             await local.stop()
             throw CommandError(.notReady, "the workers did not all join the gateway")
         }
-        FileHandle.standardOutput.write(Data("shoal up rpc \(configuration.host):\(gateway.rpcPort) http \(configuration.host):\(gateway.httpPort) workers \(workers) backend \(backend) ready\n".utf8))
+        FileHandle.standardOutput.write(
+            Data(
+                "shoal up rpc \(configuration.host):\(gateway.rpcPort) http \(configuration.host):\(gateway.httpPort) workers \(workers) backend \(backend) ready\n"
+                    .utf8))
         ParentWatch.start()
         let signal = await TerminationSignal.wait()
         logger.info("shutting down: draining calls in flight, then stopping the workers", metadata: ["signal": "\(signal)"])

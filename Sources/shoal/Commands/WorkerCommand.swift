@@ -21,15 +21,24 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Node interpreter for nodejs functions (default: node on PATH).") var node: String?
     @Option(name: .customLong("max-concurrency"), help: "Per-function instance cap (default: SHOAL_MAX_CONCURRENCY or 10).")
     var maxConcurrency: Int?
-    @Option(help: "Shared token the gateway must present (default: SHOAL_TOKEN, which keeps it out of `ps`). Required unless --host is a loopback address.")
+    @Option(
+        help:
+            "Shared token the gateway must present (default: SHOAL_TOKEN, which keeps it out of `ps`). Required unless --host is a loopback address.")
     var token: String?
-    @Option(name: .customLong("data-dir"), help: "Where code and layers are kept (default: a fresh temporary directory, removed when the worker stops).")
+    @Option(
+        name: .customLong("data-dir"), help: "Where code and layers are kept (default: a fresh temporary directory, removed when the worker stops).")
     var dataDir: String?
     @Option(name: .customLong("idle-ttl"), help: "Seconds an idle instance is kept.") var idleTTL = 300.0
-    @Option(name: .customLong("max-queue-wait"), help: "Seconds a call may wait for an instance (function at its cap, cold start under way) before TooManyRequestsException (QueueWaitExceeded); it then ran nowhere.")
+    @Option(
+        name: .customLong("max-queue-wait"),
+        help:
+            "Seconds a call may wait for an instance (function at its cap, cold start under way) before TooManyRequestsException (QueueWaitExceeded); it then ran nowhere."
+    )
     var maxQueueWait = 30.0
     @Option(name: .customLong("reap-interval"), help: "Seconds between sweeps for idle instances.") var reapInterval = 30.0
-    @Option(name: .customLong("probe-freshness"), help: "Seconds after a completed invocation during which an instance is not probed again before a forward (0 probes every forward).")
+    @Option(
+        name: .customLong("probe-freshness"),
+        help: "Seconds after a completed invocation during which an instance is not probed again before a forward (0 probes every forward).")
     var probeFreshness = 1.0
     @Option(name: .customLong("worker-id"), help: "Name shown to the gateway (default: worker-PID).") var workerID: String?
 
@@ -52,14 +61,16 @@ struct WorkerCommand: AsyncParsableCommand {
     func run() async throws {
         try await LoopScheduling.start(.fromEnvironment())
         let environment = ProcessInfo.processInfo.environment
-        let cap = try maxConcurrency ?? environment["SHOAL_MAX_CONCURRENCY"].map { value in
-            guard let cap = Int(value), cap >= 1 else { throw ValidationError("SHOAL_MAX_CONCURRENCY must be a positive integer") }
-            return cap
-        } ?? 10
+        let cap =
+            try maxConcurrency ?? environment["SHOAL_MAX_CONCURRENCY"].map { value in
+                guard let cap = Int(value), cap >= 1 else { throw ValidationError("SHOAL_MAX_CONCURRENCY must be a positive integer") }
+                return cap
+            } ?? 10
         let token = token ?? environment["SHOAL_TOKEN"]
         // Anyone who reaches the worker's port can deploy code and run it as this user.
         guard token != nil || Self.isLoopback(host) else {
-            throw ValidationError("a worker listening on \(host) needs a token (SHOAL_TOKEN or --token): without one, anyone who reaches the port can run code here")
+            throw ValidationError(
+                "a worker listening on \(host) needs a token (SHOAL_TOKEN or --token): without one, anyone who reaches the port can run code here")
         }
         let dataDirectory = WorkerDataDirectory(path: dataDir)
         let directory = dataDirectory.url
@@ -91,15 +102,18 @@ struct WorkerCommand: AsyncParsableCommand {
         let pools = WarmPoolManager(backend: instanceBackend, invoker: invoker, configuration: poolConfiguration)
         await pools.startReaper()
         // Connections on the pools' loop: a warm invoke is served there without a task.
-        let server = try await RPCServer.bind(host: host, port: port, methods: WorkerService(
-            configuration: .init(
-                workerID: workerID ?? "worker-\(ProcessInfo.processInfo.processIdentifier)",
-                token: token
-            ),
-            pools: pools, artifacts: artifacts, backend: instanceBackend
-        ).methods, group: pools.eventLoop)
+        let server = try await RPCServer.bind(
+            host: host, port: port,
+            methods: WorkerService(
+                configuration: .init(
+                    workerID: workerID ?? "worker-\(ProcessInfo.processInfo.processIdentifier)",
+                    token: token
+                ),
+                pools: pools, artifacts: artifacts, backend: instanceBackend
+            ).methods, group: pools.eventLoop)
         // Written unbuffered: a parent process waits for this line to learn the port.
-        FileHandle.standardOutput.write(Data("shoal worker listening on \(host):\(server.port) backend \(instanceBackend.name) max-concurrency \(cap) ready\n".utf8))
+        FileHandle.standardOutput.write(
+            Data("shoal worker listening on \(host):\(server.port) backend \(instanceBackend.name) max-concurrency \(cap) ready\n".utf8))
         ParentWatch.start()
         let signal = await TerminationSignal.wait()
         Logger(label: "shoal.worker").info("shutting down", metadata: ["signal": "\(signal)"])

@@ -22,15 +22,17 @@ struct ShoalUp: Sendable {
 
     static func start(workers: Int, backend: String = "process", dataDirectory: String? = nil, extra: [String] = []) async throws -> ShoalUp {
         let directory = dataDirectory ?? FileManager.default.temporaryDirectory.appendingPathComponent("shoal-up-\(UUID().uuidString)").path
-        let child = ChildProcess(arguments: [
-            "up", "--workers", String(workers), "--backend", backend, "--rpc-port", "0", "--http-port", "0", "--data-dir", directory,
-        ] + extra)
+        let child = ChildProcess(
+            arguments: [
+                "up", "--workers", String(workers), "--backend", backend, "--rpc-port", "0", "--http-port", "0", "--data-dir", directory,
+            ] + extra)
         // Workers print ready lines of their own into the same output: wait for up's.
         let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {
             let output = String(decoding: child.logs.contents, as: UTF8.self)
             if let line = output.split(separator: "\n").first(where: { $0.hasPrefix("shoal up rpc ") && $0.hasSuffix("ready") }),
-               let pid = child.process.pid {
+                let pid = child.process.pid
+            {
                 let words = line.split(separator: " ")
                 func port(after key: Substring) -> Int {
                     words.firstIndex(of: key).flatMap { Int(words[$0 + 1].split(separator: ":").last ?? "") } ?? 0

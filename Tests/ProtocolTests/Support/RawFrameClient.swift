@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import NIOPosix
+
 @testable import ShoalProtocol
 
 /// A client that speaks raw frames (or raw bytes), to send what a well-behaved connection never

@@ -1,5 +1,6 @@
-import ShoalTestSupport
 import NIOConcurrencyHelpers
+import ShoalTestSupport
+
 @testable import ShoalProtocol
 
 /// Echoes its params back, optionally after a delay.
@@ -14,7 +15,10 @@ enum Echo: RPCMethod {
 
 /// Answers with `text` repeated `times` times: a small request with a large answer.
 enum Repeat: RPCMethod {
-    struct Params: Codable, Sendable { var text: String; var times: Int }
+    struct Params: Codable, Sendable {
+        var text: String
+        var times: Int
+    }
     typealias Result = String
     static let name = "test.repeat"
 }

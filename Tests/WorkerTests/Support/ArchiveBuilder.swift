@@ -19,8 +19,10 @@ struct ArchiveBuilder {
             switch item {
             case .file(let path, let content, let permissions):
                 let data = Data(content.utf8)
-                try archive.addEntry(with: path, type: .file, uncompressedSize: Int64(data.count), permissions: permissions,
-                                     compressionMethod: .deflate) { (position: Int64, size: Int) in
+                try archive.addEntry(
+                    with: path, type: .file, uncompressedSize: Int64(data.count), permissions: permissions,
+                    compressionMethod: .deflate
+                ) { (position: Int64, size: Int) in
                     data.subdata(in: Int(position)..<Int(position) + size)
                 }
             case .stored(let path, let content):
@@ -29,8 +31,10 @@ struct ArchiveBuilder {
                     (position: Int64, size: Int) in data.subdata(in: Int(position)..<Int(position) + size)
                 }
             case .zeros(let path, let bytes):
-                try archive.addEntry(with: path, type: .file, uncompressedSize: bytes, compressionMethod: .deflate,
-                                     bufferSize: 1 << 20) { (_: Int64, size: Int) in Data(count: size) }
+                try archive.addEntry(
+                    with: path, type: .file, uncompressedSize: bytes, compressionMethod: .deflate,
+                    bufferSize: 1 << 20
+                ) { (_: Int64, size: Int) in Data(count: size) }
             case .link(let path, let target):
                 let data = Data(target.utf8)
                 try archive.addEntry(with: path, type: .symlink, uncompressedSize: Int64(data.count)) { (_: Int64, _: Int) in data }

@@ -2,6 +2,7 @@ import Foundation
 import NIOConcurrencyHelpers
 import ShoalProtocol
 import ShoalTestSupport
+
 @testable import ShoalWorker
 
 /// A backend whose instances are real loopback listeners (`ScriptedInstanceServer`), or, as
@@ -34,7 +35,7 @@ final class LoopbackBackend: InstanceBackend {
     var running: Set<String> { state.withLockedValue { Set($0.launches).subtracting($0.terminated) } }
 
     func launch(_ request: LaunchRequest) async throws -> LaunchedInstance {
-        try await Task.sleep(for: launchDelay) // a cold start takes a moment
+        try await Task.sleep(for: launchDelay)  // a cold start takes a moment
         let id = request.instanceID
         let kind = state.withLockedValue { state -> Kind in
             state.launches.append(id)
@@ -71,7 +72,10 @@ final class LoopbackBackend: InstanceBackend {
     /// Stops whatever is still running (test cleanup).
     func stopAll() async {
         let (holes, dead) = state.withLockedValue { state in
-            defer { state.blackHoles = [:]; state.deadPorts = [:] }
+            defer {
+                state.blackHoles = [:]
+                state.deadPorts = [:]
+            }
             return (Array(state.blackHoles.values), Array(state.deadPorts.values))
         }
         for hole in holes { hole.close() }
@@ -96,7 +100,9 @@ final class BlackHoleListener: @unchecked Sendable {
         for _ in 0..<4 {
             let client = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
             var target = loopbackAddress(port: port)
-            _ = withUnsafePointer(to: &target) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(client, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+            _ = withUnsafePointer(to: &target) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(client, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
             fds.append(client)
         }
         usleep(50_000)

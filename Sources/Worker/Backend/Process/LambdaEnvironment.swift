@@ -42,11 +42,13 @@ enum LambdaEnvironment {
             "PATH": "\(opt)/bin:\(basePath)",
             "LD_LIBRARY_PATH": "\(opt)/lib" + (inherited["LD_LIBRARY_PATH"].map { ":\($0)" } ?? ""),
             "PYTHONPATH": pythonPath(function.runtime, code: codeDirectory.path, opt: opt),
-            "NODE_PATH": "\(opt)/nodejs/node\(function.runtime.dropFirst("nodejs".count).dropLast(2))/node_modules:\(opt)/nodejs/node_modules:\(codeDirectory.path)/node_modules",
+            "NODE_PATH":
+                "\(opt)/nodejs/node\(function.runtime.dropFirst("nodejs".count).dropLast(2))/node_modules:\(opt)/nodejs/node_modules:\(codeDirectory.path)/node_modules",
             "PYTHONUNBUFFERED": "1",
         ]) { _, lambda in lambda }
         // Credentials that look like Lambda's, so SDK clients construct without a profile.
-        for (key, value) in ["AWS_ACCESS_KEY_ID": "shoal", "AWS_SECRET_ACCESS_KEY": "shoal", "AWS_SESSION_TOKEN": "shoal"] where variables[key] == nil {
+        for (key, value) in ["AWS_ACCESS_KEY_ID": "shoal", "AWS_SECRET_ACCESS_KEY": "shoal", "AWS_SESSION_TOKEN": "shoal"] where variables[key] == nil
+        {
             variables[key] = value
         }
         return variables

@@ -29,7 +29,8 @@ struct MemoryCgroups: Sendable {
     func make(_ instanceID: String, megabytes: Int) -> String? {
         let path = "\(directory)/\(instanceID)"
         guard mkdir(path, 0o755) == 0 || errno == EEXIST,
-              (try? "\(megabytes * 1024 * 1024)".write(toFile: "\(path)/memory.limit_in_bytes", atomically: false, encoding: .utf8)) != nil else {
+            (try? "\(megabytes * 1024 * 1024)".write(toFile: "\(path)/memory.limit_in_bytes", atomically: false, encoding: .utf8)) != nil
+        else {
             return nil
         }
         return path

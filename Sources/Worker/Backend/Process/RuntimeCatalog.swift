@@ -45,7 +45,10 @@ struct RuntimeCatalog: Sendable {
     /// `Runtime.InvalidEntrypoint`-style error when it cannot be run here.
     func command(for function: FunctionDefinition, codeDirectory: URL) async throws(WorkerError) -> [String] {
         guard let family = Self.family(of: function.runtime) else {
-            throw WorkerError(.invalidParameter, "Value \(function.runtime) at 'runtime' failed to satisfy constraint: the process backend runs provided.al2023, provided.al2, python3.9-3.13 and nodejs18.x-22.x")
+            throw WorkerError(
+                .invalidParameter,
+                "Value \(function.runtime) at 'runtime' failed to satisfy constraint: the process backend runs provided.al2023, provided.al2, python3.9-3.13 and nodejs18.x-22.x"
+            )
         }
         switch family {
         case .provided:
@@ -121,7 +124,8 @@ struct RuntimeCatalog: Sendable {
         let task = probes.withLockedValue { probes in
             if let running = probes[key] { return running }
             let started = Task {
-                let result = try? await run(.path(FilePath(executable)), arguments: Arguments(arguments), output: .string(limit: 4096), error: .discarded)
+                let result = try? await run(
+                    .path(FilePath(executable)), arguments: Arguments(arguments), output: .string(limit: 4096), error: .discarded)
                 return ProbeResult(
                     succeeded: result?.terminationStatus.isSuccess ?? false,
                     output: result?.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""

@@ -14,7 +14,8 @@ enum SessionSweep {
 
     static func sessionID(of pid: pid_t) -> pid_t? {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let afterName = stat.range(of: ") ", options: .backwards)?.upperBound else { return nil }
+            let afterName = stat.range(of: ") ", options: .backwards)?.upperBound
+        else { return nil }
         // After "(comm) ": state, ppid, pgrp, session.
         let fields = stat[afterName...].split(separator: " ")
         guard fields.count > 3, fields[0] != "Z" else { return nil }

@@ -37,7 +37,7 @@ struct TreeWriter {
         for link in links {
             try makeDirectory(Self.parent(of: link.path))
             let location = "\(root)/\(link.path)"
-            unlink(location) // a later layer replaces what an earlier one put here
+            unlink(location)  // a later layer replaces what an earlier one put here
             guard symlink(link.target, location) == 0 else { throw ZipError(.io, "could not create link \(link.path): errno \(errno)") }
         }
     }
@@ -64,7 +64,7 @@ struct TreeWriter {
         let flags = O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW
         var descriptor = open(location, flags, mode)
         if descriptor < 0, errno == EEXIST {
-            unlink(location) // a later layer overwrites
+            unlink(location)  // a later layer overwrites
             descriptor = open(location, flags, mode)
         }
         guard descriptor >= 0 else { throw ZipError(.io, "could not create \(path): errno \(errno)") }

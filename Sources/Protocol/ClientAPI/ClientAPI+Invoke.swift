@@ -39,8 +39,28 @@ extension ClientAPI {
         public static let name = "invoke"
     }
 
-    /// The body arrives first as `invoke.chunk` notifications (`WorkerAPI.InvokeChunk`, the
-    /// same shape), tagged with this request's id, then this answer.
+    /// One piece of a streamed response (`invoke.stream`), sent to the caller as it is written.
+    public enum InvokeChunk: RPCNotification {
+        /// The piece and the request it belongs to.
+        public struct Params: Codable, Sendable {
+            /// The id of the `invoke.stream` request this piece answers.
+            public var requestId: RPCID
+            /// The bytes, as base64.
+            public var payload: String
+
+            /// A piece of the response to `requestId`.
+            public init(requestId: RPCID, payload: String) {
+                self.requestId = requestId
+                self.payload = payload
+            }
+        }
+
+        /// `invoke.chunk`.
+        public static let name = "invoke.chunk"
+    }
+
+    /// The body arrives first as `invoke.chunk` notifications (`InvokeChunk`), tagged with this
+    /// request's id, then this answer.
     public enum InvokeStream: RPCMethod {
         public typealias Params = InvokeParams
         public struct Result: Codable, Sendable {

@@ -6,17 +6,17 @@ import Foundation
 /// Instances of different deploys never serve each other's calls: a code, configuration or
 /// layer change yields a new id, and the pool retires instances of the old one. The id goes
 /// into URLs, file names and container labels, so it is URL-safe base64 without padding.
-public struct DeployID: Hashable, Sendable, Codable, CustomStringConvertible {
-    public let rawValue: String
+package struct DeployID: Hashable, Sendable, Codable, CustomStringConvertible {
+    package let rawValue: String
 
-    public init(rawValue: String) { self.rawValue = rawValue }
+    package init(rawValue: String) { self.rawValue = rawValue }
 
     /// The deploy of a function definition: SHA-256 over the code hash, runtime, handler,
     /// timeout, memory, environment (sorted by name), package type, image and each layer's
     /// hash in attach order (the same layers in another order overlay differently). Each field
     /// is length-prefixed in the hash input, so no two different definitions hash the same
     /// bytes. The name is not part of it: a deploy is what runs, not what it is called.
-    public init(_ function: FunctionDefinition) {
+    package init(_ function: FunctionDefinition) {
         var hasher = SHA256()
         func field(_ value: String) {
             let bytes = Array(value.utf8)
@@ -44,5 +44,5 @@ public struct DeployID: Hashable, Sendable, Codable, CustomStringConvertible {
             .replacingOccurrences(of: "=", with: "")
     }
 
-    public var description: String { rawValue }
+    package var description: String { rawValue }
 }

@@ -1,8 +1,8 @@
 /// Hand-written JSON for the messages every invocation carries (see `JSONWriter`).
 extension WorkerAPI.InvokeParams: RPCJSONWritable {
-    public var jsonCapacityHint: Int { 192 + payload.utf8.count }
+    package var jsonCapacityHint: Int { 192 + payload.utf8.count }
 
-    public func writeJSON(to writer: inout JSONWriter) {
+    package func writeJSON(to writer: inout JSONWriter) {
         writer.object { writer in
             writer.member("functionName", functionName)
             writer.member("deployId", ifPresent: deployId)
@@ -16,9 +16,9 @@ extension WorkerAPI.InvokeParams: RPCJSONWritable {
 }
 
 extension WorkerAPI.InvokeResult: RPCJSONWritable {
-    public var jsonCapacityHint: Int { 192 + payload.utf8.count }
+    package var jsonCapacityHint: Int { 192 + payload.utf8.count }
 
-    public func writeJSON(to writer: inout JSONWriter) {
+    package func writeJSON(to writer: inout JSONWriter) {
         writer.object { writer in
             writer.member("statusCode", statusCode)
             writer.member("payload", payload)
@@ -33,7 +33,7 @@ extension WorkerAPI.InvokeResult: RPCJSONWritable {
     }
 }
 
-extension WorkerAPI.InvokeChunk.Params: RPCJSONWritable {
+extension ClientAPI.InvokeChunk.Params: RPCJSONWritable {
     public var jsonCapacityHint: Int { 192 + payload.utf8.count }
 
     public func writeJSON(to writer: inout JSONWriter) {
@@ -76,7 +76,7 @@ extension ClientAPI.InvokeParams: RPCJSONWritable {
 // MARK: Reading (see FastInbound): nil whenever a member is missing or mistyped.
 
 extension WorkerAPI.InvokeParams: RPCJSONReadable {
-    public init?(jsonFields fields: JSONFields) {
+    package init?(jsonFields fields: JSONFields) {
         guard case let name?? = fields.string("functionName"), case let payload?? = fields.string("payload"),
             let deployId = fields.string("deployId"), let invocationId = fields.string("invocationId"),
             let clientContext = fields.string("clientContext"), let logType = fields.string("logType"),
@@ -89,7 +89,7 @@ extension WorkerAPI.InvokeParams: RPCJSONReadable {
 }
 
 extension WorkerAPI.InvokeResult: RPCJSONReadable {
-    public init?(jsonFields fields: JSONFields) {
+    package init?(jsonFields fields: JSONFields) {
         guard case let statusCode?? = fields.integer("statusCode"), case let payload?? = fields.string("payload"),
             case let instanceId?? = fields.string("instanceId"), case let coldStart?? = fields.bool("coldStart"),
             case let attempts?? = fields.integer("attempts"), case let executedVersion?? = fields.string("executedVersion"),
@@ -102,7 +102,7 @@ extension WorkerAPI.InvokeResult: RPCJSONReadable {
     }
 }
 
-extension WorkerAPI.InvokeChunk.Params: RPCJSONReadable {
+extension ClientAPI.InvokeChunk.Params: RPCJSONReadable {
     public init?(jsonFields fields: JSONFields) {
         guard case let requestId?? = fields.id("requestId"), case let payload?? = fields.string("payload") else { return nil }
         self.init(requestId: requestId, payload: payload)
@@ -110,7 +110,7 @@ extension WorkerAPI.InvokeChunk.Params: RPCJSONReadable {
 }
 
 extension WorkerAPI.InvokeCredit.Params: RPCJSONReadable {
-    public init?(jsonFields fields: JSONFields) {
+    package init?(jsonFields fields: JSONFields) {
         guard case let requestId?? = fields.id("requestId"), case let bytes?? = fields.integer("bytes") else { return nil }
         self.init(requestId: requestId, bytes: bytes)
     }

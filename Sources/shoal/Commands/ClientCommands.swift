@@ -89,7 +89,7 @@ struct InvokeCommand: AsyncParsableCommand {
         )
         if stream {
             var methods = RPCMethodTable()
-            methods.on(WorkerAPI.InvokeChunk.self) { chunk, _ in
+            methods.on(ClientAPI.InvokeChunk.self) { chunk, _ in
                 FileHandle.standardOutput.write(Data(base64Encoded: chunk.payload) ?? Data())
             }
             let result = try await client.session(methods: methods) { try await $0.call(ClientAPI.InvokeStream.self, params) }

@@ -70,8 +70,8 @@ extension WarmPoolManager {
                     queueDeadline: queueDeadline, onQueued: onQueued)
                 if lease.waited { progress?(.running, runningBudget(lease)) }
             }
-            let recentlyServed = lease.lastSuccessAgo.map { $0 < configuration.probeFreshness } ?? false
-            let reachable = recentlyServed ? true : await probe.isReachable(lease.endpoint)
+            let skipsProbe = AttemptRules.skipsProbe(lastSuccessAgo: lease.lastSuccessAgo, freshness: configuration.probeFreshness)
+            let reachable = skipsProbe ? true : await probe.isReachable(lease.endpoint)
             guard reachable else {
                 lastFailure = "instance \(lease.instanceID) at \(lease.endpoint) failed its reachability probe"
                 logger.info("evicting unreachable instance", metadata: ["instance": "\(lease.instanceID)"])
@@ -106,12 +106,15 @@ extension WarmPoolManager {
                 try Task.checkCancellation()
                 await release(lease, reusable: true)
                 return outcome
-            } catch let error as WorkerError where error.code == .notDelivered && !receivedAnything {
-                lastFailure = error.message
-                await evict(lease)
             } catch {
-                await release(lease, reusable: false)
-                throw error
+                switch AttemptRules.afterFailure(error, receivedAnything: receivedAnything) {
+                case .retry:
+                    lastFailure = (error as? WorkerError)?.message ?? "\(error)"
+                    await evict(lease)
+                case .fail:
+                    await release(lease, reusable: false)
+                    throw error
+                }
             }
         }
         throw WorkerError(.attemptsExhausted, "\(configuration.maxAttempts) attempts never reached a handler; last: \(lastFailure)")
@@ -211,12 +214,15 @@ extension WarmPoolManager {
                         instanceID: lease.instanceID, coldStart: lease.coldStart, attempts: 1
                     )))
             assumeIsolated { $0.release(lease, reusable: true) }
-        case .failure(let error as WorkerError) where error.code == .notDelivered:
-            assumeIsolated { $0.evict(lease) }
-            handOver(2, nil)
         case .failure(let error):
-            assumeIsolated { $0.release(lease, reusable: false) }
-            then(.failure(error))
+            switch AttemptRules.afterFailure(error, receivedAnything: false) {
+            case .retry:
+                assumeIsolated { $0.evict(lease) }
+                handOver(2, nil)
+            case .fail:
+                assumeIsolated { $0.release(lease, reusable: false) }
+                then(.failure(error))
+            }
         }
     }
 }

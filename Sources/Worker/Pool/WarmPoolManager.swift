@@ -223,7 +223,8 @@ package actor WarmPoolManager {
         guard let generation = currentGeneration[name], let entry = pools[generation],
             expectedDeploy == nil || expectedDeploy == entry.pool.deploy,
             let id = entry.pool.nextIdle, let instance = instances[id], instance.launched != nil, instance.uses > 0,
-            let lastUsed = entry.pool.instances[id]?.lastUsed, now - lastUsed < configuration.probeFreshness
+            let lastUsed = entry.pool.instances[id]?.lastUsed,
+            AttemptRules.skipsProbe(lastSuccessAgo: now - lastUsed, freshness: configuration.probeFreshness)
         else { return nil }
         counters.invocations[name, default: 0] += 1
         let waiter = nextWaiter

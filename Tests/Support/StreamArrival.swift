@@ -6,9 +6,9 @@ import Foundation
 /// MILLIS"), so a test can tell a body that arrived as it was written from one that was
 /// buffered and delivered whole: the first chunk must be in hand before the last was written.
 package struct StreamArrival: Sendable {
-    public private(set) var text = ""
+    package private(set) var text = ""
     /// Milliseconds since 1970 when the first chunk was received.
-    public private(set) var firstArrival: Int64?
+    package private(set) var firstArrival: Int64?
 
     package init() {}
 

@@ -5,28 +5,45 @@
 public enum ClientAPI {}
 
 extension ClientAPI {
+    /// A function's code: a zip (base64) or a container image.
     public struct Code: Codable, Sendable, Hashable {
+        /// The code zip, as base64.
         public var zipFile: String?
+        /// The container image, for `packageType` Image.
         public var imageUri: String?
+        /// Creates a `Code`.
         public init(zipFile: String? = nil, imageUri: String? = nil) {
             self.zipFile = zipFile
             self.imageUri = imageUri
         }
     }
 
+    /// `function.create`: a new function from a zip.
     public enum CreateFunction: RPCMethod {
+        /// The parameters.
         public struct Params: Codable, Sendable {
+            /// The function: a name, `NAME:QUALIFIER`, or a full or partial ARN.
             public var functionName: String
+            /// The runtime, e.g. `python3.12`, `nodejs20.x`, `provided.al2023`.
             public var runtime: String?
+            /// The handler, e.g. `app.handler` (`file.function`).
             public var handler: String?
+            /// The code: `zipFile` (base64) or `imageUri`.
             public var code: Code
+            /// The timeout in seconds (1 to 900).
             public var timeout: Int?
+            /// The memory size in MB (128 to 10240).
             public var memorySize: Int?
+            /// The function's environment variables.
             public var environment: FunctionConfiguration.Environment?
+            /// The layers, in attach order.
             public var layers: [String]?
+            /// `Zip` or `Image`.
             public var packageType: String?
+            /// A description of the function.
             public var description: String?
 
+            /// Creates the parameters.
             public init(
                 functionName: String, runtime: String?, handler: String?, code: Code, timeout: Int? = nil,
                 memorySize: Int? = nil, environment: FunctionConfiguration.Environment? = nil,
@@ -44,64 +61,101 @@ extension ClientAPI {
                 self.description = description
             }
         }
+        /// The result: FunctionConfiguration.
         public typealias Result = FunctionConfiguration
+        /// `function.create`, the method's name on the wire.
         public static let name = "function.create"
     }
 
+    /// Parameters that name one function.
     public struct FunctionName: Codable, Sendable, Hashable {
+        /// The function: a name, `NAME:QUALIFIER`, or a full or partial ARN.
         public var functionName: String
+        /// Creates a `FunctionName`.
         public init(functionName: String) { self.functionName = functionName }
     }
 
+    /// `function.get`: one function's configuration.
     public enum GetFunction: RPCMethod {
+        /// The parameters: FunctionName.
         public typealias Params = FunctionName
+        /// The result: FunctionConfiguration.
         public typealias Result = FunctionConfiguration
+        /// `function.get`, the method's name on the wire.
         public static let name = "function.get"
     }
 
+    /// `function.list`: the functions in name order, a page at a time.
     public enum ListFunctions: RPCMethod {
+        /// The parameters.
         public struct Params: Codable, Sendable {
+            /// Where a page starts: the previous page's `nextMarker`.
             public var marker: String?
+            /// The most functions a page holds (default 50).
             public var maxItems: Int?
+            /// Creates the parameters.
             public init(marker: String? = nil, maxItems: Int? = nil) {
                 self.marker = marker
                 self.maxItems = maxItems
             }
         }
+        /// The result.
         public struct Result: Codable, Sendable {
+            /// The functions.
             public var functions: [FunctionConfiguration]
+            /// Where the next page starts; nil on the last page.
             public var nextMarker: String?
+            /// Creates the result.
             public init(functions: [FunctionConfiguration], nextMarker: String?) {
                 self.functions = functions
                 self.nextMarker = nextMarker
             }
         }
+        /// `function.list`, the method's name on the wire.
         public static let name = "function.list"
     }
 
+    /// `function.updateCode`.
     public enum UpdateFunctionCode: RPCMethod {
+        /// The parameters.
         public struct Params: Codable, Sendable {
+            /// The function: a name, `NAME:QUALIFIER`, or a full or partial ARN.
             public var functionName: String
+            /// The code zip, as base64.
             public var zipFile: String
+            /// Creates the parameters.
             public init(functionName: String, zipFile: String) {
                 self.functionName = functionName
                 self.zipFile = zipFile
             }
         }
+        /// The result: FunctionConfiguration.
         public typealias Result = FunctionConfiguration
+        /// `function.updateCode`, the method's name on the wire.
         public static let name = "function.updateCode"
     }
 
+    /// `function.updateConfiguration`.
     public enum UpdateFunctionConfiguration: RPCMethod {
+        /// The parameters.
         public struct Params: Codable, Sendable {
+            /// The function: a name, `NAME:QUALIFIER`, or a full or partial ARN.
             public var functionName: String
+            /// The handler, e.g. `app.handler` (`file.function`).
             public var handler: String?
+            /// The runtime, e.g. `python3.12`, `nodejs20.x`, `provided.al2023`.
             public var runtime: String?
+            /// The timeout in seconds (1 to 900).
             public var timeout: Int?
+            /// The memory size in MB (128 to 10240).
             public var memorySize: Int?
+            /// The function's environment variables.
             public var environment: FunctionConfiguration.Environment?
+            /// The layers, in attach order.
             public var layers: [String]?
+            /// A description of the function.
             public var description: String?
+            /// Creates the parameters.
             public init(
                 functionName: String, handler: String? = nil, runtime: String? = nil, timeout: Int? = nil, memorySize: Int? = nil,
                 environment: FunctionConfiguration.Environment? = nil, layers: [String]? = nil, description: String? = nil
@@ -116,42 +170,67 @@ extension ClientAPI {
                 self.description = description
             }
         }
+        /// The result: FunctionConfiguration.
         public typealias Result = FunctionConfiguration
+        /// `function.updateConfiguration`, the method's name on the wire.
         public static let name = "function.updateConfiguration"
     }
 
+    /// `function.delete`: a function and its instances.
     public enum DeleteFunction: RPCMethod {
+        /// The parameters: FunctionName.
         public typealias Params = FunctionName
+        /// The result: Empty.
         public typealias Result = Empty
+        /// `function.delete`, the method's name on the wire.
         public static let name = "function.delete"
     }
 
+    /// `function.owner`: the worker that runs a function now.
     public enum FunctionOwner: RPCMethod {
+        /// The parameters: FunctionName.
         public typealias Params = FunctionName
+        /// The result.
         public struct Result: Codable, Sendable {
+            /// The id of the worker.
             public var worker: String
+            /// Creates the result.
             public init(worker: String) { self.worker = worker }
         }
+        /// `function.owner`, the method's name on the wire.
         public static let name = "function.owner"
     }
 
+    /// `layer.publish`: a new version of a layer from a zip.
     public enum PublishLayer: RPCMethod {
+        /// The parameters.
         public struct Params: Codable, Sendable {
+            /// The layer's name.
             public var layerName: String
+            /// The code zip, as base64.
             public var zipFile: String
+            /// The runtimes the layer is for (informational).
             public var compatibleRuntimes: [String]?
+            /// Creates the parameters.
             public init(layerName: String, zipFile: String, compatibleRuntimes: [String]? = nil) {
                 self.layerName = layerName
                 self.zipFile = zipFile
                 self.compatibleRuntimes = compatibleRuntimes
             }
         }
+        /// The result.
         public struct Result: Codable, Sendable, Hashable {
+            /// The layer's ARN.
             public var layerArn: String
+            /// The ARN of this version of the layer.
             public var layerVersionArn: String
+            /// The version.
             public var version: Int
+            /// Base64 of the zip's SHA-256, as AWS gives it.
             public var codeSha256: String
+            /// The zip's size in bytes.
             public var codeSize: Int
+            /// Creates the result.
             public init(layerArn: String, layerVersionArn: String, version: Int, codeSha256: String, codeSize: Int) {
                 self.layerArn = layerArn
                 self.layerVersionArn = layerVersionArn
@@ -160,6 +239,7 @@ extension ClientAPI {
                 self.codeSize = codeSize
             }
         }
+        /// `layer.publish`, the method's name on the wire.
         public static let name = "layer.publish"
     }
 }

@@ -1,6 +1,7 @@
 extension ClientAPI {
     /// Params of `invoke` and `invoke.stream`.
     public struct InvokeParams: Codable, Sendable {
+        /// The function: a name, `NAME:QUALIFIER`, or a full or partial ARN.
         public var functionName: String
         /// Base64 of the event; absent means an empty event.
         public var payload: String?
@@ -8,8 +9,10 @@ extension ClientAPI {
         public var invocationType: String?
         /// "None" (default) or "Tail".
         public var logType: String?
+        /// Base64 of a JSON object the runtime gets as the client context.
         public var clientContext: String?
 
+        /// Creates a `InvokeParams`.
         public init(functionName: String, payload: String? = nil, invocationType: String? = nil, logType: String? = nil, clientContext: String? = nil)
         {
             self.functionName = functionName
@@ -20,14 +23,24 @@ extension ClientAPI {
         }
     }
 
+    /// `invoke`: runs the function and answers with its response (RequestResponse), at once
+    /// with 202 (Event), or with 204 after checking it exists (DryRun).
     public enum Invoke: RPCMethod {
+        /// The parameters: InvokeParams.
         public typealias Params = InvokeParams
+        /// The result.
         public struct Result: Codable, Sendable {
+            /// The HTTP-style status: 200, 202 for Event, 204 for DryRun.
             public var statusCode: Int
+            /// The event or the response, as base64.
             public var payload: String
+            /// `Unhandled` when the function failed; nil when it succeeded.
             public var functionError: String?
+            /// Base64 of the last 4 KiB of this invocation's log, with `logType: Tail`.
             public var logResult: String?
+            /// The version that ran (`$LATEST`).
             public var executedVersion: String?
+            /// Creates the result.
             public init(statusCode: Int, payload: String, functionError: String? = nil, logResult: String? = nil, executedVersion: String? = nil) {
                 self.statusCode = statusCode
                 self.payload = payload
@@ -36,6 +49,7 @@ extension ClientAPI {
                 self.executedVersion = executedVersion
             }
         }
+        /// `invoke`, the method's name on the wire.
         public static let name = "invoke"
     }
 
@@ -62,13 +76,21 @@ extension ClientAPI {
     /// The body arrives first as `invoke.chunk` notifications (`InvokeChunk`), tagged with this
     /// request's id, then this answer.
     public enum InvokeStream: RPCMethod {
+        /// The parameters: InvokeParams.
         public typealias Params = InvokeParams
+        /// The result.
         public struct Result: Codable, Sendable {
+            /// The HTTP-style status: 200, 202 for Event, 204 for DryRun.
             public var statusCode: Int
+            /// `Unhandled` when the function failed; nil when it succeeded.
             public var functionError: String?
+            /// A streamed response's late error, as the function's error document.
             public var errorDetails: String?
+            /// Base64 of the last 4 KiB of this invocation's log, with `logType: Tail`.
             public var logResult: String?
+            /// The version that ran (`$LATEST`).
             public var executedVersion: String?
+            /// Creates the result.
             public init(
                 statusCode: Int, functionError: String? = nil, errorDetails: String? = nil, logResult: String? = nil, executedVersion: String? = nil
             ) {
@@ -79,6 +101,7 @@ extension ClientAPI {
                 self.executedVersion = executedVersion
             }
         }
+        /// `invoke.stream`, the method's name on the wire.
         public static let name = "invoke.stream"
     }
 }

@@ -1,39 +1,63 @@
 /// A function as the client API shows it (docs/api.md, Types): the shape of AWS's
 /// FunctionConfiguration in camel case, so a boto3 user recognizes every field.
 public struct FunctionConfiguration: Codable, Sendable, Hashable {
+    /// The function's environment variables, as AWS nests them.
     public struct Environment: Codable, Sendable, Hashable {
+        /// Name to value.
         public var variables: [String: String]
+        /// Creates a `Environment`.
         public init(variables: [String: String] = [:]) { self.variables = variables }
     }
 
+    /// A layer version the function uses.
     public struct Layer: Codable, Sendable, Hashable {
+        /// The layer version's ARN.
         public var arn: String
+        /// The zip's size in bytes.
         public var codeSize: Int
+        /// Creates a `Layer`.
         public init(arn: String, codeSize: Int) {
             self.arn = arn
             self.codeSize = codeSize
         }
     }
 
+    /// The function: a name, `NAME:QUALIFIER`, or a full or partial ARN.
     public var functionName: String
+    /// The function's ARN.
     public var functionArn: String
+    /// The runtime, e.g. `python3.12`, `nodejs20.x`, `provided.al2023`.
     public var runtime: String
+    /// The handler, e.g. `app.handler` (`file.function`).
     public var handler: String
     /// Base64 of the code zip's SHA-256, as AWS reports it.
     public var codeSha256: String
+    /// The zip's size in bytes.
     public var codeSize: Int
+    /// The timeout in seconds (1 to 900).
     public var timeout: Int
+    /// The memory size in MB (128 to 10240).
     public var memorySize: Int
+    /// The function's environment variables.
     public var environment: Environment
+    /// The layers, in attach order.
     public var layers: [Layer]
+    /// `Zip` or `Image`.
     public var packageType: String
+    /// The container image, for `packageType` Image.
     public var imageUri: String?
+    /// A description of the function.
     public var description: String?
+    /// The version.
     public var version: String
+    /// When the function last changed (ISO 8601).
     public var lastModified: String
+    /// `Active`.
     public var state: String
+    /// `Successful`.
     public var lastUpdateStatus: String
 
+    /// Creates a `FunctionConfiguration`.
     public init(
         functionName: String, functionArn: String, runtime: String, handler: String, codeSha256: String, codeSize: Int,
         timeout: Int, memorySize: Int, environment: Environment, layers: [Layer], packageType: String, imageUri: String?,

@@ -12,13 +12,17 @@ extension RPCConnection {
         /// peer's requests, until the queue drains below `outboundLowWaterMark`. A peer that
         /// sends requests and never reads the answers is thereby held to a bounded buffer.
         public var outboundHighWaterMark: Int = 4 * 1024 * 1024
+        /// Bytes of queued answers below which a paused connection reads again.
         public var outboundLowWaterMark: Int = 1024 * 1024
         /// Timeout for calls that do not pass their own; nil waits indefinitely.
         public var defaultCallTimeout: Duration? = nil
+        /// Where the connection logs what it refuses or loses.
         public var logger = Logger(label: "shoal.rpc")
 
+        /// Creates a `Configuration`.
         public init() {}
 
+        /// Creates a `Configuration`.
         public init(
             maximumFrameLength: Int = 16 * 1024 * 1024,
             incompleteFrameTimeout: TimeAmount = .seconds(30),

@@ -16,7 +16,9 @@ import NIOPosix
 /// encoding happens on the calling task, all decoding on the event loop. This file holds the
 /// calling side; `RPCConnection+Serving.swift` the answering side.
 public final class RPCConnection: Sendable {
+    /// The NIO channel underneath.
     public let channel: any Channel
+    /// How this connection frames, times out and logs.
     public let configuration: Configuration
     let methods: RPCMethodTable
     let state = NIOLockedValueBox(State())
@@ -131,6 +133,7 @@ public final class RPCConnection: Sendable {
     /// Completes when the connection has closed, for whatever reason.
     public var closeFuture: EventLoopFuture<Void> { channel.closeFuture }
 
+    /// True once the connection has closed, from either end.
     public var isClosed: Bool { state.withLockedValue { $0.isClosed } }
 
     /// Requests from the peer not yet answered (a batch counts once): what a graceful

@@ -33,6 +33,7 @@ final class ServedCall: Sendable {
 public struct RPCReply<Result: Encodable & Sendable>: Sendable {
     let served: ServedCall
 
+    /// The request being answered: its id and connection.
     public var context: RPCRequestContext { served.context }
 
     /// Answers with `result`, as the method's async handler returning it would.

@@ -12,6 +12,7 @@ public final class RPCServer: Sendable {
 
     /// The port actually bound (useful with port 0).
     public let port: Int
+    /// The address the server listens on.
     public let host: String
 
     private init(serverChannel: any Channel, connections: NIOLockedValueBox<[ObjectIdentifier: RPCConnection]>) {

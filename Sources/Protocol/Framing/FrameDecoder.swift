@@ -8,7 +8,9 @@ import NIOCore
 /// `incompleteFrameTimeout` (a slow-loris: a length prefix, then silence or a trickle) closes the
 /// connection. The deadline runs from the frame's first byte, so a trickle cannot extend it.
 public final class FrameDecoder: ChannelInboundHandler {
+    /// Bytes as they arrive.
     public typealias InboundIn = ByteBuffer
+    /// One frame's payload per message.
     public typealias InboundOut = ByteBuffer
 
     private let maximumFrameLength: Int
@@ -18,12 +20,14 @@ public final class FrameDecoder: ChannelInboundHandler {
     private var timer: Scheduled<Void>?
     private var failed = false
 
+    /// Creates a `FrameDecoder`.
     public init(maximumFrameLength: Int, incompleteFrameTimeout: TimeAmount) {
         precondition(maximumFrameLength >= 0 && maximumFrameLength <= Int(UInt32.max), "maximum frame length out of range")
         self.maximumFrameLength = maximumFrameLength
         self.incompleteFrameTimeout = incompleteFrameTimeout
     }
 
+    /// Cuts frames out of the bytes read so far.
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !failed else { return }
         var incoming = unwrapInboundIn(data)
@@ -41,12 +45,14 @@ public final class FrameDecoder: ChannelInboundHandler {
         trackIncompleteFrame(context: context, frameCompleted: emitted)
     }
 
+    /// A connection that closes mid-frame passes nothing on.
     public func channelInactive(context: ChannelHandlerContext) {
         timer?.cancel()
         timer = nil
         context.fireChannelInactive()
     }
 
+    /// Cancels the incomplete-frame timer.
     public func handlerRemoved(context: ChannelHandlerContext) {
         timer?.cancel()
         timer = nil

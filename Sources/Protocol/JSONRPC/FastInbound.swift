@@ -97,6 +97,7 @@ public struct JSONFields: Sendable {
         }
     }
 
+    /// The member as an integer: nil when absent, .some(nil) when of another type.
     public func integer(_ key: StaticString) -> Int?? {
         switch members.value(key) {
         case .integer(let value)?: Int(exactly: value).map { .some($0) }
@@ -105,6 +106,7 @@ public struct JSONFields: Sendable {
         }
     }
 
+    /// The member as a boolean: nil when absent, .some(nil) when of another type.
     public func bool(_ key: StaticString) -> Bool?? {
         switch members.value(key) {
         case .bool(let value)?: .some(value)
@@ -113,6 +115,7 @@ public struct JSONFields: Sendable {
         }
     }
 
+    /// The member as a request id: nil when absent, .some(nil) when of another type.
     public func id(_ key: StaticString) -> RPCID?? {
         switch members.value(key) {
         case .integer(let value)?: .some(.number(value))

@@ -16,6 +16,7 @@ public struct JSONWriter {
     private var commas: UInt64 = 0
     private var depth = 0
 
+    /// Creates a `JSONWriter`.
     public init(capacity: Int = 256, allocator: ByteBufferAllocator = ByteBufferAllocator()) {
         buffer = allocator.buffer(capacity: capacity + Frame.headerLength)
         buffer.writeInteger(UInt32(0))
@@ -34,6 +35,7 @@ public struct JSONWriter {
         return buffer
     }
 
+    /// An object whose members `body` writes.
     public mutating func object(_ body: (inout JSONWriter) -> Void) {
         separate()
         buffer.writeInteger(UInt8(ascii: "{"))
@@ -54,21 +56,27 @@ public struct JSONWriter {
         // `takeComma` left the bit clear: the member's value follows without a comma.
     }
 
+    /// A string member.
     public mutating func member(_ name: StaticString, _ value: String) {
         key(name)
         string(value)
     }
+    /// A number member.
     public mutating func member(_ name: StaticString, _ value: Int) {
         key(name)
         integer(value)
     }
+    /// A boolean member.
     public mutating func member(_ name: StaticString, _ value: Bool) {
         key(name)
         literal(value ? "true" : "false")
     }
+    /// A string member, left out when nil.
     public mutating func member(_ name: StaticString, ifPresent value: String?) { if let value { member(name, value) } }
+    /// A number member, left out when nil.
     public mutating func member(_ name: StaticString, ifPresent value: Int?) { if let value { member(name, value) } }
 
+    /// A JSON string, escaped.
     public mutating func string(_ value: String) {
         let comma = takeComma()
         var value = value
@@ -145,6 +153,7 @@ public struct JSONWriter {
         markWritten()
     }
 
+    /// A request id: a string or a number.
     public mutating func id(_ id: RPCID) {
         switch id {
         case .number(let number): integer(number)
@@ -204,6 +213,7 @@ public protocol RPCJSONWritable: Encodable {
 }
 
 extension RPCJSONWritable {
+    /// Room for the members.
     public var jsonCapacityHint: Int { 192 }
 }
 

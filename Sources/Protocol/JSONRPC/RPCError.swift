@@ -8,21 +8,33 @@
 public struct RPCError: Error, Sendable, Hashable, Codable, CustomStringConvertible {
     /// A JSON-RPC error code. Known codes carry the AWS-style exception name of docs/api.md.
     public struct Code: RawRepresentable, Sendable, Hashable, Codable, CustomStringConvertible {
+        /// The JSON-RPC `code`.
         public var rawValue: Int
+        /// Creates a `Code`.
         public init(rawValue: Int) { self.rawValue = rawValue }
 
         // JSON-RPC 2.0 codes.
+        /// -32700: the frame is not JSON.
         public static let parseError = Code(rawValue: -32700)
+        /// -32600: not a JSON-RPC 2.0 request.
         public static let invalidRequest = Code(rawValue: -32600)
+        /// -32601: no such method.
         public static let methodNotFound = Code(rawValue: -32601)
+        /// -32602: missing, ill-typed or invalid parameters (InvalidParameterValueException).
         public static let invalidParams = Code(rawValue: -32602)
+        /// -32603: the service failed (ServiceException).
         public static let internalError = Code(rawValue: -32603)
 
         // Shoal's service errors (docs/api.md).
+        /// -32001: no such function or layer.
         public static let resourceNotFound = Code(rawValue: -32001)
+        /// -32002: the function already exists.
         public static let resourceConflict = Code(rawValue: -32002)
+        /// -32003: a synchronous payload over 6 MiB.
         public static let requestTooLarge = Code(rawValue: -32003)
+        /// -32004: over a concurrency limit, or waited too long for an instance.
         public static let tooManyRequests = Code(rawValue: -32004)
+        /// -32005: no worker can take the call now; retry.
         public static let serviceUnavailable = Code(rawValue: -32005)
         /// An invoke's payload is not JSON, or its client context not base64 of a JSON object:
         /// AWS's InvalidRequestContentException (an extension of JSON-RPC's table; docs/api.md).
@@ -57,12 +69,15 @@ public struct RPCError: Error, Sendable, Hashable, Codable, CustomStringConverti
             }
         }
 
+        /// A description of the function.
         public var description: String { "\(rawValue) (\(exceptionType))" }
 
+        /// Creates a `Code`.
         public init(from decoder: any Decoder) throws {
             self.rawValue = try decoder.singleValueContainer().decode(Int.self)
         }
 
+        /// The number alone.
         public func encode(to encoder: any Encoder) throws {
             var container = encoder.singleValueContainer()
             try container.encode(rawValue)
@@ -71,17 +86,23 @@ public struct RPCError: Error, Sendable, Hashable, Codable, CustomStringConverti
 
     /// The `data` member: the exception name and, where it helps, a machine-readable reason.
     public struct Detail: Sendable, Hashable, Codable {
+        /// The AWS-style exception name, e.g. `ResourceNotFoundException`.
         public var type: String
+        /// A short machine-readable reason, e.g. `QueueWaitExceeded`.
         public var reason: String?
 
+        /// Creates a `Detail`.
         public init(type: String, reason: String? = nil) {
             self.type = type
             self.reason = reason
         }
     }
 
+    /// The code: `zipFile` (base64) or `imageUri`.
     public var code: Code
+    /// What went wrong, for people (quotes at most a few hundred bytes of input).
     public var message: String
+    /// The exception name and reason.
     public var data: Detail?
 
     /// `message` beyond `maximumMessageBytes` is cut: the backstop that keeps any error from
@@ -121,19 +142,25 @@ public struct RPCError: Error, Sendable, Hashable, Codable, CustomStringConverti
         self.init(code: code, message: message, data: Detail(type: code.exceptionType, reason: reason))
     }
 
+    /// A description of the function.
     public var description: String {
         let reason = data?.reason.map { " [\($0)]" } ?? ""
         return "RPCError \(code): \(message)\(reason)"
     }
 
+    /// A -32700 error.
     public static func parseError(_ message: String) -> RPCError { RPCError(.parseError, message) }
+    /// A -32600 error.
     public static func invalidRequest(_ message: String, reason: String? = nil) -> RPCError {
         RPCError(.invalidRequest, message, reason: reason)
     }
+    /// A -32601 error that names the method (clipped).
     public static func methodNotFound(_ method: String) -> RPCError {
         RPCError(.methodNotFound, "method not found: \(echo(method))")
     }
+    /// A -32602 error.
     public static func invalidParams(_ message: String) -> RPCError { RPCError(.invalidParams, message) }
+    /// A -32603 error.
     public static func internalError(_ message: String) -> RPCError { RPCError(.internalError, message) }
 
     /// The error a peer gets for a frame whose declared length is over the maximum.
@@ -151,6 +178,7 @@ public protocol RPCErrorConvertible: Error {
 }
 
 extension RPCError: RPCErrorConvertible {
+    /// Itself.
     public var rpcError: RPCError { self }
 }
 

@@ -6,6 +6,7 @@ public enum RPCID: Sendable, Hashable, Codable, CustomStringConvertible {
     case string(String)
     case null
 
+    /// Creates a `RPCID`.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
@@ -17,6 +18,7 @@ public enum RPCID: Sendable, Hashable, Codable, CustomStringConvertible {
         }
     }
 
+    /// A string or a number, as it came.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {
@@ -26,6 +28,7 @@ public enum RPCID: Sendable, Hashable, Codable, CustomStringConvertible {
         }
     }
 
+    /// A description of the function.
     public var description: String {
         switch self {
         case .number(let number): "\(number)"

@@ -16,6 +16,7 @@ public protocol RPCNotification: Sendable {
 
 /// Params or result of a method that carries nothing: encodes as `{}`.
 public struct Empty: Codable, Sendable, Hashable {
+    /// Creates a `Empty`.
     public init() {}
 }
 
@@ -24,9 +25,13 @@ public struct Empty: Codable, Sendable, Hashable {
 /// The receiving end cancels the Swift task running that request; the request still gets an
 /// answer (usually the -32800 error), which the caller ignores.
 public enum CancelRequest: RPCNotification {
+    /// The parameters.
     public struct Params: Codable, Sendable, Hashable {
+        /// The id.
         public var id: RPCID
+        /// Creates the parameters.
         public init(id: RPCID) { self.id = id }
     }
+    /// `$/cancel`, the method's name on the wire.
     public static let name = "$/cancel"
 }

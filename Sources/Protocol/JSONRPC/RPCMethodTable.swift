@@ -5,7 +5,9 @@ import NIOCore
 public struct RPCRequestContext: Sendable {
     /// The connection the request came in on; use it to send notifications back (streaming).
     public let connection: RPCConnection
+    /// The request's id, which its answer carries.
     public let id: RPCID
+    /// The method's name.
     public let method: String
 
     /// Closes the connection once this request's answer is written (an authentication
@@ -17,7 +19,9 @@ public struct RPCRequestContext: Sendable {
 
 /// What a notification handler knows about the message it handles.
 public struct RPCNotificationContext: Sendable {
+    /// The connection the notification came on.
     public let connection: RPCConnection
+    /// The notification's method name.
     public let method: String
 }
 
@@ -53,6 +57,7 @@ public struct RPCMethodTable: Sendable {
     private(set) var requests: [String: RequestEntry] = [:]
     private(set) var notifications: [String: NotificationEntry] = [:]
 
+    /// Creates a `RPCMethodTable`.
     public init() {}
 
     /// Answers method `M` with `handler`. Anything the handler throws becomes an error response

@@ -19,6 +19,7 @@ public enum Base64 {
 
     private static let invalid: UInt8 = 0xFF
 
+    /// Standard padded base64 of `bytes`.
     public static func encode(_ bytes: [UInt8]) -> String {
         let length = (bytes.count + 2) / 3 * 4
         guard length > 0 else { return "" }

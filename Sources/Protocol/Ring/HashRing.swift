@@ -5,6 +5,7 @@
 /// Adding a node therefore moves keys only to that node, and removing one moves only its keys,
 /// each to the node that was next for it, which is exactly `successors(of:)`'s order.
 public struct HashRing: Sendable, Equatable {
+    /// Points per node on the ring: enough for an even spread over a few nodes.
     public static let defaultVirtualNodes = 1024
 
     private struct Point: Sendable, Equatable, Comparable {
@@ -13,24 +14,30 @@ public struct HashRing: Sendable, Equatable {
         static func < (a: Point, b: Point) -> Bool { (a.hash, a.node) < (b.hash, b.node) }
     }
 
+    /// Points each node has on the ring.
     public let virtualNodes: Int
+    /// The nodes on the ring.
     public private(set) var nodes: Set<String> = []
     private var points: [Point] = []
 
+    /// Creates a `HashRing`.
     public init(nodes: some Sequence<String> = [String](), virtualNodes: Int = HashRing.defaultVirtualNodes) {
         precondition(virtualNodes > 0, "a ring needs at least one virtual node per node")
         self.virtualNodes = virtualNodes
         for node in nodes { insert(node) }
     }
 
+    /// True when no node is on the ring.
     public var isEmpty: Bool { nodes.isEmpty }
 
+    /// Adds a node: only the keys that now hash to it move.
     public mutating func insert(_ node: String) {
         guard nodes.insert(node).inserted else { return }
         points.append(contentsOf: (0..<virtualNodes).map { Point(hash: StableHash.hash("\(node)#\($0)"), node: node) })
         points.sort()
     }
 
+    /// Removes a node: only its keys move, to their next owners.
     public mutating func remove(_ node: String) {
         guard nodes.remove(node) != nil else { return }
         points.removeAll { $0.node == node }

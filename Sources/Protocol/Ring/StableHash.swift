@@ -4,6 +4,7 @@
 /// restart) would place keys differently. This is FNV-1a over the UTF-8 bytes, finished with
 /// the MurmurHash3 64-bit mixer so that similar keys ("fn-1", "fn-2") land far apart.
 public enum StableHash {
+    /// A hash that is the same in every process and run (Swift's own is seeded per process).
     public static func hash(_ string: String) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in string.utf8 {

@@ -34,8 +34,10 @@ extension WorkerAPI.InvokeResult: RPCJSONWritable {
 }
 
 extension ClientAPI.InvokeChunk.Params: RPCJSONWritable {
+    /// Bytes to reserve before writing: the payload and room for the rest.
     public var jsonCapacityHint: Int { 192 + payload.utf8.count }
 
+    /// Writes the members AWS's shape has, by hand (no Encoder on the invoke path).
     public func writeJSON(to writer: inout JSONWriter) {
         writer.object { writer in
             writer.key("requestId")
@@ -46,8 +48,10 @@ extension ClientAPI.InvokeChunk.Params: RPCJSONWritable {
 }
 
 extension ClientAPI.Invoke.Result: RPCJSONWritable {
+    /// Bytes to reserve before writing: the payload and room for the rest.
     public var jsonCapacityHint: Int { 192 + payload.utf8.count }
 
+    /// Writes the members AWS's shape has, by hand (no Encoder on the invoke path).
     public func writeJSON(to writer: inout JSONWriter) {
         writer.object { writer in
             writer.member("statusCode", statusCode)
@@ -60,8 +64,10 @@ extension ClientAPI.Invoke.Result: RPCJSONWritable {
 }
 
 extension ClientAPI.InvokeParams: RPCJSONWritable {
+    /// Bytes to reserve before writing: the payload and room for the rest.
     public var jsonCapacityHint: Int { 128 + (payload?.utf8.count ?? 0) }
 
+    /// Writes the members AWS's shape has, by hand (no Encoder on the invoke path).
     public func writeJSON(to writer: inout JSONWriter) {
         writer.object { writer in
             writer.member("functionName", functionName)
@@ -103,6 +109,7 @@ extension WorkerAPI.InvokeResult: RPCJSONReadable {
 }
 
 extension ClientAPI.InvokeChunk.Params: RPCJSONReadable {
+    /// Reads the members from the envelope scan; nil sends it the general way.
     public init?(jsonFields fields: JSONFields) {
         guard case let requestId?? = fields.id("requestId"), case let payload?? = fields.string("payload") else { return nil }
         self.init(requestId: requestId, payload: payload)
@@ -117,6 +124,7 @@ extension WorkerAPI.InvokeCredit.Params: RPCJSONReadable {
 }
 
 extension ClientAPI.InvokeParams: RPCJSONReadable {
+    /// Reads the members from the envelope scan; nil sends it the general way.
     public init?(jsonFields fields: JSONFields) {
         guard case let name?? = fields.string("functionName"), let payload = fields.string("payload"),
             let invocationType = fields.string("invocationType"), let logType = fields.string("logType"),
@@ -127,6 +135,7 @@ extension ClientAPI.InvokeParams: RPCJSONReadable {
 }
 
 extension ClientAPI.Invoke.Result: RPCJSONReadable {
+    /// Reads the members from the envelope scan; nil sends it the general way.
     public init?(jsonFields fields: JSONFields) {
         guard case let statusCode?? = fields.integer("statusCode"), case let payload?? = fields.string("payload"),
             let functionError = fields.string("functionError"), let logResult = fields.string("logResult"),

@@ -18,6 +18,10 @@ extension RPCConnection {
         public var defaultCallTimeout: Duration? = nil
         /// Where the connection logs what it refuses or loses.
         public var logger = Logger(label: "shoal.rpc")
+        /// Hears +1 when the connection starts serving a request (a batch counts as one) and -1
+        /// when it answered it: a load signal for whoever owns the process (the `shoal`
+        /// executable's loop scheduling). Called on the connection's event loop or task; keep it cheap.
+        public var onServing: (@Sendable (Int) -> Void)?
 
         /// Creates a `Configuration`.
         public init() {}

@@ -54,7 +54,7 @@ extension RPCConnection {
             return token
         }
         let context = RPCRequestContext(connection: self, id: id, method: method)
-        ServingLoad.began()
+        configuration.onServing?(1)
         let served = ServedCall(context: context, token: token, entry: entry, params: params)
         if let onLoop = entry.onLoop, onLoop(params, served) { return }
         runInTask(served)
@@ -87,7 +87,7 @@ extension RPCConnection {
 
     /// Writes a request's answer and forgets the request.
     func answer(_ served: ServedCall, with response: ByteBuffer) {
-        ServingLoad.ended()
+        configuration.onServing?(-1)
         let id = served.context.id
         let (close, othersUnderWay) = state.withLockedValue { state in
             // Each dictionary and set hashes the id once at most (an empty set not at all).
@@ -119,7 +119,7 @@ extension RPCConnection {
             }
         }
         guard !answered.isEmpty else { return }
-        ServingLoad.began()
+        configuration.onServing?(1)
         let token = state.withLockedValue { state -> UInt64 in
             let token = state.nextToken
             state.nextToken += 1
@@ -128,7 +128,7 @@ extension RPCConnection {
         }
         let task = Task {
             defer {
-                ServingLoad.ended()
+                configuration.onServing?(-1)
                 _ = self.state.withLockedValue { $0.batches.removeValue(forKey: token) }
             }
             let responses = await withTaskGroup(of: (Int, ByteBuffer).self) { group in

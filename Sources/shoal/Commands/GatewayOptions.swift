@@ -28,6 +28,7 @@ struct GatewayOptions: ParsableArguments {
         configuration.directory.token = token ?? ProcessInfo.processInfo.environment["SHOAL_TOKEN"]
         configuration.invokeGrace = .milliseconds(Int(invokeGrace * 1000))
         configuration.eventRetries = eventRetries
+        configuration.rpc.onServing = ServingLoad.changed
         return configuration
     }
 

@@ -102,6 +102,8 @@ struct WorkerCommand: AsyncParsableCommand {
         let pools = WarmPoolManager(backend: instanceBackend, invoker: invoker, configuration: poolConfiguration)
         await pools.startReaper()
         // Connections on the pools' loop: a warm invoke is served there without a task.
+        var connection = RPCConnection.Configuration()
+        connection.onServing = ServingLoad.changed
         let server = try await RPCServer.bind(
             host: host, port: port,
             methods: WorkerService(
@@ -110,7 +112,7 @@ struct WorkerCommand: AsyncParsableCommand {
                     token: token
                 ),
                 pools: pools, artifacts: artifacts, backend: instanceBackend
-            ).methods, group: pools.eventLoop)
+            ).methods, configuration: connection, group: pools.eventLoop)
         // Written unbuffered: a parent process waits for this line to learn the port.
         FileHandle.standardOutput.write(
             Data("shoal worker listening on \(host):\(server.port) backend \(instanceBackend.name) max-concurrency \(cap) ready\n".utf8))

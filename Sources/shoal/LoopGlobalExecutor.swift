@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -21,19 +22,34 @@ enum LoopGlobalExecutor {
     /// implementation (unused: every job goes to a loop).
     private typealias EnqueueGlobalHook = @convention(thin) (UnownedJob, @convention(thin) (UnownedJob) -> Void) -> Void
 
-    /// Installs the hook; false (nothing changed) where the runtime offers no hook or an
-    /// executor reference is not the two words this relies on.
+    /// Whether `install` has run in this process (it may run once).
+    private static let installed = Atomic<Bool>(false)
+
+    /// Installs the hook, once per process; false (nothing changed) on a toolchain whose hook
+    /// this was not written against, where the runtime offers no hook, where another hook is
+    /// already installed, or where an executor reference is not the two words this relies on.
+    /// The same safeguards NIO's own takeover takes.
     static func install() -> Bool {
-        guard MemoryLayout<UnownedSerialExecutor>.size == 2 * MemoryLayout<UInt>.size,
-            let slot = dlsym(dlopen(nil, RTLD_NOW), "swift_task_enqueueGlobal_hook")
-        else { return false }
+        #if compiler(>=6.0) && compiler(<6.4)
+            guard !installed.exchange(true, ordering: .acquiringAndReleasing) else { return false }
+            guard MemoryLayout<UnownedSerialExecutor>.size == 2 * MemoryLayout<UInt>.size,
+                let slot = dlsym(dlopen(nil, RTLD_NOW), "swift_task_enqueueGlobal_hook"),
+                slot.load(as: UInt.self) == 0
+            else { return false }
+            store(into: slot)
+            return true
+        #else
+            return false
+        #endif
+    }
+
+    private static func store(into slot: UnsafeMutableRawPointer) {
         let hook: EnqueueGlobalHook = { job, _ in
             MultiThreadedEventLoopGroup.singleton.any().execute { job.runSynchronously(on: LoopGlobalExecutor.generic) }
         }
         withUnsafeBytes(of: hook) { bytes in
             slot.copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
         }
-        return true
     }
 
     /// The runtime's generic executor: a null identity and implementation (what the default

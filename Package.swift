@@ -9,6 +9,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "shoal", targets: ["shoal"]),
+        .executable(name: "shoal-bench", targets: ["shoal-bench"]),
         .library(name: "ShoalProtocol", targets: ["ShoalProtocol"]),
     ],
     dependencies: [
@@ -92,10 +93,30 @@ let package = Package(
             ],
             path: "Sources/Gateway"
         ),
+        .target(
+            name: "ShoalExecutor",
+            dependencies: [.product(name: "NIOPosix", package: "swift-nio")],
+            path: "Sources/Executor"
+        ),
+        .executableTarget(
+            name: "shoal-bench",
+            dependencies: [
+                "ShoalProtocol", "ShoalWorker", "ShoalRuntimeInterface", "ShoalExecutor",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            path: "Sources/Bench",
+            // The same allocator as `shoal`, so the client side of a measurement is as before.
+            linkerSettings: [.linkedLibrary("mimalloc", .when(platforms: [.linux]))]
+        ),
         .executableTarget(
             name: "shoal",
             dependencies: [
-                "CShoalSystem", "ShoalProtocol", "ShoalWorker", "ShoalGateway", "ShoalRuntimeInterface",
+                "CShoalSystem", "ShoalProtocol", "ShoalWorker", "ShoalGateway", "ShoalRuntimeInterface", "ShoalExecutor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),

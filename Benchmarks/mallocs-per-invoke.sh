@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Heap allocations per warm invocation in the gateway and in the worker's event loops, counted
 # exactly (a uprobe on the malloc the binary uses: mimalloc's, or libc's in a build without
-# it), during the gateway phase of `shoal bench gateway`.
+# it), during the gateway phase of `shoal-bench gateway`.
 # Unlike CPU time, the count does not move with the machine's load, so it shows what a change
 # to the invoke path saved even when timing runs are too noisy to.
 #

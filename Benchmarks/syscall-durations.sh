@@ -5,7 +5,7 @@
 #
 #   Benchmarks/syscall-durations.sh PID [SECONDS, default 2]
 #
-# For the invoke path: start `shoal bench gateway --invocations 100000 --repeats 1 --callers 1`,
+# For the invoke path: start `shoal-bench gateway --invocations 100000 --repeats 1 --callers 1`,
 # wait for its gateway phase (about 20 s), then pass the gateway's or the worker's pid (the
 # bench prints both). For the floor: /tmp/relay-floor 400000 and a relay's pid during its
 # relayed phase (Benchmarks/relay-floor.c). Needs root and perf.

@@ -13,8 +13,6 @@ struct CommandError: Error, Sendable, Hashable, CustomStringConvertible {
         case unreadable
         /// A fleet `shoal up` started did not come up.
         case notReady
-        /// A tool a benchmark runs (python3, unzip) failed.
-        case benchmark
     }
 
     var code: Code

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
+import ShoalExecutor
 
 /// The one `shoal` executable. Subcommands are added as the pieces they start land.
 @main
@@ -14,7 +15,7 @@ struct Shoal: AsyncParsableCommand {
         subcommands: [
             UpCommand.self, GatewayCommand.self, WorkerCommand.self, RIECommand.self,
             CreateCommand.self, GetCommand.self, UpdateCommand.self, DeleteCommand.self, InvokeCommand.self, ListCommand.self, WorkersCommand.self,
-            WarmCommand.self, BenchCommand.self,
+            WarmCommand.self,
         ]
     )
 

@@ -3,11 +3,12 @@ import ShoalRuntimeInterface
 import ShoalTestSupport
 import Testing
 
-/// `shoal bench gateway`, the benchmark, run small: it must measure both paths at each
+/// `shoal-bench gateway`, the benchmark, run small: it must measure both paths at each
 /// level, report the figures the README quotes, and stop the gateway and worker it started.
 @Suite struct GatewayBenchTests {
     @Test func eachLevelMeasuresBothPathsAndTheChildrenAreGoneAfterwards() async throws {
-        let bench = ChildProcess(arguments: ["bench", "gateway", "--invocations", "1200", "--callers", "1,2", "--repeats", "2"])
+        let bench = ChildProcess(
+            executable: ChildProcess.benchExecutable, arguments: ["gateway", "--invocations", "1200", "--callers", "1,2", "--repeats", "2"])
         let exit = try await Self.exit(of: bench, within: .seconds(120))
         let output = String(decoding: bench.logs.contents, as: UTF8.self)
         #expect(exit == .status(0), "\(output)")
@@ -25,7 +26,7 @@ import Testing
         // Figures come with how the machine idles, which sets the one-caller figure.
         #expect(lines.contains { $0.hasPrefix("idle: cpuidle ") }, "\(output)")
         // The header names the children; the bench must have stopped and reaped both.
-        let header = try #require(lines.first { $0.hasPrefix("shoal bench gateway:") })
+        let header = try #require(lines.first { $0.hasPrefix("shoal-bench gateway:") })
         let pids = ["gateway pid ", "worker pid "].compactMap { key -> pid_t? in
             guard let range = header.range(of: key) else { return nil }
             return pid_t(header[range.upperBound...].prefix { $0.isNumber })
@@ -39,7 +40,7 @@ import Testing
     /// A list with anything but integers 1...64 in it is refused whole, not measured in part.
     @Test func badLevelsAreRefused() async throws {
         for callers in ["0", "65", "x", "", "1,x", "1,,16"] {
-            let bench = ChildProcess(arguments: ["bench", "gateway", "--callers", callers])
+            let bench = ChildProcess(executable: ChildProcess.benchExecutable, arguments: ["gateway", "--callers", callers])
             let exit = try await Self.exit(of: bench, within: .seconds(30))
             let output = String(decoding: bench.logs.contents, as: UTF8.self)
             #expect(exit != .status(0), "--callers \(callers): \(output)")

@@ -14,10 +14,16 @@ package struct ChildProcess: Sendable {
             .appendingPathComponent(".build/debug/shoal")
     }
 
-    package init(arguments: [String], environment: [String: String] = [:]) {
+    /// The `shoal-bench` executable beside it.
+    package static var benchExecutable: URL {
+        shoalExecutable.deletingLastPathComponent().appendingPathComponent("shoal-bench")
+    }
+
+    /// `executable` (`shoal` unless given) with `arguments`.
+    package init(executable: URL = ChildProcess.shoalExecutable, arguments: [String], environment: [String: String] = [:]) {
         process = RuntimeProcess(
             .init(
-                executable: Self.shoalExecutable.path, arguments: arguments,
+                executable: executable.path, arguments: arguments,
                 environment: ProcessInfo.processInfo.environment.merging(environment) { $1 },
                 workingDirectory: FileManager.default.currentDirectoryPath),
             logs: logs, echo: false, isolation: .newSession

@@ -5,7 +5,7 @@ import Foundation
 /// A worker started without `--data-dir` makes a directory of its own under the system's
 /// temporary directory. Nothing in it outlives the worker (the gateway sends code again to a
 /// worker that lacks it), so the worker removes it when it stops; otherwise every `shoal
-/// worker` and `shoal bench` run would leave one behind. A directory the caller named is
+/// worker` and `shoal-bench` run would leave one behind. A directory the caller named is
 /// the caller's and is kept.
 package struct WorkerDataDirectory: Sendable {
     package let url: URL

@@ -86,7 +86,7 @@ struct GatewayBenchmark {
         _ = try await phase(callers: 1, direct: true, calls: min(invocations, 2000))
         _ = try await phase(callers: 1, direct: false, calls: min(invocations, 2000))
         var lines = [
-            "shoal bench gateway: \(invocations) warm invocations per path, \(payloadBytes)-byte payload, scripted instances, the two paths alternated in blocks, gateway pid \(gateway.pid), worker pid \(worker.pid)"
+            "shoal-bench gateway: \(invocations) warm invocations per path, \(payloadBytes)-byte payload, scripted instances, the two paths alternated in blocks, gateway pid \(gateway.pid), worker pid \(worker.pid)"
         ]
         for callers in callerLevels {
             var addedP50s: [Duration] = []

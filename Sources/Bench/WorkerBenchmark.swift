@@ -79,7 +79,7 @@ struct WorkerBenchmark {
         _ = try await directPhase(min(2_000, invocations))
         _ = try await workerPhase(min(2_000, invocations))
         var lines = [
-            "shoal bench worker: \(invocations) sequential warm invocations per phase, \(payloadBytes)-byte payload, probe freshness \(probeFreshness) s, worker pid \(worker.pid), scripted instance"
+            "shoal-bench worker: \(invocations) sequential warm invocations per phase, \(payloadBytes)-byte payload, probe freshness \(probeFreshness) s, worker pid \(worker.pid), scripted instance"
         ]
         for run in 1...repeats {
             let directStarted = clock.now

@@ -2,7 +2,7 @@ import Foundation
 import ShoalProtocol
 
 /// Echo round trips over one real loopback TCP connection from this process to a
-/// `shoal bench echo-server` child process, which it starts and stops by PID.
+/// `shoal-bench echo-server` child process, which it starts and stops by PID.
 struct RPCBenchmark {
     enum Echo: RPCMethod {
         struct Params: Codable, Sendable {
@@ -23,7 +23,7 @@ struct RPCBenchmark {
     var repeats: Int
 
     func run(callerLevels: [Int]) async throws -> String {
-        let server = BenchChild(arguments: ["bench", "echo-server", "--port", "0"])
+        let server = BenchChild(benchArguments: ["echo-server", "--port", "0"])
         let client: RPCConnection
         do {
             client = try await RPCConnection.connect(host: "127.0.0.1", port: try await server.readyPort())
@@ -31,7 +31,7 @@ struct RPCBenchmark {
             await server.stop()
             throw error
         }
-        var lines = ["shoal bench rpc: small echo calls over one loopback connection to server pid \(server.pid), \(duration) per run"]
+        var lines = ["shoal-bench rpc: small echo calls over one loopback connection to server pid \(server.pid), \(duration) per run"]
         for callers in callerLevels {
             _ = try await measure(client: client, callers: callers, for: .seconds(1))
             for run in 1...repeats {

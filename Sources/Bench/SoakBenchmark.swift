@@ -40,7 +40,7 @@ struct SoakBenchmark {
             }
             try await Task.sleep(for: .milliseconds(20))
         }
-        throw CommandError(.notReady, "shoal up did not get ready")
+        throw BenchError("shoal up did not get ready")
     }
 
     private func measure(_ up: BenchChild, port: Int) async throws -> String {

@@ -64,7 +64,7 @@ struct RuntimeBenchmark {
 
     func run() async throws -> String {
         var lines = [
-            "shoal bench runtimes: \(cold) cold starts (function.put of fresh code to first answer) and \(warm) sequential warm invokes per path, per runtime"
+            "shoal-bench runtimes: \(cold) cold starts (function.put of fresh code to first answer) and \(warm) sequential warm invokes per path, per runtime"
         ]
         for benchCase in cases() {
             let worker = BenchChild(arguments: ["worker", "--port", "0"] + benchCase.workerArguments)

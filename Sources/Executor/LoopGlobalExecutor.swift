@@ -17,7 +17,7 @@ import Synchronization
 /// executor: parked, enqueued on the loop again and resumed (`swift_task_switch`, about 8% of
 /// the gateway's CPU at 64 callers by `perf`). Run as the generic executor, as Swift's own
 /// global executor runs jobs, those hops cost nothing.
-enum LoopGlobalExecutor {
+package enum LoopGlobalExecutor {
     /// The runtime's hook for enqueueing a global job: the job, and the runtime's own
     /// implementation (unused: every job goes to a loop).
     private typealias EnqueueGlobalHook = @convention(thin) (UnownedJob, @convention(thin) (UnownedJob) -> Void) -> Void
@@ -29,7 +29,7 @@ enum LoopGlobalExecutor {
     /// this was not written against, where the runtime offers no hook, where another hook is
     /// already installed, or where an executor reference is not the two words this relies on.
     /// The same safeguards NIO's own takeover takes.
-    static func install() -> Bool {
+    package static func install() -> Bool {
         #if compiler(>=6.0) && compiler(<6.4)
             guard !installed.exchange(true, ordering: .acquiringAndReleasing) else { return false }
             guard MemoryLayout<UnownedSerialExecutor>.size == 2 * MemoryLayout<UInt>.size,

@@ -2,7 +2,7 @@ import Foundation
 
 /// Outside programs a benchmark runs to completion (python3 to make zips, unzip to compare).
 enum BenchTool {
-    /// Runs `executable` with `arguments`; its standard output, or `CommandError` if it failed.
+    /// Runs `executable` with `arguments`; its standard output, or `BenchError` if it failed.
     @discardableResult
     static func run(_ executable: String, _ arguments: [String]) throws -> Data {
         let process = Process()
@@ -14,7 +14,7 @@ enum BenchTool {
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw CommandError(.benchmark, "\(executable) \(arguments.first ?? "") exited with \(process.terminationStatus)")
+            throw BenchError("\(executable) \(arguments.first ?? "") exited with \(process.terminationStatus)")
         }
         return data
     }

@@ -1,17 +1,41 @@
 import ArgumentParser
 import Foundation
+import NIOCore
+import NIOPosix
+import ShoalExecutor
 import ShoalProtocol
 
-/// `shoal bench ...`: measurements whose figures go into the README.
-struct BenchCommand: AsyncParsableCommand {
+/// `shoal-bench ...`: measurements whose figures go into the README. An executable of its own,
+/// so the `shoal` users run carries no benchmark code; it starts the `shoal` built beside it
+/// for the gateways, workers and fleets it measures.
+@main
+struct ShoalBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench",
+        commandName: "shoal-bench",
         abstract: "Run a benchmark and print its figures.",
         subcommands: [
             RPCBenchCommand.self, WorkerBenchCommand.self, GatewayBenchCommand.self, RuntimeBenchCommand.self, UnpackBenchCommand.self,
             SoakBenchCommand.self, EchoServerCommand.self,
         ]
     )
+
+    /// Tasks on NIO's loops, as in `shoal` itself (`LoopGlobalExecutor`), so the client side of
+    /// every measurement runs as it did when the benchmarks were `shoal-bench`.
+    static func main() async {
+        if !LoopGlobalExecutor.install() {
+            NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        }
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
 
 struct UnpackBenchCommand: ParsableCommand {
@@ -73,7 +97,7 @@ struct RPCBenchCommand: AsyncParsableCommand {
     }
 }
 
-/// The server side of `shoal bench rpc`, run as a child process so that the client and the
+/// The server side of `shoal-bench rpc`, run as a child process so that the client and the
 /// server do not share event loops (as the gateway and workers will not).
 struct EchoServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

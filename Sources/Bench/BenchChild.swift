@@ -7,8 +7,19 @@ struct BenchChild: Sendable {
     let process: RuntimeProcess
     let logs = LogBuffer(capacity: 64 * 1024)
 
+    /// `shoal ARGUMENTS`: the `shoal` built beside this executable.
     init(arguments: [String]) {
-        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+        self.init(executable: Self.ownExecutable.deletingLastPathComponent().appendingPathComponent("shoal").path, arguments: arguments)
+    }
+
+    /// `shoal-bench ARGUMENTS`: this executable again (the RPC benchmark's echo server).
+    init(benchArguments: [String]) {
+        self.init(executable: Self.ownExecutable.path, arguments: benchArguments)
+    }
+
+    private static var ownExecutable: URL { URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath() }
+
+    private init(executable: String, arguments: [String]) {
         process = RuntimeProcess(
             .init(
                 executable: executable, arguments: arguments, environment: ProcessInfo.processInfo.environment,

@@ -1,6 +1,6 @@
 // What the gateway's check of an invoke's content costs per payload size: the base64 decode
 // and the JSON check (`JSONSyntax`) it now makes, against the size count it made before.
-// Compiled straight from the sources it measures, with the release build's optimizer:
+// Built from the sources it measures as a release package:
 //
 //   bash Benchmarks/invoke-content.sh
 import Foundation

@@ -1,12 +1,13 @@
+import ExtrasBase64
+
 /// Standard base64 (RFC 4648 §4, padded), the encoding of every payload in the JSON-RPC
 /// messages, straight between a `String` and bytes.
 ///
-/// The worker turns each invoke's payload into bytes and each response body back into text;
-/// going through Foundation's `Data` cost a `Data` and an array copy each way (four heap
-/// allocations a warm invoke). Decoding is strict where Foundation is lenient: it refuses
-/// `====` and padding inside the text, which Foundation turns into bytes. The gateway
-/// checks payloads and stream chunks with the same rules, so what it accepts the worker
-/// decodes.
+/// Encoding and decoding are swift-extras-base64's: measured against the hand-written codec
+/// Shoal had (`bash Benchmarks/base64-library.sh`), it encodes as fast or faster at every
+/// payload size and decodes a 6 MiB payload in about 55% of the time (docs/performance-log.md,
+/// sixteenth round). Decoding is strict where Foundation is lenient: whole groups of four from
+/// the standard alphabet, `=` only at the end, as the gateway and the worker both judge it.
 public enum Base64 {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
@@ -21,34 +22,7 @@ public enum Base64 {
 
     /// Standard padded base64 of `bytes`.
     public static func encode(_ bytes: [UInt8]) -> String {
-        let length = (bytes.count + 2) / 3 * 4
-        guard length > 0 else { return "" }
-        return alphabet.withUnsafeBufferPointer { alphabet in
-            bytes.withUnsafeBufferPointer { input in
-                String(unsafeUninitializedCapacity: length) { output in
-                    var at = 0
-                    var index = 0
-                    while index + 3 <= input.count {
-                        let group = UInt32(input[index]) << 16 | UInt32(input[index + 1]) << 8 | UInt32(input[index + 2])
-                        output[at] = alphabet[Int(group >> 18)]
-                        output[at + 1] = alphabet[Int(group >> 12 & 0x3F)]
-                        output[at + 2] = alphabet[Int(group >> 6 & 0x3F)]
-                        output[at + 3] = alphabet[Int(group & 0x3F)]
-                        at += 4
-                        index += 3
-                    }
-                    let rest = input.count - index
-                    if rest > 0 {
-                        let group = UInt32(input[index]) << 16 | (rest == 2 ? UInt32(input[index + 1]) << 8 : 0)
-                        output[at] = alphabet[Int(group >> 18)]
-                        output[at + 1] = alphabet[Int(group >> 12 & 0x3F)]
-                        output[at + 2] = rest == 2 ? alphabet[Int(group >> 6 & 0x3F)] : UInt8(ascii: "=")
-                        output[at + 3] = UInt8(ascii: "=")
-                    }
-                    return length
-                }
-            }
-        }
+        ExtrasBase64.Base64.encodeToString(bytes: bytes)
     }
 
     /// How many bytes `text` encodes, if it is valid (as `decode` judges it), without
@@ -69,38 +43,11 @@ public enum Base64 {
     /// alphabet, with at most two `=` and only at the end. Unused low bits of the last
     /// group are ignored, as Foundation ignores them.
     public static func decode(_ text: String) -> [UInt8]? {
-        var text = text
-        return text.withUTF8 { input -> [UInt8]? in
-            guard let (count, padding) = layout(input) else { return nil }
-            guard count > 0 else { return [] }
-            return values.withUnsafeBufferPointer { values in
-                var valid = true
-                let bytes = [UInt8](unsafeUninitializedCapacity: count) { output, initialized in
-                    var at = 0
-                    var index = 0
-                    while index < input.count {
-                        let last = index + 4 == input.count
-                        let a = values[Int(input[index])]
-                        let b = values[Int(input[index + 1])]
-                        let c = last && padding == 2 ? 0 : values[Int(input[index + 2])]
-                        let d = last && padding >= 1 ? 0 : values[Int(input[index + 3])]
-                        // Every value is below 64; `invalid` has the top bits set.
-                        guard (a | b | c | d) & 0xC0 == 0 else {
-                            valid = false
-                            break
-                        }
-                        let group = UInt32(a) << 18 | UInt32(b) << 12 | UInt32(c) << 6 | UInt32(d)
-                        output[at] = UInt8(truncatingIfNeeded: group >> 16)
-                        if at + 1 < count { output[at + 1] = UInt8(truncatingIfNeeded: group >> 8) }
-                        if at + 2 < count { output[at + 2] = UInt8(truncatingIfNeeded: group) }
-                        at += 3
-                        index += 4
-                    }
-                    initialized = valid ? count : 0
-                }
-                return valid ? bytes : nil
-            }
-        }
+        // The library takes `=` in the third place of the last group before a character
+        // (`YW=j`); padding is only ever at the very end.
+        let tail = text.utf8.suffix(2)
+        if tail.count == 2, tail.first == UInt8(ascii: "="), tail.last != UInt8(ascii: "=") { return nil }
+        return try? ExtrasBase64.Base64.decode(string: text)
     }
 
     /// The decoded byte count and the number of `=` at the end; nil unless whole groups of four.

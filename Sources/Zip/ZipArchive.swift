@@ -56,6 +56,9 @@ package struct ZipArchive: Sendable {
             directory = Directory(count: Int(count), size: Int(size), offset: Int(offset))
         }
         guard directory.offset + directory.size <= end else { throw .corrupt("central directory outside the archive") }
+        // Every central entry takes at least 46 bytes: a count past that is a lie, and would
+        // otherwise size the entry table before the walk finds out.
+        guard directory.count <= directory.size / 46 else { throw .corrupt("more entries than the central directory can hold") }
         return directory
     }
 

@@ -43,6 +43,19 @@ import Testing
         }
     }
 
+    /// An end record that claims far more entries than its directory holds is refused before
+    /// anything is sized by the claim.
+    @Test func aDirectoryThatClaimsMoreEntriesThanItHoldsIsCorrupt() throws {
+        var bytes = TestZip.make(["a.txt": "hello"])
+        let end = bytes.count - 22
+        bytes[end + 8] = 0xFE
+        bytes[end + 9] = 0xFF
+        bytes[end + 10] = 0xFE
+        bytes[end + 11] = 0xFF
+        let error = #expect(throws: ZipError.self) { _ = try ZipArchive(bytes) }
+        #expect(error?.code == .corrupt && error?.message.contains("more entries") == true, "\(String(describing: error))")
+    }
+
     @Test func aZip64DirectoryOfMoreThan65535EntriesIsRead() throws {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("shoal-zip64-\(UUID().uuidString).zip")
         defer { try? FileManager.default.removeItem(at: url) }

@@ -2,46 +2,36 @@ import ShoalProtocol
 
 /// The worker module's one error type. Each code maps to the JSON-RPC error of docs/api.md,
 /// so the worker's service can throw it straight back to the gateway.
-package struct WorkerError: Error, Sendable, Hashable, CustomStringConvertible, RPCErrorConvertible {
-    package enum Code: String, Sendable, Hashable {
-        /// The request never reached the instance (connect refused, probe failed): retry is safe.
-        case notDelivered
-        /// The transfer failed after the request may have reached the handler: never retry.
-        case transferFailed
-        /// The instance did not answer within the invocation's deadline.
-        case timedOut
-        /// The instance could not be started.
-        case launchFailed
-        /// Every attempt allowed by the retry policy failed before reaching a handler.
-        case attemptsExhausted
-        case unknownFunction
-        case unknownDeploy
-        case invalidParameter
-        /// The function cannot be started here (no bootstrap, no interpreter): AWS's
-        /// Runtime.InvalidEntrypoint, which a caller reports as a function error.
-        case invalidEntrypoint
-        case payloadTooLarge
-        /// The call waited `maxQueueWait` for an instance (the function is at its cap) and ran
-        /// nowhere: AWS's throttle, TooManyRequestsException.
-        case queueWaitExceeded
-        case unauthorized
-        case shuttingDown
-        /// The worker itself failed (disk, resources).
-        case internalFailure
-    }
+package typealias WorkerError = CodedError<WorkerErrorCode>
 
-    package var code: Code
-    package var message: String
-
-    package init(_ code: Code, _ message: String) {
-        self.code = code
-        self.message = message
-    }
-
-    package var description: String { "\(code.rawValue): \(message)" }
-
-    package var rpcError: RPCError {
-        switch code {
+/// What went wrong in the worker.
+package enum WorkerErrorCode: String, RPCErrorCode {
+    /// The request never reached the instance (connect refused, probe failed): retry is safe.
+    case notDelivered
+    /// The transfer failed after the request may have reached the handler: never retry.
+    case transferFailed
+    /// The instance did not answer within the invocation's deadline.
+    case timedOut
+    /// The instance could not be started.
+    case launchFailed
+    /// Every attempt allowed by the retry policy failed before reaching a handler.
+    case attemptsExhausted
+    case unknownFunction
+    case unknownDeploy
+    case invalidParameter
+    /// The function cannot be started here (no bootstrap, no interpreter): AWS's
+    /// Runtime.InvalidEntrypoint, which a caller reports as a function error.
+    case invalidEntrypoint
+    case payloadTooLarge
+    /// The call waited `maxQueueWait` for an instance (the function is at its cap) and ran
+    /// nowhere: AWS's throttle, TooManyRequestsException.
+    case queueWaitExceeded
+    case unauthorized
+    case shuttingDown
+    /// The worker itself failed (disk, resources).
+    case internalFailure
+    package func rpcError(_ message: String) -> RPCError {
+        switch self {
         case .unknownFunction: RPCError(.resourceNotFound, message)
         case .unknownDeploy: RPCError(.resourceNotFound, message, reason: "unknown deploy")
         case .invalidParameter: RPCError(.invalidParams, message)
@@ -49,8 +39,8 @@ package struct WorkerError: Error, Sendable, Hashable, CustomStringConvertible, 
         case .payloadTooLarge: RPCError(.requestTooLarge, message)
         case .queueWaitExceeded: RPCError(.tooManyRequests, message, reason: WorkerAPI.queueWaitExceededReason)
         case .unauthorized: RPCError(.invalidRequest, message, reason: "unauthorized")
-        case .notDelivered, .attemptsExhausted, .shuttingDown: RPCError(.serviceUnavailable, message, reason: code.rawValue)
-        case .transferFailed, .timedOut, .launchFailed, .internalFailure: RPCError(.internalError, message, reason: code.rawValue)
+        case .notDelivered, .attemptsExhausted, .shuttingDown: RPCError(.serviceUnavailable, message, reason: rawValue)
+        case .transferFailed, .timedOut, .launchFailed, .internalFailure: RPCError(.internalError, message, reason: rawValue)
         }
     }
 }

@@ -141,16 +141,16 @@ package final class Gateway: Sendable {
             let gauges: [GatewayMetrics.Gauge] = [
                 .init(
                     name: "shoal_workers_up", help: "Whether each worker is in the ring (1) or not (0).",
-                    samples: summaries.map { ("worker=\"\($0.id)\",address=\"\($0.address)\"", $0.state == "up" ? 1 : 0) }),
+                    samples: summaries.map { ([("worker", $0.id), ("address", $0.address)], $0.state == "up" ? 1 : 0) }),
                 .init(
                     name: "shoal_in_flight", help: "Invocations in flight from the gateway, by worker.",
-                    samples: summaries.map { ("worker=\"\($0.id)\"", Double($0.inFlight)) }),
+                    samples: summaries.map { ([("worker", $0.id)], Double($0.inFlight)) }),
                 .init(
                     name: "shoal_warm_instances", help: "Instances each worker reported at its last heartbeat.",
-                    samples: summaries.map { ("worker=\"\($0.id)\"", Double($0.warmInstances)) }),
+                    samples: summaries.map { ([("worker", $0.id)], Double($0.warmInstances)) }),
                 .init(
                     name: "shoal_functions", help: "Functions in the registry.",
-                    samples: [("", Double(registry.allFunctions.count))]),
+                    samples: [([], Double(registry.allFunctions.count))]),
             ]
             return .init(status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8", body: metrics.render(gauges: gauges))
         case (.GET, "/health"), (.GET, "/_shoal/health"):

@@ -112,7 +112,7 @@ import Testing
                 #expect(try await client.echo("call \(index)") == "call \(index)")
             }
             let link = try #require(gateway.workers.links.first)
-            let labels = "worker=\"\(link.id)\",type=\"RequestResponse\""
+            let labels = [("worker", link.id), ("type", "RequestResponse")]
             #expect(await eventually { gateway.metrics.value(.invocations, labels: labels) == 20 })
             #expect(await eventually { link.summary().inFlight == 0 })
             try await Task.sleep(for: .milliseconds(100))

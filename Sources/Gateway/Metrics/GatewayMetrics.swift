@@ -1,11 +1,14 @@
 import NIOConcurrencyHelpers
+import Prometheus
 
-/// The gateway's counters and latency histograms, rendered as Prometheus text for `GET /metrics`.
+/// The gateway's counters, latency histograms and gauges, in a swift-prometheus registry that
+/// renders them as Prometheus text for `GET /metrics` (label values escaped by the library).
 ///
-/// Counters and histograms are labelled by worker (and function error kind); gauges (in
-/// flight, warm instances, worker up) are read from the worker directory when scraped, so
-/// they are never stale. An answered invocation is one lock and one dictionary update
-/// (`recordAnswer`); its labels are rendered only when scraped.
+/// Counters and histograms are labelled by worker (and invocation type, or function); gauges
+/// (in flight, warm instances, worker up, functions) are set from the worker directory when
+/// scraped, so they are never stale, and a worker's gauges go when the worker does. An answered
+/// invocation looks its worker's metrics up once (one lock, one hash of the worker id) and
+/// updates them with atomics (`recordAnswer`).
 package final class GatewayMetrics: Sendable {
     package enum Counter: String, Sendable, CaseIterable {
         case invocations = "shoal_invocations_total"
@@ -27,120 +30,104 @@ package final class GatewayMetrics: Sendable {
             case .eventInvocations: "Event (asynchronous) invocations accepted."
             }
         }
+
+        var descriptor: MetricNameDescriptor { GatewayMetrics.descriptor(rawValue, help: help) }
     }
 
     /// Upper bounds of the latency buckets, in seconds: 100 µs to 30 s.
     static let buckets: [Double] = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
+    static let latencyName = "shoal_invocation_duration_seconds"
 
-    private struct Histogram {
-        var counts = [Int](repeating: 0, count: GatewayMetrics.buckets.count)
-        var sum = 0.0
-        var total = 0
-
-        mutating func record(_ seconds: Double) {
-            if let bucket = GatewayMetrics.buckets.firstIndex(where: { seconds <= $0 }) { counts[bucket] += 1 }
-            sum += seconds
-            total += 1
-        }
+    /// What one worker's answered invocations update.
+    private struct Answers: Sendable {
+        let invocations: Prometheus.Counter
+        let functionErrors: Prometheus.Counter
+        let coldStarts: Prometheus.Counter
+        let latency: ValueHistogram
     }
 
-    /// What the answers one worker gave add to the counters and its latency histogram.
-    private struct Answers {
-        var requestResponse = 0.0
-        var functionErrors = 0.0
-        var coldStarts = 0.0
-        var latency = Histogram()
-
-        mutating func record(functionError: Bool, coldStart: Bool, seconds: Double) {
-            requestResponse += 1
-            if functionError { functionErrors += 1 }
-            if coldStart { coldStarts += 1 }
-            latency.record(seconds)
-        }
+    /// A gauge's name and labels, for telling which gauges a scrape no longer sets.
+    private struct GaugeKey: Hashable {
+        var name: String
+        var labels: [String]
     }
 
-    private struct State {
-        var counters: [Counter: [String: Double]] = [:]
-        /// By worker id; kept apart from `counters` so an invocation builds no label strings.
-        var answers: [String: Answers] = [:]
-    }
-
-    private let state = NIOLockedValueBox(State())
+    private let registry = PrometheusCollectorRegistry()
+    private let answers = NIOLockedValueBox<[String: Answers]>([:])
+    private let gauges = NIOLockedValueBox<[GaugeKey: Prometheus.Gauge]>([:])
 
     package init() {}
 
-    /// Adds to a counter; `labels` is already rendered (`worker="w1"`).
-    package func increment(_ counter: Counter, labels: String, by amount: Double = 1) {
-        state.withLockedValue { $0.counters[counter, default: [:]][labels, default: 0] += amount }
+    /// Adds to a counter.
+    package func increment(_ counter: Counter, labels: [(String, String)], by amount: Int = 1) {
+        registry.makeCounter(descriptor: counter.descriptor, labels: labels).increment(by: Int64(amount))
     }
 
     /// Counts a synchronous invocation `worker` answered: invocations, function errors, cold
     /// starts and the latency histogram.
     package func recordAnswer(worker: String, functionError: Bool, coldStart: Bool, seconds: Double) {
-        // In place: a copy taken out of the dictionary and stored back would copy the bucket
-        // array on every invocation.
-        state.withLockedValue { state in
-            state.answers[worker, default: Answers()].record(functionError: functionError, coldStart: coldStart, seconds: seconds)
+        let metrics = answers.withLockedValue { answers in
+            if let known = answers[worker] { return known }
+            let labels = [("worker", worker)]
+            let made = Answers(
+                invocations: registry.makeCounter(descriptor: Counter.invocations.descriptor, labels: labels + [("type", "RequestResponse")]),
+                functionErrors: registry.makeCounter(descriptor: Counter.functionErrors.descriptor, labels: labels),
+                coldStarts: registry.makeCounter(descriptor: Counter.coldStarts.descriptor, labels: labels),
+                latency: registry.makeValueHistogram(
+                    descriptor: Self.descriptor(Self.latencyName, help: "Gateway-side latency of synchronous invocations."),
+                    labels: labels, buckets: Self.buckets)
+            )
+            answers[worker] = made
+            return made
         }
+        metrics.invocations.increment()
+        if functionError { metrics.functionErrors.increment() }
+        if coldStart { metrics.coldStarts.increment() }
+        metrics.latency.record(seconds)
     }
 
-    package func value(_ counter: Counter, labels: String) -> Double {
-        Self.counters(state.withLockedValue { $0 })[counter]?[labels] ?? 0
+    /// A counter's value, from the rendered text (for tests and tools; 0 when never counted).
+    package func value(_ counter: Counter, labels: [(String, String)]) -> Double {
+        let rendered = labels.map { "\($0.0)=\"\($0.1)\"" }.joined(separator: ",")
+        let prefix = "\(counter.rawValue){\(rendered)} "
+        let line = registry.emitToString().split(separator: "\n").first { $0.hasPrefix(prefix) }
+        return line.flatMap { Double($0.dropFirst(prefix.count)) } ?? 0
     }
 
-    /// The counters with the answers folded in under their labels.
-    private static func counters(_ state: State) -> [Counter: [String: Double]] {
-        var counters = state.counters
-        for (worker, answers) in state.answers {
-            let labels = "worker=\"\(worker)\""
-            counters[.invocations, default: [:]][labels + ",type=\"RequestResponse\"", default: 0] += answers.requestResponse
-            if answers.functionErrors > 0 { counters[.functionErrors, default: [:]][labels, default: 0] += answers.functionErrors }
-            if answers.coldStarts > 0 { counters[.coldStarts, default: [:]][labels, default: 0] += answers.coldStarts }
-        }
-        return counters
-    }
-
+    /// A gauge as a scrape sets it.
     package struct Gauge: Sendable {
         package var name: String
         package var help: String
-        package var samples: [(labels: String, value: Double)]
+        package var samples: [(labels: [(String, String)], value: Double)]
     }
 
-    /// The exposition text: every counter, the latency histogram, then `gauges`.
-    package func render(gauges: [Gauge]) -> String {
-        let snapshot = state.withLockedValue { $0 }
-        let counters = Self.counters(snapshot)
-        var text = ""
-        for counter in Counter.allCases {
-            text += "# HELP \(counter.rawValue) \(counter.help)\n# TYPE \(counter.rawValue) counter\n"
-            for (labels, value) in (counters[counter] ?? [:]).sorted(by: { $0.key < $1.key }) {
-                text += "\(counter.rawValue){\(labels)} \(Self.format(value))\n"
+    /// The exposition text: every counter and histogram, and `gauges` as they are now (a
+    /// gauge the previous scrape set and this one does not is removed).
+    package func render(gauges current: [Gauge]) -> String {
+        gauges.withLockedValue { gauges in
+            var seen = Set<GaugeKey>()
+            for gauge in current {
+                let descriptor = Self.descriptor(gauge.name, help: gauge.help)
+                for sample in gauge.samples {
+                    let key = GaugeKey(name: gauge.name, labels: sample.labels.flatMap { [$0.0, $0.1] })
+                    let metric =
+                        sample.labels.isEmpty
+                        ? registry.makeGauge(descriptor: descriptor) : registry.makeGauge(descriptor: descriptor, labels: sample.labels)
+                    metric.set(sample.value)
+                    gauges[key] = metric
+                    seen.insert(key)
+                }
+            }
+            for (key, gauge) in gauges where !seen.contains(key) {
+                registry.unregisterGauge(gauge)
+                gauges[key] = nil
             }
         }
-        let name = "shoal_invocation_duration_seconds"
-        text += "# HELP \(name) Gateway-side latency of synchronous invocations.\n# TYPE \(name) histogram\n"
-        for (worker, answers) in snapshot.answers.sorted(by: { $0.key < $1.key }) {
-            let histogram = answers.latency
-            var cumulative = 0
-            for (index, bound) in Self.buckets.enumerated() {
-                cumulative += histogram.counts[index]
-                text += "\(name)_bucket{worker=\"\(worker)\",le=\"\(Self.format(bound))\"} \(cumulative)\n"
-            }
-            text += "\(name)_bucket{worker=\"\(worker)\",le=\"+Inf\"} \(histogram.total)\n"
-            text += "\(name)_sum{worker=\"\(worker)\"} \(histogram.sum)\n\(name)_count{worker=\"\(worker)\"} \(histogram.total)\n"
-        }
-        for gauge in gauges {
-            text += "# HELP \(gauge.name) \(gauge.help)\n# TYPE \(gauge.name) gauge\n"
-            for sample in gauge.samples {
-                text +=
-                    sample.labels.isEmpty
-                    ? "\(gauge.name) \(Self.format(sample.value))\n" : "\(gauge.name){\(sample.labels)} \(Self.format(sample.value))\n"
-            }
-        }
-        return text
+        return registry.emitToString()
     }
 
-    private static func format(_ value: Double) -> String {
-        value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
+    /// A metric's name as the library takes it: the whole name, no unit appended.
+    private static func descriptor(_ name: String, help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
     }
 }

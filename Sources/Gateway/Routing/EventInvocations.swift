@@ -30,7 +30,7 @@ final class EventInvocations: Sendable {
 
     func enqueue(_ record: FunctionRecord, deployID: String, _ params: ClientAPI.InvokeParams) {
         let id = UUID()
-        router.metrics.increment(.eventInvocations, labels: "function=\"\(record.name)\"")
+        router.metrics.increment(.eventInvocations, labels: [("function", record.name)])
         let task = Task { [self] in
             defer { _ = running.withLockedValue { $0.removeValue(forKey: id) } }
             for attempt in 0...configuration.maximumRetries {

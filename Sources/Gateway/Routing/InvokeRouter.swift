@@ -186,7 +186,7 @@ final class InvokeRouter: Sendable {
 
     /// the timeout result of docs/api.md.
     private func timedOut(_ record: FunctionRecord) -> ClientAPI.Invoke.Result {
-        metrics.increment(.timeouts, labels: "worker=\"\(workers.owner(of: record.name)?.id ?? "none")\"")
+        metrics.increment(.timeouts, labels: [("worker", workers.owner(of: record.name)?.id ?? "none")])
         logger.warning("invocation timed out at the gateway", metadata: ["function": "\(record.name)", "timeout": "\(record.timeout)"])
         let message = "\(UUID().uuidString.lowercased()) Task timed out after \(record.timeout).00 seconds"
         return .init(
@@ -215,7 +215,7 @@ final class InvokeRouter: Sendable {
                         // Only code and definitions were in flight: safe to try the next owner.
                         lastFailure = "worker \(link.id) was lost while the function was sent to it"
                         workers.markDown(link, connection: connection)
-                        metrics.increment(.retries, labels: "worker=\"\(link.id)\"")
+                        metrics.increment(.retries, labels: [("worker", link.id)])
                         continue
                     }
                 }
@@ -233,7 +233,7 @@ final class InvokeRouter: Sendable {
                 }
             }
         }
-        metrics.increment(.serviceErrors, labels: "worker=\"none\"")
+        metrics.increment(.serviceErrors, labels: [("worker", "none")])
         throw GatewayError(.noWorker, "no worker could take the call: \(lastFailure)")
     }
 
@@ -255,13 +255,13 @@ final class InvokeRouter: Sendable {
         switch error.code {
         case .notSent:
             workers.markDown(link, connection: connection)
-            metrics.increment(.retries, labels: "worker=\"\(link.id)\"")
+            metrics.increment(.retries, labels: [("worker", link.id)])
             return .reroute("worker \(link.id) was gone before the call left: \(error.message)")
         case .resourceNotFound:
             link.forgetDeployed(name)
             return .redeploy(error.message)
         case .connectionClosed:
-            metrics.increment(.serviceErrors, labels: "worker=\"\(link.id)\"")
+            metrics.increment(.serviceErrors, labels: [("worker", link.id)])
             return .fail(
                 GatewayError(.outcomeUnknown, "worker \(link.id) was lost while the invocation was in flight; it may have run, so it is not retried"))
         default:
@@ -275,7 +275,7 @@ final class InvokeRouter: Sendable {
         while true {
             if let link = workers.owner(of: name), let connection = link.connection() { return (link, connection) }
             guard ContinuousClock.now < deadline else {
-                metrics.increment(.serviceErrors, labels: "worker=\"none\"")
+                metrics.increment(.serviceErrors, labels: [("worker", "none")])
                 throw GatewayError(.noWorker, "no worker is up to take function \(name)")
             }
             try await Task.sleep(for: .milliseconds(20))

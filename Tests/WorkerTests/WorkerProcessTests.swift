@@ -138,6 +138,18 @@ import Testing
             await eventually { ProcessScan.commandLines(containing: data.path).isEmpty }, "left: \(ProcessScan.commandLines(containing: data.path))")
     }
 
+    /// A parent may send SIGTERM the moment it reads the ready line: the signal is handled from
+    /// before that line is written, so the worker stops cleanly at once, every time.
+    @Test func sigtermRightAfterTheReadyLineStopsTheWorkerCleanly() async throws {
+        for _ in 0..<10 {
+            let worker = ChildProcess(arguments: ["worker", "--port", "0"])
+            _ = try await worker.ready()
+            let started = ContinuousClock.now
+            #expect(await worker.terminate() == .status(0))
+            #expect(ContinuousClock.now - started < .seconds(3), "it took \(ContinuousClock.now - started)")
+        }
+    }
+
     /// Anyone who reaches a worker's port can deploy and run code: off loopback, a token is a must.
     @Test func aWorkerOffLoopbackRefusesToStartWithoutAToken() async throws {
         let worker = ChildProcess(arguments: ["worker", "--port", "0", "--host", "0.0.0.0"])

@@ -22,6 +22,7 @@ struct GatewayCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        TerminationSignal.install()
         try await LoopScheduling.start(.fromEnvironment())
         var configuration = options.configuration()
         configuration.workers = try workers.map(GatewayOptions.hostPort)

@@ -29,6 +29,7 @@ struct RIECommand: AsyncParsableCommand {
     var command: [String] = []
 
     func run() async throws {
+        TerminationSignal.install()
         let environment = ProcessInfo.processInfo.environment
         var configuration = InvocationBroker.Configuration()
         configuration.functionName = functionName ?? environment["AWS_LAMBDA_FUNCTION_NAME"] ?? "function"

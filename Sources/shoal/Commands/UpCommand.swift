@@ -27,6 +27,7 @@ struct UpCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        TerminationSignal.install()
         try await LoopScheduling.start(.fromEnvironment())
         let logger = Logger(label: "shoal.up")
         let dataDirectory = URL(fileURLWithPath: options.dataDir).standardizedFileURL.path

@@ -59,6 +59,7 @@ struct WorkerCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        TerminationSignal.install()
         try await LoopScheduling.start(.fromEnvironment())
         let environment = ProcessInfo.processInfo.environment
         let cap =

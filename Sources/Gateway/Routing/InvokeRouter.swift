@@ -14,9 +14,11 @@ import ShoalProtocol
 /// - A call that may have reached the handler (the connection closed while it was out) is
 ///   never sent again: the client gets ServiceException.
 ///
-/// The gateway's own deadline is the function's timeout plus `invokeGrace`; when it passes,
-/// the client gets the timeout result of docs/api.md and the worker gets `$/cancel`, which aborts
-/// the transfer and recycles the instance.
+/// The gateway's own deadline is the function's timeout plus `invokeGrace`; a call that has to
+/// wait for an instance moves it through the worker's `invoke.progress` (set up in `Gateway`),
+/// so time spent queued is never the function's. When it passes, the client gets the timeout
+/// result of docs/api.md and the worker gets `$/cancel`, which aborts the transfer and recycles
+/// the instance.
 final class InvokeRouter: Sendable {
     struct Configuration: Sendable {
         var invokeGrace: Duration = .seconds(2)

@@ -163,7 +163,8 @@ package final class ProcessBackend: InstanceBackend {
             if let pid = process.pid, pid > 1 { await SessionSweep.kill(session: pid) }
             await process.stop()
         }
-        cgroups?.removeAll()
+        // Removing a cgroup may wait for the kernel to let go of it: off the task's thread.
+        if let cgroups { try? await NIOThreadPool.singleton.runIfActive { cgroups.removeAll() } }
     }
 
     // MARK: Deploys

@@ -22,7 +22,6 @@ struct GatewayCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        TerminationSignal.install()
         try await LoopScheduling.start(.fromEnvironment())
         var configuration = options.configuration()
         configuration.workers = try workers.map(GatewayOptions.hostPort)
@@ -31,13 +30,14 @@ struct GatewayCommand: AsyncParsableCommand {
         let joined = await gateway.workers.waitUntilUp(configuration.workers.count, timeout: .seconds(10))
         let logger = Logger(label: "shoal.gateway")
         if !joined { logger.warning("not every named worker is up yet; serving with those that are") }
-        FileHandle.standardOutput.write(
-            Data(
-                "shoal gateway rpc \(configuration.host):\(gateway.rpcPort) http \(configuration.host):\(gateway.httpPort) workers \(gateway.workers.upCount) ready\n"
-                    .utf8))
-        ParentWatch.start()
-        let signal = await TerminationSignal.wait()
-        logger.info("shutting down", metadata: ["signal": "\(signal)"])
-        await gateway.shutdown()
+        try await CommandLifecycle.serve(
+            readyLine:
+                "shoal gateway rpc \(configuration.host):\(gateway.rpcPort) http \(configuration.host):\(gateway.httpPort) workers \(gateway.workers.upCount) ready",
+            parts: [
+                StoppedPart("gateway") {
+                    logger.info("shutting down")
+                    await gateway.shutdown()
+                }
+            ], logger: logger)
     }
 }

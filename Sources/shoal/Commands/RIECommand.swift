@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import ShoalRuntimeInterface
 
 /// `shoal rie`: the runtime interface emulator for one function instance. The process
@@ -29,7 +30,6 @@ struct RIECommand: AsyncParsableCommand {
     var command: [String] = []
 
     func run() async throws {
-        TerminationSignal.install()
         let environment = ProcessInfo.processInfo.environment
         var configuration = InvocationBroker.Configuration()
         configuration.functionName = functionName ?? environment["AWS_LAMBDA_FUNCTION_NAME"] ?? "function"
@@ -62,15 +62,15 @@ struct RIECommand: AsyncParsableCommand {
             host: host, invokePort: port, runtimeAPIPort: runtimeAPIPort, configuration: configuration, runtime: runtime,
             memoryLimit: limitMemory || memoryCgroup != nil ? MemoryLimit(megabytes: configuration.memoryMB, cgroup: memoryCgroup) : nil
         )
-        FileHandle.standardOutput.write(
-            Data(
-                "shoal rie listening on \(host):\(emulator.invokePort) runtime-api 127.0.0.1:\(emulator.runtimeAPIPort) ready\n".utf8
-            ))
         let serving = Task { try await emulator.run() }
-        ParentWatch.start()
-        _ = await TerminationSignal.wait()
-        await emulator.stop()
-        serving.cancel()
+        try await CommandLifecycle.serve(
+            readyLine: "shoal rie listening on \(host):\(emulator.invokePort) runtime-api 127.0.0.1:\(emulator.runtimeAPIPort) ready",
+            parts: [
+                StoppedPart("runtime interface") {
+                    await emulator.stop()
+                    serving.cancel()
+                }
+            ], logger: Logger(label: "shoal.rie"))
     }
 
     /// A bare command name is looked up on PATH, as a shell would.

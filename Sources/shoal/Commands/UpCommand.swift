@@ -27,7 +27,6 @@ struct UpCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        TerminationSignal.install()
         try await LoopScheduling.start(.fromEnvironment())
         let logger = Logger(label: "shoal.up")
         let dataDirectory = URL(fileURLWithPath: options.dataDir).standardizedFileURL.path
@@ -62,16 +61,19 @@ struct UpCommand: AsyncParsableCommand {
             await local.stop()
             throw CommandError(.notReady, "the workers did not all join the gateway")
         }
-        FileHandle.standardOutput.write(
-            Data(
-                "shoal up rpc \(configuration.host):\(gateway.rpcPort) http \(configuration.host):\(gateway.httpPort) workers \(workers) backend \(backend) ready\n"
-                    .utf8))
-        ParentWatch.start()
-        let signal = await TerminationSignal.wait()
-        logger.info("shutting down: draining calls in flight, then stopping the workers", metadata: ["signal": "\(signal)"])
-        await gateway.shutdown()
-        await local.stop()
-        logger.info("stopped")
+        try await CommandLifecycle.serve(
+            readyLine:
+                "shoal up rpc \(configuration.host):\(gateway.rpcPort) http \(configuration.host):\(gateway.httpPort) workers \(workers) backend \(backend) ready",
+            parts: [
+                StoppedPart("workers") {
+                    await local.stop()
+                    logger.info("stopped")
+                },
+                StoppedPart("gateway") {
+                    logger.info("shutting down: draining calls in flight, then stopping the workers")
+                    await gateway.shutdown()
+                },
+            ], logger: logger)
     }
 
     /// 32 random bytes as hex, from the system's generator.

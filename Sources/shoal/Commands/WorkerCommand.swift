@@ -59,7 +59,6 @@ struct WorkerCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        TerminationSignal.install()
         try await LoopScheduling.start(.fromEnvironment())
         let environment = ProcessInfo.processInfo.environment
         let cap =
@@ -114,16 +113,17 @@ struct WorkerCommand: AsyncParsableCommand {
                 ),
                 pools: pools, artifacts: artifacts, backend: instanceBackend
             ).methods, configuration: connection, group: pools.eventLoop)
-        // Written unbuffered: a parent process waits for this line to learn the port.
-        FileHandle.standardOutput.write(
-            Data("shoal worker listening on \(host):\(server.port) backend \(instanceBackend.name) max-concurrency \(cap) ready\n".utf8))
-        ParentWatch.start()
-        let signal = await TerminationSignal.wait()
-        Logger(label: "shoal.worker").info("shutting down", metadata: ["signal": "\(signal)"])
-        await server.close()
-        await pools.shutdown()
-        await (instanceBackend as? ProcessBackend)?.terminateAll()
-        await invoker.shutdown()
-        dataDirectory.removeIfOwned()
+        try await CommandLifecycle.serve(
+            readyLine: "shoal worker listening on \(host):\(server.port) backend \(instanceBackend.name) max-concurrency \(cap) ready",
+            parts: [
+                StoppedPart("data directory") { dataDirectory.removeIfOwned() },
+                StoppedPart("instance client") { await invoker.shutdown() },
+                StoppedPart("instances") { await (instanceBackend as? ProcessBackend)?.terminateAll() },
+                StoppedPart("warm pools") { await pools.shutdown() },
+                StoppedPart("rpc server") {
+                    Logger(label: "shoal.worker").info("shutting down")
+                    await server.close()
+                },
+            ], logger: Logger(label: "shoal.worker"))
     }
 }

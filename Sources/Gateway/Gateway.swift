@@ -1,4 +1,5 @@
 import Foundation
+import Hummingbird
 import Logging
 import NIOCore
 import NIOPosix
@@ -8,7 +9,7 @@ import ShoalProtocol
     import Glibc
 #endif
 
-/// The gateway: the client JSON-RPC API, the HTTP port (metrics), the durable registry, and
+/// The gateway: the client JSON-RPC API, the HTTP port (the AWS REST API, metrics), the durable registry, and
 /// routing over the worker fleet.
 package final class Gateway: Sendable {
     package struct Configuration: Sendable {
@@ -41,7 +42,7 @@ package final class Gateway: Sendable {
     package let metrics: GatewayMetrics
     let service: GatewayService
     private let rpcServer: RPCServer
-    private let httpServer: HTTPServer
+    private let httpServer: HTTPPort
     private let dnsTask: Task<Void, Never>?
     private let logger: Logger
 
@@ -76,11 +77,15 @@ package final class Gateway: Sendable {
         let service = GatewayService(registry: registry, workers: workers, router: router, events: events)
         let rpcServer = try await RPCServer.bind(
             host: configuration.host, port: configuration.rpcPort, methods: service.methods, configuration: configuration.rpc)
-        let httpServer: HTTPServer
+        let httpServer: HTTPPort
         do {
-            httpServer = try await HTTPServer.bind(host: configuration.host, port: configuration.httpPort) { request in
-                await Self.respond(to: request, metrics: metrics, workers: workers, registry: registry)
-            }
+            let router = Router(context: RESTRequestContext.self)
+            router.add(middleware: RESTMiddleware())
+            router.get("/metrics") { _, _ in Self.metricsResponse(metrics: metrics, workers: workers, registry: registry) }
+            router.get("/health") { _, _ in Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ok\n"))) }
+            router.get("/_shoal/health") { _, _ in Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ok\n"))) }
+            RESTFacade(service: service, defaultRegion: configuration.arns.region).addRoutes(to: router)
+            httpServer = try await HTTPPort.start(router: router, host: configuration.host, port: configuration.httpPort, logger: logger)
         } catch {
             await rpcServer.close()
             await workers.shutdown()
@@ -96,7 +101,7 @@ package final class Gateway: Sendable {
 
     private init(
         configuration: Configuration, registry: FunctionRegistry, workers: WorkerDirectory, metrics: GatewayMetrics,
-        service: GatewayService, rpcServer: RPCServer, httpServer: HTTPServer, dnsTask: Task<Void, Never>?, logger: Logger
+        service: GatewayService, rpcServer: RPCServer, httpServer: HTTPPort, dnsTask: Task<Void, Never>?, logger: Logger
     ) {
         self.configuration = configuration
         self.registry = registry
@@ -130,36 +135,25 @@ package final class Gateway: Sendable {
 
     // MARK: HTTP
 
-    static func respond(to request: HTTPServer.Request, metrics: GatewayMetrics, workers: WorkerDirectory, registry: FunctionRegistry) async
-        -> HTTPServer.Response
-    {
-        let path = request.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? request.uri
-        switch (request.method, path) {
-        case (.GET, "/metrics"):
-            let links = workers.links
-            let summaries = links.map { $0.summary() }
-            let gauges: [GatewayMetrics.Gauge] = [
-                .init(
-                    name: "shoal_workers_up", help: "Whether each worker is in the ring (1) or not (0).",
-                    samples: summaries.map { ([("worker", $0.id), ("address", $0.address)], $0.state == "up" ? 1 : 0) }),
-                .init(
-                    name: "shoal_in_flight", help: "Invocations in flight from the gateway, by worker.",
-                    samples: summaries.map { ([("worker", $0.id)], Double($0.inFlight)) }),
-                .init(
-                    name: "shoal_warm_instances", help: "Instances each worker reported at its last heartbeat.",
-                    samples: summaries.map { ([("worker", $0.id)], Double($0.warmInstances)) }),
-                .init(
-                    name: "shoal_functions", help: "Functions in the registry.",
-                    samples: [([], Double(registry.allFunctions.count))]),
-            ]
-            return .init(status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8", body: metrics.render(gauges: gauges))
-        case (.GET, "/health"), (.GET, "/_shoal/health"):
-            return .init(status: .ok, body: "ok\n")
-        default:
-            return .init(
-                status: .notFound, contentType: "application/json",
-                body: #"{"Type":"User","message":"Unknown path: \#(path)"}"#)
-        }
+    static func metricsResponse(metrics: GatewayMetrics, workers: WorkerDirectory, registry: FunctionRegistry) -> Response {
+        let summaries = workers.links.map { $0.summary() }
+        let gauges: [GatewayMetrics.Gauge] = [
+            .init(
+                name: "shoal_workers_up", help: "Whether each worker is in the ring (1) or not (0).",
+                samples: summaries.map { ([("worker", $0.id), ("address", $0.address)], $0.state == "up" ? 1 : 0) }),
+            .init(
+                name: "shoal_in_flight", help: "Invocations in flight from the gateway, by worker.",
+                samples: summaries.map { ([("worker", $0.id)], Double($0.inFlight)) }),
+            .init(
+                name: "shoal_warm_instances", help: "Instances each worker reported at its last heartbeat.",
+                samples: summaries.map { ([("worker", $0.id)], Double($0.warmInstances)) }),
+            .init(
+                name: "shoal_functions", help: "Functions in the registry.",
+                samples: [([], Double(registry.allFunctions.count))]),
+        ]
+        return Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: metrics.render(gauges: gauges))))
     }
 
     /// A gateway holds one socket per client and per worker; 1,000 clients need more than

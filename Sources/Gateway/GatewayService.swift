@@ -23,24 +23,20 @@ final class GatewayService: Sendable {
 
     var methods: RPCMethodTable {
         var methods = RPCMethodTable()
-        let arns = registry.arns
         methods.register(ClientAPI.CreateFunction.self) { [self] params, _ in
-            try await registry.create(params).configuration(arns: arns)
+            try await create(params)
         }
-        methods.register(ClientAPI.GetFunction.self) { [registry] params, _ in
-            try registry.function(params.functionName).configuration(arns: arns)
+        methods.register(ClientAPI.GetFunction.self) { [self] params, _ in
+            try function(params.functionName)
         }
-        methods.register(ClientAPI.ListFunctions.self) { [registry] params, _ in
-            let maxItems = params.maxItems ?? 50
-            guard (1...10_000).contains(maxItems) else { throw GatewayError(.invalidParameter, "maxItems must be 1..10000") }
-            let page = await registry.list(marker: params.marker, maxItems: maxItems)
-            return .init(functions: page.functions.map { $0.configuration(arns: arns) }, nextMarker: page.nextMarker)
+        methods.register(ClientAPI.ListFunctions.self) { [self] params, _ in
+            try await list(params)
         }
         methods.register(ClientAPI.UpdateFunctionCode.self) { [self] params, _ in
-            try await registry.updateCode(params).configuration(arns: arns)
+            try await updateCode(params)
         }
         methods.register(ClientAPI.UpdateFunctionConfiguration.self) { [self] params, _ in
-            try await registry.updateConfiguration(params).configuration(arns: arns)
+            try await updateConfiguration(params)
         }
         methods.register(ClientAPI.DeleteFunction.self) { [self] params, _ in
             try await delete(params.functionName)
@@ -95,9 +91,34 @@ final class GatewayService: Sendable {
         return methods
     }
 
+    // MARK: Functions (the JSON-RPC methods and the REST operations both call these)
+
+    func create(_ params: ClientAPI.CreateFunction.Params) async throws -> FunctionConfiguration {
+        try await registry.create(params).configuration(arns: registry.arns)
+    }
+
+    func function(_ nameOrARN: String) throws -> FunctionConfiguration {
+        try registry.function(nameOrARN).configuration(arns: registry.arns)
+    }
+
+    func list(_ params: ClientAPI.ListFunctions.Params) async throws -> ClientAPI.ListFunctions.Result {
+        let maxItems = params.maxItems ?? 50
+        guard (1...10_000).contains(maxItems) else { throw GatewayError(.invalidParameter, "maxItems must be 1..10000") }
+        let page = await registry.list(marker: params.marker, maxItems: maxItems)
+        return .init(functions: page.functions.map { $0.configuration(arns: registry.arns) }, nextMarker: page.nextMarker)
+    }
+
+    func updateCode(_ params: ClientAPI.UpdateFunctionCode.Params) async throws -> FunctionConfiguration {
+        try await registry.updateCode(params).configuration(arns: registry.arns)
+    }
+
+    func updateConfiguration(_ params: ClientAPI.UpdateFunctionConfiguration.Params) async throws -> FunctionConfiguration {
+        try await registry.updateConfiguration(params).configuration(arns: registry.arns)
+    }
+
     // MARK: Invoke
 
-    private func invoke(_ params: ClientAPI.InvokeParams) async throws -> ClientAPI.Invoke.Result {
+    func invoke(_ params: ClientAPI.InvokeParams) async throws -> ClientAPI.Invoke.Result {
         let (record, deployID) = try registry.routable(params.functionName)
         if let early = try precheck(params) {
             if params.invocationType == "Event" {
@@ -157,7 +178,7 @@ final class GatewayService: Sendable {
 
     // MARK: Fleet-wide calls
 
-    private func delete(_ name: String) async throws -> Empty {
+    func delete(_ name: String) async throws -> Empty {
         let record = try registry.function(name)
         try await registry.delete(record.name)
         _ = await onEveryWorker { connection in

@@ -4,7 +4,8 @@ import ShoalTestSupport
 import Testing
 
 /// Outside clients: the raw-socket Python contract tests and the Python example client
-/// (Tests/python), and the `shoal` terminal client, each against a real `shoal up`.
+/// (Tests/python), boto3 and the AWS CLI, and the `shoal` terminal client, each against a real
+/// `shoal up`.
 @Suite(.serialized) struct OutsideClientTests {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
@@ -35,6 +36,18 @@ import Testing
                 environment: ["SHOAL_RPC_PORT": String(up.rpcPort)])
             #expect(exit == .status(0), "python contract tests:\n\(output)")
             #expect(output.contains("Ran 11 tests"), "\(output)")
+        }
+    }
+
+    /// boto3 and the AWS CLI, unchanged, against the REST API (Tests/python/test_rest_api.py,
+    /// test_aws_cli.py, run with pytest from the venv scripts/test makes).
+    @Test func boto3AndTheAWSCLIDriveTheRESTAPI() async throws {
+        try await ShoalUp.with(workers: 2) { up in
+            let tests = ["test_rest_api.py", "test_aws_cli.py"].map { Self.repository.appendingPathComponent("Tests/python/\($0)").path }
+            let (exit, output) = await Self.run(
+                Self.python, ["-m", "pytest", "-q", "-p", "no:cacheprovider"] + tests, environment: ["SHOAL_HTTP_PORT": String(up.httpPort)])
+            #expect(exit == .status(0), "pytest:\n\(output)")
+            #expect(output.contains(" passed"), "\(output)")
         }
     }
 

@@ -24,6 +24,13 @@ package struct FunctionRecord: Codable, Sendable, Hashable {
     package var imageUri: String?
     package var description: String?
     package var lastModified: String
+    // Stored and shown, never acted on; optional so that records written before them load.
+    package var role: String?
+    package var tags: [String: String]?
+    package var architectures: [String]?
+    package var ephemeralStorage: Int?
+    /// A new UUID on every change.
+    package var revisionId: String?
 
     /// What a worker is sent to run it.
     package var definition: FunctionDefinition {
@@ -43,7 +50,8 @@ package struct FunctionRecord: Codable, Sendable, Hashable {
             codeSha256: codeSHA256.map(Self.base64OfHex) ?? "", codeSize: codeSize, timeout: timeout,
             memorySize: memorySize, environment: .init(variables: environment),
             layers: layers.map { .init(arn: $0.arn, codeSize: $0.codeSize) }, packageType: packageType,
-            imageUri: imageUri, description: description, lastModified: lastModified
+            imageUri: imageUri, description: description, lastModified: lastModified, role: role, revisionId: revisionId,
+            architectures: architectures ?? ["x86_64"], ephemeralStorage: .init(size: ephemeralStorage ?? 512)
         )
     }
 

@@ -111,8 +111,14 @@ package actor FunctionRegistry {
             name: name, runtime: params.runtime ?? "", handler: params.handler ?? "", codeSHA256: nil, codeSize: 0,
             timeout: params.timeout ?? 3, memorySize: params.memorySize ?? 128,
             environment: params.environment?.variables ?? [:], layers: try resolveLayers(params.layers ?? []),
-            packageType: packageType, imageUri: nil, description: params.description, lastModified: FunctionRecord.timestamp()
+            packageType: packageType, imageUri: nil, description: params.description, lastModified: FunctionRecord.timestamp(),
+            role: params.role, tags: params.tags, architectures: params.architectures, ephemeralStorage: params.ephemeralStorage?.size
         )
+        guard params.publish != true else {
+            throw GatewayError(.invalidParameter, "Publish is not supported yet: create the function without it (versions are not implemented)")
+        }
+        try FunctionRules.architectures(params.architectures)
+        try FunctionRules.ephemeralStorage(params.ephemeralStorage?.size)
         var code: [UInt8]?
         if packageType == "Zip" {
             guard let zip = params.code.zipFile else { throw GatewayError(.invalidParameter, "a Zip function needs code.zipFile") }
@@ -141,6 +147,7 @@ package actor FunctionRegistry {
             record.codeSHA256 = try await storeBlob(code)
             record.codeSize = code.count
         }
+        record.revisionId = UUID().uuidString.lowercased()
         try await persist(record)
         setFunction(name, record)
         logger.info("function created", metadata: ["function": "\(name)", "runtime": "\(record.runtime)"])
@@ -179,6 +186,11 @@ package actor FunctionRegistry {
         }
         if let layers = params.layers { record.layers = try resolveLayers(layers) }
         if let description = params.description { record.description = description }
+        if let role = params.role { record.role = role }
+        if let storage = params.ephemeralStorage {
+            try FunctionRules.ephemeralStorage(storage.size)
+            record.ephemeralStorage = storage.size
+        }
         record.lastModified = FunctionRecord.timestamp()
         return try await replace(record)
     }
@@ -186,6 +198,8 @@ package actor FunctionRegistry {
     /// Writes a changed record; the in-memory one is replaced only once it is durable, and
     /// only if the function was not deleted meanwhile.
     private func replace(_ record: FunctionRecord) async throws -> FunctionRecord {
+        var record = record
+        record.revisionId = UUID().uuidString.lowercased()
         try await persist(record)
         guard functions.withLockedValue({ $0[record.name] }) != nil else {
             try? await remove("functions/\(record.name).json")

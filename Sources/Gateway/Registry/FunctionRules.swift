@@ -45,6 +45,20 @@ enum FunctionRules {
         }
     }
 
+    static func architectures(_ architectures: [String]?) throws(GatewayError) {
+        guard let architectures else { return }
+        guard architectures.count == 1, ["x86_64", "arm64"].contains(architectures[0]) else {
+            throw GatewayError(.invalidParameter, "architectures must hold exactly one of x86_64 and arm64")
+        }
+    }
+
+    static func ephemeralStorage(_ size: Int?) throws(GatewayError) {
+        guard let size else { return }
+        guard (512...10_240).contains(size) else {
+            throw GatewayError(.invalidParameter, "ephemeralStorage.size must be 512 to 10240 MB")
+        }
+    }
+
     static func timeout(_ timeout: Int) throws(GatewayError) {
         guard (1...900).contains(timeout) else {
             throw GatewayError(.invalidParameter, "timeout must be 1..900 seconds, not \(timeout)")

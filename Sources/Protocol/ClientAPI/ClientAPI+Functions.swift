@@ -42,13 +42,30 @@ extension ClientAPI {
             public var packageType: String?
             /// A description of the function.
             public var description: String?
+            /// The execution role, stored as given.
+            public var role: String?
+            /// Tags for the function.
+            public var tags: [String: String]?
+            /// One of `x86_64` (the default) and `arm64`.
+            public var architectures: [String]?
+            /// The `/tmp` size (512 MB by default).
+            public var ephemeralStorage: FunctionConfiguration.EphemeralStorage?
+            /// Publishing a version with the function is not supported yet: true is refused.
+            public var publish: Bool?
 
             /// Creates the parameters.
             public init(
                 functionName: String, runtime: String?, handler: String?, code: Code, timeout: Int? = nil,
                 memorySize: Int? = nil, environment: FunctionConfiguration.Environment? = nil,
-                layers: [String]? = nil, packageType: String? = nil, description: String? = nil
+                layers: [String]? = nil, packageType: String? = nil, description: String? = nil, role: String? = nil,
+                tags: [String: String]? = nil, architectures: [String]? = nil, ephemeralStorage: FunctionConfiguration.EphemeralStorage? = nil,
+                publish: Bool? = nil
             ) {
+                self.role = role
+                self.tags = tags
+                self.architectures = architectures
+                self.ephemeralStorage = ephemeralStorage
+                self.publish = publish
                 self.functionName = functionName
                 self.runtime = runtime
                 self.handler = handler
@@ -155,11 +172,18 @@ extension ClientAPI {
             public var layers: [String]?
             /// A description of the function.
             public var description: String?
+            /// The execution role, stored as given.
+            public var role: String?
+            /// The `/tmp` size.
+            public var ephemeralStorage: FunctionConfiguration.EphemeralStorage?
             /// Creates the parameters.
             public init(
                 functionName: String, handler: String? = nil, runtime: String? = nil, timeout: Int? = nil, memorySize: Int? = nil,
-                environment: FunctionConfiguration.Environment? = nil, layers: [String]? = nil, description: String? = nil
+                environment: FunctionConfiguration.Environment? = nil, layers: [String]? = nil, description: String? = nil,
+                role: String? = nil, ephemeralStorage: FunctionConfiguration.EphemeralStorage? = nil
             ) {
+                self.role = role
+                self.ephemeralStorage = ephemeralStorage
                 self.functionName = functionName
                 self.handler = handler
                 self.runtime = runtime

@@ -22,6 +22,48 @@ public struct FunctionConfiguration: Codable, Sendable, Hashable {
         }
     }
 
+    /// The scratch space in `/tmp`, in MB (512 to 10240), as AWS nests it.
+    public struct EphemeralStorage: Codable, Sendable, Hashable {
+        /// The size in MB.
+        public var size: Int
+        /// Creates an `EphemeralStorage`.
+        public init(size: Int = 512) { self.size = size }
+    }
+
+    /// X-Ray tracing: always `PassThrough` here.
+    public struct TracingConfig: Codable, Sendable, Hashable {
+        /// `PassThrough` or `Active`.
+        public var mode: String
+        /// Creates a `TracingConfig`.
+        public init(mode: String = "PassThrough") { self.mode = mode }
+    }
+
+    /// Where the function's logs would go on AWS.
+    public struct LoggingConfig: Codable, Sendable, Hashable {
+        /// `Text` or `JSON`.
+        public var logFormat: String
+        /// The CloudWatch log group, `/aws/lambda/NAME`.
+        public var logGroup: String
+        /// Creates a `LoggingConfig`.
+        public init(logFormat: String = "Text", logGroup: String) {
+            self.logFormat = logFormat
+            self.logGroup = logGroup
+        }
+    }
+
+    /// SnapStart: never applied here.
+    public struct SnapStart: Codable, Sendable, Hashable {
+        /// `None` or `PublishedVersions`.
+        public var applyOn: String
+        /// `On` or `Off`.
+        public var optimizationStatus: String
+        /// Creates a `SnapStart`.
+        public init(applyOn: String = "None", optimizationStatus: String = "Off") {
+            self.applyOn = applyOn
+            self.optimizationStatus = optimizationStatus
+        }
+    }
+
     /// The function: a name, `NAME:QUALIFIER`, or a full or partial ARN.
     public var functionName: String
     /// The function's ARN.
@@ -56,12 +98,35 @@ public struct FunctionConfiguration: Codable, Sendable, Hashable {
     public var state: String
     /// `Successful`.
     public var lastUpdateStatus: String
+    /// Why the function is not `Active` yet (`Creating`); nil once it is.
+    public var stateReasonCode: String?
+    /// The same, for people.
+    public var stateReason: String?
+    /// Why an update is not `Successful` yet; nil once it is.
+    public var lastUpdateStatusReasonCode: String?
+    /// The same, for people.
+    public var lastUpdateStatusReason: String?
+    /// The execution role, stored as given (nothing here assumes it).
+    public var role: String?
+    /// Changes with every change of the function (AWS's optimistic-locking token).
+    public var revisionId: String?
+    /// `x86_64` or `arm64`; instances run on this machine's architecture either way.
+    public var architectures: [String]
+    /// The `/tmp` size.
+    public var ephemeralStorage: EphemeralStorage
+    /// X-Ray tracing.
+    public var tracingConfig: TracingConfig
+    /// Log format and group.
+    public var loggingConfig: LoggingConfig
+    /// SnapStart.
+    public var snapStart: SnapStart
 
     /// Creates a `FunctionConfiguration`.
     public init(
         functionName: String, functionArn: String, runtime: String, handler: String, codeSha256: String, codeSize: Int,
         timeout: Int, memorySize: Int, environment: Environment, layers: [Layer], packageType: String, imageUri: String?,
-        description: String?, lastModified: String
+        description: String?, lastModified: String, role: String? = nil, revisionId: String? = nil, architectures: [String] = ["x86_64"],
+        ephemeralStorage: EphemeralStorage = .init()
     ) {
         self.functionName = functionName
         self.functionArn = functionArn
@@ -80,5 +145,12 @@ public struct FunctionConfiguration: Codable, Sendable, Hashable {
         self.lastModified = lastModified
         self.state = "Active"
         self.lastUpdateStatus = "Successful"
+        self.role = role
+        self.revisionId = revisionId
+        self.architectures = architectures
+        self.ephemeralStorage = ephemeralStorage
+        self.tracingConfig = .init()
+        self.loggingConfig = .init(logGroup: "/aws/lambda/\(functionName)")
+        self.snapStart = .init()
     }
 }

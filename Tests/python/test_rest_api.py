@@ -1,0 +1,220 @@
+"""The AWS Lambda REST API on the gateway's HTTP port, driven by boto3 itself.
+
+Run with pytest by GatewayTests/RESTClientTests against a `shoal up` it started; the HTTP
+port comes in SHOAL_HTTP_PORT. Retries are off (a 429 must surface at once) and the read
+timeout is long (a synchronous invoke is never re-sent).
+"""
+
+import base64
+import io
+import json
+import os
+import socket
+import zipfile
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+PORT = int(os.environ["SHOAL_HTTP_PORT"])
+ENDPOINT = f"http://127.0.0.1:{PORT}"
+ROLE = "arn:aws:iam::000000000000:role/lambda-role"
+
+
+def client(region="us-east-1"):
+    return boto3.client(
+        "lambda",
+        endpoint_url=ENDPOINT,
+        region_name=region,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        config=Config(retries={"total_max_attempts": 1}, read_timeout=900),
+    )
+
+
+def zip_of(files):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, text in files.items():
+            archive.writestr(name, text)
+    return buffer.getvalue()
+
+
+ECHO = zip_of({"app.py": "def handler(event, context):\n    print('log line')\n    return {'echo': event}\n"})
+FAILS = zip_of({"app.py": "def handler(event, context):\n    raise ValueError('it broke')\n"})
+
+
+@pytest.fixture(scope="module")
+def aws():
+    return client()
+
+
+def create(aws, name, code=ECHO, **extra):
+    return aws.create_function(
+        FunctionName=name, Runtime="python3.12", Role=ROLE, Handler="app.handler", Code={"ZipFile": code}, **extra
+    )
+
+
+def error_of(call):
+    with pytest.raises(ClientError) as raised:
+        call()
+    return raised.value.response
+
+
+def test_function_lifecycle_with_waiters(aws):
+    created = create(aws, "rest-life", Tags={"team": "shoal"}, Environment={"Variables": {"MY_VAR": "x"}})
+    assert created["ResponseMetadata"]["HTTPStatusCode"] == 201
+    assert created["State"] == "Pending" and created["StateReasonCode"] == "Creating"
+    assert created["FunctionArn"] == "arn:aws:lambda:us-east-1:000000000000:function:rest-life"
+    assert created["Environment"]["Variables"] == {"MY_VAR": "x"}
+    assert created["Role"] == ROLE and created["Architectures"] == ["x86_64"]
+    assert created["ResponseMetadata"]["RequestId"]
+    aws.get_waiter("function_active_v2").wait(FunctionName="rest-life", WaiterConfig={"Delay": 1, "MaxAttempts": 2})
+    aws.get_waiter("function_active").wait(FunctionName="rest-life", WaiterConfig={"Delay": 1, "MaxAttempts": 2})
+    aws.get_waiter("function_exists").wait(FunctionName="rest-life", WaiterConfig={"Delay": 1, "MaxAttempts": 2})
+
+    got = aws.get_function(FunctionName="rest-life")
+    assert got["Configuration"]["State"] == "Active"
+    assert got["Configuration"]["LastUpdateStatus"] == "Successful"
+    assert got["Tags"] == {"team": "shoal"}
+    assert got["Code"]["RepositoryType"] == "S3"
+    import urllib.request
+
+    with urllib.request.urlopen(got["Code"]["Location"]) as response:
+        assert response.read() == ECHO
+
+    updated = aws.update_function_code(FunctionName="rest-life", ZipFile=zip_of({"app.py": "def handler(e, c):\n    return 'v2'\n"}))
+    assert updated["LastUpdateStatus"] == "InProgress"
+    assert updated["RevisionId"] != created["RevisionId"]
+    aws.get_waiter("function_updated_v2").wait(FunctionName="rest-life", WaiterConfig={"Delay": 1, "MaxAttempts": 2})
+    aws.get_waiter("function_updated").wait(FunctionName="rest-life", WaiterConfig={"Delay": 1, "MaxAttempts": 2})
+    assert json.load(aws.invoke(FunctionName="rest-life")["Payload"]) == "v2"
+
+    configured = aws.update_function_configuration(FunctionName="rest-life", Timeout=7, MemorySize=256)
+    assert configured["Timeout"] == 7 and configured["MemorySize"] == 256
+    assert aws.get_function_configuration(FunctionName="rest-life")["LastUpdateStatus"] == "Successful"
+
+    stale = error_of(lambda: aws.update_function_configuration(FunctionName="rest-life", Timeout=8, RevisionId=created["RevisionId"]))
+    assert stale["Error"]["Code"] == "PreconditionFailedException"
+
+    deleted = aws.delete_function(FunctionName="rest-life")
+    assert deleted["ResponseMetadata"]["HTTPStatusCode"] == 204
+    assert error_of(lambda: aws.get_function(FunctionName="rest-life"))["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_invoke_types_logs_and_function_errors(aws):
+    create(aws, "rest-echo")
+    answer = aws.invoke(FunctionName="rest-echo", Payload=b'{"a": 1}')
+    assert answer["StatusCode"] == 200 and answer["ExecutedVersion"] == "$LATEST"
+    assert json.load(answer["Payload"]) == {"echo": {"a": 1}}
+    assert "FunctionError" not in answer
+
+    tailed = aws.invoke(FunctionName="rest-echo", Payload=b"{}", LogType="Tail")
+    log = base64.b64decode(tailed["LogResult"]).decode()
+    assert "log line" in log and "REPORT RequestId" in log
+
+    context = base64.b64encode(json.dumps({"custom": {"k": "v"}}).encode()).decode()
+    assert aws.invoke(FunctionName="rest-echo", Payload=b"{}", ClientContext=context)["StatusCode"] == 200
+    assert aws.invoke(FunctionName="rest-echo", Payload=b"{}", InvocationType="Event")["StatusCode"] == 202
+    assert aws.invoke(FunctionName="rest-echo", InvocationType="DryRun")["StatusCode"] == 204
+    assert json.load(aws.invoke(FunctionName="rest-echo")["Payload"]) == {"echo": {}}
+    assert aws.invoke_async(FunctionName="rest-echo", InvokeArgs=b"{}")["Status"] == 202
+    by_arn = aws.invoke(FunctionName="arn:aws:lambda:us-east-1:000000000000:function:rest-echo", Payload=b"{}")
+    assert by_arn["StatusCode"] == 200
+    assert aws.invoke(FunctionName="rest-echo:$LATEST", Payload=b"{}")["StatusCode"] == 200
+
+    create(aws, "rest-fails", code=FAILS)
+    failed = aws.invoke(FunctionName="rest-fails", Payload=b"{}")
+    assert failed["StatusCode"] == 200 and failed["FunctionError"] == "Unhandled"
+    assert json.load(failed["Payload"])["errorType"] == "ValueError"
+
+
+def test_list_functions_pages_with_the_paginator(aws):
+    names = {f"rest-page-{index:03}" for index in range(120)}
+    for name in sorted(names):
+        create(aws, name)
+    seen = []
+    for page in aws.get_paginator("list_functions").paginate(PaginationConfig={"PageSize": 50}):
+        assert len(page["Functions"]) <= 50
+        seen += [function["FunctionName"] for function in page["Functions"]]
+        assert all("State" not in function for function in page["Functions"])
+    assert names <= set(seen) and len(seen) == len(set(seen))
+    for name in names:
+        aws.delete_function(FunctionName=name)
+
+
+def test_errors_are_awss(aws):
+    create(aws, "rest-errors")
+
+    def code_status(response):
+        return response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"]
+
+    missing = error_of(lambda: aws.get_function(FunctionName="nope"))
+    assert code_status(missing) == ("ResourceNotFoundException", 404)
+    assert missing["Error"]["Message"] == "Function not found: arn:aws:lambda:us-east-1:000000000000:function:nope"
+    assert code_status(error_of(lambda: create(aws, "rest-errors"))) == ("ResourceConflictException", 409)
+    bad_runtime = error_of(
+        lambda: aws.create_function(FunctionName="x1", Runtime="cobol", Role=ROLE, Handler="a.b", Code={"ZipFile": ECHO})
+    )
+    assert code_status(bad_runtime)[1] == 400
+    bad_zip = error_of(lambda: create(aws, "x2", code=b"not a zip"))
+    assert code_status(bad_zip) == ("InvalidParameterValueException", 400)
+    assert error_of(lambda: aws.get_function(FunctionName="a" * 65))["ResponseMetadata"]["HTTPStatusCode"] == 400
+    mismatch = error_of(lambda: aws.get_function(FunctionName="rest-errors:1", Qualifier="2"))
+    assert code_status(mismatch) == ("InvalidParameterValueException", 400)
+    assert "derived qualifier" in mismatch["Error"]["Message"]
+    other_region = error_of(lambda: aws.get_function(FunctionName="arn:aws:lambda:eu-west-1:000000000000:function:rest-errors"))
+    assert code_status(other_region) == ("ResourceNotFoundException", 404)
+    assert "not reachable in this region" in other_region["Error"]["Message"]
+    assert code_status(error_of(lambda: aws.get_function(FunctionName="rest-errors", Qualifier="7")))[1] == 404
+    not_json = error_of(lambda: aws.invoke(FunctionName="rest-errors", Payload=b"not json"))
+    assert code_status(not_json) == ("InvalidRequestContentException", 400)
+    too_large = error_of(lambda: aws.invoke(FunctionName="rest-errors", Payload=b'"' + b"x" * (6 * 1024 * 1024) + b'"'))
+    assert code_status(too_large) == ("RequestEntityTooLargeException", 413)
+    event_large = error_of(
+        lambda: aws.invoke(FunctionName="rest-errors", InvocationType="Event", Payload=b'"' + b"x" * (1024 * 1024) + b'"')
+    )
+    assert code_status(event_large) == ("RequestEntityTooLargeException", 413)
+    latest = error_of(lambda: aws.delete_function(FunctionName="rest-errors", Qualifier="$LATEST"))
+    assert code_status(latest) == ("InvalidParameterValueException", 400)
+    published = error_of(lambda: create(aws, "x3", Publish=True))
+    assert code_status(published) == ("InvalidParameterValueException", 400)
+    assert code_status(error_of(lambda: aws.invoke(FunctionName="nope", Payload=b"{}"))) == ("ResourceNotFoundException", 404)
+    # The region comes from the credential scope: ARNs say it, and other regions' ARNs are refused.
+    west = client("eu-west-1")
+    assert west.get_function(FunctionName="rest-errors")["Configuration"]["FunctionArn"].startswith("arn:aws:lambda:eu-west-1:")
+    # Every one of these left nothing behind.
+    names = {function["FunctionName"] for function in aws.list_functions()["Functions"]}
+    assert not names & {"x1", "x2", "x3"}
+
+
+def raw_http(request: bytes, read=65536):
+    with socket.create_connection(("127.0.0.1", PORT), timeout=20) as sock:
+        sock.sendall(request)
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = sock.recv(read)
+            if not chunk:
+                break
+            data += chunk
+        return data
+
+
+def test_unknown_operations_and_bad_requests_get_named_errors():
+    answer = raw_http(b"GET /2015-03-31/no-such-thing HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 404") and b"x-amzn-errortype: unknownoperationexception" in answer.lower()
+    assert b"x-amzn-requestid:" in answer.lower()
+    bad_json = raw_http(
+        b"POST /2015-03-31/functions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5\r\n\r\n{nope"
+    )
+    assert bad_json.startswith(b"HTTP/1.1 400"), bad_json
+    wrong_type = b'{"FunctionName": 7, "Runtime": "python3.12", "Handler": "a.b", "Role": "r", "Code": {"ZipFile": ""}}'
+    answer = raw_http(
+        b"POST /2015-03-31/functions HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%s" % (len(wrong_type), wrong_type)
+    )
+    assert answer.startswith(b"HTTP/1.1 400"), answer
+    undecodable = raw_http(b"GET /2015-03-31/functions/%ZZ HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert undecodable.startswith(b"HTTP/1.1 400"), undecodable
+    long_path = raw_http(b"GET /2015-03-31/functions/" + b"a" * 10_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert long_path.startswith(b"HTTP/1.1 400") or long_path.startswith(b"HTTP/1.1 404"), long_path[:200]

@@ -49,12 +49,7 @@ final class GatewayService: Sendable {
         methods.register(ClientAPI.PublishLayer.self) { [self] params, _ in
             try await registry.publishLayer(params)
         }
-        methods.register(
-            ClientAPI.Invoke.self,
-            onLoop: { [self] params, reply in
-                invokeOnLoop(params, reply: reply)
-            }
-        ) { [self] params, _ in
+        methods.register(ClientAPI.Invoke.self) { [self] params, _ in
             try await invoke(params)
         }
         methods.register(ClientAPI.InvokeStream.self) { [self] params, context in
@@ -130,19 +125,6 @@ final class GatewayService: Sendable {
             return early
         }
         return try await router.invoke(record, deployID: deployID, params)
-    }
-
-    /// A warm synchronous invoke relayed on the event loop (`InvokeRouter.invokeOnLoop`);
-    /// false leaves the request to `invoke`, which also gives every error answer.
-    private func invokeOnLoop(_ params: ClientAPI.InvokeParams, reply: RPCReply<ClientAPI.Invoke.Result>) -> Bool {
-        let routable: (record: FunctionRecord, deployID: String)
-        do {
-            routable = try registry.routable(params.functionName)
-            guard try precheck(params) == nil else { return false }
-        } catch {
-            return false
-        }
-        return router.invokeOnLoop(routable.record, deployID: routable.deployID, params, reply: reply)
     }
 
     /// Checks the invocation type, log type, payload (base64, size, JSON) and client

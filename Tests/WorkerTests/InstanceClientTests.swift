@@ -103,34 +103,6 @@ import Testing
         }
     }
 
-    @Test func aCallOnTheLoopTakesOnlyThatLoopsIdleConnectionAndRunsOnceWhenItWasDropped() async throws {
-        try await withInstance { server, ledger, invoker in
-            let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-            let loop = group.next()
-            /// `send(onLoop:)` from the loop: nil when it sent nothing, else its answer.
-            func onLoop(_ tag: String) async throws -> InstanceResponse? {
-                let call = request(server, #"{"tag":"\#(tag)"}"#)
-                return try await callOnLoop(loop) { invoker.send(onLoop: call, handle: CallHandle(), then: $0) }
-            }
-            // No connection of this loop yet: nothing is sent (the caller takes the async way).
-            #expect(try await onLoop("not sent") == nil)
-            #expect(ledger.executions.isEmpty)
-            // One opened from the loop is then used from it, without a task.
-            let warm = request(server, #"{"tag":"a"}"#)
-            _ = try await Task(executorPreference: EventLoopTaskExecutor(loop)) { try await invoker.send(warm) }.value
-            #expect(try await onLoop("b")?.status == 200)
-            #expect(ledger.requestsPerConnection == [2])
-            // Dropped by the instance: either the client saw the close (nothing sent) or it
-            // finds out on its write and tries once more on a fresh connection. The handler
-            // runs once either way.
-            await server.dropConnections()
-            let retried = try await onLoop("c")
-            #expect(retried == nil || retried?.status == 200)
-            #expect(ledger.executions == (retried == nil ? ["a", "b"] : ["a", "b", "c"]))
-            try await group.shutdownGracefully()
-        }
-    }
-
     @Test func aKeptAliveConnectionTheInstanceDroppedIsReplacedAndTheCallRunsOnce() async throws {
         try await withInstance { server, ledger, invoker in
             for round in 0..<5 {

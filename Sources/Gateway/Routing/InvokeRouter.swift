@@ -67,44 +67,6 @@ final class InvokeRouter: Sendable {
         }
     }
 
-    /// The same invoke without a task, for the common case: the owner is up and has the
-    /// function's current deploy. The worker's answer is relayed to `reply` from the event
-    /// loop that reads it. False (nothing sent) when the call needs the general path; a call
-    /// that fails in a way the failover rules retry (never sent, deploy missing) is handed
-    /// to the general path through `reply.fallBack()`, which starts over.
-    func invokeOnLoop(_ record: FunctionRecord, deployID: String, _ params: ClientAPI.InvokeParams, reply: RPCReply<ClientAPI.Invoke.Result>) -> Bool
-    {
-        guard let link = workers.owner(of: record.name),
-            let connection = link.beginWarmCall(record.name, deployID: deployID)
-        else { return false }
-        let started = ContinuousClock.now
-        let id = connection.call(WorkerAPI.Invoke.self, workerRequest(record, deployID: deployID, params), timeout: deadline(record)) {
-            [self] result in
-            // The bookkeeping after the answer's write: from that write on, the caller's side
-            // already runs on the other core, so work done then adds no latency
-            // (docs/performance-log.md, twelfth round) while work before it does.
-            defer { link.callEnded() }
-            switch result {
-            case .success(let result):
-                reply.succeed(Self.clientResult(result))
-                account(result, worker: link.id, since: started)
-            case .failure(let error):
-                switch recovery(after: error, on: link, connection, function: record.name) {
-                case .reroute, .redeploy:
-                    reply.fallBack()
-                case .fail(let final):
-                    if let error = final as? RPCError, let result = resultInPlace(of: error, record) {
-                        reply.succeed(result)
-                    } else {
-                        reply.fail(final)
-                    }
-                }
-            }
-        }
-        reply.onCancel { connection.abandon(id, RPCError(.cancelled, "call cancelled by the caller")) }
-        return true
-    }
-
     /// What a function gets when the client sent no payload: Lambda passes `{}`.
     private static let emptyEvent = Base64.encode(Array("{}".utf8))
 

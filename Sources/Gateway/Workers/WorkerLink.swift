@@ -54,19 +54,6 @@ package final class WorkerLink: Sendable {
         status.withLockedValue { $0.connection(on: loop) }
     }
 
-    /// For a warm call: the caller's connection if the worker is up and has `deployID` of
-    /// `function`, with the call counted in flight (`callEnded` when it is over); nil, and
-    /// nothing counted, otherwise. One lock for what the invoke path asks every time.
-    func beginWarmCall(_ function: String, deployID: String, on loop: (any EventLoop)? = MultiThreadedEventLoopGroup.currentEventLoop)
-        -> RPCConnection?
-    {
-        status.withLockedValue { status in
-            guard status.deployed[function] == deployID, let connection = status.connection(on: loop) else { return nil }
-            status.inFlight += 1
-            return connection
-        }
-    }
-
     func deployedID(of function: String) -> String? { status.withLockedValue { $0.deployed[function] } }
 
     func recordDeployed(_ function: String, deployID: String) {

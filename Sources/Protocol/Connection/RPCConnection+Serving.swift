@@ -56,33 +56,21 @@ extension RPCConnection {
         let context = RPCRequestContext(connection: self, id: id, method: method)
         configuration.onServing?(1)
         let served = ServedCall(context: context, token: token, entry: entry, params: params)
-        if let onLoop = entry.onLoop, onLoop(params, served) { return }
-        runInTask(served)
-    }
-
-    /// Serves a request the general way: its handler runs in a task of its own.
-    func runInTask(_ served: ServedCall) {
         let task = Task {
             self.answer(served, with: await self.run(served.entry, params: served.params, context: served.context))
         }
-        register(.task(task), for: served)
+        register(task, for: served)
     }
 
-    /// Records what cancels a request's work; runs it at once if `$/cancel` came first.
-    ///
-    /// An on-loop handler's canceller counts only while it still owns the request: once it
-    /// answered or handed the request to a task (`settle`, which comes before the task's
-    /// own registration), a late one must not displace the task's. Checked under the lock
-    /// the task registers under, so the two cannot cross.
-    func register(_ canceller: ServedRequest.Canceller, for served: ServedCall) {
+    /// Records the task that serves a request; cancels it at once if `$/cancel` came first.
+    private func register(_ task: Task<Void, Never>, for served: ServedCall) {
         let id = served.context.id
         let cancelNow = state.withLockedValue { state -> Bool in
             guard let index = state.served.index(forKey: id), state.served.values[index].token == served.token else { return false }
-            if case .callback = canceller, served.isSettled { return false }
-            state.served.values[index].canceller = canceller
+            state.served.values[index].task = task
             return state.served.values[index].cancelRequested
         }
-        if cancelNow { canceller.cancel() }
+        if cancelNow { task.cancel() }
     }
 
     /// Writes a request's answer and forgets the request.
@@ -101,11 +89,11 @@ extension RPCConnection {
     }
 
     private func cancelServed(_ id: RPCID) {
-        let canceller = state.withLockedValue { state -> ServedRequest.Canceller? in
+        let task = state.withLockedValue { state -> Task<Void, Never>? in
             state.served[id]?.cancelRequested = true
-            return state.served[id]?.canceller
+            return state.served[id]?.task
         }
-        canceller?.cancel()
+        task?.cancel()
     }
 
     /// Answers a batch with one array, in member order; members that need no answer are
@@ -252,7 +240,7 @@ extension RPCConnection {
                         ? RPCError(.connectionClosed, "connection closed while the call was in flight")
                         : RPCError(.notSent, "connection closed before the request was sent")))
         }
-        for (_, request) in served { request.canceller?.cancel() }
+        for (_, request) in served { request.task?.cancel() }
         for case (_, let task?) in batches { task.cancel() }
     }
 }

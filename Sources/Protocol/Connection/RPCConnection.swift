@@ -8,8 +8,7 @@ import NIOPosix
 ///
 /// Many calls share the connection; each gets its own id and its own continuation, and answers may
 /// come back in any order. Requests from the peer run as separate tasks, so a slow one never
-/// holds up the rest, unless their method is registered `onLoop` and takes them there
-/// (`RPCReply.swift`). Notifications are handled on the event loop in arrival order, which is
+/// holds up the rest. Notifications are handled on the event loop in arrival order, which is
 /// what keeps a stream's chunks in order.
 ///
 /// State lives behind one lock and is touched for a few dictionary operations per call; all
@@ -25,17 +24,12 @@ public final class RPCConnection: Sendable {
     /// A flush is queued on the event loop (write coalescing, `RPCConnection+Flush.swift`).
     let flushScheduled: NIOLoopBoundBox<Bool>
 
-    /// Who learns a call's outcome: a task waiting in `call`, or a callback on the event
-    /// loop (`call(_:_:timeout:then:)`, for answers relayed without a task).
-    enum Waiter {
-        case task(UnsafeContinuation<any Sendable, any Error>)
-        case callback(@Sendable (Result<any Sendable, RPCError>) -> Void)
+    /// The task waiting in `call` for the call's outcome.
+    struct Waiter {
+        var continuation: UnsafeContinuation<any Sendable, any Error>
 
         func resume(_ result: Result<any Sendable, RPCError>) {
-            switch self {
-            case .task(let continuation): continuation.resume(with: result.mapError { $0 as any Error })
-            case .callback(let body): body(result)
-            }
+            continuation.resume(with: result.mapError { $0 as any Error })
         }
     }
 
@@ -52,22 +46,9 @@ public final class RPCConnection: Sendable {
     }
 
     struct ServedRequest {
-        /// What stops the work: the task serving the request, or what an on-loop handler
-        /// registered (`RPCReply.onCancel`).
-        enum Canceller {
-            case task(Task<Void, Never>)
-            case callback(@Sendable () -> Void)
-
-            func cancel() {
-                switch self {
-                case .task(let task): task.cancel()
-                case .callback(let body): body()
-                }
-            }
-        }
-
         var token: UInt64
-        var canceller: Canceller?
+        /// The task serving the request, once it exists.
+        var task: Task<Void, Never>?
         var cancelRequested = false
     }
 
@@ -179,7 +160,7 @@ public final class RPCConnection: Sendable {
                 }
                 begin(
                     id: id, resultType: M.Result.self, fastResultType: M.Result.self as? any RPCJSONReadable.Type,
-                    timeout: timeout, idAssigned: idAssigned, answerTo: .task(continuation)
+                    timeout: timeout, idAssigned: idAssigned, answerTo: Waiter(continuation: continuation)
                 ) { () throws(RPCError) in try requestFrame(M.self, params, id: id) }
                 // Cancelled while the call became pending: the handler found nothing to abandon
                 // then; the peer is told after the request, which this thread wrote first.
@@ -191,63 +172,10 @@ public final class RPCConnection: Sendable {
         return value as! M.Result
     }
 
-    /// Calls `method` on the peer without a task: `then` gets the answer, or the same errors
-    /// `call` throws, exactly once, on this connection's event loop (or on the caller's
-    /// thread if the request could not be sent). Returns the request's id, for `abandon`.
-    ///
-    /// For relays that answer one peer from another's answer (the gateway's warm invoke):
-    /// no task is made, suspended and resumed on the way.
-    @discardableResult
-    public func call<M: RPCMethod>(
-        _ method: M.Type, _ params: M.Params, timeout: Duration? = nil,
-        then: @escaping @Sendable (Result<M.Result, RPCError>) -> Void
-    ) -> RPCID {
-        callBack(M.self, fastResultType: M.Result.self as? any RPCJSONReadable.Type, timeout: timeout, then: then) { id throws(RPCError) in
-            try requestFrame(M.self, params, id: id)
-        }
-    }
-
-    /// `call(_:_:timeout:then:)` for a method whose params write themselves and whose result
-    /// reads itself (the gateway's invoke): this overload is chosen then, and makes the call
-    /// without the generic way's envelope value, conformance lookups and casts (each a lookup
-    /// in the Swift runtime, on every call).
-    @discardableResult
-    public func call<M: RPCMethod>(
-        _ method: M.Type, _ params: M.Params, timeout: Duration? = nil,
-        then: @escaping @Sendable (Result<M.Result, RPCError>) -> Void
-    ) -> RPCID where M.Params: RPCJSONWritable, M.Result: RPCJSONReadable {
-        callBack(M.self, fastResultType: M.Result.self, timeout: timeout, then: then) { id throws(RPCError) in
-            var writer = JSONWriter.request(id: id, method: M.name, capacityHint: params.jsonCapacityHint) { params.writeJSON(to: &$0) }
-            return try checkedFrame(writer.frame(), orThrow: .notSent)
-        }
-    }
-
-    /// The two callback `call`s, which differ only in how the result is read and the request
-    /// written.
-    private func callBack<M: RPCMethod>(
-        _ method: M.Type, fastResultType: (any RPCJSONReadable.Type)?, timeout: Duration?,
-        then: @escaping @Sendable (Result<M.Result, RPCError>) -> Void,
-        encode: (RPCID) throws(RPCError) -> ByteBuffer
-    ) -> RPCID {
-        let id = nextRequestID()
-        begin(
-            id: id, resultType: M.Result.self, fastResultType: fastResultType,
-            timeout: timeout, idAssigned: nil, answerTo: .callback { result in then(result.map { $0 as! M.Result }) }
-        ) { () throws(RPCError) in try encode(id) }
-        return id
-    }
-
     /// A request frame the generic way: `RPCCoding.frame` writes it by hand when the params
     /// can write themselves, else through `JSONEncoder`.
     private func requestFrame<M: RPCMethod>(_ method: M.Type, _ params: M.Params, id: RPCID) throws(RPCError) -> ByteBuffer {
         try encodeFrame(RequestEnvelope(id: id, method: M.name, params: params), orThrow: .notSent)
-    }
-
-    private func nextRequestID() -> RPCID {
-        state.withLockedValue { state in
-            defer { state.nextID += 1 }
-            return .number(state.nextID)
-        }
     }
 
     /// Makes the call pending, then writes the request `encode` makes; every outcome reaches

@@ -82,10 +82,8 @@ extension JSONWriter {
         return writer
     }
 
-    /// A result response whose result `write` puts in: for `ResultEnvelope.handWritten`, and
-    /// for answers whose result type is known to write itself (`RPCReply.succeed`), which
-    /// need no envelope value, conformance lookup or cast. Not a member of the generic
-    /// envelope, so calling it instantiates no generic type.
+    /// A result response whose result `write` puts in (`ResultEnvelope.handWritten`). Not a
+    /// member of the generic envelope, so calling it instantiates no generic type.
     static func resultResponse(id: RPCID, capacityHint: Int, _ write: (inout JSONWriter) -> Void) -> JSONWriter {
         var writer = JSONWriter(capacity: 64 + capacityHint)
         writer.object { writer in

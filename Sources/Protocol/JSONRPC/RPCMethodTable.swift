@@ -39,8 +39,6 @@ public struct RPCMethodTable: Sendable {
         var fastParams: FastDecoder?
         /// Runs the handler; its answer comes back as one frame (see `RPCCoding.frame`).
         var run: @Sendable (any Sendable, RPCRequestContext) async throws -> ByteBuffer
-        /// Tried first, on the event loop; true when it took the request (`RPCReply`).
-        var onLoop: (@Sendable (any Sendable, ServedCall) -> Bool)?
     }
 
     struct NotificationEntry: Sendable {
@@ -75,23 +73,6 @@ public struct RPCMethodTable: Sendable {
                 return try RPCCoding.frame(ResultEnvelope(id: context.id, result: result))
             }
         )
-    }
-
-    /// Answers method `M` on the event loop where it can, else with `handler`.
-    ///
-    /// `onLoop` runs on the connection's event loop as the request arrives, before any task
-    /// exists: it returns false to leave the request to `handler` (which then runs in a task
-    /// as usual), or true when it took the request and will answer through `reply`. For the
-    /// common case of a hot method whose answer comes from another connection's answer, this
-    /// saves the task, its suspension and its resumption. It must not block or wait.
-    /// Requests inside a batch always go to `handler`.
-    public mutating func register<M: RPCMethod>(
-        _ method: M.Type,
-        onLoop: @escaping @Sendable (M.Params, RPCReply<M.Result>) -> Bool,
-        _ handler: @escaping @Sendable (M.Params, RPCRequestContext) async throws -> M.Result
-    ) {
-        register(method, handler)
-        requests[M.name]!.onLoop = { params, served in onLoop(params as! M.Params, RPCReply(served: served)) }
     }
 
     /// Handles notification `N` with `handler`, called on the connection's event loop in the

@@ -93,39 +93,6 @@ package final class InstanceClient: Sendable {
             })
     }
 
-    /// Sends `request` on an idle connection that lives on the calling event loop and calls
-    /// `then` with the whole response or the error, exactly once, on that loop: no task, no
-    /// suspension (the worker's warm invoke). False, with nothing sent, when there is no such
-    /// connection; the caller takes the async way then. A stale connection is tried again on a
-    /// fresh one, as `send` does, in a task, which calls `then` from wherever it runs.
-    /// `handle` learns each step, so a cancel reaches the exchange wherever it has got to.
-    func send(onLoop request: InstanceRequest, handle: CallHandle, then: @escaping @Sendable (Result<InstanceResponse, any Error>) -> Void) -> Bool {
-        guard let loop = MultiThreadedEventLoopGroup.currentEventLoop, let idle = checkout(request.endpoint) else { return false }
-        guard idle.channel.eventLoop === loop else {
-            checkin(idle, for: request.endpoint)
-            return false
-        }
-        handle.follow { idle.fail(.cancelled) }
-        idle.send(request, reused: true) { [self] result in
-            if case .failure(let error) = result, error is StaleConnection {
-                let retry = Task {
-                    do {
-                        try Task.checkCancellation()
-                        then(.success(try await exchangeFresh(request) { connection, reused in try await connection.send(request, reused: reused) }))
-                    } catch {
-                        then(.failure(error))
-                    }
-                }
-                handle.follow { retry.cancel() }
-                return
-            }
-            handle.stepEnded()
-            if case .success = result { checkin(idle, for: request.endpoint) }
-            then(result)
-        }
-        return true
-    }
-
     /// Closes every connection; exchanges in flight fail with `.shuttingDown`.
     package func shutdown() async {
         let open = connections.withLockedValue { state in

@@ -25,13 +25,6 @@ final class InstanceConnection: Sendable {
         }
     }
 
-    /// Sends `request` from the channel's event loop (the caller is there); `then` gets the
-    /// whole response or the error there, exactly once. `fail(.cancelled)` aborts it.
-    func send(_ request: InstanceRequest, reused: Bool, then: @escaping @Sendable (Result<InstanceResponse, any Error>) -> Void) {
-        channel.eventLoop.preconditionInEventLoop()
-        handler.value.begin(request, sink: .callback(then), reused: reused)
-    }
-
     /// Sends `request`; response parts go to `parts` as they arrive. Returns when the exchange
     /// has ended (the caller ends `parts`).
     func stream(

@@ -2,15 +2,13 @@ import NIOCore
 import NIOHTTP1
 
 /// Where one exchange's response goes: for callers that want the whole response, one
-/// continuation resumed once (one wake-up of the waiting task instead of one per part), or a
-/// callback on the event loop (the worker's warm invoke served there, no task at all); for
+/// continuation resumed once (one wake-up of the waiting task instead of one per part); for
 /// streams, parts as they arrive, and `done` resumed when the exchange ends. The stream itself
 /// is ended by the client, which may first try a stale connection's request again.
 /// The continuations are unchecked (a checked one is a heap object more per invoke): the
 /// handler clears its exchange before it resumes one, so each is resumed exactly once.
 enum ExchangeSink {
     case whole(UnsafeContinuation<InstanceResponse, any Error>)
-    case callback(@Sendable (Result<InstanceResponse, any Error>) -> Void)
     case stream(AsyncThrowingStream<InstanceResponsePart, any Error>.Continuation, ReadWindow, done: UnsafeContinuation<Void, any Error>)
 }
 
@@ -156,7 +154,7 @@ final class InstanceExchangeHandler: ChannelInboundHandler {
             }
         case .body(let buffer):
             switch exchange!.sink {
-            case .whole, .callback:
+            case .whole:
                 exchange!.response.body.append(contentsOf: buffer.readableBytesView)
             case .stream(let continuation, let window, _):
                 continuation.yield(.body(Array(buffer.readableBytesView)))
@@ -201,9 +199,6 @@ final class InstanceExchangeHandler: ChannelInboundHandler {
         case .whole(let continuation):
             exchange.response.headers.merge(trailers) { $1 }
             continuation.resume(returning: exchange.response)
-        case .callback(let body):
-            exchange.response.headers.merge(trailers) { $1 }
-            body(.success(exchange.response))
         }
     }
 
@@ -253,7 +248,6 @@ final class InstanceExchangeHandler: ChannelInboundHandler {
         switch sink {
         case .stream(_, _, let done): done.resume(throwing: error)
         case .whole(let continuation): continuation.resume(throwing: error)
-        case .callback(let body): body(.failure(error))
         }
     }
 }

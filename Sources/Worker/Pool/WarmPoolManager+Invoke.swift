@@ -14,6 +14,9 @@ package struct InvocationOutcome: Sendable, Hashable {
 }
 
 extension WarmPoolManager {
+    /// Hears a waiting call's phase and its time budget from now (`WorkerAPI.InvokeProgress`).
+    package typealias Progress = @Sendable (WorkerAPI.InvokeProgress.Phase, Duration) -> Void
+
     /// Runs one invocation of function `name` on a warm (or freshly started) instance.
     ///
     /// Before forwarding, the instance is probed with a TCP connect unless it completed an
@@ -42,34 +45,14 @@ extension WarmPoolManager {
         onBody: (@Sendable ([UInt8]) async throws -> Void)? = nil,
         progress: Progress? = nil
     ) async throws -> InvocationOutcome {
-        try await invoke(
-            name, expectedDeploy: expectedDeploy, payload: payload, headers: headers, onBody: onBody,
-            progress: progress, from: 1, holding: nil)
-    }
-
-    /// Hears a waiting call's phase and its time budget from now (`WorkerAPI.InvokeProgress`).
-    package typealias Progress = @Sendable (WorkerAPI.InvokeProgress.Phase, Duration) -> Void
-
-    /// `invoke` from attempt `first` on, with `lease` (when given) as that attempt's instance:
-    /// where the on-loop way hands a call over.
-    nonisolated func invoke(
-        _ name: String, expectedDeploy: DeployID?, payload: [UInt8], headers: [(String, String)],
-        onBody: (@Sendable ([UInt8]) async throws -> Void)?, progress: Progress?, from first: Int, holding held: Lease?
-    ) async throws -> InvocationOutcome {
-        var lastFailure = first > 1 ? "the first attempt never reached a handler" : "no attempt was made"
+        var lastFailure = "no attempt was made"
         // One queue deadline for the whole call: a retry does not start the wait over.
         let queueDeadline = ContinuousClock.now + configuration.maxQueueWait
         let onQueued = progress.map { progress in { @Sendable (budget: Duration) in progress(.queued, budget) } }
-        for attempt in stride(from: first, through: configuration.maxAttempts, by: 1) {
-            let lease: Lease
-            if attempt == first, let held {
-                lease = held
-            } else {
-                lease = try await acquire(
-                    name, expectedDeploy: expectedDeploy, firstAttempt: attempt == 1,
-                    queueDeadline: queueDeadline, onQueued: onQueued)
-                if lease.waited { progress?(.running, runningBudget(lease)) }
-            }
+        for attempt in 1...configuration.maxAttempts {
+            let lease = try await acquire(
+                name, expectedDeploy: expectedDeploy, firstAttempt: attempt == 1, queueDeadline: queueDeadline, onQueued: onQueued)
+            if lease.waited { progress?(.running, runningBudget(lease)) }
             let skipsProbe = AttemptRules.skipsProbe(lastSuccessAgo: lease.lastSuccessAgo, freshness: configuration.probeFreshness)
             let reachable = skipsProbe ? true : await probe.isReachable(lease.endpoint)
             guard reachable else {
@@ -129,100 +112,5 @@ extension WarmPoolManager {
     /// starts with the first invocation).
     nonisolated func runningBudget(_ lease: Lease) -> Duration {
         .seconds(lease.timeoutSeconds) + (lease.coldStart ? configuration.initBudget : .zero)
-    }
-
-    /// The warm invoke without a task: called on `eventLoop`, it leases an idle instance that
-    /// needs no probe, sends the request on an idle connection of this loop, releases the
-    /// instance and calls `then` with the outcome, all on the loop. Nil, with nothing done,
-    /// when the call is not that simple (no such instance, a cold start, another loop): the
-    /// caller takes `invoke` or `invokeInTask`. Once it took the call, every way on (no idle
-    /// connection, a request that never reached the handler, a stale connection) keeps
-    /// `invoke`'s rules, in a task when it must wait; the handle cancels it.
-    nonisolated func invokeOnLoop(
-        _ name: String, expectedDeploy: DeployID?, payload: [UInt8], headers: [(String, String)], progress: Progress? = nil,
-        then: @escaping @Sendable (Result<InvocationOutcome, any Error>) -> Void
-    ) -> CallHandle? {
-        guard eventLoop.inEventLoop, let lease = assumeIsolated({ $0.leaseIfWarm(name, expectedDeploy: expectedDeploy) }) else { return nil }
-        let call = CallHandle()
-        let handOver: @Sendable (Int, Lease?) -> Void = { [self] attempt, lease in
-            continueInTask(
-                call, name, expectedDeploy: expectedDeploy, payload: payload, headers: headers, progress: progress,
-                from: attempt, holding: lease, then: then)
-        }
-        let sent = invoker.send(onLoop: instanceRequest(lease, payload: payload, headers: headers), handle: call) { [self] result in
-            // The exchange ends on the loop it began on, but for one that tried a fresh
-            // connection in a task: that one comes back to the loop first.
-            guard eventLoop.inEventLoop else {
-                eventLoop.execute { self.settle(lease, result, handOver: handOver, then: then) }
-                return
-            }
-            settle(lease, result, handOver: handOver, then: then)
-        }
-        if !sent {
-            // No idle connection on this loop: the task opens one, with the lease held.
-            handOver(1, lease)
-        }
-        return call
-    }
-
-    /// `invoke` in a task, for a caller on an event loop that must not wait (what
-    /// `invokeOnLoop` left): `then` gets the outcome, the handle cancels it.
-    nonisolated func invokeInTask(
-        _ name: String, expectedDeploy: DeployID?, payload: [UInt8], headers: [(String, String)], progress: Progress? = nil,
-        then: @escaping @Sendable (Result<InvocationOutcome, any Error>) -> Void
-    ) -> CallHandle {
-        let call = CallHandle()
-        continueInTask(
-            call, name, expectedDeploy: expectedDeploy, payload: payload, headers: headers, progress: progress,
-            from: 1, holding: nil, then: then)
-        return call
-    }
-
-    private nonisolated func continueInTask(
-        _ call: CallHandle, _ name: String, expectedDeploy: DeployID?, payload: [UInt8], headers: [(String, String)],
-        progress: Progress?, from attempt: Int, holding lease: Lease?, then: @escaping @Sendable (Result<InvocationOutcome, any Error>) -> Void
-    ) {
-        let task = Task {
-            do {
-                then(
-                    .success(
-                        try await invoke(
-                            name, expectedDeploy: expectedDeploy, payload: payload, headers: headers, onBody: nil,
-                            progress: progress, from: attempt, holding: lease)))
-            } catch {
-                then(.failure(error))
-            }
-        }
-        call.follow { task.cancel() }
-    }
-
-    /// The on-loop way's end of an exchange, on the loop: the outcome and the lease back to
-    /// the pool; a request that never reached the handler goes on to a second attempt.
-    private nonisolated func settle(
-        _ lease: Lease, _ result: Result<InstanceResponse, any Error>,
-        handOver: @Sendable (Int, Lease?) -> Void, then: @Sendable (Result<InvocationOutcome, any Error>) -> Void
-    ) {
-        switch result {
-        case .success(let response):
-            // The answer first, the lease back after: work after the answer's write costs
-            // no latency (docs/performance-log.md, twelfth round). Nothing else runs on the loop
-            // in between, so no other call finds the instance still leased.
-            then(
-                .success(
-                    InvocationOutcome(
-                        status: response.status, headers: response.headers, body: response.body,
-                        instanceID: lease.instanceID, coldStart: lease.coldStart, attempts: 1
-                    )))
-            assumeIsolated { $0.release(lease, reusable: true) }
-        case .failure(let error):
-            switch AttemptRules.afterFailure(error, receivedAnything: false) {
-            case .retry:
-                assumeIsolated { $0.evict(lease) }
-                handOver(2, nil)
-            case .fail:
-                assumeIsolated { $0.release(lease, reusable: false) }
-                then(.failure(error))
-            }
-        }
     }
 }

@@ -11,15 +11,15 @@ import ShoalProtocol
 /// calling task, so the actor is never the bottleneck of the invoke path.
 ///
 /// The actor runs on one event loop (its executor): a worker serves its connections on that
-/// loop too, so a warm invoke can lease, call and release from there without a task
-/// (`invokeOnLoop`, `assumeIsolated`).
+/// loop too, so the invoking task, the actor and the instance connections share a thread and
+/// a warm invoke never hops between threads.
 ///
 /// A pool belongs to one definition lifetime of a function (a "generation"). Deleting a
 /// function detaches its pool and retires exactly that pool's instances, so a recreate that
 /// races ahead gets a fresh pool whose instances the delete never touches.
 package actor WarmPoolManager {
     package let configuration: Configuration
-    /// The loop the actor runs on; serve connections here for the warm invoke's on-loop way.
+    /// The loop the actor runs on; serve connections here so a warm invoke stays on one thread.
     package nonisolated let eventLoop: any EventLoop
     private nonisolated let executor: any SerialExecutor
     let backend: any InstanceBackend
@@ -213,23 +213,6 @@ package actor WarmPoolManager {
         }
         lease.waited = true
         return lease
-    }
-
-    /// A lease on an idle instance that needs no probe, taken now, or nil with nothing
-    /// changed (no such instance, unknown function, another deploy): the on-loop way's
-    /// `acquire`, for a call's first attempt.
-    func leaseIfWarm(_ name: String, expectedDeploy: DeployID?) -> Lease? {
-        let now = ContinuousClock.now
-        guard let generation = currentGeneration[name], let entry = pools[generation],
-            expectedDeploy == nil || expectedDeploy == entry.pool.deploy,
-            let id = entry.pool.nextIdle, let instance = instances[id], instance.launched != nil, instance.uses > 0,
-            let lastUsed = entry.pool.instances[id]?.lastUsed,
-            AttemptRules.skipsProbe(lastSuccessAgo: now - lastUsed, freshness: configuration.probeFreshness)
-        else { return nil }
-        counters.invocations[name, default: 0] += 1
-        let waiter = nextWaiter
-        nextWaiter += 1
-        return try? apply(entry.pool.request(waiter, now: now), generation: generation, answering: waiter)?.get()
     }
 
     private func withdraw(_ waiter: WarmPool.WaiterID, generation: UInt64) {

@@ -69,12 +69,7 @@ package final class WorkerService: Sendable {
             try admit(context)
             return .init(deleted: await pools.remove(params.functionName))
         }
-        methods.register(
-            WorkerAPI.Invoke.self,
-            onLoop: { [self] params, reply in
-                invokeOnLoop(params, reply: reply)
-            }
-        ) { [self] params, context in
+        methods.register(WorkerAPI.Invoke.self) { [self] params, context in
             try admit(context)
             return try await invoke(params, context: context, streaming: false)
         }
@@ -158,35 +153,6 @@ package final class WorkerService: Sendable {
         try await backend.prepull(function)
         await pools.define(function)
         return .init(deployId: function.deployID.rawValue)
-    }
-
-    /// An invoke taken on the connection's event loop: a warm one is answered there without a
-    /// task (`WarmPoolManager.invokeOnLoop`), any other runs `invoke` in a task with the
-    /// payload this already decoded (`invokeInTask`), so no payload is decoded twice. False
-    /// leaves to `invoke` what needs its checks or answers: a call cancellable by
-    /// `invocationId`, and every refusal.
-    private func invokeOnLoop(_ params: WorkerAPI.InvokeParams, reply: RPCReply<WorkerAPI.InvokeResult>) -> Bool {
-        guard params.invocationId == nil, (try? admit(reply.context)) != nil, let payload = try? payload(of: params),
-            let headers = try? Self.headers(of: params)
-        else { return false }
-        let name = params.functionName
-        let deploy = params.deployId.map(DeployID.init(rawValue:))
-        let answer: @Sendable (Result<InvocationOutcome, any Error>) -> Void = { result in
-            switch result {
-            case .success(let outcome):
-                reply.succeed(Self.result(of: outcome, streaming: false))
-            case .failure(let error as WorkerError) where error.code == .invalidEntrypoint:
-                reply.succeed(Self.invalidEntrypoint(error))
-            case .failure(let error):
-                reply.fail(error)
-            }
-        }
-        let progress = Self.progress(reply.context)
-        let call =
-            pools.invokeOnLoop(name, expectedDeploy: deploy, payload: payload, headers: headers, progress: progress, then: answer)
-            ?? pools.invokeInTask(name, expectedDeploy: deploy, payload: payload, headers: headers, progress: progress, then: answer)
-        reply.onCancel { call.cancel() }
-        return true
     }
 
     /// Tells the caller how a call that had to wait stands (`invoke.progress`), so that its

@@ -101,7 +101,8 @@ struct WorkerCommand: AsyncParsableCommand {
         let invoker = InstanceClient()
         let pools = WarmPoolManager(backend: instanceBackend, invoker: invoker, configuration: poolConfiguration)
         await pools.startReaper()
-        // Connections on the pools' loop: a warm invoke is served there without a task.
+        // Connections on the pools' loop: a warm invoke's task, the pools' actor and the
+        // instance connections then share one thread.
         var connection = RPCConnection.Configuration()
         connection.onServing = ServingLoad.changed
         let server = try await RPCServer.bind(

@@ -19,7 +19,7 @@ event="probe_$(basename "$library" | cut -d. -f1):malloc"
 perf probe -q -x "$library" malloc
 trap 'perf probe -q -d "$event" || true' EXIT
 
-"$shoal" bench gateway --invocations 200000 --callers "$callers" > /dev/null 2>&1 &
+.build/release/shoal-bench gateway --invocations 200000 --callers "$callers" > /dev/null 2>&1 &
 bench=$!
 stop() { for pid in $(pgrep -P "$bench" || true) "$bench"; do kill "$pid" 2> /dev/null || true; done; wait "$bench" 2> /dev/null || true; }
 trap 'stop; perf probe -q -d "$event" || true' EXIT

@@ -56,7 +56,8 @@ with zipfile.ZipFile(f"{work}/code.zip", "w") as archive:
 EOF
 "$shoal" create --address "127.0.0.1:$gateway_port" bench --runtime provided.al2023 --handler bootstrap --zip "$work/code.zip" >/dev/null
 
-payload=$(head -c 64 /dev/zero | tr '\0' x)
+# A JSON string of 64 bytes: the gateway takes only JSON payloads, as AWS does.
+payload="\"$(head -c 62 /dev/zero | tr '\0' x)\""
 encoded=$(printf '%s' "$payload" | base64 -w0)
 invoke="{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"invoke\",\"params\":{\"functionName\":\"bench\",\"payload\":\"$encoded\"}}"
 hello='{"jsonrpc":"2.0","id":0,"method":"worker.hello","params":{}}'

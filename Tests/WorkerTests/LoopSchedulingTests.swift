@@ -26,16 +26,8 @@ import Testing
         )
         let (_, port, pid) = try await worker.ready()
         let client = try await RPCConnection.connect(host: "127.0.0.1", port: port)
-        _ = try await client.call(WorkerAPI.Hello.self, .init(token: nil))
-        let zip = TestZip.make(["bootstrap": "#!/bin/sh\n"])
-        let sha = TestZip.sha256(zip)
-        _ = try await client.call(WorkerAPI.PutArtifact.self, .init(sha256: sha, zipFile: Data(zip).base64EncodedString()))
-        _ = try await client.call(
-            WorkerAPI.PutFunction.self,
-            .init(
-                function: FunctionDefinition(
-                    name: "hello", runtime: "provided.al2023", handler: "bootstrap", codeSHA256: sha
-                )))
+        try await WorkerDeploy.deploy(
+            client, name: "hello", runtime: "provided.al2023", handler: "bootstrap", zip: TestZip.make(["bootstrap": "#!/bin/sh\n"]))
         return (worker, client, pid, dataDir)
     }
 

@@ -160,16 +160,8 @@ import Testing
 
     /// Says hello, deploys a Python function `echo` that returns its event, invokes it once.
     static func deployAndInvokeEcho(_ client: RPCConnection, payload: String) async throws -> WorkerAPI.Invoke.Result {
-        _ = try await client.call(WorkerAPI.Hello.self, .init(token: nil))
         let zip = try ArchiveBuilder.bytes([.file("app.py", "def handler(event, context):\n    return event\n")])
-        let sha = TestZip.sha256(zip)
-        _ = try await client.call(WorkerAPI.PutArtifact.self, .init(sha256: sha, zipFile: Data(zip).base64EncodedString()))
-        _ = try await client.call(
-            WorkerAPI.PutFunction.self,
-            .init(
-                function: FunctionDefinition(
-                    name: "echo", runtime: "python3.12", handler: "app.handler", codeSHA256: sha
-                )))
+        try await WorkerDeploy.deploy(client, name: "echo", runtime: "python3.12", handler: "app.handler", zip: zip)
         return try await client.call(WorkerAPI.Invoke.self, .init(functionName: "echo", payload: Data(payload.utf8).base64EncodedString()))
     }
 

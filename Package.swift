@@ -199,6 +199,7 @@ let package = Package(
                 "ShoalGateway", "ShoalProtocol", "ShoalTestSupport", "ShoalRuntimeInterface", "ShoalZip",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
             ],
             path: "Tests/GatewayTests"
         ),

@@ -53,15 +53,7 @@ final class GatewayService: Sendable {
             try await invoke(params)
         }
         methods.register(ClientAPI.InvokeStream.self) { [self] params, context in
-            let (record, deployID) = try registry.routable(params.functionName)
-            guard params.invocationType != "Event" else {
-                // As AWS's InvokeWithResponseStream: RequestResponse or DryRun only.
-                throw GatewayError(.invalidParameter, "invoke.stream takes invocationType RequestResponse or DryRun")
-            }
-            if let early = try precheck(params) {
-                return .init(statusCode: early.statusCode, executedVersion: early.executedVersion)
-            }
-            return try await router.invokeStream(record, deployID: deployID, params, context: context)
+            try await invokeStream(params, deliver: StreamRelay.notifications(to: context.connection, for: context.id))
         }
         methods.register(ClientAPI.WarmList.self) { [self] _, _ in
             .init(instances: try await warmInstances())
@@ -125,6 +117,19 @@ final class GatewayService: Sendable {
             return early
         }
         return try await router.invoke(record, deployID: deployID, params)
+    }
+
+    /// A streamed invoke; its chunks go to `deliver` as the function writes them.
+    func invokeStream(_ params: ClientAPI.InvokeParams, deliver: @escaping StreamRelay.Deliver) async throws -> ClientAPI.InvokeStream.Result {
+        let (record, deployID) = try registry.routable(params.functionName)
+        guard params.invocationType != "Event" else {
+            // As AWS's InvokeWithResponseStream: RequestResponse or DryRun only.
+            throw GatewayError(.invalidParameter, "invoke.stream takes invocationType RequestResponse or DryRun")
+        }
+        if let early = try precheck(params) {
+            return .init(statusCode: early.statusCode, executedVersion: early.executedVersion)
+        }
+        return try await router.invokeStream(record, deployID: deployID, params, deliver: deliver)
     }
 
     /// Checks the invocation type, log type, payload (base64, size, JSON) and client

@@ -1,6 +1,7 @@
 import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
+import NIOPosix
 import ShoalProtocol
 import ShoalTestSupport
 import Testing
@@ -90,6 +91,67 @@ import Testing
                 growth.gateway < 8 * 1024 * 1024 && growth.worker < 8 * 1024 * 1024,
                 "buffers stayed bounded: gateway grew \(growth.gateway) bytes, worker \(growth.worker) bytes")
             await reader.close()
+            await setup.close()
+        }
+    }
+
+    /// Counts what a raw HTTP client receives.
+    final class ByteCounter: ChannelInboundHandler, Sendable {
+        typealias InboundIn = ByteBuffer
+        let count = NIOLockedValueBox(0)
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            let bytes = unwrapInboundIn(data).readableBytes
+            count.withLockedValue { $0 += bytes }
+        }
+    }
+
+    /// InvokeWithResponseStream's flow control reaches the HTTP client: one that stops reading
+    /// holds the gateway's memory for its stream under 4 MiB while the function could write
+    /// 64 MiB, other calls flow meanwhile, and the whole stream arrives once it reads again.
+    @Test func aRESTStreamWhoseClientStopsReadingHoldsTheGatewayUnderFourMiB() async throws {
+        try await ShoalUp.with(workers: 1, backend: "scripted") { up in
+            let setup = try await up.connect()
+            try await setup.createFunction(
+                "firehose", runtime: "provided.al2023", handler: "bootstrap", files: ["bootstrap": "#!/bin/sh\n"], timeout: 120)
+            _ = try await setup.invoke("firehose", #"{"tag": "warm"}"#)
+            /// A raw HTTP client that asks for `chunks` chunks of 16 KiB and reads only if `reading`.
+            func streamRequest(chunks: Int, reading: Bool, _ counter: ByteCounter) async throws -> any Channel {
+                let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                    .channelOption(ChannelOptions.autoRead, value: reading)
+                    .channelInitializer { channel in channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(counter) }
+                    }
+                    .connect(host: "127.0.0.1", port: up.httpPort).get()
+                let body = #"{"chunks": \#(chunks), "chunkBytes": 16384}"#
+                let request =
+                    "POST /2021-11-15/functions/firehose/response-streaming-invocations HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    + "Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
+                try await channel.writeAndFlush(ByteBuffer(string: request))
+                return channel
+            }
+            // One whole stream first, so what the HTTP port allocates once is not counted.
+            let warm = ByteCounter()
+            let warmChannel = try await streamRequest(chunks: 64, reading: true, warm)
+            while warm.count.withLockedValue({ $0 }) < 64 * 16384 { try await Task.sleep(for: .milliseconds(50)) }
+            try await warmChannel.close()
+            let before = ProcessScan.residentBytes(of: up.pid)
+            let counter = ByteCounter()
+            let channel = try await streamRequest(chunks: 4096, reading: false, counter)
+            try await Task.sleep(for: .seconds(3))
+            let growth = ProcessScan.residentBytes(of: up.pid) - before
+            let started = ContinuousClock.now
+            let (text, other) = try await setup.invoke("firehose", #"{"tag": "meanwhile"}"#)
+            #expect(other.functionError == nil && text.contains("meanwhile"))
+            #expect(ContinuousClock.now - started < .seconds(1), "the other call took \(ContinuousClock.now - started)")
+            print("REST slow reader: gateway RSS growth while stalled \(growth / 1024) KiB")
+            #expect(growth < 4 * 1024 * 1024, "the gateway grew \(growth) bytes for a stalled stream")
+            try await channel.setOption(ChannelOptions.autoRead, value: true).get()
+            let deadline = ContinuousClock.now + .seconds(60)
+            while counter.count.withLockedValue({ $0 }) < 4096 * 16384, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(counter.count.withLockedValue { $0 } >= 4096 * 16384, "the whole stream arrives once the client reads")
+            try await channel.close()
             await setup.close()
         }
     }

@@ -218,3 +218,106 @@ def test_unknown_operations_and_bad_requests_get_named_errors():
     assert undecodable.startswith(b"HTTP/1.1 400"), undecodable
     long_path = raw_http(b"GET /2015-03-31/functions/" + b"a" * 10_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n")
     assert long_path.startswith(b"HTTP/1.1 400") or long_path.startswith(b"HTTP/1.1 404"), long_path[:200]
+
+
+NODE_STREAMER = zip_of(
+    {
+        "index.js": """
+exports.handler = awslambda.streamifyResponse(async (event, stream) => {
+  for (let i = 0; i < 3; i++) {
+    stream.write(`part ${i};`);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+  stream.end();
+});
+"""
+    }
+)
+
+STREAMING_BOOTSTRAP = """#!/usr/bin/env python3
+# A provided runtime that streams its response: a chunked POST with the streaming response mode.
+import http.client, os, time
+
+host, port = os.environ["AWS_LAMBDA_RUNTIME_API"].split(":")
+base = "/2018-06-01/runtime/invocation"
+while True:
+    connection = http.client.HTTPConnection(host, int(port))
+    connection.request("GET", base + "/next")
+    answer = connection.getresponse()
+    answer.read()
+    if answer.status != 200:
+        break
+    request_id = answer.getheader("Lambda-Runtime-Aws-Request-Id")
+    connection.putrequest("POST", f"{base}/{request_id}/response")
+    connection.putheader("Lambda-Runtime-Function-Response-Mode", "streaming")
+    connection.putheader("Transfer-Encoding", "chunked")
+    connection.endheaders()
+    for index in range(1, 4):
+        data = f"chunk {index};".encode()
+        connection.send(b"%x\\r\\n%s\\r\\n" % (len(data), data))
+        time.sleep(0.3)
+    connection.send(b"0\\r\\n\\r\\n")
+    connection.getresponse().read()
+    connection.close()
+"""
+
+
+def provided_zip(bootstrap):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        info = zipfile.ZipInfo("bootstrap")
+        info.external_attr = 0o100755 << 16
+        archive.writestr(info, bootstrap)
+    return buffer.getvalue()
+
+
+def stream_events(aws, name, **extra):
+    import time
+
+    answer = aws.invoke_with_response_stream(FunctionName=name, Payload=b"{}", **extra)
+    assert answer["ResponseStreamContentType"] == "application/vnd.amazon.eventstream"
+    assert answer["ExecutedVersion"] == "$LATEST"
+    timed = [(time.monotonic(), event) for event in answer["EventStream"]]
+    chunks = [(at, event["PayloadChunk"]["Payload"]) for at, event in timed if "PayloadChunk" in event]
+    completes = [event["InvokeComplete"] for _, event in timed if "InvokeComplete" in event]
+    assert len(completes) == 1 and "InvokeComplete" in timed[-1][1]
+    return chunks, completes[0]
+
+
+def test_response_streams_arrive_as_written(aws):
+    aws.create_function(
+        FunctionName="rest-node-stream", Runtime="nodejs20.x", Role=ROLE, Handler="index.handler", Code={"ZipFile": NODE_STREAMER}
+    )
+    chunks, complete = stream_events(aws, "rest-node-stream")
+    assert b"".join(payload for _, payload in chunks) == b"part 0;part 1;part 2;"
+    assert len(chunks) >= 2 and chunks[-1][0] - chunks[0][0] > 0.3, "chunks came as written, not at the end"
+    assert "ErrorCode" not in complete
+
+    aws.create_function(
+        FunctionName="rest-provided-stream",
+        Runtime="provided.al2023",
+        Role=ROLE,
+        Handler="bootstrap",
+        Code={"ZipFile": provided_zip(STREAMING_BOOTSTRAP)},
+    )
+    chunks, complete = stream_events(aws, "rest-provided-stream")
+    assert b"".join(payload for _, payload in chunks) == b"chunk 1;chunk 2;chunk 3;"
+    assert len(chunks) >= 2 and chunks[-1][0] - chunks[0][0] > 0.3
+
+
+def test_a_buffered_function_streams_as_one_chunk_and_errors_complete_the_stream(aws):
+    create(aws, "rest-stream-echo")
+    chunks, complete = stream_events(aws, "rest-stream-echo")
+    assert [json.loads(payload) for _, payload in chunks] == [{"echo": {}}]
+    assert complete == {} or "ErrorCode" not in complete
+
+    create(aws, "rest-stream-fails", code=FAILS)
+    chunks, complete = stream_events(aws, "rest-stream-fails", LogType="Tail")
+    assert complete["ErrorCode"] == "Unhandled"
+    assert "it broke" in complete.get("ErrorDetails", "") + b"".join(payload for _, payload in chunks).decode()
+    assert "REPORT RequestId" in base64.b64decode(complete["LogResult"]).decode()
+
+    dry = aws.invoke_with_response_stream(FunctionName="rest-stream-echo", InvocationType="DryRun")
+    assert dry["StatusCode"] == 204
+    missing = error_of(lambda: aws.invoke_with_response_stream(FunctionName="nope", Payload=b"{}"))
+    assert (missing["Error"]["Code"], missing["ResponseMetadata"]["HTTPStatusCode"]) == ("ResourceNotFoundException", 404)

@@ -33,7 +33,7 @@ extension RESTFacade {
 
     /// The payload, refused with AWS's 413 past the limit of its invocation type before
     /// anything runs (and before more than the synchronous limit is read).
-    private func invokeBody(_ request: Request, type: String) async throws -> [UInt8] {
+    func invokeBody(_ request: Request, type: String) async throws -> [UInt8] {
         let limit = GatewayService.maximumSyncPayload
         let payload: [UInt8]
         do {

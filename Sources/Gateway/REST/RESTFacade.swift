@@ -27,6 +27,9 @@ struct RESTFacade: Sendable {
         router.delete("/2015-03-31/functions/:name") { request, context in try await delete(request, context) }
         router.post("/2015-03-31/functions/:name/invocations") { request, context in try await invoke(request, context) }
         router.post("/2014-11-13/functions/:name/invoke-async") { request, context in try await invokeAsync(request, context) }
+        router.post("/2021-11-15/functions/:name/response-streaming-invocations") { request, context in
+            try await invokeStream(request, context)
+        }
         router.get("/_shoal/code/:name") { _, context in try await code(context) }
     }
 

@@ -102,10 +102,10 @@ final class InvokeRouter: Sendable {
             functionError: "Unhandled", executedVersion: "$LATEST")
     }
 
-    /// A streamed invoke: chunks go to `context`'s connection as the function writes them.
-    func invokeStream(_ record: FunctionRecord, deployID: String, _ params: ClientAPI.InvokeParams, context: RPCRequestContext) async throws
-        -> ClientAPI.InvokeStream.Result
-    {
+    /// A streamed invoke: chunks go to `deliver` as the function writes them.
+    func invokeStream(
+        _ record: FunctionRecord, deployID: String, _ params: ClientAPI.InvokeParams, deliver: @escaping StreamRelay.Deliver
+    ) async throws -> ClientAPI.InvokeStream.Result {
         let started = ContinuousClock.now
         let request = workerRequest(record, deployID: deployID, params, window: configuration.streamWindow)
         let opened = NIOLockedValueBox<StreamRelays.Key?>(nil)
@@ -113,8 +113,7 @@ final class InvokeRouter: Sendable {
         do {
             let (link, result) = try await onOwner(record, deployID: deployID) { link, connection in
                 let result = try await connection.call(WorkerAPI.InvokeStream.self, request, timeout: deadline(record)) { [relays] id in
-                    let key = relays.open(
-                        StreamRelay(client: context.connection, clientRequestID: context.id, worker: connection, workerRequestID: id))
+                    let key = relays.open(StreamRelay(deliver: deliver, worker: connection, workerRequestID: id))
                     opened.withLockedValue { $0 = key }
                 }
                 return (link, result)

@@ -8,19 +8,28 @@ import ShoalProtocol
 /// reads slowly therefore holds back its own stream, and only its own: the worker connection
 /// keeps being read, so every other invocation on it flows on.
 struct StreamRelay: Sendable {
-    let client: RPCConnection
-    let clientRequestID: RPCID
+    /// Hands one chunk (base64, as the worker sent it) to the client and calls `taken` once
+    /// the client's socket took it: a JSON-RPC notification, or an HTTP event-stream message.
+    typealias Deliver = @Sendable (_ payload: String, _ taken: @escaping @Sendable () -> Void) -> Void
+
+    let deliver: Deliver
     let worker: RPCConnection
     let workerRequestID: RPCID
+
+    /// The JSON-RPC client's way: `invoke.chunk` notifications for request `id`.
+    static func notifications(to client: RPCConnection, for id: RPCID) -> Deliver {
+        { payload, taken in
+            client.notifyNow(WorkerAPI.InvokeChunk.self, .init(requestId: id, payload: payload)).whenSuccess { taken() }
+        }
+    }
 
     /// Called on the worker connection's event loop, in chunk order.
     func forward(_ payload: String) {
         // The worker encoded the chunk; credit what it holds.
         let bytes = Base64.decodedCount(payload) ?? 0
-        client.notifyNow(WorkerAPI.InvokeChunk.self, .init(requestId: clientRequestID, payload: payload))
-            .whenSuccess { [worker, workerRequestID] in
-                worker.notifyNow(WorkerAPI.InvokeCredit.self, .init(requestId: workerRequestID, bytes: bytes))
-            }
+        deliver(payload) { [worker, workerRequestID] in
+            worker.notifyNow(WorkerAPI.InvokeCredit.self, .init(requestId: workerRequestID, bytes: bytes))
+        }
     }
 }
 

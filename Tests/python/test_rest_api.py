@@ -321,3 +321,41 @@ def test_a_buffered_function_streams_as_one_chunk_and_errors_complete_the_stream
     assert dry["StatusCode"] == 204
     missing = error_of(lambda: aws.invoke_with_response_stream(FunctionName="nope", Payload=b"{}"))
     assert (missing["Error"]["Code"], missing["ResponseMetadata"]["HTTPStatusCode"]) == ("ResourceNotFoundException", 404)
+
+
+def test_layers_publish_get_list_and_delete_without_reusing_numbers(aws):
+    layer = zip_of({"python/shared_helper.py": "VALUE = 'from the layer'\n"})
+    first = aws.publish_layer_version(
+        LayerName="rest-shared", Content={"ZipFile": layer}, CompatibleRuntimes=["python3.12"], Description="one"
+    )
+    assert first["ResponseMetadata"]["HTTPStatusCode"] == 201
+    assert first["Version"] == 1 and first["LayerArn"] == "arn:aws:lambda:us-east-1:000000000000:layer:rest-shared"
+    assert first["LayerVersionArn"] == first["LayerArn"] + ":1" and first["Content"]["CodeSize"] == len(layer)
+    import urllib.request
+
+    with urllib.request.urlopen(first["Content"]["Location"]) as response:
+        assert response.read() == layer
+    second = aws.publish_layer_version(LayerName="rest-shared", Content={"ZipFile": layer}, CompatibleRuntimes=["nodejs20.x"])
+    assert second["Version"] == 2
+    assert aws.get_layer_version(LayerName="rest-shared", VersionNumber=1)["Description"] == "one"
+    assert aws.get_layer_version_by_arn(Arn=second["LayerVersionArn"])["Version"] == 2
+    versions = aws.list_layer_versions(LayerName="rest-shared")["LayerVersions"]
+    assert [v["Version"] for v in versions] == [2, 1]
+    assert [v["Version"] for v in aws.list_layer_versions(LayerName="rest-shared", CompatibleRuntime="python3.12")["LayerVersions"]] == [1]
+    listed = {item["LayerName"]: item for item in aws.list_layers()["Layers"]}
+    assert listed["rest-shared"]["LatestMatchingVersion"]["Version"] == 2
+    assert aws.list_layer_versions(LayerName="no-such-layer")["LayerVersions"] == []
+
+    # A function uses the layer under /opt.
+    code = zip_of({"app.py": "import shared_helper\ndef handler(e, c):\n    return shared_helper.VALUE\n"})
+    create(aws, "rest-layered", code=code, Layers=[first["LayerVersionArn"]])
+    assert json.load(aws.invoke(FunctionName="rest-layered")["Payload"]) == "from the layer"
+    assert aws.get_function(FunctionName="rest-layered")["Configuration"]["Layers"][0]["Arn"] == first["LayerVersionArn"]
+
+    assert aws.delete_layer_version(LayerName="rest-shared", VersionNumber=2)["ResponseMetadata"]["HTTPStatusCode"] == 204
+    assert aws.delete_layer_version(LayerName="rest-shared", VersionNumber=2)["ResponseMetadata"]["HTTPStatusCode"] == 204
+    missing = error_of(lambda: aws.get_layer_version(LayerName="rest-shared", VersionNumber=2))
+    assert (missing["Error"]["Code"], missing["ResponseMetadata"]["HTTPStatusCode"]) == ("ResourceNotFoundException", 404)
+    assert aws.publish_layer_version(LayerName="rest-shared", Content={"ZipFile": layer})["Version"] == 3, "numbers are never reused"
+    zero = error_of(lambda: aws.get_layer_version(LayerName="rest-shared", VersionNumber=0))
+    assert zero["ResponseMetadata"]["HTTPStatusCode"] == 400

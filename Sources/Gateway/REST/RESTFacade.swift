@@ -31,6 +31,7 @@ struct RESTFacade: Sendable {
             try await invokeStream(request, context)
         }
         router.get("/_shoal/code/:name") { _, context in try await code(context) }
+        addLayerRoutes(to: router)
     }
 
     // MARK: Functions

@@ -83,10 +83,19 @@ package struct LayerRecord: Codable, Sendable, Hashable {
         package var sha256: String
         package var codeSize: Int
         package var compatibleRuntimes: [String]
+        // Optional so that records written before them load.
+        package var description: String?
+        package var compatibleArchitectures: [String]?
+        package var licenseInfo: String?
+        package var createdDate: String?
     }
 
     package var name: String
+    /// The versions that exist, oldest first.
     package var versions: [Version]
+    /// The highest version ever published: numbers are never reused, even after every
+    /// version was deleted (as AWS).
+    package var latestPublished: Int?
 }
 
 /// How ARNs are spelled for this gateway's region and account.

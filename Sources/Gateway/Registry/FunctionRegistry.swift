@@ -235,21 +235,55 @@ package actor FunctionRegistry {
         let code = try FunctionRules.zip(params.zipFile)
         try await checkContent(code, runtime: nil)
         let sha256 = try await storeBlob(code)
-        var record = layers[params.layerName] ?? LayerRecord(name: params.layerName, versions: [])
-        let version = (record.versions.last?.version ?? 0) + 1
-        record.versions.append(.init(version: version, sha256: sha256, codeSize: code.count, compatibleRuntimes: params.compatibleRuntimes ?? []))
+        let previous = layers[params.layerName]
+        var record = previous ?? LayerRecord(name: params.layerName, versions: [])
+        let version = max(record.latestPublished ?? 0, record.versions.last?.version ?? 0) + 1
+        record.versions.append(
+            .init(
+                version: version, sha256: sha256, codeSize: code.count, compatibleRuntimes: params.compatibleRuntimes ?? [],
+                description: params.description, compatibleArchitectures: params.compatibleArchitectures, licenseInfo: params.licenseInfo,
+                createdDate: FunctionRecord.timestamp()))
+        record.latestPublished = version
         layers[params.layerName] = record
         do {
             try await write(record, to: "layers/\(record.name).json")
         } catch {
-            record.versions.removeLast()
-            layers[params.layerName] = record.versions.isEmpty ? nil : record
+            layers[params.layerName] = previous
             throw error
         }
         return .init(
             layerArn: arns.layer(record.name), layerVersionArn: arns.layerVersion(record.name, version), version: version,
             codeSha256: FunctionRecord.base64OfHex(sha256), codeSize: code.count
         )
+    }
+
+    /// One version of a layer.
+    package func layerVersion(_ name: String, _ version: Int) throws(GatewayError) -> LayerRecord.Version {
+        guard let found = layers[name]?.versions.first(where: { $0.version == version }) else {
+            throw GatewayError(.layerNotFound, "The resource you requested does not exist.")
+        }
+        return found
+    }
+
+    /// Every layer that has a version, by name.
+    package var allLayers: [LayerRecord] {
+        layers.values.filter { !$0.versions.isEmpty }.sorted { $0.name < $1.name }
+    }
+
+    /// Deletes one version; a version that is not there is no error (as AWS). Its number is
+    /// never given again.
+    package func deleteLayerVersion(_ name: String, _ version: Int) async throws {
+        guard var record = layers[name], let index = record.versions.firstIndex(where: { $0.version == version }) else { return }
+        let previous = record
+        record.versions.remove(at: index)
+        record.latestPublished = max(record.latestPublished ?? 0, version)
+        layers[name] = record
+        do {
+            try await write(record, to: "layers/\(record.name).json")
+        } catch {
+            layers[name] = previous
+            throw error
+        }
     }
 
     private func resolveLayers(_ arns: [String]) throws(GatewayError) -> [FunctionRecord.LayerReference] {

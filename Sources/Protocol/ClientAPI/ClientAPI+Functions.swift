@@ -235,11 +235,23 @@ extension ClientAPI {
             public var zipFile: String
             /// The runtimes the layer is for (informational).
             public var compatibleRuntimes: [String]?
+            /// The architectures the layer is for (informational).
+            public var compatibleArchitectures: [String]?
+            /// A description of this version.
+            public var description: String?
+            /// The layer's license, as given.
+            public var licenseInfo: String?
             /// Creates the parameters.
-            public init(layerName: String, zipFile: String, compatibleRuntimes: [String]? = nil) {
+            public init(
+                layerName: String, zipFile: String, compatibleRuntimes: [String]? = nil, compatibleArchitectures: [String]? = nil,
+                description: String? = nil, licenseInfo: String? = nil
+            ) {
                 self.layerName = layerName
                 self.zipFile = zipFile
                 self.compatibleRuntimes = compatibleRuntimes
+                self.compatibleArchitectures = compatibleArchitectures
+                self.description = description
+                self.licenseInfo = licenseInfo
             }
         }
         /// The result.

@@ -359,3 +359,19 @@ def test_layers_publish_get_list_and_delete_without_reusing_numbers(aws):
     assert aws.publish_layer_version(LayerName="rest-shared", Content={"ZipFile": layer})["Version"] == 3, "numbers are never reused"
     zero = error_of(lambda: aws.get_layer_version(LayerName="rest-shared", VersionNumber=0))
     assert zero["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
+def test_tags_on_a_function(aws):
+    arn = create(aws, "rest-tagged", Tags={"a": "1"})["FunctionArn"]
+    assert aws.list_tags(Resource=arn)["Tags"] == {"a": "1"}
+    aws.tag_resource(Resource=arn, Tags={"b": "2", "a": "one"})
+    assert aws.list_tags(Resource=arn)["Tags"] == {"a": "one", "b": "2"}
+    aws.untag_resource(Resource=arn, TagKeys=["a", "not-there"])
+    assert aws.list_tags(Resource=arn)["Tags"] == {"b": "2"}
+    assert aws.get_function(FunctionName="rest-tagged")["Tags"] == {"b": "2"}
+    qualified = error_of(lambda: aws.tag_resource(Resource=arn + ":1", Tags={"c": "3"}))
+    assert (qualified["Error"]["Code"], qualified["ResponseMetadata"]["HTTPStatusCode"]) == ("InvalidParameterValueException", 400)
+    missing = error_of(lambda: aws.list_tags(Resource=arn.replace("rest-tagged", "nope")))
+    assert missing["ResponseMetadata"]["HTTPStatusCode"] == 404
+    bad = error_of(lambda: aws.list_tags(Resource="not-an-arn"))
+    assert bad["ResponseMetadata"]["HTTPStatusCode"] == 400

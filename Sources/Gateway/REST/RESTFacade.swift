@@ -32,6 +32,7 @@ struct RESTFacade: Sendable {
         }
         router.get("/_shoal/code/:name") { _, context in try await code(context) }
         addLayerRoutes(to: router)
+        addTagRoutes(to: router)
     }
 
     // MARK: Functions

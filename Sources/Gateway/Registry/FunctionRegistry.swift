@@ -118,6 +118,7 @@ package actor FunctionRegistry {
             throw GatewayError(.invalidParameter, "Publish is not supported yet: create the function without it (versions are not implemented)")
         }
         try FunctionRules.architectures(params.architectures)
+        try FunctionRules.tags(params.tags ?? [:])
         try FunctionRules.ephemeralStorage(params.ephemeralStorage?.size)
         var code: [UInt8]?
         if packageType == "Zip" {
@@ -193,6 +194,21 @@ package actor FunctionRegistry {
         }
         record.lastModified = FunctionRecord.timestamp()
         return try await replace(record)
+    }
+
+    /// Adds `tags` to the function's, replacing values of keys it has.
+    package func tag(_ nameOrARN: String, _ tags: [String: String]) async throws {
+        var record = try function(nameOrARN)
+        try FunctionRules.tags(tags, adding: record.tags ?? [:])
+        record.tags = (record.tags ?? [:]).merging(tags) { $1 }
+        _ = try await replace(record)
+    }
+
+    /// Removes the tags with `keys`; a key the function does not have is no error.
+    package func untag(_ nameOrARN: String, _ keys: [String]) async throws {
+        var record = try function(nameOrARN)
+        for key in keys { record.tags?[key] = nil }
+        _ = try await replace(record)
     }
 
     /// Writes a changed record; the in-memory one is replaced only once it is durable, and

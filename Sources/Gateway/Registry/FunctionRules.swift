@@ -59,6 +59,16 @@ enum FunctionRules {
         }
     }
 
+    /// AWS's tag limits: 50 a resource, keys of 1 to 128 characters, values up to 256.
+    static func tags(_ tags: [String: String], adding existing: [String: String] = [:]) throws(GatewayError) {
+        guard existing.merging(tags, uniquingKeysWith: { $1 }).count <= 50 else {
+            throw GatewayError(.invalidParameter, "a function can have at most 50 tags")
+        }
+        for (key, value) in tags where !(1...128).contains(key.count) || value.count > 256 {
+            throw GatewayError(.invalidParameter, "tag keys must be 1 to 128 characters and values at most 256: \(RPCError.echo(key))")
+        }
+    }
+
     static func timeout(_ timeout: Int) throws(GatewayError) {
         guard (1...900).contains(timeout) else {
             throw GatewayError(.invalidParameter, "timeout must be 1..900 seconds, not \(timeout)")

@@ -49,6 +49,15 @@ final class GatewayService: Sendable {
         methods.register(ClientAPI.PublishLayer.self) { [self] params, _ in
             try await registry.publishLayer(params)
         }
+        methods.register(ClientAPI.PutFunctionConcurrency.self) { [self] params, _ in
+            try await putConcurrency(params.functionName, params.reservedConcurrentExecutions)
+        }
+        methods.register(ClientAPI.GetFunctionConcurrency.self) { [self] params, _ in
+            try getConcurrency(params.functionName)
+        }
+        methods.register(ClientAPI.DeleteFunctionConcurrency.self) { [self] params, _ in
+            try await putConcurrency(params.functionName, nil)
+        }
         methods.register(ClientAPI.Invoke.self) { [self] params, _ in
             try await invoke(params)
         }
@@ -101,6 +110,23 @@ final class GatewayService: Sendable {
 
     func updateConfiguration(_ params: ClientAPI.UpdateFunctionConfiguration.Params) async throws -> FunctionConfiguration {
         try await registry.updateConfiguration(params).configuration(arns: registry.arns)
+    }
+
+    // MARK: Concurrency
+
+    /// Sets (nil removes) a function's reserved concurrency; a function's, never a version's.
+    func putConcurrency(_ nameOrARN: String, _ reserved: Int?) async throws -> ClientAPI.Concurrency {
+        guard ARNs.functionReference(nameOrARN).qualifier == nil else {
+            throw GatewayError(
+                .invalidParameter,
+                "This operation is permitted on Lambda functions only. Please specify a function name or an unqualified function ARN.")
+        }
+        let record = try await registry.setReservedConcurrency(nameOrARN, reserved)
+        return .init(reservedConcurrentExecutions: record.reservedConcurrency)
+    }
+
+    func getConcurrency(_ nameOrARN: String) throws -> ClientAPI.Concurrency {
+        .init(reservedConcurrentExecutions: try registry.function(nameOrARN).reservedConcurrency)
     }
 
     // MARK: Invoke

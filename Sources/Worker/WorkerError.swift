@@ -26,6 +26,8 @@ package enum WorkerErrorCode: String, RPCErrorCode {
     /// The call waited `maxQueueWait` for an instance (the function is at its cap) and ran
     /// nowhere: AWS's throttle, TooManyRequestsException.
     case queueWaitExceeded
+    /// A synchronous call found the function's reserved concurrency in use: AWS's throttle.
+    case reservedConcurrencyExceeded
     case unauthorized
     case shuttingDown
     /// The worker itself failed (disk, resources).
@@ -38,6 +40,7 @@ package enum WorkerErrorCode: String, RPCErrorCode {
         case .invalidEntrypoint: RPCError(.invalidParams, message, reason: WorkerAPI.invalidEntrypointReason)
         case .payloadTooLarge: RPCError(.requestTooLarge, message)
         case .queueWaitExceeded: RPCError(.tooManyRequests, message, reason: WorkerAPI.queueWaitExceededReason)
+        case .reservedConcurrencyExceeded: RPCError(.tooManyRequests, message, reason: WorkerAPI.reservedConcurrencyReason)
         case .unauthorized: RPCError(.invalidRequest, message, reason: "unauthorized")
         case .notDelivered, .attemptsExhausted, .shuttingDown: RPCError(.serviceUnavailable, message, reason: rawValue)
         case .transferFailed, .timedOut, .launchFailed, .internalFailure: RPCError(.internalError, message, reason: rawValue)

@@ -13,6 +13,44 @@ import Testing
         WarmPool(deploy: v1, idPrefix: "p", configuration: .init(maxInstances: cap, maxConcurrentLaunches: launches))
     }
 
+    // MARK: Reserved concurrency
+
+    @Test func aSynchronousCallOverTheReservationIsThrottledAndAnEventCallWaits() {
+        var pool = pool(cap: 10, launches: 2)
+        let sync = WarmPool.Reservation(limit: 2, waits: false)
+        #expect(pool.request(1, now: t0, reservation: sync) == [.launch("p-1", v1)])
+        #expect(pool.request(2, now: t0, reservation: sync) == [.launch("p-2", v1)])
+        // Two calls in flight (starting for them): the reservation is in use.
+        #expect(pool.request(3, now: t0, reservation: sync) == [.throttle(3)])
+        #expect(pool.request(4, now: t0, reservation: .init(limit: 2, waits: true)) == [], "an Event call waits, no launch")
+        #expect(pool.launched("p-1", now: t0) == [.assign(1, "p-1")])
+        #expect(pool.launched("p-2", now: t0) == [.assign(2, "p-2")])
+        // A call ends: the waiting Event call takes its instance; no third one is started.
+        #expect(pool.release("p-1", reusable: true, now: t0) == [.assign(4, "p-1")])
+        #expect(pool.instances.count == 2)
+    }
+
+    @Test func idleInstancesBeyondTheReservationServeNoMoreCalls() {
+        var pool = pool(cap: 10, launches: 3)
+        for waiter in 1...3 { _ = pool.request(UInt64(waiter), now: t0) }
+        for id in ["p-1", "p-2", "p-3"] { _ = pool.launched(id, now: t0) }
+        for id in ["p-1", "p-2", "p-3"] { _ = pool.release(id, reusable: true, now: t0) }
+        // Three idle instances, a reservation of one: one call at a time.
+        let one = WarmPool.Reservation(limit: 1, waits: false)
+        #expect(pool.request(10, now: t0, reservation: one) == [.assign(10, "p-3")])
+        #expect(pool.request(11, now: t0, reservation: one) == [.throttle(11)])
+        // Without a reservation the idle ones serve again.
+        #expect(pool.request(12, now: t0) == [.assign(12, "p-2")])
+    }
+
+    @Test func aReservationOfZeroThrottlesEverySynchronousCall() {
+        var pool = pool()
+        let zero = WarmPool.Reservation(limit: 0, waits: false)
+        #expect(pool.request(1, now: t0, reservation: zero) == [.throttle(1)])
+        #expect(pool.request(2, now: t0, reservation: .init(limit: 0, waits: true)) == [], "Event calls wait for a reservation")
+        #expect(pool.instances.isEmpty)
+    }
+
     @Test func callsOnOneInstanceAreSerializedWithOneLaunch() {
         var pool = pool(cap: 1)
         #expect(pool.request(1, now: t0) == [.launch("p-1", v1)])

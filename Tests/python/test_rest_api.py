@@ -375,3 +375,42 @@ def test_tags_on_a_function(aws):
     assert missing["ResponseMetadata"]["HTTPStatusCode"] == 404
     bad = error_of(lambda: aws.list_tags(Resource="not-an-arn"))
     assert bad["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
+def test_reserved_concurrency_throttles_synchronous_calls_and_queues_events(aws):
+    import threading
+    import time
+
+    slow = zip_of({"app.py": "import time\ndef handler(event, context):\n    time.sleep(event.get('sleep', 0))\n    return 'done'\n"})
+    create(aws, "rest-reserved", code=slow)
+    assert aws.get_function_concurrency(FunctionName="rest-reserved").get("ReservedConcurrentExecutions") is None
+    put = aws.put_function_concurrency(FunctionName="rest-reserved", ReservedConcurrentExecutions=1)
+    assert put["ReservedConcurrentExecutions"] == 1
+    assert aws.get_function_concurrency(FunctionName="rest-reserved")["ReservedConcurrentExecutions"] == 1
+    assert aws.get_function(FunctionName="rest-reserved")["Concurrency"] == {"ReservedConcurrentExecutions": 1}
+    settings = aws.get_account_settings()
+    assert settings["AccountLimit"]["ConcurrentExecutions"] == 1000
+    assert settings["AccountLimit"]["UnreservedConcurrentExecutions"] <= 999
+
+    aws.invoke(FunctionName="rest-reserved", Payload=b"{}")  # warm
+    busy = threading.Thread(target=lambda: aws.invoke(FunctionName="rest-reserved", Payload=b'{"sleep": 2}'))
+    busy.start()
+    time.sleep(0.5)
+    throttled = error_of(lambda: aws.invoke(FunctionName="rest-reserved", Payload=b"{}"))
+    assert (throttled["Error"]["Code"], throttled["ResponseMetadata"]["HTTPStatusCode"]) == ("TooManyRequestsException", 429)
+    assert throttled["Reason"] == "ReservedFunctionConcurrentInvocationLimitExceeded"
+    # An Event call is accepted and waits its turn.
+    assert aws.invoke(FunctionName="rest-reserved", InvocationType="Event", Payload=b"{}")["StatusCode"] == 202
+    busy.join()
+    assert json.load(aws.invoke(FunctionName="rest-reserved", Payload=b"{}")["Payload"]) == "done"
+
+    aws.put_function_concurrency(FunctionName="rest-reserved", ReservedConcurrentExecutions=0)
+    zero = error_of(lambda: aws.invoke(FunctionName="rest-reserved", Payload=b"{}"))
+    assert zero["Error"]["Code"] == "TooManyRequestsException"
+    too_many = error_of(lambda: aws.put_function_concurrency(FunctionName="rest-reserved", ReservedConcurrentExecutions=901))
+    assert (too_many["Error"]["Code"], too_many["ResponseMetadata"]["HTTPStatusCode"]) == ("InvalidParameterValueException", 400)
+    qualified = error_of(lambda: aws.put_function_concurrency(FunctionName="rest-reserved:$LATEST", ReservedConcurrentExecutions=1))
+    assert qualified["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert aws.delete_function_concurrency(FunctionName="rest-reserved")["ResponseMetadata"]["HTTPStatusCode"] == 204
+    assert "Concurrency" not in aws.get_function(FunctionName="rest-reserved")
+    assert json.load(aws.invoke(FunctionName="rest-reserved", Payload=b"{}")["Payload"]) == "done"

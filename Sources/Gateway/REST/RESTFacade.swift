@@ -33,6 +33,7 @@ struct RESTFacade: Sendable {
         router.get("/_shoal/code/:name") { _, context in try await code(context) }
         addLayerRoutes(to: router)
         addTagRoutes(to: router)
+        addConcurrencyRoutes(to: router)
     }
 
     // MARK: Functions
@@ -63,6 +64,7 @@ struct RESTFacade: Sendable {
         }
         var document: [String: Any] = ["Configuration": tree(configuration, region: region), "Code": code]
         if let tags = record.tags, !tags.isEmpty { document["Tags"] = tags }
+        if let reserved = record.reservedConcurrency { document["Concurrency"] = ["ReservedConcurrentExecutions": reserved] }
         return .json(Self.serialize(document))
     }
 

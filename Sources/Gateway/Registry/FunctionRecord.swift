@@ -31,6 +31,9 @@ package struct FunctionRecord: Codable, Sendable, Hashable {
     package var ephemeralStorage: Int?
     /// A new UUID on every change.
     package var revisionId: String?
+    /// Reserved concurrency: the most calls of this function in flight at once, enforced by
+    /// the worker that owns it (each call carries it there); nil is none.
+    package var reservedConcurrency: Int?
 
     /// What a worker is sent to run it.
     package var definition: FunctionDefinition {

@@ -196,6 +196,30 @@ package actor FunctionRegistry {
         return try await replace(record)
     }
 
+    /// The account's concurrency, as AWS's defaults: 1,000, of which reservations may take all
+    /// but 100.
+    package static let accountConcurrency = 1_000
+    package static let minimumUnreserved = 100
+
+    /// Sets (or with nil removes) the function's reserved concurrency.
+    package func setReservedConcurrency(_ nameOrARN: String, _ reserved: Int?) async throws -> FunctionRecord {
+        var record = try function(nameOrARN)
+        if let reserved {
+            guard reserved >= 0 else {
+                throw GatewayError(.invalidParameter, "reservedConcurrentExecutions must be 0 or more")
+            }
+            let others = allFunctions.filter { $0.name != record.name }.reduce(0) { $0 + ($1.reservedConcurrency ?? 0) }
+            guard others + reserved <= Self.accountConcurrency - Self.minimumUnreserved else {
+                throw GatewayError(
+                    .invalidParameter,
+                    "Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [\(Self.minimumUnreserved)]."
+                )
+            }
+        }
+        record.reservedConcurrency = reserved
+        return try await replace(record)
+    }
+
     /// Adds `tags` to the function's, replacing values of keys it has.
     package func tag(_ nameOrARN: String, _ tags: [String: String]) async throws {
         var record = try function(nameOrARN)

@@ -76,7 +76,8 @@ final class InvokeRouter: Sendable {
         let payload = params.payload ?? ""
         return WorkerAPI.InvokeParams(
             functionName: record.name, deployId: deployID, payload: payload.isEmpty ? Self.emptyEvent : payload,
-            clientContext: params.clientContext, logType: params.logType, window: window
+            clientContext: params.clientContext, logType: params.logType, window: window,
+            reservedConcurrency: record.reservedConcurrency, waitsWhenThrottled: params.invocationType == "Event" ? true : nil
         )
     }
 

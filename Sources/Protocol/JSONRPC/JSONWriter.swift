@@ -75,6 +75,8 @@ public struct JSONWriter {
     public mutating func member(_ name: StaticString, ifPresent value: String?) { if let value { member(name, value) } }
     /// A number member, left out when nil.
     public mutating func member(_ name: StaticString, ifPresent value: Int?) { if let value { member(name, value) } }
+    /// A Boolean member, left out when nil.
+    public mutating func member(_ name: StaticString, ifPresent value: Bool?) { if let value { member(name, value) } }
 
     /// A JSON string, escaped.
     public mutating func string(_ value: String) {

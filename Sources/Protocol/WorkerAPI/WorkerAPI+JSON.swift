@@ -11,6 +11,8 @@ extension WorkerAPI.InvokeParams: RPCJSONWritable {
             writer.member("clientContext", ifPresent: clientContext)
             writer.member("logType", ifPresent: logType)
             writer.member("window", ifPresent: window)
+            writer.member("reservedConcurrency", ifPresent: reservedConcurrency)
+            writer.member("waitsWhenThrottled", ifPresent: waitsWhenThrottled)
         }
     }
 }
@@ -86,11 +88,12 @@ extension WorkerAPI.InvokeParams: RPCJSONReadable {
         guard case let name?? = fields.string("functionName"), case let payload?? = fields.string("payload"),
             let deployId = fields.string("deployId"), let invocationId = fields.string("invocationId"),
             let clientContext = fields.string("clientContext"), let logType = fields.string("logType"),
-            let window = fields.integer("window")
+            let window = fields.integer("window"), let reserved = fields.integer("reservedConcurrency"),
+            let waits = fields.bool("waitsWhenThrottled")
         else { return nil }
         self.init(
             functionName: name, deployId: deployId, payload: payload, invocationId: invocationId,
-            clientContext: clientContext, logType: logType, window: window)
+            clientContext: clientContext, logType: logType, window: window, reservedConcurrency: reserved, waitsWhenThrottled: waits)
     }
 }
 

@@ -11,6 +11,10 @@ package enum WorkerAPI {
     /// the worker's maximum queue wait for an instance, and so ran nowhere.
     package static let queueWaitExceededReason = "QueueWaitExceeded"
 
+    /// `data.reason` of the TooManyRequestsException (-32004) for a synchronous call that found
+    /// the function's reserved concurrency in use (AWS's own reason).
+    package static let reservedConcurrencyReason = "ReservedFunctionConcurrentInvocationLimitExceeded"
+
     /// First call on every connection; a worker started with a token refuses anything else
     /// until it gets the right one, and closes the connection on a wrong one.
     package enum Hello: RPCMethod {
@@ -113,11 +117,17 @@ package enum WorkerAPI {
         /// For `invoke.stream`: the chunk bytes the worker may send before it waits for
         /// `invoke.credit` (flow control per stream); nil sends without waiting.
         package var window: Int?
+        /// The function's reserved concurrency (the gateway's registry keeps it); nil is none.
+        package var reservedConcurrency: Int?
+        /// An Event invocation: over the reservation it waits its turn instead of being throttled.
+        package var waitsWhenThrottled: Bool?
 
         package init(
             functionName: String, deployId: String? = nil, payload: String, invocationId: String? = nil, clientContext: String? = nil,
-            logType: String? = nil, window: Int? = nil
+            logType: String? = nil, window: Int? = nil, reservedConcurrency: Int? = nil, waitsWhenThrottled: Bool? = nil
         ) {
+            self.reservedConcurrency = reservedConcurrency
+            self.waitsWhenThrottled = waitsWhenThrottled
             self.window = window
             self.logType = logType
             self.functionName = functionName

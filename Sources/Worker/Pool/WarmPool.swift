@@ -17,7 +17,10 @@ import ShoalProtocol
 /// - past the cap, calls wait in arrival order and each freed instance goes to the longest
 ///   waiter, whichever instance frees first (no convoy behind one instance);
 /// - instances of another deploy are retired: idle ones at once, busy ones when released,
-///   starting ones when their launch completes.
+///   starting ones when their launch completes;
+/// - a reservation (AWS's reserved concurrency) caps the calls in flight (busy instances, and
+///   starting ones, each for a waiting call): a call that finds it reached is throttled at
+///   once if it is synchronous, or waits its turn (an Event invocation).
 package struct WarmPool: Sendable {
     package struct Configuration: Sendable, Hashable {
         /// Per-function concurrency cap (`--max-concurrency`, `SHOAL_MAX_CONCURRENCY`).
@@ -58,6 +61,21 @@ package struct WarmPool: Sendable {
         case terminate(InstanceID)
         /// Fail this waiting call.
         case fail(WaiterID, String)
+        /// Refuse this call: the function's reservation is in use (TooManyRequestsException).
+        case throttle(WaiterID)
+    }
+
+    /// A function's reserved concurrency, as each call brings it (it can change between calls).
+    package struct Reservation: Sendable, Hashable {
+        /// The most calls in flight at once; 0 refuses every synchronous call.
+        package var limit: Int
+        /// Whether a call over it waits its turn (an Event invocation) instead of being throttled.
+        package var waits: Bool
+
+        package init(limit: Int, waits: Bool) {
+            self.limit = limit
+            self.waits = waits
+        }
     }
 
     package let configuration: Configuration
@@ -71,6 +89,8 @@ package struct WarmPool: Sendable {
     private var idleOrder: [InstanceID] = []
     private let idPrefix: String
     private var launchedCount = 0
+    /// The latest call's reservation; nil is none.
+    package private(set) var reservedLimit: Int?
 
     /// `idPrefix` makes instance ids unique across pools (a deleted and recreated function
     /// gets a new pool while the old one's busy instances drain).
@@ -89,10 +109,19 @@ package struct WarmPool: Sendable {
     // MARK: Events
 
     /// A call wants an instance of the current deploy.
-    package mutating func request(_ waiter: WaiterID, now: ContinuousClock.Instant) -> [Directive] {
+    package mutating func request(_ waiter: WaiterID, now: ContinuousClock.Instant, reservation: Reservation? = nil) -> [Directive] {
+        reservedLimit = reservation?.limit
+        // Busy instances, and waiting calls (each will hold one): the calls already committed.
+        if let reservation, !reservation.waits, busyCount + waiters.count >= reservation.limit {
+            return [.throttle(waiter)]
+        }
         waiters.append(waiter)
         return schedule(now: now)
     }
+
+    /// Instances the reservation counts when it hands out more: busy ones, and starting ones
+    /// (each will serve a waiting call).
+    private var inFlight: Int { instances.values.count { $0.phase == .busy || ($0.phase == .starting && !$0.retiring) } }
 
     /// A waiting call gave up (cancelled or timed out) before it got an instance.
     package mutating func withdraw(_ waiter: WaiterID) {
@@ -191,7 +220,9 @@ package struct WarmPool: Sendable {
     /// within the cap and the launch limit.
     private mutating func schedule(now: ContinuousClock.Instant) -> [Directive] {
         var directives: [Directive] = []
-        while !waiters.isEmpty, let id = idleOrder.popLast() {
+        var roomUnderReservation = reservedLimit.map { $0 - inFlight } ?? Int.max
+        while !waiters.isEmpty, roomUnderReservation > 0, let id = idleOrder.popLast() {
+            roomUnderReservation -= 1
             let waiter = waiters.removeFirst()
             instances[id]!.phase = .busy
             directives.append(.assign(waiter, id))
@@ -202,7 +233,7 @@ package struct WarmPool: Sendable {
         let uncovered = waiters.count - starting
         let roomUnderCap = configuration.maxInstances - instances.count
         let roomToLaunch = configuration.maxConcurrentLaunches - instances.values.count { $0.phase == .starting }
-        let launches = max(0, min(uncovered, roomUnderCap, roomToLaunch))
+        let launches = max(0, min(uncovered, roomUnderCap, roomToLaunch, roomUnderReservation))
         for _ in 0..<launches {
             launchedCount += 1
             let id = "\(idPrefix)-\(launchedCount)"

@@ -37,13 +37,17 @@ extension WarmPoolManager {
     /// A call waits for an instance at most `maxQueueWait` (then QueueWaitExceeded, having run
     /// nowhere). `progress`, when given, hears when it starts waiting and when it got its
     /// instance, each with the time budget from then; a call that never waits hears nothing.
+    ///
+    /// `reservation` (the function's reserved concurrency) throttles a synchronous call that
+    /// finds it in use (ReservedFunctionConcurrentInvocationLimitExceeded); an Event call waits.
     package nonisolated func invoke(
         _ name: String,
         expectedDeploy: DeployID? = nil,
         payload: [UInt8],
         headers: [(String, String)] = [],
         onBody: (@Sendable ([UInt8]) async throws -> Void)? = nil,
-        progress: Progress? = nil
+        progress: Progress? = nil,
+        reservation: WarmPool.Reservation? = nil
     ) async throws -> InvocationOutcome {
         var lastFailure = "no attempt was made"
         // One queue deadline for the whole call: a retry does not start the wait over.
@@ -51,7 +55,8 @@ extension WarmPoolManager {
         let onQueued = progress.map { progress in { @Sendable (budget: Duration) in progress(.queued, budget) } }
         for attempt in 1...configuration.maxAttempts {
             let lease = try await acquire(
-                name, expectedDeploy: expectedDeploy, firstAttempt: attempt == 1, queueDeadline: queueDeadline, onQueued: onQueued)
+                name, expectedDeploy: expectedDeploy, firstAttempt: attempt == 1, queueDeadline: queueDeadline, reservation: reservation,
+                onQueued: onQueued)
             if lease.waited { progress?(.running, runningBudget(lease)) }
             let skipsProbe = AttemptRules.skipsProbe(lastSuccessAgo: lease.lastSuccessAgo, freshness: configuration.probeFreshness)
             let reachable = skipsProbe ? true : await probe.isReachable(lease.endpoint)

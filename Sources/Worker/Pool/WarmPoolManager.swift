@@ -176,7 +176,7 @@ package actor WarmPoolManager {
     /// invocation.
     func acquire(
         _ name: String, expectedDeploy: DeployID?, firstAttempt: Bool,
-        queueDeadline: ContinuousClock.Instant, onQueued: (@Sendable (Duration) -> Void)? = nil
+        queueDeadline: ContinuousClock.Instant, reservation: WarmPool.Reservation? = nil, onQueued: (@Sendable (Duration) -> Void)? = nil
     ) async throws -> Lease {
         guard let generation = currentGeneration[name], let entry = pools[generation] else {
             throw WorkerError(.unknownFunction, "Function not found: \(RPCError.echo(name))")
@@ -190,7 +190,7 @@ package actor WarmPoolManager {
         nextWaiter += 1
         // Asked before any continuation exists: a warm instance is handed over without
         // suspending the call (a suspension here cost a task switch on every warm invoke).
-        let directives = entry.pool.request(waiter, now: .now)
+        let directives = entry.pool.request(waiter, now: .now, reservation: reservation)
         if let answer = apply(directives, generation: generation, answering: waiter) {
             return try answer.get()
         }
@@ -275,6 +275,13 @@ package actor WarmPoolManager {
                 }
             case .fail(let waiter, let reason):
                 settle(waiter, with: .failure(WorkerError(.launchFailed, reason)), caller: caller, answer: &answer)
+            case .throttle(let waiter):
+                let limit = pools[generation]?.pool.reservedLimit ?? 0
+                settle(
+                    waiter,
+                    with: .failure(
+                        WorkerError(.reservedConcurrencyExceeded, "Rate Exceeded. (the function's reserved concurrency of \(limit) is in use)")),
+                    caller: caller, answer: &answer)
             }
         }
         if let entry = pools[generation], entry.detached, entry.pool.isEmpty {

@@ -235,7 +235,8 @@ package final class WorkerService: Sendable {
         let run: @Sendable () async throws -> InvocationOutcome = { [pools, onBody, headers] in
             try await pools.invoke(
                 params.functionName, expectedDeploy: params.deployId.map(DeployID.init(rawValue:)),
-                payload: payload, headers: headers, onBody: onBody, progress: Self.progress(context)
+                payload: payload, headers: headers, onBody: onBody, progress: Self.progress(context),
+                reservation: params.reservedConcurrency.map { .init(limit: $0, waits: params.waitsWhenThrottled == true) }
             )
         }
         let outcome: InvocationOutcome

@@ -89,7 +89,7 @@ let package = Package(
         .target(
             name: "ShoalGateway",
             dependencies: [
-                "ShoalProtocol", "ShoalLambda", "CShoalZlib", "ShoalZip",
+                "ShoalProtocol", "ShoalLambda", "CShoalZlib", "ShoalZip", "ShoalExecutor",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -172,7 +172,7 @@ let package = Package(
         .testTarget(
             name: "WorkerTests",
             dependencies: [
-                "ShoalTestSupport",
+                "ShoalTestSupport", "ShoalExecutor",
                 "ShoalWorker", "ShoalRuntimeInterface", "ShoalZip", "ShoalLambda",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "Crypto", package: "swift-crypto"),

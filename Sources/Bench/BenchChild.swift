@@ -35,6 +35,16 @@ struct BenchChild: Sendable {
         try await process.waitUntilReady(logs: logs, timeout: .seconds(20)).port
     }
 
+    /// A gateway's two ports, from its "... rpc HOST:PORT http HOST:PORT ... ready" line.
+    func readyPorts() async throws -> (rpc: Int, http: Int) {
+        let rpc = try await readyPort()
+        let line = String(decoding: logs.contents, as: UTF8.self).split(separator: "\n").first { $0.contains(" ready") } ?? ""
+        let words = line.split(separator: " ")
+        guard let index = words.firstIndex(of: "http"), index + 1 < words.count, let http = Int(words[index + 1].split(separator: ":").last ?? "")
+        else { throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "no http port in: \(line)"]) }
+        return (rpc, http)
+    }
+
     /// CPU time of the whole process (all threads), from /proc.
     func cpuTime() -> CPUTime {
         CPUTime(stat: "/proc/\(pid)/stat")

@@ -15,7 +15,7 @@ struct ShoalBench: AsyncParsableCommand {
         abstract: "Run a benchmark and print its figures.",
         subcommands: [
             RPCBenchCommand.self, WorkerBenchCommand.self, GatewayBenchCommand.self, RuntimeBenchCommand.self, UnpackBenchCommand.self,
-            SoakBenchCommand.self, EchoServerCommand.self,
+            SoakBenchCommand.self, RESTBenchCommand.self, EchoServerCommand.self,
         ]
     )
 
@@ -151,6 +151,25 @@ struct RuntimeBenchCommand: AsyncParsableCommand {
         guard cold > 0, warm >= 200 else { throw ValidationError("--cold must be positive and --warm at least 200") }
         print(IdleSetting.describe())
         print(try await RuntimeBenchmark(cold: cold, warm: warm, python: python).run())
+    }
+}
+
+struct RESTBenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rest",
+        abstract: "The REST Invoke against the JSON-RPC invoke and direct to the instance: latency, throughput, the gateway's CPU per call."
+    )
+
+    @Option(help: "Invocations per path, taken in alternating blocks.") var invocations = 20_000
+    @Option(help: "Comma-separated numbers of concurrent callers.") var callers = "1,16,64"
+    @Option(help: "Payload size in bytes: a JSON string, so at least 2.") var payloadBytes = 64
+
+    func run() async throws {
+        let levels = callers.split(separator: ",").compactMap { Int($0) }
+        guard !levels.isEmpty, levels.allSatisfy({ $0 > 0 }), invocations > 0, payloadBytes >= 2 else {
+            throw ValidationError("--callers must be positive numbers, --invocations positive, --payload-bytes at least 2")
+        }
+        print(try await RESTBenchmark(invocations: invocations, callerLevels: levels, payloadBytes: payloadBytes).run())
     }
 }
 

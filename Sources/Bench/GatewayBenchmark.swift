@@ -51,23 +51,19 @@ struct GatewayBenchmark {
         let params = ClientAPI.InvokeParams(functionName: "bench", payload: Data(payload).base64EncodedString())
         // Warm one instance per caller of the highest level, so no phase pays a cold start.
         let most = callerLevels.max() ?? 1
-        try await concurrently(most, total: most) { _ = try await client.call(ClientAPI.Invoke.self, params) }
-
-        let inspector = try await RPCConnection.connect(host: "127.0.0.1", port: workerPort)
-        _ = try await inspector.call(WorkerAPI.Hello.self, .init(token: nil))
-        let endpoints = try await inspector.call(WorkerAPI.WarmList.self, Empty()).instances.compactMap { instance -> Endpoint? in
-            guard let text = instance.endpoint, let port = Int(text.split(separator: ":").last ?? "") else { return nil }
-            return Endpoint(host: "127.0.0.1", port: port)
+        try await Self.concurrently(most, total: most) { _ in
+            _ = try await client.call(ClientAPI.Invoke.self, params)
+            return .zero
         }
-        await inspector.close()
-        guard !endpoints.isEmpty else { throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "no warm instance"]) }
+
+        let endpoints = try await Self.warmEndpoints(workerPort: workerPort)
         let invoker = InstanceClient()
         let clock = ContinuousClock()
 
         // Each caller keeps to one instance in the direct phase, as the pool would give it one.
         func phase(callers: Int, direct: Bool, calls: Int) async throws -> Phase {
             let started = clock.now
-            let samples = try await concurrentlyCollect(callers, total: calls) { caller in
+            let samples = try await Self.concurrently(callers, total: calls) { caller in
                 let began = clock.now
                 if direct {
                     let request = InstanceRequest(endpoint: endpoints[caller % endpoints.count], body: payload, timeout: .seconds(10))
@@ -143,8 +139,21 @@ struct GatewayBenchmark {
     /// callers run and caches are cold from the other path, stay a small part of it.
     static let blockCalls = 1_000
 
+    /// The warm instances' endpoints, as the worker lists them.
+    static func warmEndpoints(workerPort: Int) async throws -> [Endpoint] {
+        let inspector = try await RPCConnection.connect(host: "127.0.0.1", port: workerPort)
+        _ = try await inspector.call(WorkerAPI.Hello.self, .init(token: nil))
+        let endpoints = try await inspector.call(WorkerAPI.WarmList.self, Empty()).instances.compactMap { instance -> Endpoint? in
+            guard let text = instance.endpoint, let port = Int(text.split(separator: ":").last ?? "") else { return nil }
+            return Endpoint(host: "127.0.0.1", port: port)
+        }
+        await inspector.close()
+        guard !endpoints.isEmpty else { throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "no warm instance"]) }
+        return endpoints
+    }
+
     /// One path's samples and the time its blocks took, summed over its blocks.
-    private struct Phase {
+    struct Phase {
         var samples: [Duration] = []
         var elapsed: Duration = .zero
 
@@ -166,15 +175,10 @@ struct GatewayBenchmark {
     static let bootstrapZip =
         "UEsDBBQAAAAAAAAAIVAdnfsECgAAAAoAAAAJAAAAYm9vdHN0cmFwIyEvYmluL3NoClBLAQIUAxQAAAAAAAAAIVAdnfsECgAAAAoAAAAJAAAAAAAAAAAAAADtAQAAAABib290c3RyYXBQSwUGAAAAAAEAAQA3AAAAMQAAAAAA"
 
-    private func concurrently(_ callers: Int, total: Int, _ body: @escaping @Sendable () async throws -> Void) async throws {
-        _ = try await concurrentlyCollect(callers, total: total) { _ in
-            try await body()
-            return .zero
-        }
-    }
-
-    /// `total` calls of `body` spread over `callers` tasks; every call's duration.
-    private func concurrentlyCollect(_ callers: Int, total: Int, _ body: @escaping @Sendable (Int) async throws -> Duration) async throws
+    /// `total` calls of `body` spread over `callers` tasks (each gets its caller number); every
+    /// call's duration.
+    @discardableResult
+    static func concurrently(_ callers: Int, total: Int, _ body: @escaping @Sendable (Int) async throws -> Duration) async throws
         -> [Duration]
     {
         try await withThrowingTaskGroup(of: [Duration].self) { group in

@@ -34,7 +34,7 @@ struct Shoal: AsyncParsableCommand {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
-            return handler
+            return LazyMetadataLogHandler(handler)
         }
         switch ProcessInfo.processInfo.environment["SHOAL_NIO_EXECUTOR"] {
         case "0":

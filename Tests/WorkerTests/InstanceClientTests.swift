@@ -3,6 +3,7 @@ import NIOCore
 import NIOEmbedded
 import NIOHTTP1
 import NIOPosix
+import ShoalExecutor
 import ShoalProtocol
 import ShoalTestSupport
 import Testing

@@ -24,6 +24,7 @@ final class HTTPPort: Sendable {
         let (outcomes, outcome) = AsyncStream.makeStream(of: Result<Int, any Error>.self)
         let application = Application(
             router: router,
+            server: LoopPinnedHTTP1Channel.builder(),
             configuration: .init(address: .hostname(host, port: port), serverName: nil, backlog: 256),
             onServerRunning: { channel in outcome.yield(.success(channel.localAddress?.port ?? 0)) },
             eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton),

@@ -33,7 +33,7 @@ struct RESTMiddleware: RouterMiddleware {
         } catch {
             response = RESTError(any: error).response
         }
-        response.headers[.amznRequestID] = UUID().uuidString.lowercased()
+        response.headers[.amznRequestID] = RequestID.next()
         return response
     }
 }

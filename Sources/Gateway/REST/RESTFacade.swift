@@ -175,6 +175,8 @@ struct RESTFacade: Sendable {
     /// A path label, percent-decoded (AWS SDKs encode `:` in names and ARNs).
     static func label(_ context: RESTRequestContext, _ name: String) throws -> String {
         guard let raw = context.parameters.get(name) else { throw RESTError.validation("", member: name, constraint: "Member must not be null") }
+        // Foundation's decoding goes through CFString: only labels that have escapes pay for it.
+        guard raw.utf8.contains(UInt8(ascii: "%")) else { return raw }
         guard let decoded = raw.removingPercentEncoding else {
             throw RESTError.validation(raw, member: name, constraint: "Member must be valid percent-encoding")
         }

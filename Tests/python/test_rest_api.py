@@ -414,3 +414,72 @@ def test_reserved_concurrency_throttles_synchronous_calls_and_queues_events(aws)
     assert aws.delete_function_concurrency(FunctionName="rest-reserved")["ResponseMetadata"]["HTTPStatusCode"] == 204
     assert "Concurrency" not in aws.get_function(FunctionName="rest-reserved")
     assert json.load(aws.invoke(FunctionName="rest-reserved", Payload=b"{}")["Payload"]) == "done"
+
+
+def test_hostile_connections_leave_the_port_serving_others(aws):
+    import resource
+    import time
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 4096), hard))
+    create(aws, "rest-hostile")
+    idle = [socket.create_connection(("127.0.0.1", PORT), timeout=20) for _ in range(1000)]
+    slow = socket.create_connection(("127.0.0.1", PORT), timeout=20)
+    request = b"POST /2015-03-31/functions/rest-hostile/invocations HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}"
+    try:
+        for index in range(3):
+            slow.sendall(request[index : index + 1])  # a byte at a time: slowloris
+            started = time.monotonic()
+            assert json.load(aws.invoke(FunctionName="rest-hostile", Payload=b"{}")["Payload"]) == {"echo": {}}
+            assert time.monotonic() - started < 2, "others are served meanwhile"
+            time.sleep(1)
+    finally:
+        for connection in idle:
+            connection.close()
+        slow.close()
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+    # A truncated chunked body: the client half-closes in the middle of a chunk. Nothing is created.
+    with socket.create_connection(("127.0.0.1", PORT), timeout=20) as sock:
+        sock.sendall(
+            b"POST /2015-03-31/functions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n40\r\n{\"FunctionName\": \"rest-truncated\""
+        )
+        sock.shutdown(socket.SHUT_WR)
+        sock.settimeout(10)
+        try:
+            while sock.recv(65536):
+                pass
+        except (ConnectionResetError, socket.timeout):
+            pass
+    assert error_of(lambda: aws.get_function(FunctionName="rest-truncated"))["Error"]["Code"] == "ResourceNotFoundException"
+
+    # A header block of 1 MiB is refused before any handler runs; the port serves the next client.
+    answer = raw_http(b"GET /2015-03-31/functions HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * (1024 * 1024) + b"\r\n\r\n")
+    assert answer == b"" or answer.split(b" ")[1][:1] == b"4", answer[:100]
+    assert aws.get_function(FunctionName="rest-hostile")["Configuration"]["FunctionName"] == "rest-hostile"
+
+
+def test_errors_keep_the_connection_usable():
+    import http.client
+
+    connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=20)
+    for body in (b"{nope", b'{"FunctionName": 5}', b"[]"):
+        connection.request("POST", "/2015-03-31/functions", body, {"Content-Type": "application/json"})
+        answer = connection.getresponse()
+        assert answer.status == 400 and answer.getheader("x-amzn-ErrorType"), answer.status
+        assert "message" in json.loads(answer.read())
+    connection.request("GET", "/2015-03-31/functions/nope")
+    answer = connection.getresponse()
+    assert answer.status == 404 and answer.getheader("x-amzn-ErrorType") == "ResourceNotFoundException"
+    assert json.loads(answer.read())["Message"].startswith("Function not found")
+    connection.request("GET", "/2015-03-31/functions")
+    assert connection.getresponse().status == 200
+
+
+def test_a_response_over_the_limit_is_a_function_error(aws):
+    big = zip_of({"app.py": "def handler(event, context):\n    return 'x' * 6300000\n"})
+    create(aws, "rest-too-big", code=big)
+    answer = aws.invoke(FunctionName="rest-too-big", Payload=b"{}")
+    assert answer["StatusCode"] == 200 and answer["FunctionError"] == "Unhandled"
+    assert json.load(answer["Payload"])["errorType"] == "Function.ResponseSizeTooLarge"

@@ -483,3 +483,14 @@ def test_a_response_over_the_limit_is_a_function_error(aws):
     answer = aws.invoke(FunctionName="rest-too-big", Payload=b"{}")
     assert answer["StatusCode"] == 200 and answer["FunctionError"] == "Unhandled"
     assert json.load(answer["Payload"])["errorType"] == "Function.ResponseSizeTooLarge"
+
+
+def test_names_that_break_the_patterns_and_other_accounts(aws):
+    create(aws, "rest-names")
+    bad_name = error_of(lambda: aws.get_function(FunctionName="bad name!"))
+    assert (bad_name["Error"]["Code"], bad_name["ResponseMetadata"]["HTTPStatusCode"]) == ("ValidationException", 400)
+    other = error_of(lambda: aws.get_function(FunctionName="arn:aws:lambda:us-east-1:123456789012:function:rest-names"))
+    assert (other["Error"]["Code"], other["ResponseMetadata"]["HTTPStatusCode"]) == ("AccessDeniedException", 403)
+    partial = error_of(lambda: aws.invoke(FunctionName="123456789012:function:rest-names", Payload=b"{}"))
+    assert partial["Error"]["Code"] == "AccessDeniedException"
+    assert aws.get_function(FunctionName="000000000000:function:rest-names")["Configuration"]["FunctionName"] == "rest-names"

@@ -24,6 +24,10 @@ package struct RESTError: Error, Sendable, Hashable {
     package init(_ error: RPCError) {
         let reason = error.data?.reason
         switch error.code {
+        // The service words a value that breaks a pattern or a length as AWS's unmodeled
+        // ValidationException does; every other bad parameter is InvalidParameterValueException.
+        case .invalidParams where error.message.hasPrefix("1 validation error detected"):
+            self.init("ValidationException", status: 400, error.message)
         case .invalidParams: self.init("InvalidParameterValueException", status: 400, error.message)
         case .resourceNotFound: self.init("ResourceNotFoundException", status: 404, error.message)
         case .resourceConflict: self.init("ResourceConflictException", status: 409, error.message)

@@ -8,7 +8,9 @@ package enum RESTFunctionReference {
     static let maximumLength = 140
 
     /// The reference the gateway service resolves: `NAME` or `NAME:QUALIFIER`.
-    package static func resolve(_ text: String, qualifier query: String?, region: String) throws(RESTError) -> String {
+    package static func resolve(_ text: String, qualifier query: String?, region: String, account: String = "000000000000") throws(RESTError)
+        -> String
+    {
         guard (1...maximumLength).contains(text.utf8.count) else {
             throw .validation(text, member: "functionName", constraint: "Member must have length less than or equal to \(maximumLength)")
         }
@@ -19,6 +21,15 @@ package enum RESTFunctionReference {
                 throw RESTError(
                     "ResourceNotFoundException", status: 404, "Functions from '\(parts[3])' are not reachable in this region ('\(region)')")
             }
+        }
+        // `ACCOUNT:function:NAME` or a full ARN naming another account: AWS denies access.
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        let named = text.hasPrefix("arn:") ? (parts.count >= 5 ? parts[4] : nil) : (parts.count >= 3 && parts[1] == "function" ? parts[0] : nil)
+        if let named, named != account {
+            throw RESTError(
+                "AccessDeniedException", status: 403,
+                "User is not authorized to access function \(RPCError.echo(text)) of account \(RPCError.echo(named)): Shoal has only account \(account)"
+            )
         }
         if let qualifier, let query, qualifier != query {
             throw RESTError(

@@ -84,8 +84,10 @@ package final class Gateway: Sendable {
             router.get("/metrics") { _, _ in Self.metricsResponse(metrics: metrics, workers: workers, registry: registry) }
             router.get("/health") { _, _ in Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ok\n"))) }
             router.get("/_shoal/health") { _, _ in Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ok\n"))) }
-            RESTFacade(service: service, defaultRegion: configuration.arns.region).addRoutes(to: router)
-            httpServer = try await HTTPPort.start(router: router, host: configuration.host, port: configuration.httpPort, logger: logger)
+            let facade = RESTFacade(service: service, defaultRegion: configuration.arns.region)
+            facade.addRoutes(to: router)
+            httpServer = try await HTTPPort.start(
+                router: router, invoke: facade, host: configuration.host, port: configuration.httpPort, logger: logger)
         } catch {
             await rpcServer.close()
             await workers.shutdown()

@@ -19,12 +19,12 @@ final class HTTPPort: Sendable {
     }
 
     /// Binds `host:port` (0 picks one) and serves `router` until `close`.
-    static func start(router: Router<RESTRequestContext>, host: String, port: Int, logger: Logger) async throws -> HTTPPort {
+    static func start(router: Router<RESTRequestContext>, invoke: RESTFacade?, host: String, port: Int, logger: Logger) async throws -> HTTPPort {
         // The bound port, or why the application could not start: whichever comes first.
         let (outcomes, outcome) = AsyncStream.makeStream(of: Result<Int, any Error>.self)
         let application = Application(
             router: router,
-            server: LoopPinnedHTTP1Channel.builder(),
+            server: LoopPinnedHTTP1Channel.builder(invoke: invoke),
             configuration: .init(address: .hostname(host, port: port), serverName: nil, backlog: 256),
             onServerRunning: { channel in outcome.yield(.success(channel.localAddress?.port ?? 0)) },
             eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton),

@@ -24,8 +24,13 @@ struct LoopPinnedHTTP1Channel: ServerChildChannel {
         }
     }
 
-    /// The server builder Hummingbird's `Application` takes.
-    static func builder(_ configuration: HTTP1Channel.Configuration = .init()) -> HTTPServerBuilder {
-        HTTPServerBuilder { responder in LoopPinnedHTTP1Channel(inner: HTTP1Channel(responder: responder, configuration: configuration)) }
+    /// The server builder Hummingbird's `Application` takes; `invoke` serves the REST Invoke
+    /// in each connection's pipeline (`RESTInvokeHandler`).
+    static func builder(invoke facade: RESTFacade?) -> HTTPServerBuilder {
+        HTTPServerBuilder { responder in
+            var configuration = HTTP1Channel.Configuration()
+            if let facade { configuration.additionalChannelHandlers = { [RESTInvokeHandler(facade: facade)] } }
+            return LoopPinnedHTTP1Channel(inner: HTTP1Channel(responder: responder, configuration: configuration))
+        }
     }
 }

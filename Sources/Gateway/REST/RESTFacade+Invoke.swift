@@ -7,20 +7,37 @@ extension RESTFacade {
     /// Invoke: the payload is the raw body; the invocation type, log type and client context
     /// come in `X-Amz-*` headers, and the result goes back raw with AWS's headers.
     func invoke(_ request: Request, _ context: RESTRequestContext) async throws -> Response {
-        let (reference, _) = try functionReference(request, context)
         let type = request.headers[.amzInvocationType] ?? "RequestResponse"
         let payload = try await invokeBody(request, type: type)
+        let answer = try await invokeAnswer(
+            label: try Self.label(context, "name"), qualifier: request.uri.queryParameters["Qualifier"].map(String.init),
+            headers: request.headers, payload: payload)
+        return Response(status: answer.status, headers: answer.headers, body: .init(byteBuffer: answer.body))
+    }
+
+    /// What an Invoke answers, from what its request carried: the route above and
+    /// `RESTInvokeHandler` (the same call served ahead of Hummingbird) both answer with it.
+    struct InvokeAnswer: Sendable {
+        var status: HTTPResponse.Status
+        var headers: HTTPFields
+        var body: ByteBuffer
+    }
+
+    func invokeAnswer(label: String, qualifier: String?, headers: HTTPFields, payload: [UInt8]) async throws -> InvokeAnswer {
+        let region = RESTFunctionReference.region(authorization: headers[.authorization]) ?? defaultRegion
+        let reference = try RESTFunctionReference.resolve(label, qualifier: qualifier, region: region)
+        let type = headers[.amzInvocationType] ?? "RequestResponse"
+        try Self.checkSize(payload.count, type: type)
         let result = try await service.invoke(
             ClientAPI.InvokeParams(
                 functionName: reference, payload: Base64.encode(payload), invocationType: type,
-                logType: request.headers[.amzLogType], clientContext: request.headers[.amzClientContext]))
-        guard result.statusCode == 200 else { return .empty(result.statusCode) }
-        var headers: HTTPFields = [.contentType: "application/json"]
-        if let version = result.executedVersion { headers[.amzExecutedVersion] = version }
-        if let error = result.functionError { headers[.amzFunctionError] = error }
-        if let log = result.logResult { headers[.amzLogResult] = log }
-        let bytes = Base64.decode(result.payload) ?? []
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+                logType: headers[.amzLogType], clientContext: headers[.amzClientContext]))
+        guard result.statusCode == 200 else { return InvokeAnswer(status: .init(code: result.statusCode), headers: [:], body: ByteBuffer()) }
+        var answerHeaders: HTTPFields = [.contentType: "application/json"]
+        if let version = result.executedVersion { answerHeaders[.amzExecutedVersion] = version }
+        if let error = result.functionError { answerHeaders[.amzFunctionError] = error }
+        if let log = result.logResult { answerHeaders[.amzLogResult] = log }
+        return InvokeAnswer(status: .ok, headers: answerHeaders, body: ByteBuffer(bytes: Base64.decode(result.payload) ?? []))
     }
 
     /// InvokeAsync (deprecated by AWS, still in the SDKs): an Event invoke answered 202.
@@ -42,11 +59,16 @@ extension RESTFacade {
             throw RESTError(
                 "RequestEntityTooLargeException", status: 413, "Request must be smaller than \(limit) bytes for the InvokeFunction operation")
         }
-        if type == "Event", payload.count > GatewayService.maximumEventPayload {
+        try Self.checkSize(payload.count, type: type)
+        return payload
+    }
+
+    /// An Event payload over AWS's 1 MiB is 413 before anything runs.
+    static func checkSize(_ count: Int, type: String) throws {
+        if type == "Event", count > GatewayService.maximumEventPayload {
             throw RESTError(
                 "RequestEntityTooLargeException", status: 413,
-                "\(payload.count) byte payload is too large for the Event invocation type (limit \(GatewayService.maximumEventPayload) bytes)")
+                "\(count) byte payload is too large for the Event invocation type (limit \(GatewayService.maximumEventPayload) bytes)")
         }
-        return payload
     }
 }

@@ -175,10 +175,16 @@ struct RESTFacade: Sendable {
     /// A path label, percent-decoded (AWS SDKs encode `:` in names and ARNs).
     static func label(_ context: RESTRequestContext, _ name: String) throws -> String {
         guard let raw = context.parameters.get(name) else { throw RESTError.validation("", member: name, constraint: "Member must not be null") }
+        return try decoded(raw, member: name)
+    }
+
+    /// A raw path label, percent-decoded.
+    static func decoded(_ raw: some StringProtocol, member: String = "functionName") throws -> String {
+        let raw = String(raw)
         // Foundation's decoding goes through CFString: only labels that have escapes pay for it.
         guard raw.utf8.contains(UInt8(ascii: "%")) else { return raw }
         guard let decoded = raw.removingPercentEncoding else {
-            throw RESTError.validation(raw, member: name, constraint: "Member must be valid percent-encoding")
+            throw RESTError.validation(raw, member: member, constraint: "Member must be valid percent-encoding")
         }
         return decoded
     }

@@ -18,6 +18,14 @@ struct GatewayBenchmark {
     var repeats = 1
 
     func run() async throws -> String {
+        try await Self.withScriptedFleet { gateway, worker, workerPort in
+            try await measure(gateway: gateway, worker: worker, workerPort: workerPort)
+        }
+    }
+
+    /// Runs `body` against a `shoal worker --backend scripted` child and a `shoal gateway` child
+    /// in front of it, and stops both after, whatever `body` did.
+    static func withScriptedFleet<T>(_ body: (_ gateway: BenchChild, _ worker: BenchChild, _ workerPort: Int) async throws -> T) async throws -> T {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("shoal-bench-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let worker = BenchChild(arguments: ["worker", "--port", "0", "--backend", "scripted", "--max-concurrency", "64"])
@@ -28,10 +36,10 @@ struct GatewayBenchmark {
                 "gateway", "--rpc-port", "0", "--http-port", "0", "--data-dir", directory, "--worker", "127.0.0.1:\(workerPort)",
             ])
             gateway = started
-            let report = try await measure(gateway: started, worker: worker, workerPort: workerPort)
+            let value = try await body(started, worker, workerPort)
             await started.stop()
             await worker.stop()
-            return report
+            return value
         } catch {
             await gateway?.stop()
             await worker.stop()

@@ -18,24 +18,8 @@ struct RESTBenchmark {
     }
 
     func run() async throws -> String {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("shoal-bench-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let worker = BenchChild(arguments: ["worker", "--port", "0", "--backend", "scripted", "--max-concurrency", "64"])
-        var gateway: BenchChild?
-        do {
-            let workerPort = try await worker.readyPort()
-            let started = BenchChild(arguments: [
-                "gateway", "--rpc-port", "0", "--http-port", "0", "--data-dir", directory, "--worker", "127.0.0.1:\(workerPort)",
-            ])
-            gateway = started
-            let report = try await measure(gateway: started, workerPort: workerPort)
-            await started.stop()
-            await worker.stop()
-            return report
-        } catch {
-            await gateway?.stop()
-            await worker.stop()
-            throw error
+        try await GatewayBenchmark.withScriptedFleet { gateway, _, workerPort in
+            try await measure(gateway: gateway, workerPort: workerPort)
         }
     }
 

@@ -156,3 +156,44 @@ import Testing
         }
     }
 }
+
+/// The gateway's shutdown lets a REST invoke in flight finish, whichever way the HTTP port
+/// served it.
+@Suite(.serialized) struct RESTShutdownTests {
+    @Test func aRESTInvokeUnderWayWhenTheGatewayStopsIsAnswered() async throws {
+        let up = try await ShoalUp.start(workers: 1, backend: "scripted")
+        defer { up.removeData() }
+        let setup = try await up.connect()
+        try await setup.createFunction("slow", runtime: "provided.al2023", handler: "bootstrap", files: ["bootstrap": "#!/bin/sh\n"])
+        _ = try await setup.invoke("slow", #"{"tag": "warm"}"#)
+        await setup.close()
+        let received = NIOLockedValueBox(ByteBuffer())
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(Collector(received: received)) }
+            }
+            .connect(host: "127.0.0.1", port: up.httpPort).get()
+        let body = #"{"tag": "in flight", "sleepMs": 1500}"#
+        try await channel.writeAndFlush(
+            ByteBuffer(
+                string: "POST /2015-03-31/functions/slow/invocations HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"))
+        try await Task.sleep(for: .milliseconds(300))
+        let stopped = Task { await up.stop() }
+        let answered = await eventually(timeout: .seconds(10)) { received.withLockedValue { String(buffer: $0) }.contains("in flight") }
+        #expect(answered, "answer: \(received.withLockedValue { String(buffer: $0) })")
+        #expect(received.withLockedValue { String(buffer: $0) }.hasPrefix("HTTP/1.1 200"))
+        #expect(await stopped.value == .status(0))
+        try? await channel.close()
+    }
+
+    final class Collector: ChannelInboundHandler, Sendable {
+        typealias InboundIn = ByteBuffer
+        let received: NIOLockedValueBox<ByteBuffer>
+        init(received: NIOLockedValueBox<ByteBuffer>) { self.received = received }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            var bytes = unwrapInboundIn(data)
+            received.withLockedValue { $0.writeBuffer(&bytes) }
+        }
+    }
+}

@@ -36,6 +36,10 @@ final class RESTInvokeHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Requests passed to Hummingbird whose answer has not ended yet.
     private var forwardedInFlight = 0
     private var queued: [HTTPRequestPart] = []
+    /// The server's shutdown asked this connection to close once idle while an Invoke taken
+    /// here was under way; Hummingbird's state handler (after this one) gets the request once
+    /// it is answered, since it cannot see that Invoke.
+    private var quiesceHeld: Any?
 
     init(facade: RESTFacade) { self.facade = facade }
 
@@ -44,6 +48,22 @@ final class RESTInvokeHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         handle(unwrapInboundIn(data), context: context)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ChannelShouldQuiesceEvent, isTaken {
+            quiesceHeld = event
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    /// Whether an Invoke is being read or answered here.
+    private var isTaken: Bool {
+        switch mode {
+        case .collecting, .answering: true
+        case .idle, .forwarding: false
+        }
     }
 
     private func handle(_ part: HTTPRequestPart, context: ChannelHandlerContext) {
@@ -128,6 +148,12 @@ final class RESTInvokeHandler: ChannelDuplexHandler, RemovableChannelHandler {
         mode = .idle
         if closing {
             context.close(promise: nil)
+            return
+        }
+        if let event = quiesceHeld {
+            quiesceHeld = nil
+            queued.removeAll()
+            context.fireUserInboundEventTriggered(event)
             return
         }
         // What arrived meanwhile, in order (it may be another Invoke, taken here again).

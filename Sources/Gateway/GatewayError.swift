@@ -10,6 +10,8 @@ package enum GatewayErrorCode: String, RPCErrorCode {
     case functionNotFound
     case layerNotFound
     case functionExists
+    /// Another resource is in the way (a policy statement id that is taken).
+    case conflict
     case payloadTooLarge
     /// An invoke's payload is not JSON, or its client context not base64 of a JSON object.
     case invalidRequestContent
@@ -24,7 +26,7 @@ package enum GatewayErrorCode: String, RPCErrorCode {
         switch self {
         case .invalidParameter: RPCError(.invalidParams, message)
         case .functionNotFound, .layerNotFound: RPCError(.resourceNotFound, message)
-        case .functionExists: RPCError(.resourceConflict, message)
+        case .functionExists, .conflict: RPCError(.resourceConflict, message)
         case .payloadTooLarge: RPCError(.requestTooLarge, message)
         case .invalidRequestContent: RPCError(.invalidRequestContent, message)
         case .tooManyRequests: RPCError(.tooManyRequests, message)

@@ -494,3 +494,40 @@ def test_names_that_break_the_patterns_and_other_accounts(aws):
     partial = error_of(lambda: aws.invoke(FunctionName="123456789012:function:rest-names", Payload=b"{}"))
     assert partial["Error"]["Code"] == "AccessDeniedException"
     assert aws.get_function(FunctionName="000000000000:function:rest-names")["Configuration"]["FunctionName"] == "rest-names"
+
+
+def test_resource_policies_are_stored_and_returned_as_aws_returns_them(aws):
+    arn = create(aws, "rest-policy")["FunctionArn"]
+    missing = error_of(lambda: aws.get_policy(FunctionName="rest-policy"))
+    assert (missing["Error"]["Code"], missing["ResponseMetadata"]["HTTPStatusCode"]) == ("ResourceNotFoundException", 404)
+    added = aws.add_permission(
+        FunctionName="rest-policy", StatementId="s3-invoke", Action="lambda:InvokeFunction", Principal="s3.amazonaws.com",
+        SourceArn="arn:aws:s3:::my-bucket", SourceAccount="000000000000",
+    )
+    assert added["ResponseMetadata"]["HTTPStatusCode"] == 201
+    statement = json.loads(added["Statement"])
+    assert statement == {
+        "Sid": "s3-invoke", "Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"}, "Action": "lambda:InvokeFunction",
+        "Resource": arn,
+        "Condition": {"ArnLike": {"AWS:SourceArn": "arn:aws:s3:::my-bucket"}, "StringEquals": {"AWS:SourceAccount": "000000000000"}},
+    }
+    aws.add_permission(FunctionName="rest-policy", StatementId="anyone", Action="lambda:*", Principal="*")
+    policy = aws.get_policy(FunctionName="rest-policy")
+    document = json.loads(policy["Policy"])
+    assert document["Version"] == "2012-10-17" and [s["Sid"] for s in document["Statement"]] == ["s3-invoke", "anyone"]
+    assert policy["RevisionId"] == aws.get_function(FunctionName="rest-policy")["Configuration"]["RevisionId"]
+
+    duplicate = error_of(
+        lambda: aws.add_permission(FunctionName="rest-policy", StatementId="anyone", Action="lambda:*", Principal="*")
+    )
+    assert (duplicate["Error"]["Code"], duplicate["ResponseMetadata"]["HTTPStatusCode"]) == ("ResourceConflictException", 409)
+    latest = error_of(
+        lambda: aws.add_permission(FunctionName="rest-policy", Qualifier="$LATEST", StatementId="x", Action="lambda:*", Principal="*")
+    )
+    assert latest["ResponseMetadata"]["HTTPStatusCode"] == 400
+    bad_action = error_of(lambda: aws.add_permission(FunctionName="rest-policy", StatementId="y", Action="s3:Get", Principal="*"))
+    assert bad_action["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert aws.remove_permission(FunctionName="rest-policy", StatementId="anyone")["ResponseMetadata"]["HTTPStatusCode"] == 204
+    gone = error_of(lambda: aws.remove_permission(FunctionName="rest-policy", StatementId="anyone"))
+    assert (gone["Error"]["Code"], gone["ResponseMetadata"]["HTTPStatusCode"]) == ("ResourceNotFoundException", 404)
+    assert [s["Sid"] for s in json.loads(aws.get_policy(FunctionName="rest-policy")["Policy"])["Statement"]] == ["s3-invoke"]

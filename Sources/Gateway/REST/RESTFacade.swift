@@ -34,6 +34,7 @@ struct RESTFacade: Sendable {
         addLayerRoutes(to: router)
         addTagRoutes(to: router)
         addConcurrencyRoutes(to: router)
+        addPolicyRoutes(to: router)
     }
 
     // MARK: Functions
@@ -128,7 +129,7 @@ struct RESTFacade: Sendable {
     }
 
     /// A stale `RevisionId` is AWS's 412.
-    private func checkRevision(_ revision: String?, of reference: String) throws {
+    func checkRevision(_ revision: String?, of reference: String) throws {
         guard let revision, let current = try registry.function(reference).revisionId, revision != current else { return }
         throw RESTError(
             "PreconditionFailedException", status: 412,

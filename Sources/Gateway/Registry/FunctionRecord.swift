@@ -34,6 +34,14 @@ package struct FunctionRecord: Codable, Sendable, Hashable {
     /// Reserved concurrency: the most calls of this function in flight at once, enforced by
     /// the worker that owns it (each call carries it there); nil is none.
     package var reservedConcurrency: Int?
+    /// The resource policy's statements (AddPermission), each kept as the JSON text AWS
+    /// returns; stored and shown, never enforced.
+    package var policy: [PolicyStatement]?
+
+    package struct PolicyStatement: Codable, Sendable, Hashable {
+        package var sid: String
+        package var json: String
+    }
 
     /// What a worker is sent to run it.
     package var definition: FunctionDefinition {

@@ -220,6 +220,32 @@ package actor FunctionRegistry {
         return try await replace(record)
     }
 
+    /// Adds a statement to the function's resource policy; a statement id it has is 409.
+    package func addPermission(_ nameOrARN: String, _ statement: FunctionRecord.PolicyStatement) async throws -> FunctionRecord {
+        var record = try function(nameOrARN)
+        guard !(record.policy ?? []).contains(where: { $0.sid == statement.sid }) else {
+            throw GatewayError(
+                .conflict,
+                "The statement id (\(RPCError.echo(statement.sid))) provided already exists. Please provide a new statement id, or remove the existing statement."
+            )
+        }
+        record.policy = (record.policy ?? []) + [statement]
+        return try await replace(record)
+    }
+
+    /// Removes a statement from the function's resource policy.
+    package func removePermission(_ nameOrARN: String, sid: String) async throws {
+        var record = try function(nameOrARN)
+        guard let policy = record.policy, !policy.isEmpty else {
+            throw GatewayError(.functionNotFound, "No policy is associated with the given resource.")
+        }
+        guard policy.contains(where: { $0.sid == sid }) else {
+            throw GatewayError(.functionNotFound, "Statement \(RPCError.echo(sid)) is not found in resource policy.")
+        }
+        record.policy = policy.filter { $0.sid != sid }
+        _ = try await replace(record)
+    }
+
     /// Adds `tags` to the function's, replacing values of keys it has.
     package func tag(_ nameOrARN: String, _ tags: [String: String]) async throws {
         var record = try function(nameOrARN)

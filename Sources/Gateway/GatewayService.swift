@@ -49,6 +49,12 @@ final class GatewayService: Sendable {
         methods.register(ClientAPI.PublishLayer.self) { [self] params, _ in
             try await registry.publishLayer(params)
         }
+        methods.register(ClientAPI.PublishVersion.self) { [self] params, _ in
+            try await publishVersion(params)
+        }
+        methods.register(ClientAPI.ListVersions.self) { [self] params, _ in
+            try listVersions(params)
+        }
         methods.register(ClientAPI.PutFunctionConcurrency.self) { [self] params, _ in
             try await putConcurrency(params.functionName, params.reservedConcurrentExecutions)
         }
@@ -89,8 +95,23 @@ final class GatewayService: Sendable {
 
     // MARK: Functions (the JSON-RPC methods and the REST operations both call these)
 
+    /// Creates a function; with `publish`, its version 1 too, which the answer shows.
     func create(_ params: ClientAPI.CreateFunction.Params) async throws -> FunctionConfiguration {
-        try await registry.create(params).configuration(arns: registry.arns)
+        let created = try await registry.create(params)
+        guard params.publish == true else { return created.configuration(arns: registry.arns) }
+        return try await registry.publishVersion(created.name).configuration(arns: registry.arns)
+    }
+
+    func publishVersion(_ params: ClientAPI.PublishVersion.Params) async throws -> FunctionConfiguration {
+        try await registry.publishVersion(params.functionName, codeSha256: params.codeSha256, description: params.description)
+            .configuration(arns: registry.arns)
+    }
+
+    func listVersions(_ params: ClientAPI.ListVersions.Params) throws -> ClientAPI.ListVersions.Result {
+        let maxItems = params.maxItems ?? 50
+        guard (1...10_000).contains(maxItems) else { throw GatewayError(.invalidParameter, "maxItems must be 1..10000") }
+        let page = try registry.listVersions(params.functionName, marker: params.marker, maxItems: maxItems)
+        return .init(versions: page.versions.map { $0.configuration(arns: registry.arns) }, nextMarker: page.nextMarker)
     }
 
     func function(_ nameOrARN: String) throws -> FunctionConfiguration {
@@ -193,11 +214,13 @@ final class GatewayService: Sendable {
 
     func delete(_ name: String) async throws -> Empty {
         let record = try registry.function(name)
-        try await registry.delete(record.name)
+        // A version is deleted alone; a function with every version (the worker's pools of
+        // `NAME:VERSION` go with `NAME`).
+        try await registry.delete(record.version == nil ? record.name : record.workerName)
         _ = await onEveryWorker { connection in
-            try await connection.call(WorkerAPI.DeleteFunction.self, .init(functionName: record.name)).deleted
+            try await connection.call(WorkerAPI.DeleteFunction.self, .init(functionName: record.workerName)).deleted
         }
-        for link in workers.links { link.forgetDeployed(record.name) }
+        for link in workers.links { link.forgetDeployed(record.workerName) }
         return Empty()
     }
 

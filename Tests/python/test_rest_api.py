@@ -178,15 +178,13 @@ def test_errors_are_awss(aws):
     assert code_status(event_large) == ("RequestEntityTooLargeException", 413)
     latest = error_of(lambda: aws.delete_function(FunctionName="rest-errors", Qualifier="$LATEST"))
     assert code_status(latest) == ("InvalidParameterValueException", 400)
-    published = error_of(lambda: create(aws, "x3", Publish=True))
-    assert code_status(published) == ("InvalidParameterValueException", 400)
     assert code_status(error_of(lambda: aws.invoke(FunctionName="nope", Payload=b"{}"))) == ("ResourceNotFoundException", 404)
     # The region comes from the credential scope: ARNs say it, and other regions' ARNs are refused.
     west = client("eu-west-1")
     assert west.get_function(FunctionName="rest-errors")["Configuration"]["FunctionArn"].startswith("arn:aws:lambda:eu-west-1:")
     # Every one of these left nothing behind.
     names = {function["FunctionName"] for function in aws.list_functions()["Functions"]}
-    assert not names & {"x1", "x2", "x3"}
+    assert not names & {"x1", "x2"}
 
 
 def raw_http(request: bytes, read=65536):
@@ -531,3 +529,67 @@ def test_resource_policies_are_stored_and_returned_as_aws_returns_them(aws):
     gone = error_of(lambda: aws.remove_permission(FunctionName="rest-policy", StatementId="anyone"))
     assert (gone["Error"]["Code"], gone["ResponseMetadata"]["HTTPStatusCode"]) == ("ResourceNotFoundException", 404)
     assert [s["Sid"] for s in json.loads(aws.get_policy(FunctionName="rest-policy")["Policy"])["Statement"]] == ["s3-invoke"]
+
+
+def test_versions_run_their_own_code(aws):
+    import threading
+
+    def code(tag):
+        return zip_of({"app.py": f"import os\ndef handler(e, c):\n    return ['{tag}', os.environ['AWS_LAMBDA_FUNCTION_VERSION']]\n"})
+
+    created = create(aws, "rest-versions", code=code("one"), Publish=True)
+    assert created["Version"] == "1" and created["FunctionArn"].endswith(":rest-versions:1")
+    aws.update_function_code(FunctionName="rest-versions", ZipFile=code("two"))
+    again = aws.publish_version(FunctionName="rest-versions", Description="second")
+    assert again["ResponseMetadata"]["HTTPStatusCode"] == 201 and again["Version"] == "2"
+    unchanged = aws.publish_version(FunctionName="rest-versions")
+    assert unchanged["Version"] == "2", "nothing changed: the last version, no new one"
+    aws.update_function_code(FunctionName="rest-versions", ZipFile=code("three"))
+
+    def run(qualifier=None):
+        extra = {"Qualifier": qualifier} if qualifier else {}
+        answer = aws.invoke(FunctionName="rest-versions", Payload=b"{}", **extra)
+        return json.load(answer["Payload"]), answer["ExecutedVersion"]
+
+    assert run("1") == (["one", "1"], "1")
+    assert run("2") == (["two", "2"], "2")
+    assert run() == (["three", "$LATEST"], "$LATEST")
+    by_name = aws.invoke(FunctionName="rest-versions:1", Payload=b"{}")
+    assert json.load(by_name["Payload"]) == ["one", "1"]
+    assert aws.get_function(FunctionName="rest-versions", Qualifier="2")["Configuration"]["Version"] == "2"
+    listed = aws.list_versions_by_function(FunctionName="rest-versions")["Versions"]
+    assert [v["Version"] for v in listed] == ["$LATEST", "1", "2"]
+    assert listed[0]["FunctionArn"].endswith(":rest-versions:$LATEST") or listed[0]["FunctionArn"].endswith(":rest-versions")
+
+    # Updating $LATEST while 8 threads invoke :1: no call to :1 fails or runs other code.
+    failures = []
+    stop = threading.Event()
+
+    def hammer():
+        while not stop.is_set():
+            try:
+                if run("1") != (["one", "1"], "1"):
+                    failures.append("wrong code")
+            except Exception as error:  # noqa: BLE001
+                failures.append(repr(error))
+
+    threads = [threading.Thread(target=hammer) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for index in range(3):
+        aws.update_function_code(FunctionName="rest-versions", ZipFile=code(f"churn{index}"))
+        aws.update_function_configuration(FunctionName="rest-versions", Timeout=5 + index)
+    stop.set()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+
+    mismatch = error_of(lambda: aws.publish_version(FunctionName="rest-versions", CodeSha256="bm90IHRoZSBoYXNo"))
+    assert mismatch["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert aws.delete_function(FunctionName="rest-versions", Qualifier="1")["ResponseMetadata"]["HTTPStatusCode"] == 204
+    gone = error_of(lambda: aws.invoke(FunctionName="rest-versions", Qualifier="1", Payload=b"{}"))
+    assert (gone["Error"]["Code"], gone["ResponseMetadata"]["HTTPStatusCode"]) == ("ResourceNotFoundException", 404)
+    assert aws.publish_version(FunctionName="rest-versions")["Version"] == "3", "numbers are never reused"
+    assert run("2") == (["two", "2"], "2")
+    aws.delete_function(FunctionName="rest-versions")
+    assert error_of(lambda: aws.invoke(FunctionName="rest-versions", Qualifier="2", Payload=b"{}"))["Error"]["Code"] == "ResourceNotFoundException"

@@ -30,6 +30,18 @@ struct RESTFacade: Sendable {
         router.post("/2021-11-15/functions/:name/response-streaming-invocations") { request, context in
             try await invokeStream(request, context)
         }
+        router.post("/2015-03-31/functions/:name/versions") { request, context in try await publishVersion(request, context) }
+        router.get("/2015-03-31/functions/:name/versions") { request, context in
+            let (reference, region) = try functionReference(request, context)
+            let query = request.uri.queryParameters
+            let page = try service.listVersions(
+                .init(
+                    functionName: reference, marker: query["Marker"].map(String.init),
+                    maxItems: query["MaxItems"].flatMap { Int($0) }.map { min($0, 50) }))
+            var document: [String: Any] = ["Versions": page.versions.map { tree($0, region: region, omitting: Self.listOmits) }]
+            if let next = page.nextMarker { document["NextMarker"] = next }
+            return Response.json(Self.serialize(document))
+        }
         router.get("/_shoal/code/:name") { _, context in try await code(context) }
         addLayerRoutes(to: router)
         addTagRoutes(to: router)
@@ -94,9 +106,6 @@ struct RESTFacade: Sendable {
         let update = try AWSJSONKeys.decode(CodeUpdate.self, from: body)
         let record = try registry.function(reference)
         try checkRevision(update.revisionId, of: reference)
-        guard update.publish != true else {
-            throw RESTError("InvalidParameterValueException", status: 400, "Publish is not supported yet (versions are not implemented)")
-        }
         if record.packageType == "Zip", update.imageUri != nil {
             throw RESTError(
                 "InvalidParameterValueException", status: 400, "Please don't provide ImageUri when updating a function with packageType Zip.")
@@ -107,7 +116,8 @@ struct RESTFacade: Sendable {
                 record.packageType == "Image" ? "Please provide ImageUri when updating a function with packageType Image." : "ZipFile is required")
         }
         let configuration = try await service.updateCode(.init(functionName: reference, zipFile: zip))
-        return .json(render(Self.inProgress(configuration), region: region))
+        guard update.publish == true else { return .json(render(Self.inProgress(configuration), region: region)) }
+        return .json(render(try await service.publishVersion(.init(functionName: reference)), region: region))
     }
 
     private func updateConfiguration(_ request: Request, _ context: RESTRequestContext) async throws -> Response {
@@ -117,6 +127,22 @@ struct RESTFacade: Sendable {
         try checkRevision(try AWSJSONKeys.decode(CodeUpdate.self, from: body).revisionId, of: reference)
         let configuration = try await service.updateConfiguration(params)
         return .json(render(Self.inProgress(configuration), region: region))
+    }
+
+    /// PublishVersion: 201 with the version's configuration (the last one if nothing changed).
+    private func publishVersion(_ request: Request, _ context: RESTRequestContext) async throws -> Response {
+        let (reference, region) = try functionReference(request, context)
+        let body = try AWSJSONKeys.decode(PublishBody.self, from: try await body(request, context))
+        try checkRevision(body.revisionId, of: reference)
+        let published = try await service.publishVersion(.init(functionName: reference, codeSha256: body.codeSha256, description: body.description))
+        return .json(render(published, region: region), status: 201)
+    }
+
+    /// PublishVersion's body.
+    private struct PublishBody: Decodable {
+        var codeSha256: String?
+        var description: String?
+        var revisionId: String?
     }
 
     /// An update's answer says InProgress, as AWS's; a read right after sees Successful.

@@ -37,6 +37,8 @@ package struct FunctionRecord: Codable, Sendable, Hashable {
     /// The resource policy's statements (AddPermission), each kept as the JSON text AWS
     /// returns; stored and shown, never enforced.
     package var policy: [PolicyStatement]?
+    /// The published version this record is a snapshot of ("1", "2", ...); nil is `$LATEST`.
+    package var version: String?
 
     package struct PolicyStatement: Codable, Sendable, Hashable {
         package var sid: String
@@ -48,9 +50,12 @@ package struct FunctionRecord: Codable, Sendable, Hashable {
         FunctionDefinition(
             name: name, runtime: runtime, handler: handler, timeoutSeconds: timeout, memoryMB: memorySize,
             environment: environment, packageType: packageType, imageURI: imageUri, codeSHA256: codeSHA256,
-            layerSHA256s: layers.map(\.sha256)
+            layerSHA256s: layers.map(\.sha256), version: version
         )
     }
+
+    /// The key a worker knows this record's pool by: `NAME`, or `NAME:VERSION`.
+    package var workerName: String { definition.poolKey }
 
     /// Every blob the function needs on a worker, code first.
     package var artifacts: [String] { (codeSHA256.map { [$0] } ?? []) + layers.map(\.sha256) }
@@ -63,7 +68,7 @@ package struct FunctionRecord: Codable, Sendable, Hashable {
             layers: layers.map { .init(arn: $0.arn, codeSize: $0.codeSize) }, packageType: packageType,
             imageUri: imageUri, description: description, lastModified: lastModified, role: role, revisionId: revisionId,
             architectures: architectures ?? ["x86_64"], ephemeralStorage: .init(size: ephemeralStorage ?? 512)
-        )
+        ).versioned(version, arn: arns.function(name))
     }
 
     /// AWS reports code hashes as base64 of the digest; the registry keys blobs by hex.
@@ -85,6 +90,15 @@ package struct FunctionRecord: Codable, Sendable, Hashable {
         formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ss.SSSZ"
         return formatter.string(from: date)
     }
+}
+
+/// A function's published versions: immutable snapshots of its configuration and code,
+/// numbered from 1, never reused.
+package struct VersionsRecord: Codable, Sendable, Hashable {
+    package var name: String
+    package var latestPublished: Int
+    /// Oldest first; each has `version` set.
+    package var versions: [FunctionRecord]
 }
 
 /// A published layer: its versions in order, each a blob.
@@ -151,5 +165,16 @@ package struct ARNs: Sendable, Hashable {
         let parts = arn.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 8, parts[0] == "arn", parts[5] == "layer", let version = Int(parts[7]) else { return nil }
         return (String(parts[6]), version)
+    }
+}
+
+extension FunctionConfiguration {
+    /// As a published version shows itself: its number, and its qualified ARN.
+    func versioned(_ version: String?, arn: String) -> FunctionConfiguration {
+        guard let version else { return self }
+        var configuration = self
+        configuration.version = version
+        configuration.functionArn = "\(arn):\(version)"
+        return configuration
     }
 }

@@ -8,7 +8,8 @@ import ShoalProtocol
 /// The durable function registry: configurations, layer versions and content-addressed code
 /// blobs under one data directory.
 ///
-/// Layout: `functions/NAME.json`, `layers/NAME.json`, `blobs/SHA256HEX`. Every file is
+/// Layout: `functions/NAME.json`, `versions/NAME.json` (published versions), `layers/NAME.json`,
+/// `blobs/SHA256HEX`. Every file is
 /// written whole with `AtomicFile` (temporary file, fsync, rename, directory fsync), blobs
 /// before the records that refer to them, so a `kill -9` at any moment leaves either the old
 /// or the new state and never a record whose code is missing. A call that returned has
@@ -21,14 +22,16 @@ package actor FunctionRegistry {
     package nonisolated let arns: ARNs
     private let directory: String
     private let threadPool: NIOThreadPool
-    private let logger: Logger
+    let logger: Logger
     /// The functions, each with its deploy id (a SHA-256, computed on first use after a
     /// change). Behind a lock rather than actor state so an invocation looks a function up
     /// without a hop onto this actor; only the actor writes it.
-    private nonisolated let functions = NIOLockedValueBox<[String: (record: FunctionRecord, deployID: String?)]>([:])
+    nonisolated let functions = NIOLockedValueBox<[String: (record: FunctionRecord, deployID: String?)]>([:])
     /// Names whose create is being written: taken, but not yet visible.
     private var reserved: Set<String> = []
     private var layers: [String: LayerRecord] = [:]
+    /// Published versions by function name; read without the actor, like `functions`.
+    nonisolated let versions = NIOLockedValueBox<[String: VersionsRecord]>([:])
 
     package init(directory: String, arns: ARNs = ARNs(), threadPool: NIOThreadPool = .singleton, logger: Logger = Logger(label: "shoal.registry"))
         async throws
@@ -37,8 +40,9 @@ package actor FunctionRegistry {
         self.arns = arns
         self.threadPool = threadPool
         self.logger = logger
-        let (functions, layers) = try await threadPool.runIfActive { try Self.load(directory, logger: logger) }
+        let (functions, layers, versions) = try await threadPool.runIfActive { try Self.load(directory, logger: logger) }
         self.layers = layers
+        self.versions.withLockedValue { $0 = versions }
         self.functions.withLockedValue { $0 = functions.mapValues { ($0, nil) } }
     }
 
@@ -47,8 +51,10 @@ package actor FunctionRegistry {
         functions.withLockedValue { $0[name] = record.map { ($0, nil) } }
     }
 
-    private static func load(_ directory: String, logger: Logger) throws -> ([String: FunctionRecord], [String: LayerRecord]) {
-        for sub in ["functions", "layers", "blobs"] {
+    private static func load(_ directory: String, logger: Logger) throws -> (
+        [String: FunctionRecord], [String: LayerRecord], [String: VersionsRecord]
+    ) {
+        for sub in ["functions", "versions", "layers", "blobs"] {
             try FileManager.default.createDirectory(atPath: "\(directory)/\(sub)", withIntermediateDirectories: true)
             AtomicFile.removeLeftovers(in: "\(directory)/\(sub)")
         }
@@ -66,7 +72,11 @@ package actor FunctionRegistry {
         }
         let functions = records("functions", FunctionRecord.self)
         let layers = records("layers", LayerRecord.self)
-        return (Dictionary(functions.map { ($0.name, $0) }) { $1 }, Dictionary(layers.map { ($0.name, $0) }) { $1 })
+        let versions = records("versions", VersionsRecord.self)
+        return (
+            Dictionary(functions.map { ($0.name, $0) }) { $1 }, Dictionary(layers.map { ($0.name, $0) }) { $1 },
+            Dictionary(versions.map { ($0.name, $0) }) { $1 }
+        )
     }
 
     // MARK: Functions
@@ -80,6 +90,7 @@ package actor FunctionRegistry {
     /// only `$LATEST`: a reference with another qualifier is not found, as on AWS.
     package nonisolated func routable(_ nameOrARN: String) throws(GatewayError) -> (record: FunctionRecord, deployID: String) {
         let (name, qualifier) = ARNs.functionReference(nameOrARN)
+        if let qualifier, qualifier != "$LATEST", let version = publishedVersion(name, qualifier) { return version }
         let found = qualifier == nil || qualifier == "$LATEST" ? functions.withLockedValue { $0[name] } : nil
         guard let (record, known) = found else {
             // A name no function could have is a bad parameter, not a missing function.
@@ -114,9 +125,6 @@ package actor FunctionRegistry {
             packageType: packageType, imageUri: nil, description: params.description, lastModified: FunctionRecord.timestamp(),
             role: params.role, tags: params.tags, architectures: params.architectures, ephemeralStorage: params.ephemeralStorage?.size
         )
-        guard params.publish != true else {
-            throw GatewayError(.invalidParameter, "Publish is not supported yet: create the function without it (versions are not implemented)")
-        }
         try FunctionRules.architectures(params.architectures)
         try FunctionRules.tags(params.tags ?? [:])
         try FunctionRules.ephemeralStorage(params.ephemeralStorage?.size)
@@ -277,6 +285,10 @@ package actor FunctionRegistry {
 
     package func delete(_ nameOrARN: String) async throws {
         let record = try function(nameOrARN)
+        if let version = record.version {
+            try await deleteVersion(record.name, version)
+            return
+        }
         setFunction(record.name, nil)
         do {
             try await remove("functions/\(record.name).json")
@@ -284,6 +296,8 @@ package actor FunctionRegistry {
             setFunction(record.name, record)
             throw error
         }
+        let versions = versions.withLockedValue { $0.removeValue(forKey: record.name) }
+        if versions != nil { try? await remove("versions/\(record.name).json") }
         logger.info("function deleted", metadata: ["function": "\(record.name)"])
     }
 
@@ -398,6 +412,17 @@ package actor FunctionRegistry {
 
     private func persist(_ record: FunctionRecord) async throws {
         try await write(record, to: "functions/\(record.name).json")
+    }
+
+    /// Writes a function's published versions: in memory first, rolled back if the write fails.
+    func writeVersions(_ record: VersionsRecord, replacing previous: VersionsRecord?) async throws {
+        versions.withLockedValue { $0[record.name] = record }
+        do {
+            try await write(record, to: "versions/\(record.name).json")
+        } catch {
+            versions.withLockedValue { $0[record.name] = previous }
+            throw error
+        }
     }
 
     private func write(_ value: some Encodable & Sendable, to relativePath: String) async throws {

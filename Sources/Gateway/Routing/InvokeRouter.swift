@@ -75,7 +75,7 @@ final class InvokeRouter: Sendable {
     {
         let payload = params.payload ?? ""
         return WorkerAPI.InvokeParams(
-            functionName: record.name, deployId: deployID, payload: payload.isEmpty ? Self.emptyEvent : payload,
+            functionName: record.workerName, deployId: deployID, payload: payload.isEmpty ? Self.emptyEvent : payload,
             clientContext: params.clientContext, logType: params.logType, window: window,
             reservedConcurrency: record.reservedConcurrency, waitsWhenThrottled: params.invocationType == "Event" ? true : nil
         )
@@ -170,9 +170,9 @@ final class InvokeRouter: Sendable {
         for route in 1...configuration.maximumRoutes {
             let (link, connection) = try await currentOwner(of: record.name)
             do {
-                if link.deployedID(of: record.name) != deployID {
+                if link.deployedID(of: record.workerName) != deployID {
                     do {
-                        try await link.deployOnce(record.name, deployID: deployID) { [self] in
+                        try await link.deployOnce(record.workerName, deployID: deployID) { [self] in
                             try await deploy(record, to: link, over: connection)
                         }
                     } catch let error as RPCError where error.code == .connectionClosed {
@@ -185,7 +185,7 @@ final class InvokeRouter: Sendable {
                 }
                 return try await link.track { try await body(link, connection) }
             } catch let error as RPCError {
-                switch recovery(after: error, on: link, connection, function: record.name) {
+                switch recovery(after: error, on: link, connection, function: record.workerName) {
                 case .reroute(let why):
                     lastFailure = why
                 case .redeploy(let why) where route < configuration.maximumRoutes:
@@ -254,7 +254,7 @@ final class InvokeRouter: Sendable {
             _ = try await connection.call(WorkerAPI.PutArtifact.self, .init(sha256: sha256, zipFile: Data(bytes).base64EncodedString()))
         }
         let deployed = try await connection.call(WorkerAPI.PutFunction.self, .init(function: record.definition))
-        link.recordDeployed(record.name, deployID: deployed.deployId)
+        link.recordDeployed(record.workerName, deployID: deployed.deployId)
         logger.debug("function deployed", metadata: ["function": "\(record.name)", "worker": "\(link.id)", "blobs": "\(missing.count)"])
     }
 }

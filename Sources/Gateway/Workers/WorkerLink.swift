@@ -60,8 +60,13 @@ package final class WorkerLink: Sendable {
         status.withLockedValue { $0.deployed[function] = deployID }
     }
 
+    /// Forgets what was deployed of `function` (a bare name: with its versions' pools).
     func forgetDeployed(_ function: String) {
-        _ = status.withLockedValue { $0.deployed.removeValue(forKey: function) }
+        status.withLockedValue { status in
+            for key in status.deployed.keys where key == function || (!function.contains(":") && key.hasPrefix(function + ":")) {
+                status.deployed.removeValue(forKey: key)
+            }
+        }
     }
 
     /// Deploys in flight, by function name.

@@ -279,3 +279,62 @@ extension ClientAPI {
         public static let name = "layer.publish"
     }
 }
+
+extension ClientAPI {
+    /// `function.publishVersion`: a new immutable version from `$LATEST`'s code and
+    /// configuration; when nothing changed since the last version, that version.
+    public enum PublishVersion: RPCMethod {
+        /// The parameters.
+        public struct Params: Codable, Sendable {
+            /// The function: a name or an unqualified ARN.
+            public var functionName: String
+            /// `$LATEST`'s code hash (base64), to publish only that code.
+            public var codeSha256: String?
+            /// The version's description.
+            public var description: String?
+            /// Creates the parameters.
+            public init(functionName: String, codeSha256: String? = nil, description: String? = nil) {
+                self.functionName = functionName
+                self.codeSha256 = codeSha256
+                self.description = description
+            }
+        }
+        /// The result: the version's FunctionConfiguration.
+        public typealias Result = FunctionConfiguration
+        /// `function.publishVersion`, the method's name on the wire.
+        public static let name = "function.publishVersion"
+    }
+
+    /// `function.listVersions`: `$LATEST` and the published versions, oldest first.
+    public enum ListVersions: RPCMethod {
+        /// The parameters.
+        public struct Params: Codable, Sendable {
+            /// The function: a name or an unqualified ARN.
+            public var functionName: String
+            /// Where a page starts: the previous page's `nextMarker`.
+            public var marker: String?
+            /// The most versions a page holds (default 50).
+            public var maxItems: Int?
+            /// Creates the parameters.
+            public init(functionName: String, marker: String? = nil, maxItems: Int? = nil) {
+                self.functionName = functionName
+                self.marker = marker
+                self.maxItems = maxItems
+            }
+        }
+        /// The result.
+        public struct Result: Codable, Sendable {
+            /// The versions.
+            public var versions: [FunctionConfiguration]
+            /// Where the next page starts; nil on the last page.
+            public var nextMarker: String?
+            /// Creates the result.
+            public init(versions: [FunctionConfiguration], nextMarker: String?) {
+                self.versions = versions
+                self.nextMarker = nextMarker
+            }
+        }
+        /// `function.listVersions`, the method's name on the wire.
+        public static let name = "function.listVersions"
+    }
+}

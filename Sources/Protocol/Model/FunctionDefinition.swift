@@ -13,12 +13,15 @@ package struct FunctionDefinition: Sendable, Hashable, Codable {
     package var codeSHA256: String?
     /// Hex SHA-256 of each layer zip, in attach order.
     package var layerSHA256s: [String]
+    /// The published version this is ("1", "2", ...); nil is `$LATEST`.
+    package var version: String?
 
     package init(
         name: String, runtime: String, handler: String, timeoutSeconds: Int = 3, memoryMB: Int = 128,
         environment: [String: String] = [:], packageType: String = "Zip", imageURI: String? = nil,
-        codeSHA256: String? = nil, layerSHA256s: [String] = []
+        codeSHA256: String? = nil, layerSHA256s: [String] = [], version: String? = nil
     ) {
+        self.version = version
         self.name = name
         self.runtime = runtime
         self.handler = handler
@@ -34,4 +37,8 @@ package struct FunctionDefinition: Sendable, Hashable, Codable {
     /// The deploy this definition launches: any change to code, configuration or layers
     /// yields another id.
     package var deployID: DeployID { DeployID(self) }
+
+    /// What a worker keys this definition's pool (and an invoke's `functionName`) by: the name,
+    /// with the version for a published one, so each version has its own warm instances.
+    package var poolKey: String { version.map { "\(name):\($0)" } ?? name }
 }

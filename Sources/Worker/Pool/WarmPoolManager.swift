@@ -113,7 +113,7 @@ package actor WarmPoolManager {
     /// Defines or redefines a function. A changed deploy retires the old instances (busy
     /// ones finish their call first).
     package func define(_ function: FunctionDefinition) {
-        if let generation = currentGeneration[function.name], let entry = pools[generation] {
+        if let generation = currentGeneration[function.poolKey], let entry = pools[generation] {
             entry.function = function
             apply(entry.pool.changeDeploy(to: function.deployID, now: .now), generation: generation)
             return
@@ -122,22 +122,26 @@ package actor WarmPoolManager {
         nextGeneration += 1
         pools[generation] = PoolEntry(
             function: function,
-            pool: WarmPool(deploy: function.deployID, idPrefix: "\(function.name)-g\(generation)", configuration: configuration.pool)
+            pool: WarmPool(deploy: function.deployID, idPrefix: "\(function.poolKey)-g\(generation)", configuration: configuration.pool)
         )
-        currentGeneration[function.name] = generation
+        currentGeneration[function.poolKey] = generation
     }
 
     package func definition(of name: String) -> FunctionDefinition? {
         currentGeneration[name].flatMap { pools[$0]?.function }
     }
 
-    /// Deletes a function: its pool, as it is now, is retired; calls waiting on it fail.
+    /// Deletes a function (with every published version of it) or, for `NAME:VERSION`, one
+    /// version: each pool, as it is now, is retired; calls waiting on it fail.
     @discardableResult
     package func remove(_ name: String) -> Bool {
-        guard let generation = currentGeneration.removeValue(forKey: name), let entry = pools[generation] else { return false }
-        entry.detached = true
-        apply(entry.pool.retireAll(failingWaitersWith: "function \(name) was deleted"), generation: generation)
-        return true
+        let keys = currentGeneration.keys.filter { $0 == name || (!name.contains(":") && $0.hasPrefix(name + ":")) }
+        for key in keys {
+            guard let generation = currentGeneration.removeValue(forKey: key), let entry = pools[generation] else { continue }
+            entry.detached = true
+            apply(entry.pool.retireAll(failingWaitersWith: "function \(key) was deleted"), generation: generation)
+        }
+        return !keys.isEmpty
     }
 
     /// Introspection: stops the function's instances (busy ones after their call).

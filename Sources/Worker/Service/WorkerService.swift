@@ -188,7 +188,13 @@ package final class WorkerService: Sendable {
         return headers
     }
 
-    private static func result(of outcome: InvocationOutcome, streaming: Bool) -> WorkerAPI.InvokeResult {
+    /// The version a pool key names (`NAME:VERSION`), `$LATEST` for a bare name.
+    static func version(of poolKey: String) -> String {
+        guard let colon = poolKey.lastIndex(of: ":") else { return "$LATEST" }
+        return String(poolKey[poolKey.index(after: colon)...])
+    }
+
+    private static func result(of outcome: InvocationOutcome, streaming: Bool, version: String) -> WorkerAPI.InvokeResult {
         // One pass over the response's few headers, comparing names, instead of three
         // lookups that each hash a name, on every invoke.
         var functionError: String?
@@ -205,17 +211,17 @@ package final class WorkerService: Sendable {
         return .init(
             statusCode: outcome.status, payload: streaming ? "" : Base64.encode(outcome.body),
             functionError: functionError, instanceId: outcome.instanceID,
-            coldStart: outcome.coldStart, attempts: outcome.attempts, executedVersion: "$LATEST",
+            coldStart: outcome.coldStart, attempts: outcome.attempts, executedVersion: version,
             logResult: logResult, errorType: errorType
         )
     }
 
     /// AWS answers an invoke of a function that cannot start with a function error.
-    private static func invalidEntrypoint(_ error: WorkerError) -> WorkerAPI.InvokeResult {
+    private static func invalidEntrypoint(_ error: WorkerError, version: String) -> WorkerAPI.InvokeResult {
         .init(
             statusCode: 200, payload: LambdaErrorDocument.base64(type: WorkerAPI.invalidEntrypointReason, message: error.message),
             functionError: "Unhandled",
-            instanceId: "", coldStart: true, attempts: 1, executedVersion: "$LATEST")
+            instanceId: "", coldStart: true, attempts: 1, executedVersion: version)
     }
 
     private func invoke(_ params: WorkerAPI.InvokeParams, context: RPCRequestContext, streaming: Bool) async throws -> WorkerAPI.InvokeResult {
@@ -243,9 +249,9 @@ package final class WorkerService: Sendable {
         do {
             outcome = try await runCancellable(params, run)
         } catch let error as WorkerError where error.code == .invalidEntrypoint {
-            return Self.invalidEntrypoint(error)
+            return Self.invalidEntrypoint(error, version: Self.version(of: params.functionName))
         }
-        return Self.result(of: outcome, streaming: streaming)
+        return Self.result(of: outcome, streaming: streaming, version: Self.version(of: params.functionName))
     }
 
     /// Runs an invocation, as a task cancellable by `invocationId` when the caller gave one.

@@ -23,14 +23,14 @@ enum LambdaEnvironment {
             .replacingOccurrences(of: "-", with: "/")
         variables.merge([
             "AWS_LAMBDA_FUNCTION_NAME": function.name,
-            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_LAMBDA_FUNCTION_VERSION": function.version ?? "$LATEST",
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "\(function.memoryMB)",
             "AWS_LAMBDA_FUNCTION_TIMEOUT": "\(function.timeoutSeconds)",
             "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
             "AWS_REGION": region,
             "AWS_DEFAULT_REGION": region,
             "AWS_LAMBDA_LOG_GROUP_NAME": "/aws/lambda/\(function.name)",
-            "AWS_LAMBDA_LOG_STREAM_NAME": "\(day)/[$LATEST]\(String(StableHash.hash(instanceID), radix: 16))",
+            "AWS_LAMBDA_LOG_STREAM_NAME": "\(day)/[\(function.version ?? "$LATEST")]\(String(StableHash.hash(instanceID), radix: 16))",
             "AWS_EXECUTION_ENV": "AWS_Lambda_\(function.runtime)",
             "_HANDLER": function.handler,
             "LAMBDA_TASK_ROOT": codeDirectory.path,

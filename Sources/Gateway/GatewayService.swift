@@ -55,6 +55,22 @@ final class GatewayService: Sendable {
         methods.register(ClientAPI.ListVersions.self) { [self] params, _ in
             try listVersions(params)
         }
+        methods.register(ClientAPI.CreateAlias.self) { [self] params, _ in
+            try await createAlias(params)
+        }
+        methods.register(ClientAPI.GetAlias.self) { [self] params, _ in
+            try alias(params.functionName, params.name)
+        }
+        methods.register(ClientAPI.UpdateAlias.self) { [self] params, _ in
+            try await updateAlias(params)
+        }
+        methods.register(ClientAPI.DeleteAlias.self) { [self] params, _ in
+            try await registry.deleteAlias(params.functionName, params.name)
+            return Empty()
+        }
+        methods.register(ClientAPI.ListAliases.self) { [self] params, _ in
+            .init(aliases: try aliases(params.functionName, version: params.functionVersion))
+        }
         methods.register(ClientAPI.PutFunctionConcurrency.self) { [self] params, _ in
             try await putConcurrency(params.functionName, params.reservedConcurrentExecutions)
         }
@@ -131,6 +147,34 @@ final class GatewayService: Sendable {
 
     func updateConfiguration(_ params: ClientAPI.UpdateFunctionConfiguration.Params) async throws -> FunctionConfiguration {
         try await registry.updateConfiguration(params).configuration(arns: registry.arns)
+    }
+
+    // MARK: Aliases
+
+    func createAlias(_ params: ClientAPI.AliasParams) async throws -> ClientAPI.AliasConfiguration {
+        let (alias, function) = try await registry.createAlias(params)
+        return configuration(alias, of: function)
+    }
+
+    func updateAlias(_ params: ClientAPI.AliasParams) async throws -> ClientAPI.AliasConfiguration {
+        let (alias, function) = try await registry.updateAlias(params)
+        return configuration(alias, of: function)
+    }
+
+    func alias(_ functionName: String, _ name: String) throws -> ClientAPI.AliasConfiguration {
+        let (alias, function) = try registry.alias(functionName, name)
+        return configuration(alias, of: function)
+    }
+
+    func aliases(_ functionName: String, version: String?) throws -> [ClientAPI.AliasConfiguration] {
+        let (aliases, function) = try registry.aliases(of: functionName, version: version)
+        return aliases.map { configuration($0, of: function) }
+    }
+
+    private func configuration(_ alias: AliasesRecord.Alias, of function: String) -> ClientAPI.AliasConfiguration {
+        .init(
+            aliasArn: "\(registry.arns.function(function)):\(alias.name)", name: alias.name, functionVersion: alias.functionVersion,
+            description: alias.description, routingConfig: alias.weights.map { .init(additionalVersionWeights: $0) }, revisionId: alias.revisionId)
     }
 
     // MARK: Concurrency

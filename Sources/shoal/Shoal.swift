@@ -15,7 +15,7 @@ struct Shoal: AsyncParsableCommand {
         subcommands: [
             UpCommand.self, GatewayCommand.self, WorkerCommand.self, RIECommand.self,
             CreateCommand.self, GetCommand.self, UpdateCommand.self, DeleteCommand.self, InvokeCommand.self, ListCommand.self, WorkersCommand.self,
-            WarmCommand.self,
+            WarmCommand.self, PublishCommand.self, AliasCommand.self,
         ]
     )
 

@@ -44,4 +44,34 @@ import Testing
         await again.close()
         #expect(await second.stop() == .status(0))
     }
+
+    /// The owner of a function dies under invokes of its alias: the function, its versions and
+    /// the alias answer from the next owner within 3 s.
+    @Test func anAliasAnswersFromTheNextOwnerWithinThreeSecondsOfAWorkersDeath() async throws {
+        try await ShoalUp.with(workers: 2, backend: "scripted") { up in
+            let client = try await up.connect()
+            try await client.createFunction("aliased", runtime: "provided.al2023", handler: "bootstrap", files: ["bootstrap": "#!/bin/sh\n"])
+            _ = try await client.call(ClientAPI.PublishVersion.self, .init(functionName: "aliased"))
+            _ = try await client.call(ClientAPI.CreateAlias.self, .init(functionName: "aliased", name: "live", functionVersion: "1"))
+            #expect(try await client.invoke("aliased:live", #"{"tag": "warm"}"#).result.executedVersion == "1")
+            let owner = try await client.call(ClientAPI.FunctionOwner.self, .init(functionName: "aliased")).worker
+            let workers = try await client.call(ClientAPI.WorkersList.self, Empty()).workers
+            let victim = try #require(workers.first { $0.id == owner }?.pid)
+            let running = Task {
+                while !Task.isCancelled { _ = try? await client.invoke("aliased:live", #"{"tag": "under way"}"#) }
+            }
+            try await Task.sleep(for: .milliseconds(200))
+            kill(pid_t(victim), SIGKILL)
+            let killed = ContinuousClock.now
+            for reference in ["aliased:live", "aliased:1", "aliased"] {
+                var answered = false
+                while !answered, ContinuousClock.now - killed < .seconds(3) {
+                    if let outcome = try? await client.invoke(reference, #"{"tag": "after"}"#) { answered = outcome.result.functionError == nil }
+                }
+                #expect(answered, "\(reference) answered within 3 s of the kill")
+            }
+            running.cancel()
+            await client.close()
+        }
+    }
 }

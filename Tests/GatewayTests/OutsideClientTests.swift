@@ -51,6 +51,34 @@ import Testing
         }
     }
 
+    @Test func theTerminalClientPublishesPointsAnAliasAndInvokesAVersion() async throws {
+        try await ShoalUp.with(workers: 1) { up in
+            let shoal = ChildProcess.shoalExecutable.path
+            let address = ["--address", "127.0.0.1:\(up.rpcPort)"]
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("shoal-cli-versions-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            for tag in ["one", "two"] {
+                try Data(TestZip.make(["app.py": "def handler(event, context):\n    return '\(tag)'\n"]))
+                    .write(to: directory.appendingPathComponent("\(tag).zip"))
+            }
+            let zip = { (tag: String) in directory.appendingPathComponent("\(tag).zip").path }
+            _ = await Self.run(shoal, ["create", "cli-v", "--runtime", "python3.12", "--handler", "app.handler", "--zip", zip("one")] + address)
+            let (published, publishedOutput) = await Self.run(shoal, ["publish", "cli-v"] + address)
+            #expect(published == .status(0) && publishedOutput.contains("version 1"), "\(publishedOutput)")
+            _ = await Self.run(shoal, ["update", "cli-v", "--zip", zip("two")] + address)
+            let (_, second) = await Self.run(shoal, ["publish", "cli-v"] + address)
+            #expect(second.contains("version 2"), "\(second)")
+            let (aliased, aliasOutput) = await Self.run(shoal, ["alias", "cli-v", "live", "1"] + address)
+            #expect(aliased == .status(0) && aliasOutput.contains(#""functionVersion" : "1""#), "\(aliasOutput)")
+            let (_, one) = await Self.run(shoal, ["invoke", "cli-v", "--qualifier", "live"] + address)
+            let (_, two) = await Self.run(shoal, ["invoke", "cli-v", "--qualifier", "2"] + address)
+            #expect(one.contains(#""one""#) && two.contains(#""two""#), "\(one) \(two)")
+            let (_, listed) = await Self.run(shoal, ["alias", "cli-v"] + address)
+            #expect(listed.contains("live\t1"), "\(listed)")
+        }
+    }
+
     @Test func theTerminalClientGetsUpdatesDeletesAndTailsAStream() async throws {
         try await ShoalUp.with(workers: 1) { up in
             let zip = FileManager.default.temporaryDirectory.appendingPathComponent("shoal-cli-\(UUID().uuidString).zip")

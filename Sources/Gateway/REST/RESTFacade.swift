@@ -47,6 +47,7 @@ struct RESTFacade: Sendable {
         addTagRoutes(to: router)
         addConcurrencyRoutes(to: router)
         addPolicyRoutes(to: router)
+        addAliasRoutes(to: router)
     }
 
     // MARK: Functions

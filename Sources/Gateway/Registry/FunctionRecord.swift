@@ -101,6 +101,20 @@ package struct VersionsRecord: Codable, Sendable, Hashable {
     package var versions: [FunctionRecord]
 }
 
+/// A function's aliases, each a name for a version, with an optional weighted split.
+package struct AliasesRecord: Codable, Sendable, Hashable {
+    package struct Alias: Codable, Sendable, Hashable {
+        package var name: String
+        package var functionVersion: String
+        package var description: String
+        package var weights: [String: Double]?
+        package var revisionId: String
+    }
+
+    package var name: String
+    package var aliases: [Alias]
+}
+
 /// A published layer: its versions in order, each a blob.
 package struct LayerRecord: Codable, Sendable, Hashable {
     package struct Version: Codable, Sendable, Hashable {

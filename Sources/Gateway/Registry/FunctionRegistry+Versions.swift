@@ -60,6 +60,13 @@ extension FunctionRegistry {
         guard let previous = versions.withLockedValue({ $0[name] }), previous.versions.contains(where: { $0.version == version }) else {
             throw GatewayError(.functionNotFound, "Function not found: \(arns.function(name)):\(RPCError.echo(version))")
         }
+        let referring = (aliases.withLockedValue { $0[name]?.aliases } ?? []).filter {
+            $0.functionVersion == version || $0.weights?[version] != nil
+        }
+        guard referring.isEmpty else {
+            throw GatewayError(
+                .conflict, "Unable to delete version because the following aliases reference it: \(referring.map(\.name).sorted())")
+        }
         var published = previous
         published.versions.removeAll { $0.version == version }
         try await writeVersions(published, replacing: previous)

@@ -32,6 +32,8 @@ package actor FunctionRegistry {
     private var layers: [String: LayerRecord] = [:]
     /// Published versions by function name; read without the actor, like `functions`.
     nonisolated let versions = NIOLockedValueBox<[String: VersionsRecord]>([:])
+    /// Aliases by function name; read without the actor, like `functions`.
+    nonisolated let aliases = NIOLockedValueBox<[String: AliasesRecord]>([:])
 
     package init(directory: String, arns: ARNs = ARNs(), threadPool: NIOThreadPool = .singleton, logger: Logger = Logger(label: "shoal.registry"))
         async throws
@@ -40,9 +42,10 @@ package actor FunctionRegistry {
         self.arns = arns
         self.threadPool = threadPool
         self.logger = logger
-        let (functions, layers, versions) = try await threadPool.runIfActive { try Self.load(directory, logger: logger) }
+        let (functions, layers, versions, aliases) = try await threadPool.runIfActive { try Self.load(directory, logger: logger) }
         self.layers = layers
         self.versions.withLockedValue { $0 = versions }
+        self.aliases.withLockedValue { $0 = aliases }
         self.functions.withLockedValue { $0 = functions.mapValues { ($0, nil) } }
     }
 
@@ -52,9 +55,9 @@ package actor FunctionRegistry {
     }
 
     private static func load(_ directory: String, logger: Logger) throws -> (
-        [String: FunctionRecord], [String: LayerRecord], [String: VersionsRecord]
+        [String: FunctionRecord], [String: LayerRecord], [String: VersionsRecord], [String: AliasesRecord]
     ) {
-        for sub in ["functions", "versions", "layers", "blobs"] {
+        for sub in ["functions", "versions", "aliases", "layers", "blobs"] {
             try FileManager.default.createDirectory(atPath: "\(directory)/\(sub)", withIntermediateDirectories: true)
             AtomicFile.removeLeftovers(in: "\(directory)/\(sub)")
         }
@@ -73,9 +76,10 @@ package actor FunctionRegistry {
         let functions = records("functions", FunctionRecord.self)
         let layers = records("layers", LayerRecord.self)
         let versions = records("versions", VersionsRecord.self)
+        let aliases = records("aliases", AliasesRecord.self)
         return (
             Dictionary(functions.map { ($0.name, $0) }) { $1 }, Dictionary(layers.map { ($0.name, $0) }) { $1 },
-            Dictionary(versions.map { ($0.name, $0) }) { $1 }
+            Dictionary(versions.map { ($0.name, $0) }) { $1 }, Dictionary(aliases.map { ($0.name, $0) }) { $1 }
         )
     }
 
@@ -90,7 +94,14 @@ package actor FunctionRegistry {
     /// only `$LATEST`: a reference with another qualifier is not found, as on AWS.
     package nonisolated func routable(_ nameOrARN: String) throws(GatewayError) -> (record: FunctionRecord, deployID: String) {
         let (name, qualifier) = ARNs.functionReference(nameOrARN)
-        if let qualifier, qualifier != "$LATEST", let version = publishedVersion(name, qualifier) { return version }
+        if let qualifier, qualifier != "$LATEST" {
+            if let version = publishedVersion(name, qualifier) { return version }
+            // An alias: the version this invocation runs, by the alias's weights.
+            if let alias = aliases.withLockedValue({ $0[name]?.aliases.first { $0.name == qualifier } }) {
+                let version = AliasRules.choose(primary: alias.functionVersion, weights: alias.weights, draw: Double.random(in: 0..<1))
+                return try routable(version == "$LATEST" ? name : "\(name):\(version)")
+            }
+        }
         let found = qualifier == nil || qualifier == "$LATEST" ? functions.withLockedValue { $0[name] } : nil
         guard let (record, known) = found else {
             // A name no function could have is a bad parameter, not a missing function.
@@ -298,6 +309,8 @@ package actor FunctionRegistry {
         }
         let versions = versions.withLockedValue { $0.removeValue(forKey: record.name) }
         if versions != nil { try? await remove("versions/\(record.name).json") }
+        let aliases = aliases.withLockedValue { $0.removeValue(forKey: record.name) }
+        if aliases != nil { try? await remove("aliases/\(record.name).json") }
         logger.info("function deleted", metadata: ["function": "\(record.name)"])
     }
 
@@ -412,6 +425,17 @@ package actor FunctionRegistry {
 
     private func persist(_ record: FunctionRecord) async throws {
         try await write(record, to: "functions/\(record.name).json")
+    }
+
+    /// Writes a function's aliases: in memory first, rolled back if the write fails.
+    func writeAliases(_ record: AliasesRecord, replacing previous: AliasesRecord?) async throws {
+        aliases.withLockedValue { $0[record.name] = record }
+        do {
+            try await write(record, to: "aliases/\(record.name).json")
+        } catch {
+            aliases.withLockedValue { $0[record.name] = previous }
+            throw error
+        }
     }
 
     /// Writes a function's published versions: in memory first, rolled back if the write fails.

@@ -81,10 +81,12 @@ struct InvokeCommand: AsyncParsableCommand {
     @Flag(help: "Stream the response as the function writes it.") var stream = false
     @Flag(help: "Print the invocation's log tail to stderr.") var tail = false
     @Option(name: .customLong("type"), help: "RequestResponse, Event or DryRun.") var invocationType = "RequestResponse"
+    @Option(help: "A version or an alias (default: $LATEST).") var qualifier: String?
 
     func run() async throws {
         let params = ClientAPI.InvokeParams(
-            functionName: name, payload: Data(payload.utf8).base64EncodedString(), invocationType: invocationType,
+            functionName: qualifier.map { "\(name):\($0)" } ?? name, payload: Data(payload.utf8).base64EncodedString(),
+            invocationType: invocationType,
             logType: tail ? "Tail" : nil
         )
         if stream {

@@ -43,6 +43,14 @@ import Testing
         #expect(pool.request(12, now: t0) == [.assign(12, "p-2")])
     }
 
+    @Test func callsOfTheFunctionsOtherVersionsCountAgainstItsReservation() {
+        var pool = pool()
+        // Two of three in flight in another version's pool: one call is left here.
+        let shared = WarmPool.Reservation(limit: 3, waits: false, elsewhere: 2)
+        #expect(pool.request(1, now: t0, reservation: shared) == [.launch("p-1", v1)])
+        #expect(pool.request(2, now: t0, reservation: shared) == [.throttle(2)])
+    }
+
     @Test func aReservationOfZeroThrottlesEverySynchronousCall() {
         var pool = pool()
         let zero = WarmPool.Reservation(limit: 0, waits: false)

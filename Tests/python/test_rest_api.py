@@ -662,3 +662,19 @@ def test_aliases_route_by_weight_and_keep_awss_rules(aws):
     assert aws.delete_alias(FunctionName="rest-alias", Name="live")["ResponseMetadata"]["HTTPStatusCode"] == 204
     assert aws.delete_alias(FunctionName="rest-alias", Name="live")["ResponseMetadata"]["HTTPStatusCode"] == 204
     assert status(lambda: aws.invoke(FunctionName="rest-alias:live", Payload=b"{}")) == ("ResourceNotFoundException", 404)
+
+
+def test_a_reservation_counts_every_version_of_the_function_together(aws):
+    import threading
+    import time
+
+    slow = zip_of({"app.py": "import time\ndef handler(event, context):\n    time.sleep(event.get('sleep', 0))\n    return 'ok'\n"})
+    create(aws, "rest-shared-reservation", code=slow, Publish=True)
+    aws.put_function_concurrency(FunctionName="rest-shared-reservation", ReservedConcurrentExecutions=1)
+    aws.invoke(FunctionName="rest-shared-reservation", Qualifier="1", Payload=b"{}")
+    busy = threading.Thread(target=lambda: aws.invoke(FunctionName="rest-shared-reservation", Qualifier="1", Payload=b'{"sleep": 2}'))
+    busy.start()
+    time.sleep(0.5)
+    latest = error_of(lambda: aws.invoke(FunctionName="rest-shared-reservation", Payload=b"{}"))
+    assert latest["Error"]["Code"] == "TooManyRequestsException", "version 1's call holds the function's one slot"
+    busy.join()

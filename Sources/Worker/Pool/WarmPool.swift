@@ -71,10 +71,14 @@ package struct WarmPool: Sendable {
         package var limit: Int
         /// Whether a call over it waits its turn (an Event invocation) instead of being throttled.
         package var waits: Bool
+        /// Calls of the same function in flight in other pools (its other versions): the
+        /// reservation is the function's, shared by all of them.
+        package var elsewhere: Int
 
-        package init(limit: Int, waits: Bool) {
+        package init(limit: Int, waits: Bool, elsewhere: Int = 0) {
             self.limit = limit
             self.waits = waits
+            self.elsewhere = elsewhere
         }
     }
 
@@ -110,9 +114,9 @@ package struct WarmPool: Sendable {
 
     /// A call wants an instance of the current deploy.
     package mutating func request(_ waiter: WaiterID, now: ContinuousClock.Instant, reservation: Reservation? = nil) -> [Directive] {
-        reservedLimit = reservation?.limit
+        reservedLimit = reservation.map { max(0, $0.limit - $0.elsewhere) }
         // Busy instances, and waiting calls (each will hold one): the calls already committed.
-        if let reservation, !reservation.waits, busyCount + waiters.count >= reservation.limit {
+        if let reservation, !reservation.waits, reservation.elsewhere + busyCount + waiters.count >= reservation.limit {
             return [.throttle(waiter)]
         }
         waiters.append(waiter)

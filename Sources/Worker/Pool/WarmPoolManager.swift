@@ -194,6 +194,8 @@ package actor WarmPoolManager {
         nextWaiter += 1
         // Asked before any continuation exists: a warm instance is handed over without
         // suspending the call (a suspension here cost a task switch on every warm invoke).
+        var reservation = reservation
+        if reservation != nil { reservation?.elsewhere = inFlightElsewhere(name) }
         let directives = entry.pool.request(waiter, now: .now, reservation: reservation)
         if let answer = apply(directives, generation: generation, answering: waiter) {
             return try answer.get()
@@ -217,6 +219,17 @@ package actor WarmPoolManager {
         }
         lease.waited = true
         return lease
+    }
+
+    /// Calls in flight in the other pools of `poolKey`'s function (its other versions).
+    private func inFlightElsewhere(_ poolKey: String) -> Int {
+        let function = poolKey.split(separator: ":").first.map(String.init) ?? poolKey
+        return currentGeneration.reduce(0) { total, item in
+            guard item.key != poolKey, item.key == function || item.key.hasPrefix(function + ":"), let pool = pools[item.value]?.pool else {
+                return total
+            }
+            return total + pool.busyCount + pool.startingCount
+        }
     }
 
     private func withdraw(_ waiter: WarmPool.WaiterID, generation: UInt64) {

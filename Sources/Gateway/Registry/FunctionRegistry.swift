@@ -429,22 +429,22 @@ package actor FunctionRegistry {
 
     /// Writes a function's aliases: in memory first, rolled back if the write fails.
     func writeAliases(_ record: AliasesRecord, replacing previous: AliasesRecord?) async throws {
-        aliases.withLockedValue { $0[record.name] = record }
-        do {
-            try await write(record, to: "aliases/\(record.name).json")
-        } catch {
-            aliases.withLockedValue { $0[record.name] = previous }
-            throw error
-        }
+        try await writeKept(record, named: record.name, in: aliases, replacing: previous, under: "aliases")
     }
 
     /// Writes a function's published versions: in memory first, rolled back if the write fails.
     func writeVersions(_ record: VersionsRecord, replacing previous: VersionsRecord?) async throws {
-        versions.withLockedValue { $0[record.name] = record }
+        try await writeKept(record, named: record.name, in: versions, replacing: previous, under: "versions")
+    }
+
+    private func writeKept<T: Codable & Sendable>(
+        _ record: T, named name: String, in box: NIOLockedValueBox<[String: T]>, replacing previous: T?, under directory: String
+    ) async throws {
+        box.withLockedValue { $0[name] = record }
         do {
-            try await write(record, to: "versions/\(record.name).json")
+            try await write(record, to: "\(directory)/\(name).json")
         } catch {
-            versions.withLockedValue { $0[record.name] = previous }
+            box.withLockedValue { $0[name] = previous }
             throw error
         }
     }

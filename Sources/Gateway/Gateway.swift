@@ -85,6 +85,7 @@ package final class Gateway: Sendable {
             router.get("/health") { _, _ in Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ok\n"))) }
             router.get("/_shoal/health") { _, _ in Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ok\n"))) }
             let facade = RESTFacade(service: service, defaultRegion: configuration.arns.region)
+            router.add(middleware: FunctionURLMiddleware(facade: facade))
             facade.addRoutes(to: router)
             httpServer = try await HTTPPort.start(
                 router: router, invoke: facade, host: configuration.host, port: configuration.httpPort, logger: logger)

@@ -678,3 +678,83 @@ def test_a_reservation_counts_every_version_of_the_function_together(aws):
     latest = error_of(lambda: aws.invoke(FunctionName="rest-shared-reservation", Payload=b"{}"))
     assert latest["Error"]["Code"] == "TooManyRequestsException", "version 1's call holds the function's one slot"
     busy.join()
+
+
+URL_HANDLER = zip_of(
+    {
+        "app.py": """import base64, json
+def handler(event, context):
+    mode = (event.get("queryStringParameters") or {}).get("mode", "echo")
+    if mode == "plain":
+        return "just text"
+    if mode == "fail":
+        raise RuntimeError("boom")
+    body = event.get("body")
+    if event.get("isBase64Encoded"):
+        body = list(base64.b64decode(body))
+    return {
+        "statusCode": 201,
+        "headers": {"X-Seen-Path": event["rawPath"], "Content-Type": "application/json"},
+        "cookies": ["a=1", "b=2"],
+        "body": json.dumps({"method": event["requestContext"]["http"]["method"], "query": event.get("queryStringParameters"),
+                            "cookies": event.get("cookies"), "body": body, "version": event["version"]}),
+    }
+"""
+    }
+)
+
+
+def test_function_urls_by_host_and_by_path(aws):
+    import http.client
+    import subprocess
+
+    create(aws, "rest-url", code=URL_HANDLER)
+    config = aws.create_function_url_config(FunctionName="rest-url", AuthType="NONE", Cors={"AllowOrigins": ["*"]})
+    assert config["ResponseMetadata"]["HTTPStatusCode"] == 201
+    url = config["FunctionUrl"]
+    url_id = url.split("//")[1].split(".")[0]
+    assert len(url_id) == 32 and ".lambda-url.us-east-1.localhost" in url
+    assert aws.get_function_url_config(FunctionName="rest-url")["Cors"] == {"AllowOrigins": ["*"]}
+    assert [c["FunctionUrl"] for c in aws.list_function_url_configs(FunctionName="rest-url")["FunctionUrlConfigs"]] == [url]
+    second = error_of(lambda: aws.create_function_url_config(FunctionName="rest-url", AuthType="NONE"))
+    assert (second["Error"]["Code"], second["ResponseMetadata"]["HTTPStatusCode"]) == ("ResourceConflictException", 409)
+    on_version = error_of(lambda: aws.create_function_url_config(FunctionName="rest-url", Qualifier="1", AuthType="NONE"))
+    assert on_version["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+    connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+    connection.request("GET", f"/_shoal/url/{url_id}/some/path?x=1&y=2", headers={"Cookie": "c1=v1; c2=v2"})
+    answer = connection.getresponse()
+    document = json.loads(answer.read())
+    assert answer.status == 201 and answer.getheader("X-Seen-Path") == "/some/path"
+    assert answer.msg.get_all("Set-Cookie") == ["a=1", "b=2"]
+    assert document == {"method": "GET", "query": {"x": "1", "y": "2"}, "cookies": ["c1=v1", "c2=v2"], "body": None, "version": "2.0"}
+
+    connection.request("POST", f"/_shoal/url/{url_id}/upload", body=bytes([0, 1, 255]), headers={"Content-Type": "application/octet-stream"})
+    answer = connection.getresponse()
+    assert json.loads(answer.read())["body"] == [0, 1, 255]
+
+    connection.request("GET", f"/_shoal/url/{url_id}/?mode=plain")
+    answer = connection.getresponse()
+    assert (answer.status, answer.read()) == (200, b"just text")
+    connection.request("GET", f"/_shoal/url/{url_id}/?mode=fail")
+    answer = connection.getresponse()
+    answer.read()
+    assert answer.status == 502
+
+    # By Host header, as curl sends it to the URL itself.
+    host = f"{url_id}.lambda-url.us-east-1.localhost:{PORT}"
+    done = subprocess.run(
+        ["curl", "-s", "-i", "-H", f"Host: {host}", "-d", '{"k": "v"}', "-H", "Content-Type: application/json",
+         f"http://127.0.0.1:{PORT}/by/host?q=1"],
+        capture_output=True, text=True, timeout=30,
+    )
+    assert done.stdout.startswith("HTTP/1.1 201"), done.stdout
+    assert '"body": "{\\"k\\": \\"v\\"}"' in done.stdout and "x-seen-path: /by/host" in done.stdout.lower()
+
+    unknown = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+    unknown.request("GET", "/_shoal/url/" + "0" * 32 + "/")
+    answer = unknown.getresponse()
+    assert (answer.status, answer.getheader("x-amzn-ErrorType"), answer.read()) == (403, "AccessDeniedException", b'{"Message":null}')
+
+    assert aws.delete_function_url_config(FunctionName="rest-url")["ResponseMetadata"]["HTTPStatusCode"] == 204
+    assert error_of(lambda: aws.get_function_url_config(FunctionName="rest-url"))["ResponseMetadata"]["HTTPStatusCode"] == 404

@@ -48,6 +48,7 @@ struct RESTFacade: Sendable {
         addConcurrencyRoutes(to: router)
         addPolicyRoutes(to: router)
         addAliasRoutes(to: router)
+        addURLRoutes(to: router)
     }
 
     // MARK: Functions

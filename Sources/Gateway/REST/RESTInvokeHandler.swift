@@ -73,7 +73,9 @@ final class RESTInvokeHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
         switch part {
         case .head(let request):
-            if forwardedInFlight == 0, request.method == .post, Self.label(of: request.path ?? "") != nil {
+            if forwardedInFlight == 0, request.method == .post, Self.label(of: request.path ?? "") != nil,
+                FunctionURLMiddleware.urlID(host: request.authority) == nil
+            {
                 mode = .collecting(request, context.channel.allocator.buffer(capacity: 0), tooLarge: false)
             } else {
                 forwardedInFlight += 1

@@ -37,6 +37,22 @@ package struct FunctionRecord: Codable, Sendable, Hashable {
     /// The resource policy's statements (AddPermission), each kept as the JSON text AWS
     /// returns; stored and shown, never enforced.
     package var policy: [PolicyStatement]?
+    /// Function URLs: one for the function itself (no qualifier) and one per alias.
+    package var urls: [URLConfig]?
+
+    package struct URLConfig: Codable, Sendable, Hashable {
+        /// 32 characters of `[0-9a-z]`, the URL's host label.
+        package var urlID: String
+        /// The alias it invokes; nil is the unqualified function.
+        package var qualifier: String?
+        package var authType: String
+        package var invokeMode: String
+        /// The `Cors` member as JSON text, as it was given.
+        package var cors: String?
+        package var creationTime: String
+        package var lastModifiedTime: String
+    }
+
     /// The published version this record is a snapshot of ("1", "2", ...); nil is `$LATEST`.
     package var version: String?
 

@@ -282,7 +282,7 @@ package actor FunctionRegistry {
 
     /// Writes a changed record; the in-memory one is replaced only once it is durable, and
     /// only if the function was not deleted meanwhile.
-    private func replace(_ record: FunctionRecord) async throws -> FunctionRecord {
+    func replace(_ record: FunctionRecord) async throws -> FunctionRecord {
         var record = record
         record.revisionId = UUID().uuidString.lowercased()
         try await persist(record)

@@ -1,0 +1,106 @@
+import Foundation
+import ShoalProtocol
+
+/// A function URL's invocation as pure values: the API Gateway payload-format-2.0 event a
+/// request becomes, and the HTTP response a function's result becomes (AWS's rules).
+enum FunctionURLMapping {
+    /// What an HTTP request carried, as the event needs it.
+    struct Request {
+        var method: String
+        var path: String
+        var query: String?
+        /// Header names lowercased; repeated headers in order.
+        var headers: [(String, String)]
+        var body: [UInt8]
+        var urlID: String
+        var domain: String
+        var sourceIP: String
+        var now: Date
+    }
+
+    /// The payload-format-2.0 event: repeated headers joined by ",", cookies split out, the
+    /// query parsed, the body base64 unless its content type is text.
+    static func event(_ request: Request, requestID: String) -> [String: Any] {
+        var headers: [String: String] = [:]
+        var cookies: [String] = []
+        for (name, value) in request.headers {
+            if name == "cookie" {
+                cookies += value.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                continue
+            }
+            headers[name] = headers[name].map { "\($0),\(value)" } ?? value
+        }
+        var event: [String: Any] = [
+            "version": "2.0", "routeKey": "$default", "rawPath": request.path, "rawQueryString": request.query ?? "",
+            "headers": headers, "isBase64Encoded": false,
+        ]
+        if !cookies.isEmpty { event["cookies"] = cookies }
+        var parameters: [String: String] = [:]
+        for pair in (request.query ?? "").split(separator: "&") where !pair.isEmpty {
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            let name = String(parts[0]).removingPercentEncoding ?? String(parts[0])
+            let value = parts.count > 1 ? (String(parts[1]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(parts[1])) : ""
+            parameters[name] = parameters[name].map { "\($0),\(value)" } ?? value
+        }
+        if !parameters.isEmpty { event["queryStringParameters"] = parameters }
+        if !request.body.isEmpty {
+            if isText(headers["content-type"]) {
+                event["body"] = String(decoding: request.body, as: UTF8.self)
+            } else {
+                event["body"] = Data(request.body).base64EncodedString()
+                event["isBase64Encoded"] = true
+            }
+        }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "dd/MMM/yyyy:HH:mm:ss Z"
+        event["requestContext"] = [
+            "accountId": "anonymous", "apiId": request.urlID, "domainName": request.domain,
+            "domainPrefix": request.urlID, "requestId": requestID, "routeKey": "$default", "stage": "$default",
+            "time": formatter.string(from: request.now), "timeEpoch": Int(request.now.timeIntervalSince1970 * 1000),
+            "http": [
+                "method": request.method, "path": request.path, "protocol": "HTTP/1.1", "sourceIp": request.sourceIP,
+                "userAgent": headers["user-agent"] ?? "",
+            ],
+        ]
+        return event
+    }
+
+    /// Text bodies go to the function as they are; any other is base64.
+    static func isText(_ contentType: String?) -> Bool {
+        guard let type = contentType?.lowercased() else { return false }
+        return type.hasPrefix("text/") || type.contains("json") || type.contains("xml") || type.contains("x-www-form-urlencoded")
+            || type.contains("javascript")
+    }
+
+    /// The HTTP answer: a JSON object with `statusCode` sets status, headers, cookies and body
+    /// (decoded when `isBase64Encoded`); any other result is 200 JSON (a string without quotes).
+    struct Response: Equatable {
+        var status: Int
+        var headers: [(String, String)]
+        var body: [UInt8]
+
+        static func == (lhs: Response, rhs: Response) -> Bool {
+            lhs.status == rhs.status && lhs.body == rhs.body && lhs.headers.map(\.0) == rhs.headers.map(\.0)
+                && lhs.headers.map(\.1) == rhs.headers.map(\.1)
+        }
+    }
+
+    static func response(fromResult payload: [UInt8]) -> Response {
+        let json = try? JSONSerialization.jsonObject(with: Data(payload), options: [.fragmentsAllowed])
+        if let object = json as? [String: Any], let status = object["statusCode"] as? Int {
+            var headers: [(String, String)] = []
+            for (name, value) in (object["headers"] as? [String: Any]) ?? [:] { headers.append((name, "\(value)")) }
+            for cookie in (object["cookies"] as? [String]) ?? [] { headers.append(("Set-Cookie", cookie)) }
+            var body: [UInt8] = []
+            if let text = object["body"] as? String {
+                body = (object["isBase64Encoded"] as? Bool) == true ? Array(Data(base64Encoded: text) ?? Data()) : Array(text.utf8)
+            }
+            if !headers.contains(where: { $0.0.lowercased() == "content-type" }) { headers.append(("Content-Type", "application/json")) }
+            return Response(status: status, headers: headers, body: body)
+        }
+        if let text = json as? String { return Response(status: 200, headers: [("Content-Type", "application/json")], body: Array(text.utf8)) }
+        return Response(status: 200, headers: [("Content-Type", "application/json")], body: payload)
+    }
+}

@@ -758,3 +758,20 @@ def test_function_urls_by_host_and_by_path(aws):
 
     assert aws.delete_function_url_config(FunctionName="rest-url")["ResponseMetadata"]["HTTPStatusCode"] == 204
     assert error_of(lambda: aws.get_function_url_config(FunctionName="rest-url"))["ResponseMetadata"]["HTTPStatusCode"] == 404
+
+
+def test_a_client_that_goes_away_stops_its_invocation(aws, tmp_path):
+    import time
+
+    code = zip_of({"app.py": "import time\ndef handler(event, context):\n    time.sleep(2)\n    open(event['mark'], 'w').write('ran to the end')\n    return 'done'\n"})
+    aws.create_function(FunctionName="rest-abandoned", Runtime="python3.12", Role=ROLE, Handler="app.handler", Code={"ZipFile": code}, Timeout=10)
+    mark = tmp_path / "mark"
+    body = json.dumps({"mark": str(mark)}).encode()
+    with socket.create_connection(("127.0.0.1", PORT), timeout=20) as sock:
+        sock.sendall(
+            b"POST /2015-03-31/functions/rest-abandoned/invocations HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+        )
+        time.sleep(1)
+    time.sleep(3)
+    assert not mark.exists(), "the abandoned invocation was stopped, its instance recycled"
+    assert json.load(aws.invoke(FunctionName="rest-abandoned", Payload=json.dumps({"mark": str(tmp_path / "second")}).encode())["Payload"]) == "done"

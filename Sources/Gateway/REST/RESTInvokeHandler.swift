@@ -40,6 +40,9 @@ final class RESTInvokeHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// here was under way; Hummingbird's state handler (after this one) gets the request once
     /// it is answered, since it cannot see that Invoke.
     private var quiesceHeld: Any?
+    /// The task answering the Invoke taken here; a client that goes away cancels it (and so
+    /// the call to the worker), as the JSON-RPC server cancels a request's task.
+    private var answering: Task<Void, Never>?
 
     init(facade: RESTFacade) { self.facade = facade }
 
@@ -102,16 +105,23 @@ final class RESTInvokeHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func answer(_ request: HTTPRequest, body: ByteBuffer, tooLarge: Bool, context: ChannelHandlerContext) {
-        Self.answer(request, body: body, tooLarge: tooLarge, facade: facade, then: NIOLoopBound((self, context), eventLoop: context.eventLoop))
+        answering = Self.answer(
+            request, body: body, tooLarge: tooLarge, facade: facade, then: NIOLoopBound((self, context), eventLoop: context.eventLoop))
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        answering?.cancel()
+        answering = nil
+        context.fireChannelInactive()
     }
 
     /// Answers in a task, then writes the answer on the connection's loop.
     private static func answer(
         _ request: HTTPRequest, body: ByteBuffer, tooLarge: Bool, facade: RESTFacade,
         then bound: NIOLoopBound<(RESTInvokeHandler, ChannelHandlerContext)>
-    ) {
+    ) -> Task<Void, Never> {
         let closes = request.headerFields[.connection]?.lowercased() == "close"
-        Task {
+        return Task {
             let answer = await Self.answer(request, body: body, tooLarge: tooLarge, facade: facade)
             bound.eventLoop.execute {
                 bound.value.0.write(answer, closing: closes, context: bound.value.1)
@@ -148,6 +158,7 @@ final class RESTInvokeHandler: ChannelDuplexHandler, RemovableChannelHandler {
         if answer.body.readableBytes > 0 { context.write(wrapOutboundOut(.body(answer.body)), promise: nil) }
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         mode = .idle
+        answering = nil
         if closing {
             context.close(promise: nil)
             return

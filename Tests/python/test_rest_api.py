@@ -775,3 +775,29 @@ def test_a_client_that_goes_away_stops_its_invocation(aws, tmp_path):
     time.sleep(3)
     assert not mark.exists(), "the abandoned invocation was stopped, its instance recycled"
     assert json.load(aws.invoke(FunctionName="rest-abandoned", Payload=json.dumps({"mark": str(tmp_path / "second")}).encode())["Payload"]) == "done"
+
+
+def test_a_function_urls_cors_settings_answer_preflights(aws):
+    import http.client
+
+    create(aws, "rest-cors", code=URL_HANDLER)
+    config = aws.create_function_url_config(
+        FunctionName="rest-cors", AuthType="NONE",
+        Cors={"AllowOrigins": ["https://app.example"], "AllowMethods": ["GET", "POST"], "AllowHeaders": ["x-custom"], "MaxAge": 60},
+    )
+    url_id = config["FunctionUrl"].split("//")[1].split(".")[0]
+    connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+    connection.request("OPTIONS", f"/_shoal/url/{url_id}/", headers={"Origin": "https://app.example", "Access-Control-Request-Method": "POST"})
+    answer = connection.getresponse()
+    answer.read()
+    assert answer.status == 200
+    assert answer.getheader("Access-Control-Allow-Origin") == "https://app.example"
+    assert answer.getheader("Access-Control-Allow-Methods") == "GET,POST" and answer.getheader("Access-Control-Max-Age") == "60"
+    connection.request("OPTIONS", f"/_shoal/url/{url_id}/", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"})
+    answer = connection.getresponse()
+    answer.read()
+    assert answer.status == 403 and answer.getheader("Access-Control-Allow-Origin") is None
+    connection.request("GET", f"/_shoal/url/{url_id}/", headers={"Origin": "https://app.example"})
+    answer = connection.getresponse()
+    answer.read()
+    assert answer.status == 201 and answer.getheader("Access-Control-Allow-Origin") == "https://app.example"

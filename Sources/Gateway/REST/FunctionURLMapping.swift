@@ -103,4 +103,54 @@ enum FunctionURLMapping {
         if let text = json as? String { return Response(status: 200, headers: [("Content-Type", "application/json")], body: Array(text.utf8)) }
         return Response(status: 200, headers: [("Content-Type", "application/json")], body: payload)
     }
+
+    /// A URL's CORS settings (its `Cors` member), as AWS applies them: a preflight
+    /// (`OPTIONS` with `Origin` and `Access-Control-Request-Method`) is answered here without
+    /// invoking the function, and other answers to an allowed origin carry its headers.
+    struct CORS: Equatable {
+        var allowOrigins: [String] = []
+        var allowMethods: [String] = []
+        var allowHeaders: [String] = []
+        var exposeHeaders: [String] = []
+        var maxAge: Int?
+        var allowCredentials = false
+
+        /// From the stored `Cors` JSON (camelCase members, as stored); nil when there is none.
+        init?(json: String?) {
+            guard let json, let object = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any] else { return nil }
+            allowOrigins = object["allowOrigins"] as? [String] ?? []
+            allowMethods = object["allowMethods"] as? [String] ?? []
+            allowHeaders = object["allowHeaders"] as? [String] ?? []
+            exposeHeaders = object["exposeHeaders"] as? [String] ?? []
+            maxAge = object["maxAge"] as? Int
+            allowCredentials = object["allowCredentials"] as? Bool ?? false
+        }
+
+        func allows(origin: String) -> Bool { allowOrigins.contains("*") || allowOrigins.contains(origin) }
+
+        /// The preflight's answer headers, or nil when the origin is not allowed.
+        func preflight(origin: String) -> [(String, String)]? {
+            guard allows(origin: origin) else { return nil }
+            var headers = [("Access-Control-Allow-Origin", allowOrigins.contains("*") ? "*" : origin)]
+            if !allowMethods.isEmpty { headers.append(("Access-Control-Allow-Methods", allowMethods.joined(separator: ","))) }
+            if !allowHeaders.isEmpty { headers.append(("Access-Control-Allow-Headers", allowHeaders.joined(separator: ","))) }
+            if let maxAge { headers.append(("Access-Control-Max-Age", String(maxAge))) }
+            if allowCredentials { headers.append(("Access-Control-Allow-Credentials", "true")) }
+            return headers
+        }
+
+        /// What an ordinary answer to `origin` carries.
+        func answerHeaders(origin: String) -> [(String, String)] {
+            guard allows(origin: origin) else { return [] }
+            var headers = [("Access-Control-Allow-Origin", allowOrigins.contains("*") ? "*" : origin)]
+            if !exposeHeaders.isEmpty { headers.append(("Access-Control-Expose-Headers", exposeHeaders.joined(separator: ","))) }
+            if allowCredentials { headers.append(("Access-Control-Allow-Credentials", "true")) }
+            return headers
+        }
+
+        static func == (lhs: CORS, rhs: CORS) -> Bool {
+            lhs.allowOrigins == rhs.allowOrigins && lhs.allowMethods == rhs.allowMethods && lhs.allowHeaders == rhs.allowHeaders
+                && lhs.exposeHeaders == rhs.exposeHeaders && lhs.maxAge == rhs.maxAge && lhs.allowCredentials == rhs.allowCredentials
+        }
+    }
 }

@@ -110,6 +110,14 @@ extension RESTFacade {
                 status: .forbidden, headers: [.contentType: "application/json", .amznErrorType: "AccessDeniedException"],
                 body: .init(byteBuffer: ByteBuffer(string: #"{"Message":null}"#)))
         }
+        let cors = FunctionURLMapping.CORS(json: config.cors)
+        let origin = request.headers[.origin]
+        if request.method == .options, let origin, request.headers[values: HTTPField.Name("Access-Control-Request-Method")!].first != nil {
+            guard let allowed = cors?.preflight(origin: origin) else { return Response(status: .forbidden) }
+            var fields = HTTPFields()
+            for (name, value) in allowed { fields.append(HTTPField(name: HTTPField.Name(name)!, value: value)) }
+            return Response(status: .ok, headers: fields)
+        }
         let uri = request.uri
         let body = Array(buffer: try await request.body.collect(upTo: GatewayService.maximumSyncPayload))
         let headers = request.headers.map { ($0.name.canonicalName, $0.value) }
@@ -131,6 +139,9 @@ extension RESTFacade {
         var fields = HTTPFields()
         for (name, value) in mapped.headers {
             if let field = HTTPField.Name(name) { fields.append(HTTPField(name: field, value: value)) }
+        }
+        if let cors, let origin {
+            for (name, value) in cors.answerHeaders(origin: origin) { fields.append(HTTPField(name: HTTPField.Name(name)!, value: value)) }
         }
         fields[.amznRequestID] = requestID
         return Response(status: .init(code: mapped.status), headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: mapped.body)))

@@ -76,15 +76,10 @@ enum FunctionURLMapping {
 
     /// The HTTP answer: a JSON object with `statusCode` sets status, headers, cookies and body
     /// (decoded when `isBase64Encoded`); any other result is 200 JSON (a string without quotes).
-    struct Response: Equatable {
+    struct Response {
         var status: Int
         var headers: [(String, String)]
         var body: [UInt8]
-
-        static func == (lhs: Response, rhs: Response) -> Bool {
-            lhs.status == rhs.status && lhs.body == rhs.body && lhs.headers.map(\.0) == rhs.headers.map(\.0)
-                && lhs.headers.map(\.1) == rhs.headers.map(\.1)
-        }
     }
 
     static func response(fromResult payload: [UInt8]) -> Response {
@@ -107,7 +102,7 @@ enum FunctionURLMapping {
     /// A URL's CORS settings (its `Cors` member), as AWS applies them: a preflight
     /// (`OPTIONS` with `Origin` and `Access-Control-Request-Method`) is answered here without
     /// invoking the function, and other answers to an allowed origin carry its headers.
-    struct CORS: Equatable {
+    struct CORS: Hashable {
         var allowOrigins: [String] = []
         var allowMethods: [String] = []
         var allowHeaders: [String] = []
@@ -146,11 +141,6 @@ enum FunctionURLMapping {
             if !exposeHeaders.isEmpty { headers.append(("Access-Control-Expose-Headers", exposeHeaders.joined(separator: ","))) }
             if allowCredentials { headers.append(("Access-Control-Allow-Credentials", "true")) }
             return headers
-        }
-
-        static func == (lhs: CORS, rhs: CORS) -> Bool {
-            lhs.allowOrigins == rhs.allowOrigins && lhs.allowMethods == rhs.allowMethods && lhs.allowHeaders == rhs.allowHeaders
-                && lhs.exposeHeaders == rhs.exposeHeaders && lhs.maxAge == rhs.maxAge && lhs.allowCredentials == rhs.allowCredentials
         }
     }
 }

@@ -52,11 +52,11 @@ extension HTTPField.Name {
 extension RESTError {
     /// The error as an HTTP response.
     var response: Response {
-        Response(
-            status: .init(code: status),
-            headers: [.contentType: "application/json", .amznErrorType: type],
-            body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
+
+    /// The headers every REST error carries (botocore names the exception from the second).
+    var headers: HTTPFields { [.contentType: "application/json", .amznErrorType: type] }
 }
 
 extension Response {

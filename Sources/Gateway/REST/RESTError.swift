@@ -61,6 +61,16 @@ package struct RESTError: Error, Sendable, Hashable {
         RESTError("InvalidParameterValueException", status: 400, "Could not parse request body: \(detail)")
     }
 
+    /// A synchronous invoke payload over AWS's 6 MiB, refused before anything runs.
+    package static let syncPayloadTooLarge = RESTError(
+        "RequestEntityTooLargeException", status: 413,
+        "Request must be smaller than \(GatewayService.maximumSyncPayload) bytes for the InvokeFunction operation")
+
+    /// A `RevisionId` that is not the resource's current one.
+    package static let staleRevision = RESTError(
+        "PreconditionFailedException", status: 412,
+        "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id")
+
     /// A method and path that name no operation (the SDK then raises a named error).
     package static func unknownOperation(method: String, path: String) -> RESTError {
         RESTError("UnknownOperationException", status: 404, "Unknown operation: \(method) \(RPCError.echo(path))")

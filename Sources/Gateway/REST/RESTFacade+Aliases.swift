@@ -31,10 +31,7 @@ extension RESTFacade {
             if let revision = try AWSJSONKeys.decode(Revision.self, from: body).revisionId,
                 revision != (try service.alias(reference, name)).revisionId
             {
-                throw RESTError(
-                    "PreconditionFailedException", status: 412,
-                    "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id"
-                )
+                throw RESTError.staleRevision
             }
             return Response.json(aliasBody(try await service.updateAlias(params), region: region))
         }

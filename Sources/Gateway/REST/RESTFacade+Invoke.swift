@@ -51,13 +51,11 @@ extension RESTFacade {
     /// The payload, refused with AWS's 413 past the limit of its invocation type before
     /// anything runs (and before more than the synchronous limit is read).
     func invokeBody(_ request: Request, type: String) async throws -> [UInt8] {
-        let limit = GatewayService.maximumSyncPayload
         let payload: [UInt8]
         do {
-            payload = Array(buffer: try await request.body.collect(upTo: limit))
+            payload = Array(buffer: try await request.body.collect(upTo: GatewayService.maximumSyncPayload))
         } catch is NIOTooManyBytesError {
-            throw RESTError(
-                "RequestEntityTooLargeException", status: 413, "Request must be smaller than \(limit) bytes for the InvokeFunction operation")
+            throw RESTError.syncPayloadTooLarge
         }
         try Self.checkSize(payload.count, type: type)
         return payload

@@ -159,9 +159,7 @@ struct RESTFacade: Sendable {
     /// A stale `RevisionId` is AWS's 412.
     func checkRevision(_ revision: String?, of reference: String) throws {
         guard let revision, let current = try registry.function(reference).revisionId, revision != current else { return }
-        throw RESTError(
-            "PreconditionFailedException", status: 412,
-            "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id")
+        throw RESTError.staleRevision
     }
 
     private func delete(_ request: Request, _ context: RESTRequestContext) async throws -> Response {

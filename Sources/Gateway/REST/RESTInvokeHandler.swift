@@ -134,18 +134,14 @@ final class RESTInvokeHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let uri = URI(request.path ?? "")
         do {
             if tooLarge {
-                throw RESTError(
-                    "RequestEntityTooLargeException", status: 413,
-                    "Request must be smaller than \(GatewayService.maximumSyncPayload) bytes for the InvokeFunction operation")
+                throw RESTError.syncPayloadTooLarge
             }
             return try await facade.invokeAnswer(
                 label: try RESTFacade.decoded(label(of: uri.path) ?? ""), qualifier: uri.queryParameters["Qualifier"].map(String.init),
                 headers: request.headerFields, payload: Array(buffer: body))
         } catch {
             let failure = RESTError(any: error)
-            return .init(
-                status: .init(code: failure.status), headers: [.contentType: "application/json", .amznErrorType: failure.type],
-                body: ByteBuffer(bytes: failure.body))
+            return .init(status: .init(code: failure.status), headers: failure.headers, body: ByteBuffer(bytes: failure.body))
         }
     }
 

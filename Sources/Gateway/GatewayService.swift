@@ -210,9 +210,13 @@ final class GatewayService: Sendable {
         return try await router.invoke(record, deployID: deployID, params)
     }
 
-    /// A streamed invoke; its chunks go to `deliver` as the function writes them.
-    func invokeStream(_ params: ClientAPI.InvokeParams, deliver: @escaping StreamRelay.Deliver) async throws -> ClientAPI.InvokeStream.Result {
+    /// A streamed invoke; its chunks go to `deliver` as the function writes them. `routed`
+    /// hears the version that will run before anything does (an HTTP head needs it first).
+    func invokeStream(
+        _ params: ClientAPI.InvokeParams, routed: (@Sendable (String) -> Void)? = nil, deliver: @escaping StreamRelay.Deliver
+    ) async throws -> ClientAPI.InvokeStream.Result {
         let (record, deployID) = try registry.routable(params.functionName)
+        routed?(record.definition.version ?? "$LATEST")
         guard params.invocationType != "Event" else {
             // As AWS's InvokeWithResponseStream: RequestResponse or DryRun only.
             throw GatewayError(.invalidParameter, "invoke.stream takes invocationType RequestResponse or DryRun")

@@ -14,6 +14,11 @@ package actor InvocationBroker {
         var invocation: Invocation
         var sink: AsyncStream<ResponseEvent>.Continuation
         var delivered = false
+        /// The runtime began a streamed response (a second response is a state error).
+        var responding = false
+        /// Its content type, sent in the head with the first byte.
+        var streamContentType = "application/octet-stream"
+        /// The head went to the caller: from here a failure can only be reported in trailers.
         var headSent = false
         var startedAt: ContinuousClock.Instant
         var logStart: Int
@@ -128,28 +133,42 @@ package actor InvocationBroker {
     }
 
     /// `POST /runtime/invocation/{id}/response` in streaming mode: the head goes to the
-    /// caller now, the chunks as they come.
-    package func beginStreaming(_ requestID: String) -> APIOutcome {
+    /// caller with the first byte (and the content type the runtime gave its stream), so a
+    /// function that fails before it writes anything fails as a buffered one does.
+    package func beginStreaming(_ requestID: String, contentType: String? = nil) -> APIOutcome {
         if let refusal = check(requestID) { return refusal }
-        current!.headSent = true
-        current!.sink.yield(.head(status: 200, headers: ["Content-Type": "application/octet-stream"]))
+        current!.responding = true
+        if let contentType { current!.streamContentType = contentType }
         return .accepted
     }
 
     package func streamChunk(_ requestID: String, _ bytes: [UInt8]) {
-        guard let pending = current, pending.invocation.requestID == requestID, pending.headSent else { return }
+        guard let pending = current, pending.invocation.requestID == requestID, pending.responding, !bytes.isEmpty else { return }
+        sendHead()
         pending.sink.yield(.body(bytes))
     }
 
+    private func sendHead() {
+        guard let pending = current, !pending.headSent else { return }
+        current!.headSent = true
+        pending.sink.yield(.head(status: 200, headers: ["Content-Type": pending.streamContentType]))
+    }
+
     /// The streamed response ended; an error type in the runtime's trailers makes it a
-    /// function error (reported in the caller's trailers, since the head is gone).
+    /// function error: reported in the caller's trailers once bytes went, else as a buffered
+    /// error.
     package func endStreaming(_ requestID: String, errorType: String?, errorBody: String?) async {
         await drainRuntimeOutput()
-        guard let pending = current, pending.invocation.requestID == requestID, pending.headSent else { return }
-        if let errorType {
-            if let errorBody, let bytes = Data(base64Encoded: errorBody) { pending.sink.yield(.body(Array(bytes))) }
+        guard let pending = current, pending.invocation.requestID == requestID, pending.responding else { return }
+        let body = errorBody.flatMap { Data(base64Encoded: $0) }.map(Array.init) ?? []
+        switch (errorType, pending.headSent) {
+        case (let errorType?, false):
+            finish(status: 200, functionError: "Unhandled", body: Self.errorBody(body, type: errorType))
+        case (let errorType?, true):
+            if !body.isEmpty { pending.sink.yield(.body(body)) }
             finishStreamed(trailers: ["X-Amz-Function-Error": "Unhandled", "Lambda-Runtime-Function-Error-Type": errorType])
-        } else {
+        case (nil, _):
+            sendHead()
             finishStreamed(trailers: [:])
         }
     }
@@ -244,7 +263,7 @@ package actor InvocationBroker {
             }
             return .invalidRequestID("no invocation \(requestID) is in flight")
         }
-        guard pending.delivered, !pending.headSent else {
+        guard pending.delivered, !pending.responding else {
             return .invalidStateTransition("invocation \(requestID) already has a response")
         }
         return nil

@@ -62,7 +62,7 @@ enum RuntimeAPIHandler {
 
         case .response(let id):
             if head.headers.first(name: "Lambda-Runtime-Function-Response-Mode")?.lowercased() == "streaming" {
-                try await relayStream(id: id, &parts, outbound, broker: broker)
+                try await relayStream(id: id, contentType: head.headers.first(name: "Content-Type"), &parts, outbound, broker: broker)
                 return
             }
             let outcome: InvocationBroker.APIOutcome
@@ -91,9 +91,9 @@ enum RuntimeAPIHandler {
 
     /// A streamed response: each body chunk goes to the invoke caller as it arrives.
     private static func relayStream(
-        id: String, _ parts: inout HTTPInbound.AsyncIterator, _ outbound: HTTPOutbound, broker: InvocationBroker
+        id: String, contentType: String?, _ parts: inout HTTPInbound.AsyncIterator, _ outbound: HTTPOutbound, broker: InvocationBroker
     ) async throws {
-        let outcome = await broker.beginStreaming(id)
+        let outcome = await broker.beginStreaming(id, contentType: contentType)
         var trailers: HTTPHeaders?
         while let part = try await parts.next() {
             switch part {

@@ -27,4 +27,21 @@ struct FunctionURLMappingTests {
         let object = FunctionURLMapping.response(fromResult: Array(#"{"a": 1}"#.utf8))
         #expect(object.status == 200 && object.body == Array(#"{"a": 1}"#.utf8))
     }
+
+    @Test func aStreamedAnswersHeadComesFromItsPreludeOnceTheDelimiterArrives() throws {
+        typealias Head = FunctionURLMapping.StreamedHead
+        let prelude = Array(#"{"statusCode": 207, "headers": {"X-S": "1"}, "cookies": ["c=1"]}"#.utf8)
+        #expect(Head.split(prelude, contentType: Head.preludeContentType, ended: false) == nil, "the delimiter has not come yet")
+        let (head, body) = try #require(Head.split(prelude + Head.delimiter + Array("bo".utf8), contentType: Head.preludeContentType, ended: false))
+        #expect(head.status == 207 && body == Array("bo".utf8))
+        #expect(head.headers.contains { $0 == ("X-S", "1") } && head.headers.contains { $0 == ("Set-Cookie", "c=1") })
+        #expect(head.headers.contains { $0 == ("Content-Type", "application/octet-stream") })
+
+        // Any other stream is a 200 of its own content type, its bytes all body.
+        let (plain, plainBody) = try #require(Head.split(Array("{x".utf8), contentType: "text/plain", ended: false))
+        #expect(plain.status == 200 && plain.headers.map(\.1) == ["text/plain"] && plainBody == Array("{x".utf8))
+        // A prelude that never ends is body.
+        let (unended, rest) = try #require(Head.split(prelude, contentType: Head.preludeContentType, ended: true))
+        #expect(unended.status == 200 && rest == prelude)
+    }
 }

@@ -193,7 +193,7 @@ import Testing
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             var bytes = unwrapInboundIn(data)
-            received.withLockedValue { $0.writeBuffer(&bytes) }
+            received.withLockedValue { _ = $0.writeBuffer(&bytes) }
         }
     }
 }

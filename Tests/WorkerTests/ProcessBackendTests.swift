@@ -215,6 +215,32 @@ import Testing
         }
     }
 
+    @Test func aStreamingFunctionThatFailsBeforeWritingFailsAsABufferedOneWithItsOwnContentTypeOtherwise() async throws {
+        try await Self.withHarness { harness in
+            let source = """
+                exports.handler = awslambda.streamifyResponse(async (event, responseStream) => {
+                  if (event.fail) throw new RangeError("before any byte");
+                  const stream = awslambda.HttpResponseStream.from(responseStream, { statusCode: 201 });
+                  stream.end("body");
+                });
+                """
+            try await harness.define("prelude", runtime: "nodejs22.x", handler: "index.handler", code: [.file("index.js", source)])
+            let arrivals = ArrivalLog()
+            let record: WarmPoolManager.StreamSink = { bytes, contentType in
+                await arrivals.record(String(decoding: bytes, as: UTF8.self), at: 0, contentType: contentType)
+            }
+            let failed = try await harness.pools.invoke("prelude", payload: Array(#"{"fail":true}"#.utf8), onBody: record)
+            #expect(failed.headers["x-amz-function-error"] == "Unhandled")
+            #expect(String(decoding: failed.body, as: UTF8.self).contains("before any byte"))
+            #expect(await arrivals.snapshot().0 == "", "no chunk: the error document is the outcome's body")
+
+            let streamed = try await harness.pools.invoke("prelude", payload: Array("{}".utf8), onBody: record)
+            #expect(streamed.headers["x-amz-function-error"] == nil && streamed.body.isEmpty)
+            #expect(await arrivals.contentTypes == ["application/vnd.awslambda.http-integration-response"])
+            #expect(await arrivals.snapshot().0 == #"{"statusCode":201}"# + String(repeating: "\0", count: 8) + "body")
+        }
+    }
+
     @Test func aStreamingNodeFunctionsFirstChunkArrivesBeforeItsLastIsWritten() async throws {
         try await Self.withHarness { harness in
             let source = """
@@ -228,11 +254,13 @@ import Testing
                 """
             try await harness.define("stream", runtime: "nodejs22.x", handler: "index.handler", code: [.file("index.js", source)])
             let arrivals = ArrivalLog()
-            let outcome = try await harness.pools.invoke("stream", payload: Array("{}".utf8)) { bytes in
-                await arrivals.record(String(decoding: bytes, as: UTF8.self), at: Int64(Date().timeIntervalSince1970 * 1000))
+            let outcome = try await harness.pools.invoke("stream", payload: Array("{}".utf8)) { bytes, contentType in
+                await arrivals.record(
+                    String(decoding: bytes, as: UTF8.self), at: Int64(Date().timeIntervalSince1970 * 1000), contentType: contentType)
             }
             #expect(outcome.status == 200)
             let (text, times) = await arrivals.snapshot()
+            #expect(await arrivals.contentTypes == ["application/octet-stream"], "the first chunk alone carries the stream's content type")
             let lines = text.split(separator: "\n")
             #expect(lines.count == 5, "\(text)")
             let lastWritten = try #require(lines.last.flatMap { Int64($0.split(separator: " ").last ?? "") })
@@ -337,11 +365,13 @@ import Testing
 actor ArrivalLog {
     private var text = ""
     private var times: [Int64] = []
+    private(set) var contentTypes: [String] = []
 
     /// `millis`: wall-clock time of arrival, comparable with what the function wrote.
-    func record(_ chunk: String, at millis: Int64) {
+    func record(_ chunk: String, at millis: Int64, contentType: String? = nil) {
         text += chunk
         times.append(millis)
+        if let contentType { contentTypes.append(contentType) }
     }
 
     func snapshot() -> (String, [Int64]) { (text, times) }

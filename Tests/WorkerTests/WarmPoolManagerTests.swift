@@ -69,6 +69,22 @@ import Testing
         await cleanUp(manager, invoker, backend)
     }
 
+    @Test func anEventCallWaitingOnTheReservationRunsWhenAnotherVersionsCallEnds() async throws {
+        let backend = LoopbackBackend()
+        let (manager, invoker) = makeManager(backend) { $0.maxQueueWait = .seconds(5) }
+        await manager.define(function("f"))
+        await manager.define(FunctionDefinition(name: "f", runtime: "python3.12", handler: "app.handler", codeSHA256: "code-v1", version: "1"))
+        let started = ContinuousClock.now
+        async let held = manager.invoke("f:1", payload: script("v1", sleepMs: 500), reservation: .init(limit: 1, waits: false))
+        try await Task.sleep(for: .milliseconds(150))
+        // The reservation of one is version 1's now: this Event call of $LATEST waits its turn.
+        let event = try await manager.invoke("f", payload: script("latest"), reservation: .init(limit: 1, waits: true))
+        let waited = ContinuousClock.now - started
+        #expect(try await held.status == 200 && event.status == 200)
+        #expect(waited >= .milliseconds(450) && waited < .seconds(3), "it ran once version 1's call ended: \(waited)")
+        await cleanUp(manager, invoker, backend)
+    }
+
     @Test func twoDeadInstancesThenALiveOneRecovers() async throws {
         let backend = LoopbackBackend(plan: [.dead, .dead, .live])
         let (manager, invoker) = makeManager(backend)

@@ -51,6 +51,14 @@ import Testing
         #expect(pool.request(2, now: t0, reservation: shared) == [.throttle(2)])
     }
 
+    @Test func aWaitingCallGetsTheReservationWhenTheOtherVersionsLetGo() {
+        var pool = pool()
+        let taken = WarmPool.Reservation(limit: 1, waits: true, elsewhere: 1)
+        #expect(pool.request(1, now: t0, reservation: taken) == [], "the other version holds the one slot")
+        #expect(pool.othersHold(1, now: t0) == [], "nothing changed")
+        #expect(pool.othersHold(0, now: t0) == [.launch("p-1", v1)])
+    }
+
     @Test func aReservationOfZeroThrottlesEverySynchronousCall() {
         var pool = pool()
         let zero = WarmPool.Reservation(limit: 0, waits: false)

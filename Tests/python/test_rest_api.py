@@ -568,6 +568,9 @@ def test_versions_run_their_own_code(aws):
     assert run() == (["three", "$LATEST"], "$LATEST")
     by_name = aws.invoke(FunctionName="rest-versions:1", Payload=b"{}")
     assert json.load(by_name["Payload"]) == ["one", "1"]
+    streamed = aws.invoke_with_response_stream(FunctionName="rest-versions", Qualifier="2", Payload=b"{}")
+    assert streamed["ExecutedVersion"] == "2"
+    assert [json.loads(e["PayloadChunk"]["Payload"]) for e in streamed["EventStream"] if "PayloadChunk" in e] == [["two", "2"]]
     assert aws.get_function(FunctionName="rest-versions", Qualifier="2")["Configuration"]["Version"] == "2"
     listed = aws.list_versions_by_function(FunctionName="rest-versions")["Versions"]
     assert [v["Version"] for v in listed] == ["$LATEST", "1", "2"]
@@ -801,3 +804,83 @@ def test_a_function_urls_cors_settings_answer_preflights(aws):
     answer = connection.getresponse()
     answer.read()
     assert answer.status == 201 and answer.getheader("Access-Control-Allow-Origin") == "https://app.example"
+
+
+NODE_URL_STREAMER = zip_of(
+    {
+        "index.js": """
+const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+exports.handler = awslambda.streamifyResponse(async (event, responseStream) => {
+  const mode = (event.queryStringParameters || {}).mode;
+  if (mode === "fail") throw new Error("boom before the head");
+  if (mode === "raw") {
+    responseStream.setContentType("text/plain");
+    responseStream.write("raw;");
+    await pause(800);
+    responseStream.end("end");
+    return;
+  }
+  const stream = awslambda.HttpResponseStream.from(responseStream, {
+    statusCode: 207, headers: { "X-Streamed": "yes", "Content-Type": "text/plain" }, cookies: ["s=1"],
+  });
+  stream.write("first;");
+  await pause(1000);
+  stream.write("second;");
+  stream.end();
+});
+"""
+    }
+)
+
+
+def test_a_streaming_function_url_sends_its_head_and_first_bytes_before_the_function_ends(aws):
+    import http.client
+    import subprocess
+    import time
+
+    aws.create_function(
+        FunctionName="rest-url-stream", Runtime="nodejs20.x", Role=ROLE, Handler="index.handler", Code={"ZipFile": NODE_URL_STREAMER}
+    )
+    # AWS_IAM is accepted and not checked: the unsigned requests below are served.
+    config = aws.create_function_url_config(FunctionName="rest-url-stream", AuthType="AWS_IAM", InvokeMode="RESPONSE_STREAM")
+    assert (config["AuthType"], config["InvokeMode"]) == ("AWS_IAM", "RESPONSE_STREAM")
+    url_id = config["FunctionUrl"].split("//")[1].split(".")[0]
+
+    connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+    started = time.monotonic()
+    connection.request("GET", f"/_shoal/url/{url_id}/")
+    answer = connection.getresponse()
+    assert answer.status == 207 and answer.getheader("X-Streamed") == "yes" and answer.getheader("Content-Type") == "text/plain"
+    assert answer.msg.get_all("Set-Cookie") == ["s=1"]
+    first = answer.read1()
+    first_at = time.monotonic()
+    rest = answer.read()
+    ended_at = time.monotonic()
+    assert first == b"first;" and rest == b"second;"
+    assert ended_at - first_at > 0.6, "the first bytes came before the function ended"
+    assert first_at - started < 5
+
+    connection.request("GET", f"/_shoal/url/{url_id}/?mode=raw")
+    answer = connection.getresponse()
+    assert answer.status == 200 and answer.getheader("Content-Type") == "text/plain"
+    assert answer.read1() == b"raw;" and answer.read() == b"end"
+
+    connection.request("GET", f"/_shoal/url/{url_id}/?mode=fail")
+    answer = connection.getresponse()
+    answer.read()
+    assert answer.status == 502
+
+    # curl, by Host header: the head and the first bytes come at once, the rest a second later.
+    curl = subprocess.Popen(
+        ["curl", "-s", "-N", "-i", "-H", f"Host: {url_id}.lambda-url.us-east-1.localhost:{PORT}", f"http://127.0.0.1:{PORT}/"],
+        stdout=subprocess.PIPE,
+    )
+    seen = b""
+    while b"first;" not in seen:
+        piece = curl.stdout.read1(4096)
+        assert piece, seen
+        seen += piece
+    first_at = time.monotonic()
+    seen += curl.stdout.read()
+    assert curl.wait(timeout=10) == 0 and time.monotonic() - first_at > 0.6
+    assert seen.startswith(b"HTTP/1.1 207") and seen.endswith(b"first;second;"), seen

@@ -99,6 +99,38 @@ enum FunctionURLMapping {
         return Response(status: 200, headers: [("Content-Type", "application/json")], body: payload)
     }
 
+    /// A streamed answer's head: with the content type `awslambda.HttpResponseStream` sets,
+    /// the stream opens with a JSON prelude (`statusCode`, `headers`, `cookies`) and eight NUL
+    /// bytes; any other stream is a 200 body of its own content type.
+    enum StreamedHead {
+        static let preludeContentType = "application/vnd.awslambda.http-integration-response"
+        static let delimiter = [UInt8](repeating: 0, count: 8)
+
+        /// The head, and the body bytes after it, from the stream's first bytes; nil while a
+        /// prelude's delimiter has not arrived yet (`ended`: no more bytes will come).
+        static func split(_ bytes: [UInt8], contentType: String?, ended: Bool) -> (Response, body: [UInt8])? {
+            guard contentType == preludeContentType else {
+                return (Response(status: 200, headers: [("Content-Type", contentType ?? "application/octet-stream")], body: []), bytes)
+            }
+            guard let end = range(of: delimiter, in: bytes) else {
+                guard ended else { return nil }
+                return (Response(status: 200, headers: [("Content-Type", "application/octet-stream")], body: []), bytes)
+            }
+            let prelude = (try? JSONSerialization.jsonObject(with: Data(bytes[..<end]))) as? [String: Any] ?? [:]
+            var headers: [(String, String)] = []
+            for (name, value) in (prelude["headers"] as? [String: Any]) ?? [:] { headers.append((name, "\(value)")) }
+            for cookie in (prelude["cookies"] as? [String]) ?? [] { headers.append(("Set-Cookie", cookie)) }
+            if !headers.contains(where: { $0.0.lowercased() == "content-type" }) { headers.append(("Content-Type", "application/octet-stream")) }
+            let status = prelude["statusCode"] as? Int ?? 200
+            return (Response(status: status, headers: headers, body: []), Array(bytes[(end + delimiter.count)...]))
+        }
+
+        private static func range(of needle: [UInt8], in haystack: [UInt8]) -> Int? {
+            guard haystack.count >= needle.count else { return nil }
+            return (0...(haystack.count - needle.count)).first { haystack[$0..<($0 + needle.count)].elementsEqual(needle) }
+        }
+    }
+
     /// A URL's CORS settings (its `Cors` member), as AWS applies them: a preflight
     /// (`OPTIONS` with `Origin` and `Access-Control-Request-Method`) is answered here without
     /// invoking the function, and other answers to an allowed origin carry its headers.

@@ -6,9 +6,12 @@ import ShoalProtocol
 
 extension RESTFacade {
     /// What a streamed invocation yields to the HTTP response: chunks (with what acknowledges
-    /// each to the worker once the client's socket took it), then the outcome.
+    /// each to the worker once the client's socket took it; the first with the stream's
+    /// content type), then the outcome.
     enum StreamEvent: Sendable {
-        case chunk([UInt8], taken: @Sendable () -> Void)
+        /// The version that runs, first of all.
+        case routed(version: String)
+        case chunk([UInt8], contentType: String?, taken: @Sendable () -> Void)
         case done(Result<ClientAPI.InvokeStream.Result, any Error>)
     }
 
@@ -28,26 +31,20 @@ extension RESTFacade {
         let params = ClientAPI.InvokeParams(
             functionName: reference, payload: Base64.encode(payload), invocationType: type, logType: request.headers[.amzLogType],
             clientContext: request.headers[.amzClientContext])
-        let (events, sink) = AsyncStream.makeStream(of: StreamEvent.self)
-        let invocation = Task { [service] in
-            do {
-                let result = try await service.invokeStream(params) { chunk, taken in
-                    sink.yield(.chunk(Base64.decode(chunk) ?? [], taken: taken))
-                }
-                sink.yield(.done(.success(result)))
-            } catch {
-                sink.yield(.done(.failure(error)))
-            }
-            sink.finish()
+        let (reader, invocation) = startStream(params)
+        var executedVersion = "$LATEST"
+        var opening = await reader.next()
+        if case .routed(let version) = opening {
+            executedVersion = version
+            opening = await reader.next()
         }
-        let reader = StreamReader(events)
-        guard let first = await reader.next() else { throw CancellationError() }
+        guard let first = opening else { throw CancellationError() }
         if case .done(let outcome) = first {
             let result = try outcome.get()
             if result.statusCode == 204 { return .empty(204) }
         }
         var headers: HTTPFields = [.contentType: "application/vnd.amazon.eventstream"]
-        headers[.amzExecutedVersion] = "$LATEST"
+        headers[.amzExecutedVersion] = executedVersion
         return Response(
             status: .ok, headers: headers,
             body: ResponseBody { writer in
@@ -55,7 +52,7 @@ extension RESTFacade {
                 do {
                     while let current = event {
                         switch current {
-                        case .chunk(let bytes, let taken):
+                        case .chunk(let bytes, _, let taken):
                             try await writer.write(EventStreamMessage.payloadChunk(bytes).bytes)
                             taken()
                         case .done(.success(let result)):
@@ -63,6 +60,8 @@ extension RESTFacade {
                         case .done(.failure(let error)):
                             let failure = RESTError(any: error)
                             try await writer.write(EventStreamMessage.error(code: failure.type, message: failure.message).bytes)
+                        case .routed:
+                            break
                         }
                         event = await reader.next()
                     }
@@ -73,6 +72,25 @@ extension RESTFacade {
                 }
                 try await writer.finish(nil)
             })
+    }
+
+    /// Starts a streamed invocation whose events one reader takes in order; cancelling the
+    /// task stops the invocation (the worker then recycles the instance).
+    func startStream(_ params: ClientAPI.InvokeParams) -> (StreamReader, Task<Void, Never>) {
+        let (events, sink) = AsyncStream.makeStream(of: StreamEvent.self)
+        let invocation = Task { [service] in
+            do {
+                let routed: @Sendable (String) -> Void = { sink.yield(.routed(version: $0)) }
+                let result = try await service.invokeStream(params, routed: routed) { chunk, contentType, taken in
+                    sink.yield(.chunk(Base64.decode(chunk) ?? [], contentType: contentType, taken: taken))
+                }
+                sink.yield(.done(.success(result)))
+            } catch {
+                sink.yield(.done(.failure(error)))
+            }
+            sink.finish()
+        }
+        return (StreamReader(events), invocation)
     }
 
     /// InvokeComplete's payload: `{}` on success; the error and the log tail otherwise.

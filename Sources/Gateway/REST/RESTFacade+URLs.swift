@@ -127,24 +127,83 @@ extension RESTFacade {
                 method: request.method.rawValue, path: path.isEmpty ? "/" : path, query: uri.query, headers: headers, body: body,
                 urlID: urlID, domain: request.head.authority ?? "", sourceIP: "127.0.0.1", now: Date()),
             requestID: requestID)
-        let payload = Self.serialize(event)
-        let result = try await service.invoke(
-            ClientAPI.InvokeParams(functionName: config.qualifier.map { "\(function):\($0)" } ?? function, payload: Base64.encode(payload)))
-        guard result.functionError == nil else {
-            return Response(
-                status: .badGateway, headers: [.contentType: "application/json"],
-                body: .init(byteBuffer: ByteBuffer(string: #"{"Message":"Internal Server Error"}"#)))
-        }
-        let mapped = FunctionURLMapping.response(fromResult: Base64.decode(result.payload) ?? [])
+        let params = ClientAPI.InvokeParams(
+            functionName: config.qualifier.map { "\(function):\($0)" } ?? function, payload: Base64.encode(Self.serialize(event)))
         var fields = HTTPFields()
-        for (name, value) in mapped.headers {
-            if let field = HTTPField.Name(name) { fields.append(HTTPField(name: field, value: value)) }
-        }
         if let cors, let origin {
             for (name, value) in cors.answerHeaders(origin: origin) { fields.append(HTTPField(name: HTTPField.Name(name)!, value: value)) }
         }
         fields[.amznRequestID] = requestID
+        if config.invokeMode == "RESPONSE_STREAM" { return try await streamURL(params, fields: fields) }
+        let result = try await service.invoke(params)
+        guard result.functionError == nil else { return Self.urlFunctionError }
+        let mapped = FunctionURLMapping.response(fromResult: Base64.decode(result.payload) ?? [])
+        Self.append(mapped.headers, to: &fields)
         return Response(status: .init(code: mapped.status), headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: mapped.body)))
+    }
+
+    /// What a URL answers when its function fails before answering: AWS's 502.
+    private static var urlFunctionError: Response {
+        Response(
+            status: .badGateway, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(string: #"{"Message":"Internal Server Error"}"#)))
+    }
+
+    private static func append(_ headers: [(String, String)], to fields: inout HTTPFields) {
+        for (name, value) in headers {
+            if let field = HTTPField.Name(name) { fields.append(HTTPField(name: field, value: value)) }
+        }
+    }
+
+    /// A RESPONSE_STREAM URL: the body goes to the client as the function writes it, behind
+    /// the status and headers of its `HttpResponseStream` prelude when it wrote one. A failure
+    /// before the head is AWS's 502; after it, the body just ends.
+    private func streamURL(_ params: ClientAPI.InvokeParams, fields: HTTPFields) async throws -> Response {
+        let (reader, invocation) = startStream(params)
+        var opening: [UInt8] = []
+        var contentType: String?
+        var head: (FunctionURLMapping.Response, body: [UInt8])?
+        var finished = false
+        while head == nil {
+            switch await reader.next() {
+            case .chunk(let bytes, let type, let taken)?:
+                if opening.isEmpty, contentType == nil { contentType = type }
+                opening += bytes
+                taken()
+                // A prelude that never ends within the sync payload limit is body, not head.
+                let ended = opening.count > GatewayService.maximumSyncPayload
+                head = FunctionURLMapping.StreamedHead.split(opening, contentType: contentType, ended: ended)
+            case .done(let outcome)?:
+                let result = try outcome.get()
+                guard result.functionError == nil else { return Self.urlFunctionError }
+                finished = true
+                head = FunctionURLMapping.StreamedHead.split(opening, contentType: contentType, ended: true)
+            case .routed?:
+                continue
+            case nil:
+                throw CancellationError()
+            }
+        }
+        guard let (mapped, body) = head else { throw CancellationError() }
+        var fields = fields
+        Self.append(mapped.headers, to: &fields)
+        return Response(
+            status: .init(code: mapped.status), headers: fields,
+            body: ResponseBody { [finished] writer in
+                do {
+                    if !body.isEmpty { try await writer.write(ByteBuffer(bytes: body)) }
+                    while !finished, let event = await reader.next() {
+                        guard case .chunk(let bytes, _, let taken) = event else { break }
+                        try await writer.write(ByteBuffer(bytes: bytes))
+                        taken()
+                    }
+                } catch {
+                    // The client went away: stop the invocation, which tells the worker to.
+                    invocation.cancel()
+                    throw error
+                }
+                try await writer.finish(nil)
+            })
     }
 }
 

@@ -120,9 +120,12 @@ final class InvokeRouter: Sendable {
                 return (link, result)
             }
             account(result, worker: link.id, since: started)
+            // A function that failed before it wrote a byte sent its error document instead.
+            let document = Base64.decode(result.payload).flatMap { $0.isEmpty ? nil : String(decoding: $0, as: UTF8.self) }
             return .init(
                 statusCode: result.statusCode, functionError: result.functionError,
-                errorDetails: result.errorType.map { LambdaErrorDocument.text(type: $0, message: "the function failed after its response began") },
+                errorDetails: document
+                    ?? result.errorType.map { LambdaErrorDocument.text(type: $0, message: "the function failed after its response began") },
                 logResult: result.logResult, executedVersion: result.executedVersion)
         } catch let error as RPCError {
             if let result = resultInPlace(of: error, record) { return Self.streamed(result) }

@@ -8,9 +8,10 @@ import ShoalProtocol
 /// reads slowly therefore holds back its own stream, and only its own: the worker connection
 /// keeps being read, so every other invocation on it flows on.
 struct StreamRelay: Sendable {
-    /// Hands one chunk (base64, as the worker sent it) to the client and calls `taken` once
-    /// the client's socket took it: a JSON-RPC notification, or an HTTP event-stream message.
-    typealias Deliver = @Sendable (_ payload: String, _ taken: @escaping @Sendable () -> Void) -> Void
+    /// Hands one chunk (base64, as the worker sent it; the first with the stream's content
+    /// type) to the client and calls `taken` once the client's socket took it: a JSON-RPC
+    /// notification, an HTTP event-stream message, or a function URL's body.
+    typealias Deliver = @Sendable (_ payload: String, _ contentType: String?, _ taken: @escaping @Sendable () -> Void) -> Void
 
     let deliver: Deliver
     let worker: RPCConnection
@@ -18,16 +19,16 @@ struct StreamRelay: Sendable {
 
     /// The JSON-RPC client's way: `invoke.chunk` notifications for request `id`.
     static func notifications(to client: RPCConnection, for id: RPCID) -> Deliver {
-        { payload, taken in
-            client.notifyNow(WorkerAPI.InvokeChunk.self, .init(requestId: id, payload: payload)).whenSuccess { taken() }
+        { payload, contentType, taken in
+            client.notifyNow(WorkerAPI.InvokeChunk.self, .init(requestId: id, payload: payload, contentType: contentType)).whenSuccess { taken() }
         }
     }
 
     /// Called on the worker connection's event loop, in chunk order.
-    func forward(_ payload: String) {
+    func forward(_ chunk: WorkerAPI.InvokeChunk.Params) {
         // The worker encoded the chunk; credit what it holds.
-        let bytes = Base64.decodedCount(payload) ?? 0
-        deliver(payload) { [worker, workerRequestID] in
+        let bytes = Base64.decodedCount(chunk.payload) ?? 0
+        deliver(chunk.payload, chunk.contentType) { [worker, workerRequestID] in
             worker.notifyNow(WorkerAPI.InvokeCredit.self, .init(requestId: workerRequestID, bytes: bytes))
         }
     }
@@ -55,6 +56,6 @@ final class StreamRelays: Sendable {
     /// The handler of `invoke.chunk` notifications arriving from workers.
     func chunkArrived(_ params: WorkerAPI.InvokeChunk.Params, from connection: RPCConnection) {
         let key = Key(connection: ObjectIdentifier(connection), requestID: params.requestId)
-        relays.withLockedValue { $0[key] }?.forward(params.payload)
+        relays.withLockedValue { $0[key] }?.forward(params)
     }
 }

@@ -61,11 +61,15 @@ extension ClientAPI {
             public var requestId: RPCID
             /// The bytes, as base64.
             public var payload: String
+            /// The content type the function gave its stream, on the first piece only
+            /// (`application/vnd.awslambda.http-integration-response` when it wrote an HTTP prelude).
+            public var contentType: String?
 
             /// A piece of the response to `requestId`.
-            public init(requestId: RPCID, payload: String) {
+            public init(requestId: RPCID, payload: String, contentType: String? = nil) {
                 self.requestId = requestId
                 self.payload = payload
+                self.contentType = contentType
             }
         }
 

@@ -45,6 +45,7 @@ extension ClientAPI.InvokeChunk.Params: RPCJSONWritable {
             writer.key("requestId")
             writer.id(requestId)
             writer.member("payload", payload)
+            writer.member("contentType", ifPresent: contentType)
         }
     }
 }
@@ -114,8 +115,10 @@ extension WorkerAPI.InvokeResult: RPCJSONReadable {
 extension ClientAPI.InvokeChunk.Params: RPCJSONReadable {
     /// Reads the members from the envelope scan; nil sends it the general way.
     public init?(jsonFields fields: JSONFields) {
-        guard case let requestId?? = fields.id("requestId"), case let payload?? = fields.string("payload") else { return nil }
-        self.init(requestId: requestId, payload: payload)
+        guard case let requestId?? = fields.id("requestId"), case let payload?? = fields.string("payload"),
+            let contentType = fields.string("contentType")
+        else { return nil }
+        self.init(requestId: requestId, payload: payload, contentType: contentType)
     }
 }
 

@@ -93,8 +93,10 @@ package struct WarmPool: Sendable {
     private var idleOrder: [InstanceID] = []
     private let idPrefix: String
     private var launchedCount = 0
-    /// The latest call's reservation; nil is none.
-    package private(set) var reservedLimit: Int?
+    /// The latest call's reservation, with what the function's other pools hold; nil is none.
+    package private(set) var reservation: Reservation?
+    /// What of the reservation this pool may use now.
+    var reservedLimit: Int? { reservation.map { max(0, $0.limit - $0.elsewhere) } }
 
     /// `idPrefix` makes instance ids unique across pools (a deleted and recreated function
     /// gets a new pool while the old one's busy instances drain).
@@ -114,7 +116,7 @@ package struct WarmPool: Sendable {
 
     /// A call wants an instance of the current deploy.
     package mutating func request(_ waiter: WaiterID, now: ContinuousClock.Instant, reservation: Reservation? = nil) -> [Directive] {
-        reservedLimit = reservation.map { max(0, $0.limit - $0.elsewhere) }
+        self.reservation = reservation
         // Busy instances, and waiting calls (each will hold one): the calls already committed.
         if let reservation, !reservation.waits, reservation.elsewhere + busyCount + waiters.count >= reservation.limit {
             return [.throttle(waiter)]
@@ -126,6 +128,14 @@ package struct WarmPool: Sendable {
     /// Instances the reservation counts when it hands out more: busy ones, and starting ones
     /// (each will serve a waiting call).
     private var inFlight: Int { instances.values.count { $0.phase == .busy || ($0.phase == .starting && !$0.retiring) } }
+
+    /// The function's other pools (its other versions) now hold `elsewhere` calls: the
+    /// reservation they share may have room for this pool's waiting calls, or less than it had.
+    package mutating func othersHold(_ elsewhere: Int, now: ContinuousClock.Instant) -> [Directive] {
+        guard reservation != nil, reservation!.elsewhere != elsewhere else { return [] }
+        reservation!.elsewhere = elsewhere
+        return waiters.isEmpty ? [] : schedule(now: now)
+    }
 
     /// A waiting call gave up (cancelled or timed out) before it got an instance.
     package mutating func withdraw(_ waiter: WaiterID) {

@@ -17,6 +17,9 @@ extension WarmPoolManager {
     /// Hears a waiting call's phase and its time budget from now (`WorkerAPI.InvokeProgress`).
     package typealias Progress = @Sendable (WorkerAPI.InvokeProgress.Phase, Duration) -> Void
 
+    /// Takes a streamed body's pieces as they arrive; the first carries the stream's content type.
+    package typealias StreamSink = @Sendable (_ bytes: [UInt8], _ contentType: String?) async throws -> Void
+
     /// Runs one invocation of function `name` on a warm (or freshly started) instance.
     ///
     /// Before forwarding, the instance is probed with a TCP connect unless it completed an
@@ -32,7 +35,8 @@ extension WarmPoolManager {
     /// `.unknownDeploy`): the caller's definition is out of date and must be sent again.
     ///
     /// With `onBody`, body chunks go there as they arrive (streaming) instead of into the
-    /// outcome.
+    /// outcome, the first with the content type the runtime gave its stream; a function that
+    /// failed before it wrote a byte leaves its error document in the outcome instead.
     ///
     /// A call waits for an instance at most `maxQueueWait` (then QueueWaitExceeded, having run
     /// nowhere). `progress`, when given, hears when it starts waiting and when it got its
@@ -45,7 +49,7 @@ extension WarmPoolManager {
         expectedDeploy: DeployID? = nil,
         payload: [UInt8],
         headers: [(String, String)] = [],
-        onBody: (@Sendable ([UInt8]) async throws -> Void)? = nil,
+        onBody: StreamSink? = nil,
         progress: Progress? = nil,
         reservation: WarmPool.Reservation? = nil
     ) async throws -> InvocationOutcome {
@@ -68,6 +72,7 @@ extension WarmPoolManager {
             }
             var outcome = InvocationOutcome(instanceID: lease.instanceID, coldStart: lease.coldStart, attempts: attempt)
             var receivedAnything = false
+            var sentBody = false
             let request = instanceRequest(lease, payload: payload, headers: headers)
             do {
                 if let onBody {
@@ -77,8 +82,14 @@ extension WarmPoolManager {
                         case .head(let status, let headers):
                             outcome.status = status
                             outcome.headers = headers
+                        case .body(let bytes) where outcome.headers["x-amz-function-error"] != nil:
+                            // It failed before it wrote a byte: an error document, not the stream.
+                            outcome.body += bytes
                         case .body(let bytes):
-                            try await onBody(bytes)
+                            // The stream's content type goes with its first piece.
+                            let contentType = sentBody ? nil : outcome.headers["content-type"]
+                            sentBody = true
+                            try await onBody(bytes, contentType)
                         case .trailers(let trailers):
                             outcome.headers.merge(trailers) { $1 }
                         }

@@ -223,12 +223,26 @@ package actor WarmPoolManager {
 
     /// Calls in flight in the other pools of `poolKey`'s function (its other versions).
     private func inFlightElsewhere(_ poolKey: String) -> Int {
-        let function = poolKey.split(separator: ":").first.map(String.init) ?? poolKey
-        return currentGeneration.reduce(0) { total, item in
-            guard item.key != poolKey, item.key == function || item.key.hasPrefix(function + ":"), let pool = pools[item.value]?.pool else {
-                return total
-            }
+        siblings(of: poolKey).reduce(0) { total, generation in
+            guard let pool = pools[generation]?.pool else { return total }
             return total + pool.busyCount + pool.startingCount
+        }
+    }
+
+    /// The current pools of `poolKey`'s function's other versions.
+    private func siblings(of poolKey: String) -> [UInt64] {
+        let function = poolKey.split(separator: ":").first.map(String.init) ?? poolKey
+        return currentGeneration.compactMap { key, generation in
+            key != poolKey && (key == function || key.hasPrefix(function + ":")) ? generation : nil
+        }
+    }
+
+    /// A call of `poolKey` ended: the reservation its function's versions share may now have
+    /// room for a call waiting in another version's pool (an Event call that waits its turn).
+    private func rebalanceReservation(after poolKey: String) {
+        for generation in siblings(of: poolKey) {
+            guard let entry = pools[generation], entry.pool.reservation != nil else { continue }
+            apply(entry.pool.othersHold(inFlightElsewhere(entry.function.poolKey), now: .now), generation: generation)
         }
     }
 
@@ -245,12 +259,14 @@ package actor WarmPoolManager {
         let pool = pools[generation]
         pool?.pool.withdraw(waiter)
         let name = pool?.function.name ?? "?"
+        let bound =
+            pool?.pool.reservation.map { "its reserved concurrency of \($0.limit)" } ?? "its concurrency cap of \(configuration.pool.maxInstances)"
         entry.resume(
             with: .failure(
                 WorkerError(
                     .queueWaitExceeded,
                     "Rate Exceeded. The call waited \(configuration.maxQueueWait) (the maximum queue wait) for an instance of \(name), "
-                        + "which is at its concurrency cap of \(configuration.pool.maxInstances); it ran nowhere."
+                        + "which is at \(bound); it ran nowhere."
                 )))
     }
 
@@ -258,7 +274,12 @@ package actor WarmPoolManager {
     func release(_ lease: Lease, reusable: Bool) {
         counters.inFlight -= 1
         guard let entry = pools[lease.generation] else { return }
+        if entry.pool.reservation != nil {
+            // What the other versions hold may have changed since this pool last asked.
+            apply(entry.pool.othersHold(inFlightElsewhere(entry.function.poolKey), now: .now), generation: lease.generation)
+        }
         apply(entry.pool.release(lease.instanceID, reusable: reusable, now: .now), generation: lease.generation)
+        if entry.pool.reservation != nil { rebalanceReservation(after: entry.function.poolKey) }
     }
 
     /// The instance is dead (failed probe or connect): forget and stop it.
@@ -266,6 +287,7 @@ package actor WarmPoolManager {
         counters.inFlight -= 1
         guard let entry = pools[lease.generation] else { return }
         apply(entry.pool.evict(lease.instanceID, now: .now), generation: lease.generation)
+        if entry.pool.reservation != nil { rebalanceReservation(after: entry.function.poolKey) }
     }
 
     // MARK: Directives
@@ -293,7 +315,7 @@ package actor WarmPoolManager {
             case .fail(let waiter, let reason):
                 settle(waiter, with: .failure(WorkerError(.launchFailed, reason)), caller: caller, answer: &answer)
             case .throttle(let waiter):
-                let limit = pools[generation]?.pool.reservedLimit ?? 0
+                let limit = pools[generation]?.pool.reservation?.limit ?? 0
                 settle(
                     waiter,
                     with: .failure(

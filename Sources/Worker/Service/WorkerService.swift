@@ -194,7 +194,7 @@ package final class WorkerService: Sendable {
         return String(poolKey[poolKey.index(after: colon)...])
     }
 
-    private static func result(of outcome: InvocationOutcome, streaming: Bool, version: String) -> WorkerAPI.InvokeResult {
+    private static func result(of outcome: InvocationOutcome, version: String) -> WorkerAPI.InvokeResult {
         // One pass over the response's few headers, comparing names, instead of three
         // lookups that each hash a name, on every invoke.
         var functionError: String?
@@ -209,7 +209,7 @@ package final class WorkerService: Sendable {
             }
         }
         return .init(
-            statusCode: outcome.status, payload: streaming ? "" : Base64.encode(outcome.body),
+            statusCode: outcome.status, payload: Base64.encode(outcome.body),
             functionError: functionError, instanceId: outcome.instanceID,
             coldStart: outcome.coldStart, attempts: outcome.attempts, executedVersion: version,
             logResult: logResult, errorType: errorType
@@ -227,14 +227,14 @@ package final class WorkerService: Sendable {
     private func invoke(_ params: WorkerAPI.InvokeParams, context: RPCRequestContext, streaming: Bool) async throws -> WorkerAPI.InvokeResult {
         let payload = try payload(of: params)
         let headers = try Self.headers(of: params)
-        var onBody: (@Sendable ([UInt8]) async throws -> Void)?
+        var onBody: WarmPoolManager.StreamSink?
         let creditKey = StreamCredits.Key(connection: ObjectIdentifier(context.connection), requestID: context.id)
         let credit = streaming ? params.window.map { credits.open(creditKey, window: $0) } : nil
         defer { if credit != nil { credits.close(creditKey) } }
         if streaming {
-            onBody = { bytes in
+            onBody = { bytes, contentType in
                 try await credit?.spend(bytes.count)
-                let chunk = WorkerAPI.InvokeChunk.Params(requestId: context.id, payload: Base64.encode(bytes))
+                let chunk = WorkerAPI.InvokeChunk.Params(requestId: context.id, payload: Base64.encode(bytes), contentType: contentType)
                 try await context.connection.notify(WorkerAPI.InvokeChunk.self, chunk)
             }
         }
@@ -251,7 +251,7 @@ package final class WorkerService: Sendable {
         } catch let error as WorkerError where error.code == .invalidEntrypoint {
             return Self.invalidEntrypoint(error, version: Self.version(of: params.functionName))
         }
-        return Self.result(of: outcome, streaming: streaming, version: Self.version(of: params.functionName))
+        return Self.result(of: outcome, version: Self.version(of: params.functionName))
     }
 
     /// Runs an invocation, as a task cancellable by `invocationId` when the caller gave one.

@@ -18,7 +18,16 @@ enum NodeRuntimeLoop {
 
         globalThis.awslambda = {
           streamifyResponse(handler) { handler[STREAMING] = "response"; return handler; },
-          HttpResponseStream: { from(stream, _metadata) { return stream; } },
+          // As AWS's runtime: the HTTP status, headers and cookies a function URL answers with,
+          // as a JSON prelude and eight NUL bytes ahead of the body.
+          HttpResponseStream: {
+            from(stream, metadata) {
+              stream.setContentType("application/vnd.awslambda.http-integration-response");
+              stream.write(JSON.stringify(metadata ?? {}));
+              stream.write(new Uint8Array(8));
+              return stream;
+            },
+          },
         };
 
         function call(method, route, body, headers = {}) {
@@ -114,7 +123,8 @@ enum NodeRuntimeLoop {
             }, (response) => { response.resume(); response.on("end", resolve); });
             request.on("socket", (socket) => socket.setNoDelay(true));
             request.on("error", resolve);
-            request.flushHeaders();
+            // The head goes with the first write, so the handler may set the content type first.
+            request.setContentType = (type) => request.setHeader("Content-Type", type);
             const fail = (error) => {
               const document = errorDocument(error);
               console.error(`[ERROR] ${document.errorType}: ${document.errorMessage}`);

@@ -34,6 +34,22 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        .systemLibrary(
+            name: "CShoalCurl",
+            path: "Sources/CShoalCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .target(
+            name: "ShoalDocker",
+            dependencies: [
+                "CShoalCurl",
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Docker"
+        ),
         .target(
             name: "ShoalLambda",
             dependencies: ["ShoalProtocol"],
@@ -59,7 +75,7 @@ let package = Package(
         .target(
             name: "ShoalWorker",
             dependencies: [
-                "CShoalSystem", "ShoalProtocol", "ShoalLambda", "ShoalRuntimeInterface", "ShoalZip",
+                "CShoalSystem", "ShoalProtocol", "ShoalLambda", "ShoalRuntimeInterface", "ShoalZip", "ShoalDocker",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -157,6 +173,11 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ],
             path: "Tests/ProtocolTests"
+        ),
+        .testTarget(
+            name: "DockerTests",
+            dependencies: ["ShoalDocker", "ShoalTestSupport"],
+            path: "Tests/DockerTests"
         ),
         .testTarget(
             name: "LambdaTests",

@@ -6,10 +6,10 @@ if ! command -v swift >/dev/null 2>&1 && [ -x /opt/swift/usr/bin/swift ]; then
     export PATH="/opt/swift/usr/bin:$PATH"
 fi
 
-# Debian packages the build links against: zlib (zip, CRC32, gzip), mimalloc (the
-# allocator of every shoal process); the interpreters the process backend runs functions
-# with (python3, node).
-shoal_apt_packages=(zlib1g-dev pkg-config libmimalloc-dev)
+# Debian packages the build links against: zlib (zip, CRC32, gzip), libcurl (the Docker
+# Engine API over its unix socket), mimalloc (the allocator of every shoal process); the
+# interpreters the process backend runs functions with (python3, node).
+shoal_apt_packages=(zlib1g-dev pkg-config libmimalloc-dev libcurl4-openssl-dev)
 command -v python3 >/dev/null 2>&1 || shoal_apt_packages+=(python3 python3-venv)
 command -v node >/dev/null 2>&1 || shoal_apt_packages+=(nodejs)
 

@@ -85,7 +85,7 @@ public final class RPCConnection: Sendable {
     ) async throws -> RPCConnection {
         let channel = try await ClientBootstrap(group: group)
             .connectTimeout(connectTimeout)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .connect(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try RPCConnection.install(on: channel, methods: methods, configuration: configuration)

@@ -22,6 +22,14 @@ package protocol InstanceBackend: Sendable {
 
     /// The instance's recent output (stdout and stderr), newest last.
     func logs(_ instance: LaunchedInstance) async -> String
+
+    /// Stops every instance and what the backend holds (worker shutdown's backstop, after the
+    /// pools terminated theirs).
+    func terminateAll() async
+}
+
+extension InstanceBackend {
+    package func terminateAll() async {}
 }
 
 /// Everything a backend needs to start one instance.

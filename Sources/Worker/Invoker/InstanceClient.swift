@@ -190,7 +190,7 @@ package final class InstanceClient: Sendable {
         let loop = MultiThreadedEventLoopGroup.currentEventLoop ?? group.next()
         let bootstrap = ClientBootstrap(group: loop)
             .connectTimeout(TimeAmount(configuration.connectTimeout))
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
         let connection: InstanceConnection
         do {
             let initializer: @Sendable (any Channel) -> EventLoopFuture<InstanceConnection> = { channel in

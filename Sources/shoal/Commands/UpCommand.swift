@@ -18,6 +18,12 @@ struct UpCommand: AsyncParsableCommand {
     @Option(name: .customLong("idle-ttl"), help: "Seconds an idle instance is kept.") var idleTTL = 300.0
     @Option(name: .customLong("max-queue-wait"), help: "Seconds a call may wait for an instance before TooManyRequestsException (QueueWaitExceeded).")
     var maxQueueWait = 30.0
+    @Option(
+        name: .customLong("docker-host"),
+        help: "With --backend docker: the engine's socket, unix:// (default: DOCKER_HOST, else /var/run/docker.sock).")
+    var dockerHost: String?
+    @Option(name: .customLong("runtime-image"), help: "With --backend docker: RUNTIME=IMAGE, the image zip functions of RUNTIME run on. Repeatable.")
+    var runtimeImages: [String] = []
 
     func validate() throws {
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
@@ -30,10 +36,11 @@ struct UpCommand: AsyncParsableCommand {
         try await LoopScheduling.start(.fromEnvironment())
         let logger = Logger(label: "shoal.up")
         let dataDirectory = URL(fileURLWithPath: options.dataDir).standardizedFileURL.path
-        let workerArguments = [
-            "--backend", backend, "--max-concurrency", String(maxConcurrency), "--idle-ttl", String(idleTTL),
-            "--max-queue-wait", String(maxQueueWait),
-        ]
+        let workerArguments =
+            [
+                "--backend", backend, "--max-concurrency", String(maxConcurrency), "--idle-ttl", String(idleTTL),
+                "--max-queue-wait", String(maxQueueWait),
+            ] + (dockerHost.map { ["--docker-host", $0] } ?? []) + runtimeImages.flatMap { ["--runtime-image", $0] }
         // The workers' port is for this gateway alone: a token the workers get through their
         // environment (a command line is visible to every local user in `ps`).
         var configuration = options.configuration()

@@ -40,7 +40,23 @@ struct WorkerCommand: AsyncParsableCommand {
         name: .customLong("probe-freshness"),
         help: "Seconds after a completed invocation during which an instance is not probed again before a forward (0 probes every forward).")
     var probeFreshness = 1.0
-    @Option(name: .customLong("worker-id"), help: "Name shown to the gateway (default: worker-PID).") var workerID: String?
+    @Option(
+        name: .customLong("worker-id"),
+        help:
+            "Name shown to the gateway (default: worker-PID); the docker backend labels its containers with it and removes those an earlier run left."
+    )
+    var workerID: String?
+    @Option(name: .customLong("docker-host"), help: "The Docker engine's socket, unix:// (default: DOCKER_HOST, else unix:///var/run/docker.sock).")
+    var dockerHost: String?
+    @Option(
+        name: .customLong("runtime-image"),
+        help: "RUNTIME=IMAGE: the image zip functions of RUNTIME run on with --backend docker (default: AWS's base image for it). Repeatable.")
+    var runtimeImages: [String] = []
+    @Option(
+        name: .customLong("docker-network"),
+        help: "A user-defined Docker network for instances, reached by address (for a worker in a container); default: a port published on 127.0.0.1."
+    )
+    var dockerNetwork: String?
 
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0...65535") }
@@ -50,6 +66,9 @@ struct WorkerCommand: AsyncParsableCommand {
         guard probeFreshness >= 0 else { throw ValidationError("--probe-freshness must not be negative") }
         guard ["auto", "awslambdaric", "bundled"].contains(pythonClient) else {
             throw ValidationError("--python-client must be auto, awslambdaric or bundled")
+        }
+        for option in runtimeImages where RuntimeImages.parse(option) == nil {
+            throw ValidationError("--runtime-image takes RUNTIME=IMAGE, not \(option)")
         }
     }
 
@@ -76,6 +95,7 @@ struct WorkerCommand: AsyncParsableCommand {
         let directory = dataDirectory.url
         let artifacts = try ArtifactStore(directory: directory.appendingPathComponent("artifacts"))
         let instanceBackend: any InstanceBackend
+        let id = workerID ?? "worker-\(ProcessInfo.processInfo.processIdentifier)"
         switch backend {
         case "scripted":
             instanceBackend = ScriptedBackend(group: try await ScriptedBackend.ownThread())
@@ -88,7 +108,12 @@ struct WorkerCommand: AsyncParsableCommand {
             configuration.nodeExecutable = node
             instanceBackend = try ProcessBackend(configuration: configuration, artifacts: artifacts)
         case "docker":
-            throw ValidationError("the docker backend is not built yet; use --backend process")
+            var configuration = DockerBackend.Configuration(
+                workerID: id, dataDirectory: directory, shoalExecutable: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path)
+            configuration.dockerHost = dockerHost ?? configuration.dockerHost
+            configuration.runtimeImages = Dictionary(runtimeImages.compactMap(RuntimeImages.parse)) { _, last in last }
+            configuration.network = dockerNetwork
+            instanceBackend = try await DockerBackend.start(configuration, artifacts: artifacts)
         default:
             throw ValidationError("--backend must be process, docker or scripted")
         }
@@ -109,7 +134,7 @@ struct WorkerCommand: AsyncParsableCommand {
             host: host, port: port,
             methods: WorkerService(
                 configuration: .init(
-                    workerID: workerID ?? "worker-\(ProcessInfo.processInfo.processIdentifier)",
+                    workerID: id,
                     token: token
                 ),
                 pools: pools, artifacts: artifacts, backend: instanceBackend
@@ -119,7 +144,7 @@ struct WorkerCommand: AsyncParsableCommand {
             parts: [
                 StoppedPart("data directory") { dataDirectory.removeIfOwned() },
                 StoppedPart("instance client") { await invoker.shutdown() },
-                StoppedPart("instances") { await (instanceBackend as? ProcessBackend)?.terminateAll() },
+                StoppedPart("instances") { await instanceBackend.terminateAll() },
                 StoppedPart("warm pools") { await pools.shutdown() },
                 StoppedPart("rpc server") {
                     Logger(label: "shoal.worker").info("shutting down")

@@ -1,7 +1,8 @@
 import Foundation
 import ShoalProtocol
 
-/// The environment Lambda gives a function, for a local process.
+/// The environment Lambda gives a function: for a local process (this process's PATH and
+/// HOME inherited), or for a container (the image's).
 enum LambdaEnvironment {
     /// Names a function's own variables may not override.
     static let reserved: Set<String> = [
@@ -13,10 +14,9 @@ enum LambdaEnvironment {
 
     static func variables(
         for function: FunctionDefinition, instanceID: String, region: String,
-        codeDirectory: URL, optDirectory: URL, runtimeDirectory: URL
+        codeDirectory: URL, optDirectory: URL, runtimeDirectory: URL, inherited: [String: String] = ProcessInfo.processInfo.environment
     ) -> [String: String] {
         let opt = optDirectory.path
-        let inherited = ProcessInfo.processInfo.environment
         var variables = function.environment.filter { !reserved.contains($0.key) }
         let basePath = inherited["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
         let day = ISO8601DateFormatter.string(from: Date(), timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withFullDate])

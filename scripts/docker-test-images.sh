@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Builds the images the Docker backend's tests run, with no registry: a Debian bookworm
+# minbase rootfs (debootstrap) imported once, and small images on top that follow AWS's
+# base-image layout (an ENTRYPOINT that starts the runtime interface client, the handler as
+# the command). Each image carries the hash of what built it and is rebuilt only when that
+# changes, so a machine builds them once. Needs a running Docker engine; prints nothing
+# else but what it builds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+node_loop=Sources/Worker/Backend/Process/Runtimes/NodeRuntimeLoop.swift
+hash=$(cat "$0" "$node_loop" | sha256sum | cut -c1-16)
+cache=${XDG_CACHE_HOME:-$HOME/.cache}/shoal
+mkdir -p "$cache"
+
+built() { [ "$(docker image inspect -f '{{ index .Config.Labels "shoal.test.hash" }}' "$1" 2>/dev/null)" = "$hash" ]; }
+
+if ! built shoal-test/base:bookworm; then
+    rootfs_tar="$cache/bookworm-minbase-$hash.tar"
+    if [ ! -f "$rootfs_tar" ]; then
+        command -v debootstrap >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
+        rootfs=$(mktemp -d)
+        echo "debootstrap: a bookworm minbase rootfs with python3 and nodejs" >&2
+        debootstrap --variant=minbase --include=python3,nodejs,ca-certificates bookworm "$rootfs" http://deb.debian.org/debian >/dev/null
+        # awslambdaric, from PyPI, for the rootfs's Python 3.11 (the same ABI as this pip's wheels).
+        PIP_ROOT_USER_ACTION=ignore python3 -m pip install --quiet --disable-pip-version-check --no-compile --python-version 3.11 --only-binary=:all: \
+            --target "$rootfs/usr/lib/python3/dist-packages" awslambdaric
+        rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
+        tar -C "$rootfs" -cf "$rootfs_tar" .
+        rm -rf "$rootfs"
+    fi
+    docker import -c "LABEL shoal.test.hash=$hash" "$rootfs_tar" shoal-test/base:bookworm >/dev/null
+fi
+
+build() {  # NAME, then the Dockerfile on stdin; files come from $context
+    local name=$1
+    built "$name" && return 0
+    echo "building $name" >&2
+    (cat; echo "LABEL shoal.test.hash=$hash") > "$context/Dockerfile"
+    docker build -q -t "$name" "$context" >/dev/null 2>"$context/build.log" || { cat "$context/build.log" >&2; return 1; }
+}
+
+context=$(mktemp -d)
+trap 'rm -rf "$context"' EXIT
+
+# Python, as AWS's python base image: the entrypoint runs awslambdaric with the handler.
+printf '#!/bin/sh\nexec /usr/bin/python3 -m awslambdaric "$@"\n' > "$context/python-entrypoint.sh"
+build shoal-test/python:3.11 <<'DOCKERFILE'
+FROM shoal-test/base:bookworm
+COPY python-entrypoint.sh /lambda-entrypoint.sh
+RUN chmod 755 /lambda-entrypoint.sh && mkdir -p /var/task /var/runtime
+ENTRYPOINT ["/lambda-entrypoint.sh"]
+DOCKERFILE
+
+# Node: no registry reaches AWS's Node runtime client here, so the image carries Shoal's own
+# bundled loop (the JavaScript in NodeRuntimeLoop.swift) as its runtime client.
+awk '/static let source = #"""/{on=1; next} /^        """#/{on=0} on' "$node_loop" | sed 's/^        //' > "$context/index.mjs"
+printf '#!/bin/sh\nexec /usr/bin/node /var/runtime/index.mjs "$@"\n' > "$context/node-entrypoint.sh"
+build shoal-test/node:18 <<'DOCKERFILE'
+FROM shoal-test/base:bookworm
+COPY index.mjs /var/runtime/index.mjs
+COPY node-entrypoint.sh /lambda-entrypoint.sh
+RUN chmod 755 /lambda-entrypoint.sh && mkdir -p /var/task
+ENTRYPOINT ["/lambda-entrypoint.sh"]
+DOCKERFILE
+
+# provided: the function's own bootstrap is the runtime.
+build shoal-test/provided:bookworm <<'DOCKERFILE'
+FROM shoal-test/base:bookworm
+RUN mkdir -p /var/task
+ENTRYPOINT ["/var/task/bootstrap"]
+DOCKERFILE
+
+# An image function with its own ENTRYPOINT, command and working directory.
+mkdir -p "$context/app"
+cat > "$context/app/app.py" <<'PYTHON'
+import os, platform
+
+def handler(event, context):
+    return {"from": "image", "cwd": os.getcwd(), "event": event, "python": platform.python_version()}
+
+def other(event, context):
+    return {"from": "image-other"}
+PYTHON
+build shoal-test/image-function:1 <<'DOCKERFILE'
+FROM shoal-test/base:bookworm
+COPY app/app.py /function/app.py
+WORKDIR /function
+ENTRYPOINT ["/usr/bin/python3", "-m", "awslambdaric"]
+CMD ["app.handler"]
+DOCKERFILE

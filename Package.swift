@@ -220,6 +220,7 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: [
+                "ShoalDocker",
                 "ShoalGateway", "ShoalProtocol", "ShoalTestSupport", "ShoalRuntimeInterface", "ShoalZip",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

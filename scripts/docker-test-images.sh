@@ -89,3 +89,9 @@ WORKDIR /function
 ENTRYPOINT ["/usr/bin/python3", "-m", "awslambdaric"]
 CMD ["app.handler"]
 DOCKERFILE
+
+# An image function whose entrypoint exits at once.
+build shoal-test/exits:1 <<'DOCKERFILE'
+FROM shoal-test/base:bookworm
+ENTRYPOINT ["/bin/sh", "-c", "echo leaving at once >&2; exit 3"]
+DOCKERFILE

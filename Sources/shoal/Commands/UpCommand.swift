@@ -24,12 +24,14 @@ struct UpCommand: AsyncParsableCommand {
     var dockerHost: String?
     @Option(name: .customLong("runtime-image"), help: "With --backend docker: RUNTIME=IMAGE, the image zip functions of RUNTIME run on. Repeatable.")
     var runtimeImages: [String] = []
+    @Option(help: "With --backend docker: pull images the engine does not have (missing), or fail at once (never).") var pull = "missing"
 
     func validate() throws {
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
         guard ["process", "docker", "scripted"].contains(backend) else { throw ValidationError("--backend must be process, docker or scripted") }
         guard maxConcurrency >= 1 else { throw ValidationError("--max-concurrency must be at least 1") }
         guard maxQueueWait > 0 else { throw ValidationError("--max-queue-wait must be positive") }
+        guard ["missing", "never"].contains(pull) else { throw ValidationError("--pull must be missing or never") }
     }
 
     func run() async throws {
@@ -40,7 +42,7 @@ struct UpCommand: AsyncParsableCommand {
             [
                 "--backend", backend, "--max-concurrency", String(maxConcurrency), "--idle-ttl", String(idleTTL),
                 "--max-queue-wait", String(maxQueueWait),
-            ] + (dockerHost.map { ["--docker-host", $0] } ?? []) + runtimeImages.flatMap { ["--runtime-image", $0] }
+            ] + (dockerHost.map { ["--docker-host", $0] } ?? []) + runtimeImages.flatMap { ["--runtime-image", $0] } + ["--pull", pull]
         // The workers' port is for this gateway alone: a token the workers get through their
         // environment (a command line is visible to every local user in `ps`).
         var configuration = options.configuration()

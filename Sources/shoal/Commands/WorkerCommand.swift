@@ -57,6 +57,7 @@ struct WorkerCommand: AsyncParsableCommand {
         help: "A user-defined Docker network for instances, reached by address (for a worker in a container); default: a port published on 127.0.0.1."
     )
     var dockerNetwork: String?
+    @Option(help: "With --backend docker: pull images the engine does not have (missing), or fail at once (never).") var pull = "missing"
 
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0...65535") }
@@ -67,6 +68,7 @@ struct WorkerCommand: AsyncParsableCommand {
         guard ["auto", "awslambdaric", "bundled"].contains(pythonClient) else {
             throw ValidationError("--python-client must be auto, awslambdaric or bundled")
         }
+        guard ["missing", "never"].contains(pull) else { throw ValidationError("--pull must be missing or never") }
         for option in runtimeImages where RuntimeImages.parse(option) == nil {
             throw ValidationError("--runtime-image takes RUNTIME=IMAGE, not \(option)")
         }
@@ -113,6 +115,7 @@ struct WorkerCommand: AsyncParsableCommand {
             configuration.dockerHost = dockerHost ?? configuration.dockerHost
             configuration.runtimeImages = Dictionary(runtimeImages.compactMap(RuntimeImages.parse)) { _, last in last }
             configuration.network = dockerNetwork
+            configuration.pullsMissingImages = pull == "missing"
             instanceBackend = try await DockerBackend.start(configuration, artifacts: artifacts)
         default:
             throw ValidationError("--backend must be process, docker or scripted")

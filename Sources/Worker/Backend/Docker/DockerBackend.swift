@@ -23,6 +23,9 @@ package final class DockerBackend: InstanceBackend {
         package var runtimeImages: [String: String] = [:]
         /// A user-defined network for instances (when the worker itself runs in a container).
         package var network: String?
+        /// Pull an image the engine does not have (`--pull missing`); off, a missing image
+        /// fails at once (`--pull never`, for machines that reach no registry).
+        package var pullsMissingImages = true
         package var region = "us-east-1"
         package var startTimeout: Duration = .seconds(30)
 
@@ -83,14 +86,14 @@ package final class DockerBackend: InstanceBackend {
     // MARK: InstanceBackend
 
     package func prepull(_ function: FunctionDefinition) async throws {
-        _ = try await imageConfig(try image(of: function))
+        _ = try await imageConfig(for: function)
         if function.packageType != "Image" { _ = try await upload(function) }
     }
 
     package func launch(_ request: LaunchRequest) async throws -> LaunchedInstance {
         let function = request.function
         let image = try image(of: function)
-        let inspected = try await imageConfig(image)
+        let inspected = try await imageConfig(for: function)
         let spec = ContainerPlan.create(function, instanceID: request.instanceID, image: image, config: inspected.config, settings: settings)
         let id = try await engineCall { try await engine.createContainer(spec) }
         running.withLockedValue { $0[request.instanceID] = id }
@@ -153,20 +156,30 @@ package final class DockerBackend: InstanceBackend {
         return try images.image(for: function.runtime)
     }
 
-    /// The image's configuration, pulling it first when the engine does not have it; a pull
-    /// that fails is InvalidParameterValueException naming the image.
-    private func imageConfig(_ image: String) async throws -> ImageInspect {
+    /// The function's image's configuration, pulling it first when the engine does not have
+    /// it; an image that cannot be had is InvalidParameterValueException naming it (and, for a
+    /// zip function, the runtime and how to configure its image).
+    private func imageConfig(for function: FunctionDefinition) async throws -> ImageInspect {
+        let image = try image(of: function)
+        let pulls = configuration.pullsMissingImages
+        let missing: @Sendable (String) -> WorkerError = { why in
+            guard function.packageType != "Image" else { return WorkerError(.invalidParameter, "image not found: \(image) \(why)") }
+            return WorkerError(
+                .invalidParameter,
+                "no image for runtime \(function.runtime): \(image) \(why); configure one with --runtime-image \(function.runtime)=IMAGE")
+        }
         let task = imageConfigs.withLockedValue { tasks in
             if let task = tasks[image] { return task }
             let task = Task { [engine, logger] () throws -> ImageInspect in
                 if let found = try await engine.inspectImage(image) { return found }
+                guard pulls else { throw missing("is not on this engine, and pulling is off (--pull never)") }
                 logger.info("pulling image", metadata: ["image": "\(image)"])
                 do {
                     try await engine.pullImage(image)
                 } catch let error as DockerError {
-                    throw WorkerError(.invalidParameter, "image not found: \(image) is not on this engine and could not be pulled: \(error.message)")
+                    throw missing("is not on this engine and could not be pulled: \(error.message)")
                 }
-                guard let pulled = try await engine.inspectImage(image) else { throw WorkerError(.invalidParameter, "image not found: \(image)") }
+                guard let pulled = try await engine.inspectImage(image) else { throw missing("is not on this engine after its pull") }
                 return pulled
             }
             tasks[image] = task

@@ -195,6 +195,7 @@ let package = Package(
         .testTarget(
             name: "WorkerTests",
             dependencies: [
+                "ShoalDocker",
                 "ShoalTestSupport", "ShoalExecutor",
                 "ShoalWorker", "ShoalRuntimeInterface", "ShoalZip", "ShoalLambda",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),

@@ -10,26 +10,30 @@ cd "$(dirname "$0")/.."
 
 node_loop=Sources/Worker/Backend/Process/Runtimes/NodeRuntimeLoop.swift
 hash=$(cat "$0" "$node_loop" | sha256sum | cut -c1-16)
+# The rootfs changes only with what goes into it: its own hash, so editing an image above it
+# does not run debootstrap again.
+base_packages="python3,nodejs,ca-certificates awslambdaric"
+base_hash=$(echo "bookworm minbase $base_packages" | sha256sum | cut -c1-16)
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/shoal
 mkdir -p "$cache"
 
-built() { [ "$(docker image inspect -f '{{ index .Config.Labels "shoal.test.hash" }}' "$1" 2>/dev/null)" = "$hash" ]; }
+built() { [ "$(docker image inspect -f '{{ index .Config.Labels "shoal.test.hash" }}' "$1" 2>/dev/null)" = "${2:-$hash}" ]; }
 
-if ! built shoal-test/base:bookworm; then
-    rootfs_tar="$cache/bookworm-minbase-$hash.tar"
+if ! built shoal-test/base:bookworm "$base_hash"; then
+    rootfs_tar="$cache/bookworm-minbase-$base_hash.tar"
     if [ ! -f "$rootfs_tar" ]; then
         command -v debootstrap >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
         rootfs=$(mktemp -d)
         echo "debootstrap: a bookworm minbase rootfs with python3 and nodejs" >&2
-        debootstrap --variant=minbase --include=python3,nodejs,ca-certificates bookworm "$rootfs" http://deb.debian.org/debian >/dev/null
+        debootstrap --variant=minbase --include="${base_packages%% *}" bookworm "$rootfs" http://deb.debian.org/debian >/dev/null
         # awslambdaric, from PyPI, for the rootfs's Python 3.11 (the same ABI as this pip's wheels).
         PIP_ROOT_USER_ACTION=ignore python3 -m pip install --quiet --disable-pip-version-check --no-compile --python-version 3.11 --only-binary=:all: \
-            --target "$rootfs/usr/lib/python3/dist-packages" awslambdaric
+            --target "$rootfs/usr/lib/python3/dist-packages" ${base_packages#* }
         rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
         tar -C "$rootfs" -cf "$rootfs_tar" .
         rm -rf "$rootfs"
     fi
-    docker import -c "LABEL shoal.test.hash=$hash" "$rootfs_tar" shoal-test/base:bookworm >/dev/null
+    docker import -c "LABEL shoal.test.hash=$base_hash" "$rootfs_tar" shoal-test/base:bookworm >/dev/null
 fi
 
 build() {  # NAME, then the Dockerfile on stdin; files come from $context
@@ -94,4 +98,63 @@ DOCKERFILE
 build shoal-test/exits:1 <<'DOCKERFILE'
 FROM shoal-test/base:bookworm
 ENTRYPOINT ["/bin/sh", "-c", "echo leaving at once >&2; exit 3"]
+DOCKERFILE
+
+# Python with an emulator of its own at /usr/local/bin/aws-lambda-rie, as AWS's base images
+# carry one, for --docker-emulator image. AWS's binary is not reachable offline, so this is a
+# small stand-in that speaks the same two interfaces: the invoke endpoint on :8080 and the
+# Runtime API for the runtime it starts (lazily, with the command it is given).
+cat > "$context/aws-lambda-rie" <<'PYTHON'
+#!/usr/bin/python3
+import http.server, json, os, queue, subprocess, sys, threading, time, uuid
+
+events, answers, started = queue.Queue(), {}, threading.Lock()
+runtime = []
+
+class Runtime(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def log_message(self, *args): pass
+    def reply(self, status, body=b"", headers=()):
+        self.send_response(status)
+        for name, value in headers: self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def do_GET(self):
+        if not self.path.endswith("/runtime/invocation/next"): return self.reply(404)
+        request_id, body = events.get()
+        self.reply(200, body, [("Lambda-Runtime-Aws-Request-Id", request_id),
+                               ("Lambda-Runtime-Deadline-Ms", str(int(time.time() * 1000) + 300000)),
+                               ("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:000000000000:function:f"),
+                               ("Lambda-Runtime-Trace-Id", "Root=1-00000000-000000000000000000000000"), ("Content-Type", "application/json")])
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        parts = self.path.split("/")
+        if len(parts) > 5 and parts[-1] in ("response", "error") and parts[-2] in answers:
+            answers[parts[-2]].put((body, parts[-1] == "error"))
+            return self.reply(202, b'{"status":"OK"}')
+        self.reply(404)
+
+class Invoke(Runtime):
+    def do_GET(self): self.reply(404, b"not found")
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        if self.path != "/2015-03-31/functions/function/invocations": return self.reply(404)
+        with started:
+            if not runtime:
+                runtime.append(subprocess.Popen(sys.argv[1:], env=dict(os.environ, AWS_LAMBDA_RUNTIME_API="127.0.0.1:9001")))
+        request_id = str(uuid.uuid4())
+        answers[request_id] = queue.Queue()
+        events.put((request_id, body))
+        answer, failed = answers[request_id].get()
+        answers.pop(request_id, None)
+        self.reply(200, answer, [("X-Amz-Function-Error", "Unhandled")] if failed else [])
+
+threading.Thread(target=http.server.ThreadingHTTPServer(("127.0.0.1", 9001), Runtime).serve_forever, daemon=True).start()
+http.server.ThreadingHTTPServer(("0.0.0.0", 8080), Invoke).serve_forever()
+PYTHON
+build shoal-test/python-aws-rie:3.11 <<'DOCKERFILE'
+FROM shoal-test/python:3.11
+COPY aws-lambda-rie /usr/local/bin/aws-lambda-rie
+RUN chmod 755 /usr/local/bin/aws-lambda-rie
 DOCKERFILE

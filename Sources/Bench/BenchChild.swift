@@ -31,8 +31,8 @@ struct BenchChild: Sendable {
     var pid: pid_t { process.pid ?? 0 }
 
     /// The port from the child's "... HOST:PORT ... ready" line.
-    func readyPort() async throws -> Int {
-        try await process.waitUntilReady(logs: logs, timeout: .seconds(20)).port
+    func readyPort(timeout: Duration = .seconds(20)) async throws -> Int {
+        try await process.waitUntilReady(logs: logs, timeout: timeout).port
     }
 
     /// A gateway's two ports, from its "... rpc HOST:PORT http HOST:PORT ... ready" line.

@@ -15,7 +15,7 @@ struct ShoalBench: AsyncParsableCommand {
         abstract: "Run a benchmark and print its figures.",
         subcommands: [
             RPCBenchCommand.self, WorkerBenchCommand.self, GatewayBenchCommand.self, RuntimeBenchCommand.self, UnpackBenchCommand.self,
-            SoakBenchCommand.self, RESTBenchCommand.self, EchoServerCommand.self,
+            SoakBenchCommand.self, RESTBenchCommand.self, DockerBenchCommand.self, EchoServerCommand.self,
         ]
     )
 
@@ -151,6 +151,27 @@ struct RuntimeBenchCommand: AsyncParsableCommand {
         guard cold > 0, warm >= 200 else { throw ValidationError("--cold must be positive and --warm at least 200") }
         print(IdleSetting.describe())
         print(try await RuntimeBenchmark(cold: cold, warm: warm, python: python).run())
+    }
+}
+
+struct DockerBenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "docker",
+        abstract:
+            "The Docker backend against the process backend: cold start, warm invoke and a burst of fresh functions (needs a Docker engine and the image)."
+    )
+
+    @Option(help: "Cold starts per backend.") var cold = 10
+    @Option(help: "Warm invokes per backend (a multiple of 100).") var warm = 1_000
+    @Option(help: "Fresh functions invoked at once.") var burst = 20
+    @Option(help: "The functions' memory size (1769 MB is one vCPU).") var memory = 1769
+    @Option(help: "The image python3.12 zip functions run on.") var image = "shoal-test/python:3.11"
+    @Option(help: "A Python interpreter that can import awslambdaric, for the process backend.") var python: String?
+
+    func run() async throws {
+        guard cold > 0, warm >= 200, burst > 0 else { throw ValidationError("--cold and --burst must be positive and --warm at least 200") }
+        print(IdleSetting.describe())
+        print(try await DockerBenchmark(cold: cold, warm: warm, burst: burst, memoryMB: memory, image: image, python: python).run())
     }
 }
 

@@ -19,6 +19,13 @@ enum CurlTransfer {
     static func perform(
         socketPath: String, _ request: EngineRequest, onChunk: ((UnsafeRawBufferPointer) -> Void)? = nil
     ) throws(DockerError) -> EngineResponse {
+        try perform(url: "http://docker" + request.path, socketPath: socketPath, request, onChunk: onChunk)
+    }
+
+    /// The same exchange with any URL; without `socketPath`, over TCP.
+    static func perform(
+        url: String, socketPath: String?, _ request: EngineRequest, onChunk: ((UnsafeRawBufferPointer) -> Void)? = nil
+    ) throws(DockerError) -> EngineResponse {
         guard initialized, let handle = curl_easy_init() else { throw DockerError(.unreachable, "libcurl could not be initialized") }
         defer { curl_easy_cleanup(handle) }
         var headers: UnsafeMutablePointer<curl_slist>?
@@ -34,8 +41,8 @@ enum CurlTransfer {
         }
         var failure: CURLcode = CURLE_OK
         func set(_ code: CURLcode) { if failure == CURLE_OK { failure = code } }
-        set(shoal_curl_set_string(handle, CURLOPT_UNIX_SOCKET_PATH, socketPath))
-        set(shoal_curl_set_string(handle, CURLOPT_URL, "http://docker" + request.path))
+        if let socketPath { set(shoal_curl_set_string(handle, CURLOPT_UNIX_SOCKET_PATH, socketPath)) }
+        set(shoal_curl_set_string(handle, CURLOPT_URL, url))
         set(shoal_curl_set_string(handle, CURLOPT_CUSTOMREQUEST, request.method))
         set(shoal_curl_set_callback(handle, CURLOPT_WRITEFUNCTION, write))
         set(shoal_curl_set_pointer(handle, CURLOPT_WRITEDATA, context))
@@ -64,7 +71,7 @@ enum CurlTransfer {
         }
         guard code == CURLE_OK else {
             let why = String(cString: curl_easy_strerror(code))
-            throw DockerError(.unreachable, "the Docker engine at \(socketPath) could not be reached: \(why)")
+            throw DockerError(.unreachable, "\(socketPath.map { "the Docker engine at \($0)" } ?? url) could not be reached: \(why)")
         }
         var status = 0
         _ = shoal_curl_get_long(handle, CURLINFO_RESPONSE_CODE, &status)

@@ -107,6 +107,13 @@ extension DockerEngine {
         return true
     }
 
+    /// The names of the volumes carrying every one of `labels`.
+    package func volumes(labelled labels: [String]) async throws(DockerError) -> [String] {
+        let filters = String(decoding: Self.encode(["label": labels]), as: UTF8.self)
+        let response = try await send(EngineRequest("GET", "/volumes?filters=\(Self.query(filters))"))
+        return try Self.decode(VolumeList.self, response).volumes?.map(\.name) ?? []
+    }
+
     package func removeVolume(_ name: String) async throws(DockerError) {
         _ = try await send(EngineRequest("DELETE", "/volumes/\(Self.query(name))?force=true"), accepting: [204, 404])
     }

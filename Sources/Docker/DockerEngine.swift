@@ -99,6 +99,14 @@ package final class DockerEngine: Sendable {
         }
     }
 
+    /// Whether an HTTP server answers at `host:port` (any status): an instance's emulator is
+    /// listening, not just a port the engine published.
+    package func answersHTTP(host: String, port: Int) async -> Bool {
+        let request = EngineRequest("GET", "/", timeout: .milliseconds(500))
+        let url = "http://\(host):\(port)/"
+        return (try? await threads.runIfActive { try CurlTransfer.perform(url: url, socketPath: nil, request) })?.status ?? 0 > 0
+    }
+
     /// Decodes an answer's JSON.
     package static func decode<T: Decodable>(_ type: T.Type, _ response: EngineResponse) throws(DockerError) -> T {
         do {

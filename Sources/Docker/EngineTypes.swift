@@ -161,6 +161,14 @@ package struct ImageInspect: Decodable, Sendable {
             case env = "Env"
             case user = "User"
         }
+
+        package init(entrypoint: [String]? = nil, cmd: [String]? = nil, workingDir: String? = nil, env: [String]? = nil, user: String? = nil) {
+            self.entrypoint = entrypoint
+            self.cmd = cmd
+            self.workingDir = workingDir
+            self.env = env
+            self.user = user
+        }
     }
 }
 
@@ -194,5 +202,16 @@ struct VolumeCreate: Encodable {
     enum CodingKeys: String, CodingKey {
         case name = "Name"
         case labels = "Labels"
+    }
+}
+
+/// `GET /volumes`'s answer.
+struct VolumeList: Decodable {
+    var volumes: [Volume]?
+    enum CodingKeys: String, CodingKey { case volumes = "Volumes" }
+
+    struct Volume: Decodable {
+        var name: String
+        enum CodingKeys: String, CodingKey { case name = "Name" }
     }
 }

@@ -66,6 +66,33 @@ import Testing
         await engine.shutdown()
     }
 
+    /// `--docker-emulator image`: the image's own /usr/local/bin/aws-lambda-rie fronts the
+    /// runtime (a stand-in for AWS's binary in shoal-test/python-aws-rie), and no bundle volume
+    /// is made or mounted.
+    @Test(.enabled(if: engineReady, "no Docker engine runs here (scripts/test starts one where it can); the Docker backend's tests are skipped"))
+    func theImagesOwnEmulatorFrontsTheRuntimeWhenAskedFor() async throws {
+        let engine = try await DockerEngine(.init())
+        try await ShoalUp.with(
+            workers: 1, backend: "docker",
+            extra: ["--pull", "never", "--docker-emulator", "image", "--runtime-image", "python3.12=shoal-test/python-aws-rie:3.11"]
+        ) { up in
+            let client = try await up.connect()
+            try await client.createFunction(
+                "aws-rie", runtime: "python3.12", handler: "app.handler",
+                files: ["app.py": "import os\ndef handler(event, context):\n    return {'echo': event, 'task': os.getcwd()}\n"])
+            let outcome = try await client.invoke("aws-rie", #"{"k": 1}"#)
+            #expect(outcome.result.functionError == nil)
+            #expect(outcome.body.contains(#""task": "/var/task""#) && outcome.body.contains(#""echo": {"k": 1}"#), "\(outcome.body)")
+            let containers = try await engine.containers(labelled: ["shoal.function=aws-rie"])
+            let details = try await engine.inspectContainer(try #require(containers.first).id)
+            #expect(details.state.running)
+            #expect(try await engine.volumes(labelled: ["shoal.worker=worker-1"]).isEmpty, "no bundle volume without shoal rie")
+            await client.close()
+        }
+        #expect(try await engine.containers(labelled: ["shoal.function=aws-rie"]).isEmpty)
+        await engine.shutdown()
+    }
+
     @Test func aDockerSocketThatIsMissingStopsTheWorkerAtStartWithTheReason() async throws {
         let child = ChildProcess(arguments: ["worker", "--port", "0", "--backend", "docker", "--docker-host", "unix:///nonexistent/docker.sock"])
         let started = ContinuousClock.now

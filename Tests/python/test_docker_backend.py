@@ -115,7 +115,7 @@ exports.plain = async (event, context) => ({ node: process.version, name: contex
 def test_python_node_provided_and_image_functions_answer_from_containers(aws):
     layer = aws.publish_layer_version(LayerName="docker-shared", Content={"ZipFile": zip_of({"python/shared_layer.py": "VALUE = 'from /opt'\n"})})
     aws.create_function(FunctionName="dk-python", Runtime="python3.12", Role=ROLE, Handler="app.handler", Code={"ZipFile": PYTHON},
-                        Layers=[layer["LayerVersionArn"]], MemorySize=512)
+                        Layers=[layer["LayerVersionArn"]], MemorySize=512, EphemeralStorage={"Size": 1024})
     error, answer = invoke(aws, "dk-python")
     assert error is None, answer
     assert answer["data"] == "read from /var/task" and answer["layer"] == "from /opt" and answer["cwd"] == "/var/task"
@@ -125,7 +125,7 @@ def test_python_node_provided_and_image_functions_answer_from_containers(aws):
     assert labels["shoal.worker"].startswith("worker-") and labels["shoal.deploy"]
     details = engine("GET", f"/containers/{container['Id']}/json")[1]["HostConfig"]
     assert details["Memory"] == 512 << 20 and details["MemorySwap"] == 512 << 20
-    assert details["NanoCpus"] == 512 * 1_000_000_000 // 1769 and "/tmp" in details["Tmpfs"]
+    assert details["NanoCpus"] == 512 * 1_000_000_000 // 1769 and "size=1024m" in details["Tmpfs"]["/tmp"]
 
     aws.create_function(FunctionName="dk-node", Runtime="nodejs20.x", Role=ROLE, Handler="index.plain", Code={"ZipFile": NODE_STREAMER})
     error, answer = invoke(aws, "dk-node")
@@ -139,6 +139,14 @@ def test_python_node_provided_and_image_functions_answer_from_containers(aws):
     aws.create_function(FunctionName="dk-image", PackageType="Image", Role=ROLE, Code={"ImageUri": "shoal-test/image-function:1"})
     error, answer = invoke(aws, "dk-image", {"k": 2})
     assert error is None and answer["from"] == "image" and answer["cwd"] == "/function" and answer["event"] == {"k": 2}, answer
+
+    # ImageConfig overrides the image's CMD and WORKDIR, as Lambda applies them.
+    overrides = {"Command": ["app.other"], "WorkingDirectory": "/function"}
+    aws.create_function(FunctionName="dk-image-config", PackageType="Image", Role=ROLE,
+                        Code={"ImageUri": "shoal-test/image-function:1"}, ImageConfig=overrides)
+    assert aws.get_function_configuration(FunctionName="dk-image-config")["ImageConfigResponse"]["ImageConfig"] == overrides
+    error, answer = invoke(aws, "dk-image-config")
+    assert error is None and answer == {"from": "image-other"}, answer
 
 
 def test_concurrent_invokes_stay_within_the_cap_and_reuse_warm_containers(aws):

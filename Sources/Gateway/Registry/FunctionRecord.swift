@@ -29,6 +29,8 @@ package struct FunctionRecord: Codable, Sendable, Hashable {
     package var tags: [String: String]?
     package var architectures: [String]?
     package var ephemeralStorage: Int?
+    /// An image function's ENTRYPOINT, CMD and WORKDIR overrides.
+    package var imageConfig: FunctionDefinition.ImageOverrides?
     /// A new UUID on every change.
     package var revisionId: String?
     /// Reserved concurrency: the most calls of this function in flight at once, enforced by
@@ -66,7 +68,7 @@ package struct FunctionRecord: Codable, Sendable, Hashable {
         FunctionDefinition(
             name: name, runtime: runtime, handler: handler, timeoutSeconds: timeout, memoryMB: memorySize,
             environment: environment, packageType: packageType, imageURI: imageUri, codeSHA256: codeSHA256,
-            layerSHA256s: layers.map(\.sha256), version: version
+            layerSHA256s: layers.map(\.sha256), version: version, imageConfig: imageConfig, ephemeralStorageMB: ephemeralStorage
         )
     }
 
@@ -77,14 +79,18 @@ package struct FunctionRecord: Codable, Sendable, Hashable {
     package var artifacts: [String] { (codeSHA256.map { [$0] } ?? []) + layers.map(\.sha256) }
 
     package func configuration(arns: ARNs) -> FunctionConfiguration {
-        FunctionConfiguration(
+        var configuration = FunctionConfiguration(
             functionName: name, functionArn: arns.function(name), runtime: runtime, handler: handler,
             codeSha256: codeSHA256.map(Self.base64OfHex) ?? "", codeSize: codeSize, timeout: timeout,
             memorySize: memorySize, environment: .init(variables: environment),
             layers: layers.map { .init(arn: $0.arn, codeSize: $0.codeSize) }, packageType: packageType,
             imageUri: imageUri, description: description, lastModified: lastModified, role: role, revisionId: revisionId,
             architectures: architectures ?? ["x86_64"], ephemeralStorage: .init(size: ephemeralStorage ?? 512)
-        ).versioned(version, arn: arns.function(name))
+        )
+        configuration.imageConfigResponse = imageConfig.map {
+            .init(imageConfig: .init(entryPoint: $0.entryPoint, command: $0.command, workingDirectory: $0.workingDirectory))
+        }
+        return configuration.versioned(version, arn: arns.function(name))
     }
 
     /// AWS reports code hashes as base64 of the digest; the registry keys blobs by hex.

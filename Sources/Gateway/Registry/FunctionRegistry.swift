@@ -154,6 +154,7 @@ package actor FunctionRegistry {
                 throw GatewayError(.invalidParameter, "an Image function needs code.imageUri")
             }
             record.imageUri = image
+            record.imageConfig = Self.overrides(params.imageConfig)
         }
         try FunctionRules.timeout(record.timeout)
         try FunctionRules.memorySize(record.memorySize)
@@ -211,8 +212,18 @@ package actor FunctionRegistry {
             try FunctionRules.ephemeralStorage(storage.size)
             record.ephemeralStorage = storage.size
         }
+        if let overrides = params.imageConfig {
+            guard record.packageType == "Image" else { throw GatewayError(.invalidParameter, "ImageConfig applies to Image functions only") }
+            record.imageConfig = Self.overrides(overrides)
+        }
         record.lastModified = FunctionRecord.timestamp()
         return try await replace(record)
+    }
+
+    /// The overrides as the worker takes them; all-empty is none.
+    static func overrides(_ config: FunctionConfiguration.ImageConfig?) -> FunctionDefinition.ImageOverrides? {
+        guard let config, config.entryPoint != nil || config.command != nil || config.workingDirectory != nil else { return nil }
+        return .init(entryPoint: config.entryPoint, command: config.command, workingDirectory: config.workingDirectory)
     }
 
     /// The account's concurrency, as AWS's defaults: 1,000, of which reservations may take all

@@ -52,6 +52,8 @@ extension ClientAPI {
             public var ephemeralStorage: FunctionConfiguration.EphemeralStorage?
             /// Publishing a version with the function is not supported yet: true is refused.
             public var publish: Bool?
+            /// An image function's ENTRYPOINT, CMD and WORKDIR overrides.
+            public var imageConfig: FunctionConfiguration.ImageConfig?
 
             /// Creates the parameters.
             public init(
@@ -59,8 +61,9 @@ extension ClientAPI {
                 memorySize: Int? = nil, environment: FunctionConfiguration.Environment? = nil,
                 layers: [String]? = nil, packageType: String? = nil, description: String? = nil, role: String? = nil,
                 tags: [String: String]? = nil, architectures: [String]? = nil, ephemeralStorage: FunctionConfiguration.EphemeralStorage? = nil,
-                publish: Bool? = nil
+                publish: Bool? = nil, imageConfig: FunctionConfiguration.ImageConfig? = nil
             ) {
+                self.imageConfig = imageConfig
                 self.role = role
                 self.tags = tags
                 self.architectures = architectures
@@ -176,12 +179,16 @@ extension ClientAPI {
             public var role: String?
             /// The `/tmp` size.
             public var ephemeralStorage: FunctionConfiguration.EphemeralStorage?
+            /// An image function's ENTRYPOINT, CMD and WORKDIR overrides.
+            public var imageConfig: FunctionConfiguration.ImageConfig?
             /// Creates the parameters.
             public init(
                 functionName: String, handler: String? = nil, runtime: String? = nil, timeout: Int? = nil, memorySize: Int? = nil,
                 environment: FunctionConfiguration.Environment? = nil, layers: [String]? = nil, description: String? = nil,
-                role: String? = nil, ephemeralStorage: FunctionConfiguration.EphemeralStorage? = nil
+                role: String? = nil, ephemeralStorage: FunctionConfiguration.EphemeralStorage? = nil,
+                imageConfig: FunctionConfiguration.ImageConfig? = nil
             ) {
+                self.imageConfig = imageConfig
                 self.role = role
                 self.ephemeralStorage = ephemeralStorage
                 self.functionName = functionName

@@ -22,6 +22,30 @@ public struct FunctionConfiguration: Codable, Sendable, Hashable {
         }
     }
 
+    /// An image function's overrides of its image's ENTRYPOINT, CMD and WORKDIR.
+    public struct ImageConfig: Codable, Sendable, Hashable {
+        /// Replaces the image's ENTRYPOINT.
+        public var entryPoint: [String]?
+        /// Replaces the image's CMD.
+        public var command: [String]?
+        /// Replaces the image's WORKDIR.
+        public var workingDirectory: String?
+        /// Creates an `ImageConfig`.
+        public init(entryPoint: [String]? = nil, command: [String]? = nil, workingDirectory: String? = nil) {
+            self.entryPoint = entryPoint
+            self.command = command
+            self.workingDirectory = workingDirectory
+        }
+    }
+
+    /// How AWS returns an image function's `ImageConfig`.
+    public struct ImageConfigResponse: Codable, Sendable, Hashable {
+        /// The overrides.
+        public var imageConfig: ImageConfig
+        /// Creates an `ImageConfigResponse`.
+        public init(imageConfig: ImageConfig) { self.imageConfig = imageConfig }
+    }
+
     /// The scratch space in `/tmp`, in MB (512 to 10240), as AWS nests it.
     public struct EphemeralStorage: Codable, Sendable, Hashable {
         /// The size in MB.
@@ -88,6 +112,8 @@ public struct FunctionConfiguration: Codable, Sendable, Hashable {
     public var packageType: String
     /// The container image, for `packageType` Image.
     public var imageUri: String?
+    /// An image function's ENTRYPOINT, CMD and WORKDIR overrides, when it has any.
+    public var imageConfigResponse: ImageConfigResponse?
     /// A description of the function.
     public var description: String?
     /// The version.

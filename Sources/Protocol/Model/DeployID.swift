@@ -38,6 +38,17 @@ package struct DeployID: Hashable, Sendable, Codable, CustomStringConvertible {
         field(function.imageURI ?? "")
         field(String(function.layerSHA256s.count))
         function.layerSHA256s.forEach(field)
+        // Later fields, hashed only when set: a deploy without them keeps its earlier id.
+        if let overrides = function.imageConfig {
+            field("imageConfig")
+            field(overrides.entryPoint.map { "\($0.count)\u{0}" + $0.joined(separator: "\u{0}") } ?? "-")
+            field(overrides.command.map { "\($0.count)\u{0}" + $0.joined(separator: "\u{0}") } ?? "-")
+            field(overrides.workingDirectory ?? "-")
+        }
+        if let storage = function.ephemeralStorageMB {
+            field("ephemeralStorage")
+            field(String(storage))
+        }
         rawValue = Data(hasher.finalize()).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-")
             .replacingOccurrences(of: "/", with: "_")

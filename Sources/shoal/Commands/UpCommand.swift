@@ -25,6 +25,8 @@ struct UpCommand: AsyncParsableCommand {
     @Option(name: .customLong("runtime-image"), help: "With --backend docker: RUNTIME=IMAGE, the image zip functions of RUNTIME run on. Repeatable.")
     var runtimeImages: [String] = []
     @Option(help: "With --backend docker: pull images the engine does not have (missing), or fail at once (never).") var pull = "missing"
+    @Option(name: .customLong("docker-emulator"), help: "With --backend docker: auto, shoal (shoal rie) or image (the image's aws-lambda-rie).")
+    var dockerEmulator = "auto"
 
     func validate() throws {
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
@@ -32,6 +34,7 @@ struct UpCommand: AsyncParsableCommand {
         guard maxConcurrency >= 1 else { throw ValidationError("--max-concurrency must be at least 1") }
         guard maxQueueWait > 0 else { throw ValidationError("--max-queue-wait must be positive") }
         guard ["missing", "never"].contains(pull) else { throw ValidationError("--pull must be missing or never") }
+        guard ["auto", "shoal", "image"].contains(dockerEmulator) else { throw ValidationError("--docker-emulator must be auto, shoal or image") }
     }
 
     func run() async throws {
@@ -42,7 +45,9 @@ struct UpCommand: AsyncParsableCommand {
             [
                 "--backend", backend, "--max-concurrency", String(maxConcurrency), "--idle-ttl", String(idleTTL),
                 "--max-queue-wait", String(maxQueueWait),
-            ] + (dockerHost.map { ["--docker-host", $0] } ?? []) + runtimeImages.flatMap { ["--runtime-image", $0] } + ["--pull", pull]
+            ] + (dockerHost.map { ["--docker-host", $0] } ?? []) + runtimeImages.flatMap { ["--runtime-image", $0] } + [
+                "--pull", pull, "--docker-emulator", dockerEmulator,
+            ]
         // The workers' port is for this gateway alone: a token the workers get through their
         // environment (a command line is visible to every local user in `ps`).
         var configuration = options.configuration()

@@ -58,6 +58,10 @@ struct WorkerCommand: AsyncParsableCommand {
     )
     var dockerNetwork: String?
     @Option(help: "With --backend docker: pull images the engine does not have (missing), or fail at once (never).") var pull = "missing"
+    @Option(
+        name: .customLong("docker-emulator"),
+        help: "With --backend docker: what fronts the runtime: auto (shoal rie where it can run, else the image's aws-lambda-rie), shoal, image.")
+    var dockerEmulator = "auto"
 
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0...65535") }
@@ -69,6 +73,7 @@ struct WorkerCommand: AsyncParsableCommand {
             throw ValidationError("--python-client must be auto, awslambdaric or bundled")
         }
         guard ["missing", "never"].contains(pull) else { throw ValidationError("--pull must be missing or never") }
+        guard ["auto", "shoal", "image"].contains(dockerEmulator) else { throw ValidationError("--docker-emulator must be auto, shoal or image") }
         for option in runtimeImages where RuntimeImages.parse(option) == nil {
             throw ValidationError("--runtime-image takes RUNTIME=IMAGE, not \(option)")
         }
@@ -116,6 +121,7 @@ struct WorkerCommand: AsyncParsableCommand {
             configuration.runtimeImages = Dictionary(runtimeImages.compactMap(RuntimeImages.parse)) { _, last in last }
             configuration.network = dockerNetwork
             configuration.pullsMissingImages = pull == "missing"
+            configuration.emulator = dockerEmulator
             instanceBackend = try await DockerBackend.start(configuration, artifacts: artifacts)
         default:
             throw ValidationError("--backend must be process, docker or scripted")

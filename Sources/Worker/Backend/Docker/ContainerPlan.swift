@@ -14,16 +14,49 @@ struct ContainerPlan: Sendable {
     /// Lambda's ratio: 1,769 MB is one vCPU.
     static let megabytesPerCPU = 1769
 
+    /// What fronts the runtime in the container.
+    enum Emulator: Sendable, Hashable {
+        /// `shoal rie` from the worker's bundle volume (its name, and its loader's file name).
+        case shoal(volume: String, loader: String)
+        /// The image's own `/usr/local/bin/aws-lambda-rie` (AWS's base images carry it).
+        case image
+    }
+
+    /// `--docker-emulator`: which emulator instances get.
+    enum EmulatorSetting: String, Sendable, Hashable {
+        /// Shoal's where it can run (an image of the worker's architecture), else the image's.
+        case auto
+        case shoal
+        case image
+    }
+
+    static let imageEmulator = "/usr/local/bin/aws-lambda-rie"
+
+    /// The emulator for an image of `architecture` (Docker's names: amd64, arm64).
+    static func emulator(_ setting: EmulatorSetting, imageArchitecture architecture: String?, bundle: Emulator?) -> Emulator {
+        guard let bundle, setting != .image else { return .image }
+        guard setting == .auto, let architecture else { return bundle }
+        return architecture == hostArchitecture ? bundle : .image
+    }
+
+    /// This machine's architecture as Docker names it.
+    static var hostArchitecture: String {
+        var name = utsname()
+        uname(&name)
+        let machine = withUnsafeBytes(of: &name.machine) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        switch machine {
+        case "x86_64": return "amd64"
+        case "aarch64": return "arm64"
+        default: return machine
+        }
+    }
+
     struct Settings: Sendable, Hashable {
         var workerID: String
         var region = "us-east-1"
-        /// The bundle volume, and its loader's file name (`ld-linux-x86-64.so.2`).
-        var bundleVolume: String
-        var loader: String
         /// A user-defined network to put instances on (the worker reaches them by address);
         /// nil publishes the invoke port on 127.0.0.1.
         var network: String?
-        var ephemeralStorageMB = 512
     }
 
     /// The labels every container of this worker carries.
@@ -31,20 +64,28 @@ struct ContainerPlan: Sendable {
         ["shoal.worker": workerID, "shoal.function": function.poolKey, "shoal.deploy": function.deployID.rawValue, "shoal.instance": instanceID]
     }
 
-    static func create(_ function: FunctionDefinition, instanceID: String, image: String, config: ImageInspect.Config?, settings: Settings)
-        -> ContainerCreate
-    {
+    static func create(
+        _ function: FunctionDefinition, instanceID: String, image: String, config: ImageInspect.Config?, emulator: Emulator, settings: Settings
+    ) -> ContainerCreate {
         let isImage = function.packageType == "Image"
-        let workingDirectory = isImage ? (config?.workingDir).flatMap { $0.isEmpty ? nil : $0 } ?? "/" : "/var/task"
-        var command = config?.entrypoint ?? []
-        command += isImage ? (config?.cmd ?? []) : [function.handler]
+        let overrides = isImage ? function.imageConfig : nil
+        let imageDirectory = overrides?.workingDirectory ?? (config?.workingDir).flatMap { $0.isEmpty ? nil : $0 }
+        let workingDirectory = isImage ? imageDirectory ?? "/" : "/var/task"
+        var command = overrides?.entryPoint ?? config?.entrypoint ?? []
+        command += isImage ? (overrides?.command ?? config?.cmd ?? []) : [function.handler]
         if command.isEmpty, !isImage { command = ["/var/task/bootstrap"] }
-        let rie =
-            ["\(bundlePath)/lib/\(settings.loader)", "--library-path", "\(bundlePath)/lib", "\(bundlePath)/shoal", "rie"]
-            + ["--host", "0.0.0.0", "--port", "\(invokePort)", "--timeout", "\(function.timeoutSeconds)", "--memory", "\(function.memoryMB)"]
-            + ["--function-name", function.name, "--working-directory", workingDirectory, "--"]
         var spec = ContainerCreate(image: image)
-        spec.entrypoint = rie + command
+        switch emulator {
+        case .shoal(let volume, let loader):
+            spec.entrypoint =
+                ["\(bundlePath)/lib/\(loader)", "--library-path", "\(bundlePath)/lib", "\(bundlePath)/shoal", "rie"]
+                + ["--host", "0.0.0.0", "--port", "\(invokePort)", "--timeout", "\(function.timeoutSeconds)", "--memory", "\(function.memoryMB)"]
+                + ["--function-name", function.name, "--working-directory", workingDirectory, "--"] + command
+            spec.hostConfig.mounts = [.init(volume: volume, at: bundlePath)]
+        case .image:
+            // AWS's emulator listens on 8080 and reads the timeout and the rest from the environment.
+            spec.entrypoint = [imageEmulator] + command
+        }
         spec.cmd = []
         spec.workingDir = workingDirectory
         spec.env = environment(function, instanceID: instanceID, imageEnv: config?.env ?? [], region: settings.region)
@@ -54,8 +95,7 @@ struct ContainerPlan: Sendable {
         spec.hostConfig.memory = bytes
         spec.hostConfig.memorySwap = bytes
         spec.hostConfig.nanoCpus = function.memoryMB * 1_000_000_000 / megabytesPerCPU
-        spec.hostConfig.tmpfs = ["/tmp": "rw,exec,size=\(settings.ephemeralStorageMB)m"]
-        spec.hostConfig.mounts = [.init(volume: settings.bundleVolume, at: bundlePath)]
+        spec.hostConfig.tmpfs = ["/tmp": "rw,exec,size=\(function.ephemeralStorageMB ?? 512)m"]
         let port = "\(invokePort)/tcp"
         spec.exposedPorts = [port: EmptyObject()]
         if let network = settings.network {

@@ -26,6 +26,9 @@ package final class DockerBackend: InstanceBackend {
         /// Pull an image the engine does not have (`--pull missing`); off, a missing image
         /// fails at once (`--pull never`, for machines that reach no registry).
         package var pullsMissingImages = true
+        /// `--docker-emulator auto|shoal|image`: `shoal rie` where it can run, or the image's
+        /// own `aws-lambda-rie`.
+        package var emulator = "auto"
         package var region = "us-east-1"
         package var startTimeout: Duration = .seconds(30)
 
@@ -41,6 +44,9 @@ package final class DockerBackend: InstanceBackend {
     let engine: DockerEngine
     let artifacts: ArtifactStore
     private let settings: ContainerPlan.Settings
+    /// `shoal rie` from the bundle volume; nil when every instance uses the image's emulator.
+    private let bundle: ContainerPlan.Emulator?
+    private let emulatorSetting: ContainerPlan.EmulatorSetting
     private let images: RuntimeImages
     /// Container ids by instance id.
     private let running = NIOLockedValueBox<[String: String]>([:])
@@ -50,8 +56,13 @@ package final class DockerBackend: InstanceBackend {
     private let uploads = NIOLockedValueBox<[DeployID: Task<TarArchive, any Error>]>([:])
     private let logger = Logger(label: "shoal.worker.docker")
 
-    private init(configuration: Configuration, engine: DockerEngine, artifacts: ArtifactStore, settings: ContainerPlan.Settings) {
+    private init(
+        configuration: Configuration, engine: DockerEngine, artifacts: ArtifactStore, settings: ContainerPlan.Settings,
+        bundle: ContainerPlan.Emulator?
+    ) {
         self.configuration = configuration
+        self.bundle = bundle
+        self.emulatorSetting = ContainerPlan.EmulatorSetting(rawValue: configuration.emulator) ?? .auto
         self.engine = engine
         self.artifacts = artifacts
         self.settings = settings
@@ -68,14 +79,21 @@ package final class DockerBackend: InstanceBackend {
             throw WorkerError(.launchFailed, "the docker backend cannot reach the Docker engine at \(configuration.dockerHost): \(error.message)")
         }
         do {
-            let bundle = try await RIEBundle.of(configuration.shoalExecutable)
-            var settings = ContainerPlan.Settings(
-                workerID: configuration.workerID, bundleVolume: bundle.volumeName(workerID: configuration.workerID), loader: bundle.loader)
+            var settings = ContainerPlan.Settings(workerID: configuration.workerID)
             settings.region = configuration.region
             settings.network = configuration.network
-            let backend = DockerBackend(configuration: configuration, engine: engine, artifacts: artifacts, settings: settings)
+            var emulator: ContainerPlan.Emulator?
+            var bundle: RIEBundle?
+            if configuration.emulator != "image" {
+                let found = try await RIEBundle.of(configuration.shoalExecutable)
+                emulator = .shoal(volume: found.volumeName(workerID: configuration.workerID), loader: found.loader)
+                bundle = found
+            }
+            let backend = DockerBackend(configuration: configuration, engine: engine, artifacts: artifacts, settings: settings, bundle: emulator)
             try await backend.removeLeftovers()
-            try await BundleVolume.fill(settings.bundleVolume, with: bundle, workerID: configuration.workerID, engine: engine)
+            if let bundle, case .shoal(let volume, _) = emulator {
+                try await BundleVolume.fill(volume, with: bundle, workerID: configuration.workerID, engine: engine)
+            }
             return backend
         } catch {
             await engine.shutdown()
@@ -94,7 +112,9 @@ package final class DockerBackend: InstanceBackend {
         let function = request.function
         let image = try image(of: function)
         let inspected = try await imageConfig(for: function)
-        let spec = ContainerPlan.create(function, instanceID: request.instanceID, image: image, config: inspected.config, settings: settings)
+        let emulator = ContainerPlan.emulator(emulatorSetting, imageArchitecture: inspected.architecture, bundle: bundle)
+        let spec = ContainerPlan.create(
+            function, instanceID: request.instanceID, image: image, config: inspected.config, emulator: emulator, settings: settings)
         let id = try await engineCall { try await engine.createContainer(spec) }
         running.withLockedValue { $0[request.instanceID] = id }
         do {
@@ -103,7 +123,7 @@ package final class DockerBackend: InstanceBackend {
                 try await engineCall { try await engine.putArchive(id, at: "/", archive) }
             }
             try await engineCall { try await engine.startContainer(id) }
-            let endpoint = try await waitUntilReady(id)
+            let endpoint = try await waitUntilReady(id, emulator: emulator)
             return LaunchedInstance(instanceID: request.instanceID, endpoint: endpoint, handle: id)
         } catch {
             running.withLockedValue { _ = $0.removeValue(forKey: request.instanceID) }
@@ -135,7 +155,7 @@ package final class DockerBackend: InstanceBackend {
             for id in ids { group.addTask { [engine] in try? await engine.removeContainer(id) } }
         }
         try? await removeLeftovers()
-        try? await engine.removeVolume(settings.bundleVolume)
+        if case .shoal(let volume, _) = bundle { try? await engine.removeVolume(volume) }
         await engine.shutdown()
     }
 
@@ -222,32 +242,43 @@ package final class DockerBackend: InstanceBackend {
         return try await task.value
     }
 
-    /// Polls the container's log for `shoal rie`'s ready line; a container that stopped
-    /// first is a launch failure with its output.
-    private func waitUntilReady(_ id: String) async throws -> Endpoint {
+    /// Polls until the emulator listens (`shoal rie`'s ready line in the log; an HTTP answer
+    /// from AWS's, which prints none); a container that stopped first is a launch failure
+    /// with its output.
+    private func waitUntilReady(_ id: String, emulator: ContainerPlan.Emulator) async throws -> Endpoint {
         let deadline = ContinuousClock.now + configuration.startTimeout
         var delay = Duration.milliseconds(2)
         while ContinuousClock.now < deadline {
-            let output = try await engineCall { try await engine.logs(id, tail: 50) }
-            if output.contains("shoal rie listening on") {
-                let inspected = try await engineCall { try await engine.inspectContainer(id) }
-                if let network = settings.network, let address = inspected.networkSettings?.networks?[network]?.ipAddress, !address.isEmpty {
-                    return Endpoint(host: address, port: ContainerPlan.invokePort)
-                }
-                guard let port = inspected.hostPort(for: "\(ContainerPlan.invokePort)/tcp") else {
-                    throw WorkerError(.launchFailed, "container \(id) has no published invoke port")
-                }
-                return Endpoint(host: "127.0.0.1", port: port)
+            let inspected = try await engineCall { try await engine.inspectContainer(id) }
+            let endpoint = try endpoint(of: inspected)
+            switch emulator {
+            case .shoal:
+                let output = try await engineCall { try await engine.logs(id, tail: 50) }
+                if output.contains("shoal rie listening on") { return endpoint }
+            case .image:
+                if await engine.answersHTTP(host: endpoint.host, port: endpoint.port) { return endpoint }
             }
-            let state = try await engineCall { try await engine.inspectContainer(id) }.state
-            if !state.running {
+            if !inspected.state.running {
+                let output = (try? await engine.logs(id, tail: 50)) ?? ""
                 throw WorkerError(
-                    .launchFailed, "container \(id) exited (\(state.exitCode ?? -1)) before shoal rie was ready: \(output.suffix(2048))")
+                    .launchFailed, "container \(id) exited (\(inspected.state.exitCode ?? -1)) before its emulator was ready: \(output.suffix(2048))")
             }
             try await Task.sleep(for: delay)
             delay = min(delay * 2, .milliseconds(20))
         }
-        throw WorkerError(.launchFailed, "container \(id): shoal rie was not ready within \(configuration.startTimeout)")
+        throw WorkerError(.launchFailed, "container \(id): its emulator was not ready within \(configuration.startTimeout)")
+    }
+
+    /// Where the worker reaches the container's emulator: its address on the instances'
+    /// network, or the port the engine published on 127.0.0.1.
+    private func endpoint(of inspected: ContainerInspect) throws -> Endpoint {
+        if let network = settings.network, let address = inspected.networkSettings?.networks?[network]?.ipAddress, !address.isEmpty {
+            return Endpoint(host: address, port: ContainerPlan.invokePort)
+        }
+        guard let port = inspected.hostPort(for: "\(ContainerPlan.invokePort)/tcp") else {
+            throw WorkerError(.launchFailed, "container \(inspected.id) has no published invoke port")
+        }
+        return Endpoint(host: "127.0.0.1", port: port)
     }
 
     /// Runs an engine call; the engine's errors become WorkerError with the engine's message.

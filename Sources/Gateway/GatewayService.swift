@@ -114,6 +114,16 @@ final class GatewayService: Sendable {
     /// Creates a function; with `publish`, its version 1 too, which the answer shows.
     func create(_ params: ClientAPI.CreateFunction.Params) async throws -> FunctionConfiguration {
         let created = try await registry.create(params)
+        if created.packageType == "Image" {
+            // As AWS checks the image at create: its owner pulls it now, and an image that cannot
+            // be had (or a worker that cannot run images) refuses the function.
+            do {
+                try await router.prepare(created, deployID: try registry.routable(created.name).deployID)
+            } catch let error as RPCError where error.code == .invalidParams {
+                try? await registry.delete(created.name)
+                throw error
+            }
+        }
         guard params.publish == true else { return created.configuration(arns: registry.arns) }
         return try await registry.publishVersion(created.name).configuration(arns: registry.arns)
     }

@@ -198,11 +198,14 @@ def test_a_container_killed_from_outside_is_replaced_with_a_transparent_retry(aw
 
 
 def test_bad_images_and_runtimes_get_clear_errors_and_leave_nothing_running(aws):
-    aws.create_function(FunctionName="dk-missing", PackageType="Image", Role=ROLE, Code={"ImageUri": "127.0.0.1:9/shoal/missing:1"})
+    # An image that cannot be had is refused at create, as AWS checks it, and nothing is kept.
     with pytest.raises(ClientError) as raised:
-        invoke(aws, "dk-missing")
+        aws.create_function(FunctionName="dk-missing", PackageType="Image", Role=ROLE, Code={"ImageUri": "127.0.0.1:9/shoal/missing:1"})
     assert raised.value.response["Error"]["Code"] == "InvalidParameterValueException"
     assert "image not found: 127.0.0.1:9/shoal/missing:1" in raised.value.response["Error"]["Message"]
+    with pytest.raises(ClientError) as raised:
+        aws.get_function(FunctionName="dk-missing")
+    assert raised.value.response["Error"]["Code"] == "ResourceNotFoundException"
 
     aws.create_function(FunctionName="dk-noimage", Runtime="python3.13", Role=ROLE, Handler="app.handler", Code={"ZipFile": PYTHON})
     with pytest.raises(ClientError) as raised:

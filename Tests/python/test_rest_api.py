@@ -150,6 +150,11 @@ def test_errors_are_awss(aws):
     def code_status(response):
         return response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"]
 
+    # An image function on workers that run processes is refused at create, and not kept.
+    image = error_of(lambda: aws.create_function(FunctionName="rest-image", PackageType="Image", Role=ROLE, Code={"ImageUri": "img:1"}))
+    assert code_status(image) == ("InvalidParameterValueException", 400) and "Docker backend" in image["Error"]["Message"]
+    assert code_status(error_of(lambda: aws.get_function(FunctionName="rest-image"))) == ("ResourceNotFoundException", 404)
+
     missing = error_of(lambda: aws.get_function(FunctionName="nope"))
     assert code_status(missing) == ("ResourceNotFoundException", 404)
     assert missing["Error"]["Message"] == "Function not found: arn:aws:lambda:us-east-1:000000000000:function:nope"

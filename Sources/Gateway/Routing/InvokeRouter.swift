@@ -249,6 +249,11 @@ final class InvokeRouter: Sendable {
         }
     }
 
+    /// Deploys the function on its owner now (an image function's image is pulled there).
+    func prepare(_ record: FunctionRecord, deployID: String) async throws {
+        try await onOwner(record, deployID: deployID) { _, _ in }
+    }
+
     /// Sends the blobs the worker lacks, then the definition.
     private func deploy(_ record: FunctionRecord, to link: WorkerLink, over connection: RPCConnection) async throws {
         let missing = try await connection.call(WorkerAPI.MissingArtifacts.self, .init(sha256s: record.artifacts)).missing

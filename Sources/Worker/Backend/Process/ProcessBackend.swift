@@ -66,6 +66,10 @@ package final class ProcessBackend: InstanceBackend {
     // MARK: InstanceBackend
 
     package func prepull(_ function: FunctionDefinition) async throws {
+        guard function.packageType != "Image" else {
+            throw WorkerError(
+                .invalidParameter, "PackageType Image functions run on the Docker backend (--backend docker); this worker runs processes")
+        }
         let (code, _) = try await prepareDeploy(function)
         _ = try await catalog.command(for: function, codeDirectory: code)
     }

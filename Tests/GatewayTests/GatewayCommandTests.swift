@@ -98,3 +98,78 @@ import Testing
         #expect(await worker.terminate() == .status(0))
     }
 }
+
+/// The ring holds worker ids: a worker that comes back under its id at another address (a
+/// restarted replica with a new IP) takes its functions back.
+@Suite struct WorkerIdentityTests {
+    /// A loopback port nothing listens on now (bound, then released).
+    static func unusedPort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard bound else { throw POSIXError(.EADDRINUSE) }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    @Test func aWorkerBackUnderItsIdAtAnotherAddressTakesItsFunctionsBack() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("shoal-ids-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        func worker(_ id: String, port: Int) -> ChildProcess {
+            ChildProcess(arguments: [
+                "worker", "--port", String(port), "--worker-id", id, "--backend", "scripted", "--data-dir", "\(directory)/\(id)-\(port)",
+            ])
+        }
+        let alpha = worker("alpha", port: 0)
+        let beta = worker("beta", port: 0)
+        let alphaPort = try await alpha.ready().port
+        let betaPort = try await beta.ready().port
+        let laterPort = try Self.unusedPort()
+        let gateway = ChildProcess(
+            arguments: ["gateway", "--rpc-port", "0", "--http-port", "0", "--data-dir", "\(directory)/gateway"]
+                + [alphaPort, betaPort, laterPort].flatMap { ["--worker", "127.0.0.1:\($0)"] })
+        var again: ChildProcess?
+        do {
+            let client = try await RPCConnection.connect(host: "127.0.0.1", port: try await gateway.ready().port)
+            func owners() async throws -> [String: String] {
+                var owners: [String: String] = [:]
+                for index in 0..<24 {
+                    owners["f\(index)"] = try await client.call(ClientAPI.FunctionOwner.self, .init(functionName: "f\(index)")).worker
+                }
+                return owners
+            }
+            func up() async -> [String: String] {
+                let workers = (try? await client.call(ClientAPI.WorkersList.self, Empty()).workers) ?? []
+                return Dictionary(workers.filter { $0.state == "up" }.map { ($0.id, $0.address) }) { first, _ in first }
+            }
+            #expect(await eventually { await up().count == 2 })
+            for index in 0..<24 {
+                try await client.createFunction("f\(index)", runtime: "provided.al2023", handler: "bootstrap", files: ["bootstrap": "#!/bin/sh\n"])
+            }
+            let before = try await owners()
+            #expect(Set(before.values) == ["alpha", "beta"], "\(before)")
+
+            _ = await alpha.process.stop()
+            #expect(await eventually(timeout: .seconds(10)) { await up().keys.sorted() == ["beta"] })
+            #expect(Set(try await owners().values) == ["beta"])
+
+            let back = worker("alpha", port: laterPort)
+            again = back
+            _ = try await back.ready()
+            #expect(await eventually(timeout: .seconds(10)) { await up()["alpha"] == "127.0.0.1:\(laterPort)" }, "alpha is back at its new address")
+            #expect(try await owners() == before, "alpha took its functions back")
+            await client.close()
+        } catch {
+            _ = await gateway.terminate()
+            throw error
+        }
+        #expect(await gateway.terminate() == .status(0))
+        _ = await again?.terminate()
+        _ = await beta.terminate()
+    }
+}

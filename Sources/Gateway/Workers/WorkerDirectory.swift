@@ -34,9 +34,13 @@ package final class WorkerDirectory: Sendable {
         package init(token: String? = nil) { self.token = token }
     }
 
+    /// The ring holds worker ids, not addresses: a worker that comes back at another address
+    /// (a restarted replica with a new IP) under its id takes its functions back.
     private struct Fleet {
         var links: [String: WorkerLink] = [:]
         var ring = HashRing()
+        /// The address of the worker up under each id in the ring.
+        var addresses: [String: String] = [:]
         var supervisors: [String: Task<Void, Never>] = [:]
         var stopped = false
     }
@@ -61,7 +65,7 @@ package final class WorkerDirectory: Sendable {
 
     /// The worker that owns function `name` now, if any is up.
     package func owner(of name: String) -> WorkerLink? {
-        fleet.withLockedValue { fleet in fleet.ring.owner(of: name).flatMap { fleet.links[$0] } }
+        fleet.withLockedValue { fleet in fleet.ring.owner(of: name).flatMap { fleet.addresses[$0] }.flatMap { fleet.links[$0] } }
     }
 
     /// Starts supervising the worker at `host:port` (no-op if known).
@@ -77,7 +81,10 @@ package final class WorkerDirectory: Sendable {
     /// Stops supervising a worker that is gone for good (it left the DNS name).
     package func remove(address: String) {
         let (link, task) = fleet.withLockedValue { fleet in
-            fleet.ring.remove(address)
+            if let id = fleet.addresses.first(where: { $0.value == address })?.key {
+                fleet.ring.remove(id)
+                fleet.addresses[id] = nil
+            }
             return (fleet.links.removeValue(forKey: address), fleet.supervisors.removeValue(forKey: address))
         }
         task?.cancel()
@@ -162,16 +169,29 @@ package final class WorkerDirectory: Sendable {
             }
             guard let hello, let primary = connections.first else { return }
             let stats = try await primary.call(WorkerAPI.Stats.self, Empty(), timeout: configuration.heartbeatTimeout)
-            let joined = fleet.withLockedValue { fleet -> Bool in
+            let joined = fleet.withLockedValue { fleet -> Bool? in
                 guard fleet.links[link.address] === link, !fleet.stopped else { return false }
+                // Two workers up under one id would share one place on the ring: the second waits.
+                if let holder = fleet.addresses[hello.workerId], holder != link.address,
+                    fleet.links[holder]?.status.withLockedValue({ $0.state }) == .up
+                {
+                    return nil
+                }
                 link.status.withLockedValue { status in
                     status = .init(state: .up, connections: connections, hello: hello, stats: stats, inFlight: status.inFlight)
                 }
-                fleet.ring.insert(link.address)
+                fleet.ring.insert(hello.workerId)
+                fleet.addresses[hello.workerId] = link.address
                 return true
             }
-            guard joined else {
+            guard joined == true else {
                 for connection in connections { await connection.close() }
+                if joined == nil {
+                    logger.error(
+                        "a worker claims an id another worker is up under; it stays out of the ring",
+                        metadata: ["worker": "\(hello.workerId)", "address": "\(link.address)"])
+                    throw GatewayError(.conflict, "worker id \(hello.workerId) is taken")
+                }
                 return
             }
             logger.info("worker joined", metadata: ["worker": "\(hello.workerId)", "address": "\(link.address)", "pid": "\(hello.pid)"])
@@ -197,7 +217,10 @@ package final class WorkerDirectory: Sendable {
                 }
                 return status.connections
             }
-            if dropped != nil { fleet.ring.remove(link.address) }
+            if dropped != nil, let id = fleet.addresses.first(where: { $0.value == link.address })?.key {
+                fleet.ring.remove(id)
+                fleet.addresses[id] = nil
+            }
             return dropped
         }
         guard let dropped else { return }

@@ -102,7 +102,10 @@ struct WorkerCommand: AsyncParsableCommand {
         let directory = dataDirectory.url
         let artifacts = try ArtifactStore(directory: directory.appendingPathComponent("artifacts"))
         let instanceBackend: any InstanceBackend
-        let id = workerID ?? "worker-\(ProcessInfo.processInfo.processIdentifier)"
+        // Unique by default (a container's hostname is its id, and every container's PID is 1);
+        // stable only when given (a StatefulSet's pod name, a Swarm task slot).
+        let id =
+            workerID ?? environment["SHOAL_WORKER_ID"] ?? "worker-\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
         switch backend {
         case "scripted":
             instanceBackend = ScriptedBackend(group: try await ScriptedBackend.ownThread())

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the images the Docker backend's tests run, with no registry: a Debian bookworm
-# minbase rootfs (debootstrap) imported once, and small images on top that follow AWS's
+# minbase rootfs (debootstrap; with what `shoal` links against, so deploy/Dockerfile builds
+# on it offline too) imported once, and small images on top that follow AWS's
 # base-image layout (an ENTRYPOINT that starts the runtime interface client, the handler as
 # the command). Each image carries the hash of what built it and is rebuilt only when that
 # changes, so a machine builds them once. Needs a running Docker engine; prints nothing
@@ -12,7 +13,7 @@ node_loop=Sources/Worker/Backend/Process/Runtimes/NodeRuntimeLoop.swift
 hash=$(cat "$0" "$node_loop" | sha256sum | cut -c1-16)
 # The rootfs changes only with what goes into it: its own hash, so editing an image above it
 # does not run debootstrap again.
-base_packages="python3,nodejs,ca-certificates awslambdaric"
+base_packages="python3,nodejs,ca-certificates,libcurl4,libmimalloc2.0 awslambdaric"
 base_hash=$(echo "bookworm minbase $base_packages" | sha256sum | cut -c1-16)
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/shoal
 mkdir -p "$cache"

@@ -104,8 +104,11 @@ struct WorkerCommand: AsyncParsableCommand {
         let instanceBackend: any InstanceBackend
         // Unique by default (a container's hostname is its id, and every container's PID is 1);
         // stable only when given (a StatefulSet's pod name, a Swarm task slot).
+        // SHOAL_WORKER_ID with a template the orchestrator did not expand (compose outside a
+        // Swarm leaves `{{.Task.Slot}}` as it is) counts as unset.
         let id =
-            workerID ?? environment["SHOAL_WORKER_ID"] ?? "worker-\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
+            workerID ?? environment["SHOAL_WORKER_ID"].flatMap { $0.contains("{{") ? nil : $0 }
+            ?? "worker-\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
         switch backend {
         case "scripted":
             instanceBackend = ScriptedBackend(group: try await ScriptedBackend.ownThread())

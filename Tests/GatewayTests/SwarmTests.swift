@@ -51,6 +51,51 @@ import Testing
         await Self.remove(stack: stack, leavingSwarm: joinedHere)
     }
 
+    /// compose.docker.yaml on top: the workers run each instance as a container of its own
+    /// through the mounted socket, on the instances' overlay network; removing the stack
+    /// removes those containers too.
+    @Test(.enabled(if: engineReady, "no Docker engine runs here (scripts/test starts one where it can); the Swarm tests are skipped"))
+    func theDockerBackendVariantRunsInstancesAsContainersOfTheirOwn() async throws {
+        let (built, buildOutput) = await OutsideClientTests.run(
+            "/usr/bin/env", ["bash", "scripts/shoal-image.sh"], environment: ["BASE": "shoal-test/base:bookworm"])
+        try #require(built == .status(0), "scripts/shoal-image.sh:\n\(buildOutput)")
+        let (_, swarmState) = await Self.docker(["info", "--format", "{{.Swarm.LocalNodeState}}"])
+        let joinedHere = swarmState.trimmingCharacters(in: .whitespacesAndNewlines) != "active"
+        if joinedHere { _ = await Self.docker(["swarm", "init", "--advertise-addr", "127.0.0.1"]) }
+        let stack = "shoaldk\(Int.random(in: 1000...9999))"
+        let network = "\(stack)_instances"
+        let rpcPort = try WorkerIdentityTests.unusedPort()
+        let environment = [
+            "SHOAL_IMAGE": String(buildOutput.split(separator: "\n").last ?? ""), "SHOAL_TOKEN": UUID().uuidString,
+            "SHOAL_HTTP_PORT": String(try WorkerIdentityTests.unusedPort()), "SHOAL_RPC_PORT": String(rpcPort), "SHOAL_WORKERS": "2",
+            "SHOAL_PYTHON_IMAGE": "shoal-test/python:3.11", "SHOAL_PULL": "never", "SHOAL_INSTANCE_NETWORK": network,
+        ]
+        let files = ["compose.yaml", "compose.docker.yaml"].flatMap {
+            ["-c", OutsideClientTests.repository.appendingPathComponent("deploy/\($0)").path]
+        }
+        do {
+            let (deployed, output) = await Self.docker(["stack", "deploy"] + files + [stack], environment: environment)
+            try #require(deployed == .status(0), "docker stack deploy:\n\(output)")
+            let client = try await Self.connect(port: rpcPort)
+            #expect(
+                await eventually(timeout: .seconds(60)) {
+                    (try? await client.call(ClientAPI.WorkersList.self, Empty()).workers.filter { $0.state == "up" }.count) == 2
+                })
+            try await client.createFunction("contained", runtime: "python3.12", files: ["app.py": Self.handler])
+            let (body, result) = try await client.invoke("contained", #"{"k": 1}"#)
+            #expect(result.functionError == nil && body.contains("contained"), "\(body)")
+            let (_, instances) = await Self.docker(["ps", "-q", "--filter", "label=shoal.function=contained", "--filter", "network=\(network)"])
+            #expect(!instances.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "the instance is a container on \(network)")
+            await client.close()
+        } catch {
+            await Self.remove(stack: stack, leavingSwarm: joinedHere, network: network)
+            throw error
+        }
+        await Self.remove(stack: stack, leavingSwarm: joinedHere, network: network)
+        let (_, left) = await Self.docker(["ps", "-aq", "--filter", "label=shoal.function=contained"])
+        #expect(left.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "the workers removed their instances: \(left)")
+    }
+
     /// The same file with Debian's docker-compose (no Swarm): the service name lists every
     /// worker, and each worker takes an id of its own.
     @Test(.enabled(if: engineReady, "no Docker engine runs here (scripts/test starts one where it can); the compose test is skipped"))
@@ -89,7 +134,7 @@ import Testing
     }
 
     /// The stack, its volume and (when this test made it) the Swarm go.
-    static func remove(stack: String, leavingSwarm: Bool) async {
+    static func remove(stack: String, leavingSwarm: Bool, network: String? = nil) async {
         _ = await docker(["stack", "rm", stack])
         let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {
@@ -101,6 +146,12 @@ import Testing
         for _ in 0..<20 {
             let (removed, _) = await docker(["volume", "rm", "\(stack)_registry"])
             if removed == .status(0) { break }
+            try? await Task.sleep(for: .milliseconds(500))
+        }
+        for _ in 0..<20 {
+            guard let network else { break }
+            let (removed, output) = await docker(["network", "rm", network])
+            if removed == .status(0) || output.contains("not found") { break }
             try? await Task.sleep(for: .milliseconds(500))
         }
         if leavingSwarm { _ = await docker(["swarm", "leave", "--force"]) }

@@ -251,7 +251,9 @@ import Testing
         #expect(
             await eventually(timeout: .seconds(60)) { await up().keys.sorted() == ["worker-1", "worker-2", "worker-3"] }, "the replacement rejoined")
         let marks = try await Self.marks(stack: stack)
-        #expect(marks.values.allSatisfy { $0 == 1 }, "no handler ran twice: \(marks.filter { $0.value > 1 })")
+        // A mark with no line is an invocation the kill cut short after it opened its file.
+        #expect(marks.values.allSatisfy { $0 <= 1 }, "no handler ran twice: \(marks.filter { $0.value > 1 })")
+        #expect(marks.values.filter { $0 == 1 }.count >= names.count * 3, "the marks were counted: \(marks.count)")
 
         // The gateway killed: Swarm restarts it on its volume, and every function is there.
         let (_, gateways) = await Self.docker(["ps", "-q", "--filter", "label=com.docker.swarm.service.name=\(stack)_gateway"])

@@ -57,10 +57,9 @@ enum CurlTransfer {
         headers = curl_slist_append(headers, "Expect:")
         set(shoal_curl_set_list(handle, CURLOPT_HTTPHEADER, headers))
         let code: CURLcode = request.body.withUnsafeBytes { body in
-            if request.body.isEmpty, request.method == "GET" || request.method == "DELETE" {
-                set(shoal_curl_set_long(handle, CURLOPT_HTTPGET, 1))
-                set(shoal_curl_set_string(handle, CURLOPT_CUSTOMREQUEST, request.method))
-            } else {
+            // A GET or DELETE carries no body; any other method sends its body (maybe empty,
+            // with its Content-Length).
+            if !(request.body.isEmpty && (request.method == "GET" || request.method == "DELETE")) {
                 set(
                     shoal_curl_set_pointer(
                         handle, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: body.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!)))

@@ -52,8 +52,10 @@ package final class DockerBackend: InstanceBackend {
     private let running = NIOLockedValueBox<[String: String]>([:])
     /// Each image's inspection (after a pull when it was missing), asked once.
     private let imageConfigs = NIOLockedValueBox<[String: Task<ImageInspect, any Error>]>([:])
-    /// Each deploy's upload (code under var/task, layers under opt), built once.
-    private let uploads = NIOLockedValueBox<[DeployID: Task<TarArchive, any Error>]>([:])
+    /// The latest deploys' uploads (code under var/task, layers under opt), built once each;
+    /// older ones are dropped (and built again from their unpacked tree if needed).
+    private let uploads = NIOLockedValueBox<(tasks: [DeployID: Task<TarArchive, any Error>], order: [DeployID])>(([:], []))
+    private static let keptUploads = 32
     private let logger = Logger(label: "shoal.worker.docker")
 
     private init(
@@ -217,8 +219,8 @@ package final class DockerBackend: InstanceBackend {
     /// The deploy's code and layers as one archive rooted at `/`.
     private func upload(_ function: FunctionDefinition) async throws -> TarArchive {
         let deploy = function.deployID
-        let task = uploads.withLockedValue { tasks in
-            if let task = tasks[deploy] { return task }
+        let task = uploads.withLockedValue { uploads in
+            if let task = uploads.tasks[deploy] { return task }
             let root = configuration.dataDirectory.appendingPathComponent("deploys/\(deploy.rawValue)")
             let code = function.codeSHA256.map { [artifacts.path(of: $0)] } ?? []
             let layers = function.layerSHA256s.map { artifacts.path(of: $0) }
@@ -236,10 +238,20 @@ package final class DockerBackend: InstanceBackend {
                     return archive
                 }
             }
-            tasks[deploy] = task
+            uploads.tasks[deploy] = task
+            uploads.order.append(deploy)
+            if uploads.order.count > Self.keptUploads { uploads.tasks[uploads.order.removeFirst()] = nil }
             return task
         }
-        return try await task.value
+        do {
+            return try await task.value
+        } catch {
+            uploads.withLockedValue { uploads in
+                uploads.tasks[deploy] = nil
+                uploads.order.removeAll { $0 == deploy }
+            }
+            throw error
+        }
     }
 
     /// Polls until the emulator listens (`shoal rie`'s ready line in the log; an HTTP answer

@@ -122,7 +122,7 @@ let package = Package(
         ),
         .target(
             name: "ShoalExecutor",
-            dependencies: [.product(name: "NIOPosix", package: "swift-nio")],
+            dependencies: ["CShoalSystem", .product(name: "NIOPosix", package: "swift-nio")],
             path: "Sources/Executor"
         ),
         .executableTarget(

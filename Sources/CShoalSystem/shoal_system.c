@@ -38,3 +38,9 @@ int shoal_set_thread_scheduling(pid_t tid, int batch) {
     struct sched_param parameters = { .sched_priority = 0 };
     return sched_setscheduler(tid, batch ? SCHED_BATCH : SCHED_OTHER, &parameters);
 }
+
+extern void *swift_task_enqueueGlobal_hook;
+
+void **shoal_enqueue_global_hook(void) {
+    return &swift_task_enqueueGlobal_hook;
+}

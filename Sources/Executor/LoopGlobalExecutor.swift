@@ -1,3 +1,4 @@
+import CShoalSystem
 import NIOCore
 import NIOPosix
 import Synchronization
@@ -32,8 +33,10 @@ package enum LoopGlobalExecutor {
     package static func install() -> Bool {
         #if compiler(>=6.0) && compiler(<6.4)
             guard !installed.exchange(true, ordering: .acquiringAndReleasing) else { return false }
+            // The hook by reference, not by dlsym: a --static-swift-stdlib build exports no
+            // runtime symbols, and there dlsym found nothing and every task hopped threads.
             guard MemoryLayout<UnownedSerialExecutor>.size == 2 * MemoryLayout<UInt>.size,
-                let slot = dlsym(dlopen(nil, RTLD_NOW), "swift_task_enqueueGlobal_hook"),
+                let slot = UnsafeMutableRawPointer(shoal_enqueue_global_hook()),
                 slot.load(as: UInt.self) == 0
             else { return false }
             store(into: slot)

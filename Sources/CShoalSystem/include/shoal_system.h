@@ -25,4 +25,9 @@ pid_t shoal_thread_id(void);
    (SCHED_RESET_ON_FORK would not reset SCHED_BATCH). 0, or -1 with errno set. */
 int shoal_set_thread_scheduling(pid_t tid, int batch);
 
+/* The Swift runtime's global-executor hook, by reference: found by the linker, so it is there
+   whether the Swift runtime is a shared library or linked in (--static-swift-stdlib), where
+   dlsym cannot see it. */
+void **shoal_enqueue_global_hook(void);
+
 #endif

@@ -30,7 +30,7 @@ package struct FunctionRecord: Codable, Sendable, Hashable {
     package var architectures: [String]?
     package var ephemeralStorage: Int?
     /// An image function's ENTRYPOINT, CMD and WORKDIR overrides.
-    package var imageConfig: FunctionDefinition.ImageOverrides?
+    package var imageConfig: FunctionConfiguration.ImageConfig?
     /// A new UUID on every change.
     package var revisionId: String?
     /// Reserved concurrency: the most calls of this function in flight at once, enforced by
@@ -87,9 +87,7 @@ package struct FunctionRecord: Codable, Sendable, Hashable {
             imageUri: imageUri, description: description, lastModified: lastModified, role: role, revisionId: revisionId,
             architectures: architectures ?? ["x86_64"], ephemeralStorage: .init(size: ephemeralStorage ?? 512)
         )
-        configuration.imageConfigResponse = imageConfig.map {
-            .init(imageConfig: .init(entryPoint: $0.entryPoint, command: $0.command, workingDirectory: $0.workingDirectory))
-        }
+        configuration.imageConfigResponse = imageConfig.map(FunctionConfiguration.ImageConfigResponse.init)
         return configuration.versioned(version, arn: arns.function(name))
     }
 

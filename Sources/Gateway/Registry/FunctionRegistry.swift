@@ -221,9 +221,9 @@ package actor FunctionRegistry {
     }
 
     /// The overrides as the worker takes them; all-empty is none.
-    static func overrides(_ config: FunctionConfiguration.ImageConfig?) -> FunctionDefinition.ImageOverrides? {
+    static func overrides(_ config: FunctionConfiguration.ImageConfig?) -> FunctionConfiguration.ImageConfig? {
         guard let config, config.entryPoint != nil || config.command != nil || config.workingDirectory != nil else { return nil }
-        return .init(entryPoint: config.entryPoint, command: config.command, workingDirectory: config.workingDirectory)
+        return config
     }
 
     /// The account's concurrency, as AWS's defaults: 1,000, of which reservations may take all

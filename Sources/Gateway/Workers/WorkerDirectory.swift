@@ -39,10 +39,17 @@ package final class WorkerDirectory: Sendable {
     private struct Fleet {
         var links: [String: WorkerLink] = [:]
         var ring = HashRing()
-        /// The address of the worker up under each id in the ring.
-        var addresses: [String: String] = [:]
+        /// The worker up under each id in the ring.
+        var members: [String: WorkerLink] = [:]
         var supervisors: [String: Task<Void, Never>] = [:]
         var stopped = false
+
+        /// Takes `link` off the ring, if it is the one up under its id.
+        mutating func leave(_ link: WorkerLink) {
+            guard let id = members.first(where: { $0.value === link })?.key else { return }
+            ring.remove(id)
+            members[id] = nil
+        }
     }
 
     package let configuration: Configuration
@@ -65,7 +72,7 @@ package final class WorkerDirectory: Sendable {
 
     /// The worker that owns function `name` now, if any is up.
     package func owner(of name: String) -> WorkerLink? {
-        fleet.withLockedValue { fleet in fleet.ring.owner(of: name).flatMap { fleet.addresses[$0] }.flatMap { fleet.links[$0] } }
+        fleet.withLockedValue { fleet in fleet.ring.owner(of: name).flatMap { fleet.members[$0] } }
     }
 
     /// Starts supervising the worker at `host:port` (no-op if known).
@@ -81,11 +88,9 @@ package final class WorkerDirectory: Sendable {
     /// Stops supervising a worker that is gone for good (it left the DNS name).
     package func remove(address: String) {
         let (link, task) = fleet.withLockedValue { fleet in
-            if let id = fleet.addresses.first(where: { $0.value == address })?.key {
-                fleet.ring.remove(id)
-                fleet.addresses[id] = nil
-            }
-            return (fleet.links.removeValue(forKey: address), fleet.supervisors.removeValue(forKey: address))
+            let link = fleet.links.removeValue(forKey: address)
+            if let link { fleet.leave(link) }
+            return (link, fleet.supervisors.removeValue(forKey: address))
         }
         task?.cancel()
         for connection in link?.status.withLockedValue({ $0.connections }) ?? [] {
@@ -172,16 +177,14 @@ package final class WorkerDirectory: Sendable {
             let joined = fleet.withLockedValue { fleet -> Bool? in
                 guard fleet.links[link.address] === link, !fleet.stopped else { return false }
                 // Two workers up under one id would share one place on the ring: the second waits.
-                if let holder = fleet.addresses[hello.workerId], holder != link.address,
-                    fleet.links[holder]?.status.withLockedValue({ $0.state }) == .up
-                {
+                if let holder = fleet.members[hello.workerId], holder !== link, holder.status.withLockedValue({ $0.state }) == .up {
                     return nil
                 }
                 link.status.withLockedValue { status in
                     status = .init(state: .up, connections: connections, hello: hello, stats: stats, inFlight: status.inFlight)
                 }
                 fleet.ring.insert(hello.workerId)
-                fleet.addresses[hello.workerId] = link.address
+                fleet.members[hello.workerId] = link
                 return true
             }
             guard joined == true else {
@@ -217,10 +220,7 @@ package final class WorkerDirectory: Sendable {
                 }
                 return status.connections
             }
-            if dropped != nil, let id = fleet.addresses.first(where: { $0.value == link.address })?.key {
-                fleet.ring.remove(id)
-                fleet.addresses[id] = nil
-            }
+            if dropped != nil { fleet.leave(link) }
             return dropped
         }
         guard let dropped else { return }

@@ -16,27 +16,14 @@ package struct FunctionDefinition: Sendable, Hashable, Codable {
     /// The published version this is ("1", "2", ...); nil is `$LATEST`.
     package var version: String?
     /// An image function's ENTRYPOINT, CMD and WORKDIR overrides.
-    package var imageConfig: ImageOverrides?
+    package var imageConfig: FunctionConfiguration.ImageConfig?
     /// The `/tmp` size in MB; nil is AWS's 512.
     package var ephemeralStorageMB: Int?
-
-    /// An image function's overrides of its image's ENTRYPOINT, CMD and WORKDIR.
-    package struct ImageOverrides: Sendable, Hashable, Codable {
-        package var entryPoint: [String]?
-        package var command: [String]?
-        package var workingDirectory: String?
-
-        package init(entryPoint: [String]? = nil, command: [String]? = nil, workingDirectory: String? = nil) {
-            self.entryPoint = entryPoint
-            self.command = command
-            self.workingDirectory = workingDirectory
-        }
-    }
 
     package init(
         name: String, runtime: String, handler: String, timeoutSeconds: Int = 3, memoryMB: Int = 128,
         environment: [String: String] = [:], packageType: String = "Zip", imageURI: String? = nil,
-        codeSHA256: String? = nil, layerSHA256s: [String] = [], version: String? = nil, imageConfig: ImageOverrides? = nil,
+        codeSHA256: String? = nil, layerSHA256s: [String] = [], version: String? = nil, imageConfig: FunctionConfiguration.ImageConfig? = nil,
         ephemeralStorageMB: Int? = nil
     ) {
         self.imageConfig = imageConfig

@@ -72,7 +72,10 @@ extension WarmPoolManager {
             }
             var outcome = InvocationOutcome(instanceID: lease.instanceID, coldStart: lease.coldStart, attempts: attempt)
             var receivedAnything = false
-            var sentBody = false
+            // Read once from the head: the first piece's content type, and whether the body is
+            // an error document (a function that failed before it wrote a byte), not the stream.
+            var contentType: String?
+            var failedBeforeBody = false
             let request = instanceRequest(lease, payload: payload, headers: headers)
             do {
                 if let onBody {
@@ -82,14 +85,13 @@ extension WarmPoolManager {
                         case .head(let status, let headers):
                             outcome.status = status
                             outcome.headers = headers
-                        case .body(let bytes) where outcome.headers["x-amz-function-error"] != nil:
-                            // It failed before it wrote a byte: an error document, not the stream.
+                            contentType = headers["content-type"]
+                            failedBeforeBody = headers["x-amz-function-error"] != nil
+                        case .body(let bytes) where failedBeforeBody:
                             outcome.body += bytes
                         case .body(let bytes):
-                            // The stream's content type goes with its first piece.
-                            let contentType = sentBody ? nil : outcome.headers["content-type"]
-                            sentBody = true
                             try await onBody(bytes, contentType)
+                            contentType = nil
                         case .trailers(let trailers):
                             outcome.headers.merge(trailers) { $1 }
                         }

@@ -9,6 +9,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "shoal", targets: ["shoal"]),
+        .executable(name: "shoal-rie", targets: ["shoal-rie"]),
         .executable(name: "shoal-bench", targets: ["shoal-bench"]),
         .library(name: "ShoalProtocol", targets: ["ShoalProtocol"]),
     ],
@@ -125,6 +126,24 @@ let package = Package(
             dependencies: ["CShoalSystem", .product(name: "NIOPosix", package: "swift-nio")],
             path: "Sources/Executor"
         ),
+        .target(
+            name: "ShoalRIE",
+            dependencies: [
+                "CShoalSystem", "ShoalRuntimeInterface", "ShoalExecutor",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/RIE"
+        ),
+        .executableTarget(
+            name: "shoal-rie",
+            dependencies: ["ShoalRIE"],
+            path: "Sources/shoal-rie",
+            // The same allocator as `shoal` (see there): the RIE is on every invoke's path.
+            linkerSettings: [.linkedLibrary("mimalloc", .when(platforms: [.linux]))]
+        ),
         .executableTarget(
             name: "shoal-bench",
             dependencies: [
@@ -143,7 +162,7 @@ let package = Package(
         .executableTarget(
             name: "shoal",
             dependencies: [
-                "CShoalSystem", "ShoalProtocol", "ShoalWorker", "ShoalGateway", "ShoalRuntimeInterface", "ShoalExecutor",
+                "CShoalSystem", "ShoalProtocol", "ShoalWorker", "ShoalGateway", "ShoalRuntimeInterface", "ShoalExecutor", "ShoalRIE",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),

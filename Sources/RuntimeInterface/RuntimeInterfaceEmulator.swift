@@ -19,7 +19,9 @@ package final class RuntimeInterfaceEmulator: Sendable {
     private let invokeServer: NIOAsyncChannel<HTTPConnection, Never>
     private let runtimeServer: NIOAsyncChannel<HTTPConnection, Never>
 
-    /// Binds both ports (0 picks free ones). The runtime starts lazily, on the first invoke.
+    /// Binds both ports (0 picks free ones). The runtime starts lazily, on the first invoke:
+    /// forked by the fork server at `forkServer` (a unix socket) if one is given and answers,
+    /// else spawned.
     package init(
         host: String = "127.0.0.1",
         invokePort: Int,
@@ -28,7 +30,8 @@ package final class RuntimeInterfaceEmulator: Sendable {
         runtime: RuntimeProcess.Command,
         logs: LogBuffer = LogBuffer(),
         echoRuntimeOutput: Bool = true,
-        memoryLimit: MemoryLimit? = nil
+        memoryLimit: MemoryLimit? = nil,
+        forkServer: String? = nil
     ) async throws {
         let runtimeServer = try await HTTPExchange.bind(host: "127.0.0.1", port: runtimeAPIPort)
         let apiPort = runtimeServer.channel.localAddress?.port ?? 0
@@ -41,7 +44,10 @@ package final class RuntimeInterfaceEmulator: Sendable {
         self.invokePort = invokeServer.channel.localAddress?.port ?? 0
         self.logs = logs
         broker = InvocationBroker(configuration: configuration, logs: logs) { [command] in
-            RuntimeProcess(command, logs: logs, echo: echoRuntimeOutput, isolation: .newProcessGroup) { pid in
+            RuntimeProcess(
+                command, logs: logs, echo: echoRuntimeOutput, isolation: .newProcessGroup,
+                forkServer: forkServer.map { RuntimeProcess.ForkServer(socketPath: $0, memoryLimit: memoryLimit) }
+            ) { pid in
                 memoryLimit?.apply(to: pid)
             }
         }

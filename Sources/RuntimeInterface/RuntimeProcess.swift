@@ -58,9 +58,11 @@ package final class RuntimeProcess: Sendable {
     /// The channel reading the output pipe.
     private let readerChannel: NIOLockedValueBox<(any Channel)?>
 
-    /// `onStart` runs with the process id as soon as the process exists.
+    /// `onStart` runs with the process id as soon as the process exists. With `forkServer`,
+    /// the process is asked of that server first (it then gets a session of its own), and
+    /// spawned only if the server does not start it.
     package init(
-        _ command: Command, logs: LogBuffer, echo: Bool = true, isolation: Isolation = .newProcessGroup,
+        _ command: Command, logs: LogBuffer, echo: Bool = true, isolation: Isolation = .newProcessGroup, forkServer: ForkServer? = nil,
         onStart: @escaping @Sendable (pid_t) -> Void = { _ in }
     ) {
         let started = NIOLockedValueBox<pid_t?>(nil)
@@ -87,6 +89,13 @@ package final class RuntimeProcess: Sendable {
             if reader == nil { close(ends[0]) }
             readerChannel.withLockedValue { $0 = reader }
             defer { outputFD.withLockedValue { $0 = nil } }
+            if let forkServer,
+                let exit = await Self.runForked(
+                    command, server: forkServer, outputFD: ends[1], errorFD: errorEnd, started: started, onStart: onStart)
+            {
+                try? await reader?.closeFuture.get()
+                return exit
+            }
             do {
                 let result = try await run(
                     .path(FilePath(command.executable)),

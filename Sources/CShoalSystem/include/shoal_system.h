@@ -30,4 +30,10 @@ int shoal_set_thread_scheduling(pid_t tid, int batch);
    dlsym cannot see it. */
 void **shoal_enqueue_global_hook(void);
 
+/// Connects a non-blocking unix stream socket to `path` and sends `length` bytes of `data`
+/// with `count` descriptors as SCM_RIGHTS, all at once (a fork server's request). Returns the
+/// connected socket (close-on-exec), or -1 with errno set: a listener that is gone, full
+/// or slow fails at once instead of blocking the caller.
+int shoal_unix_send_with_fds(const char *path, const void *data, size_t length, const int *fds, int count);
+
 #endif

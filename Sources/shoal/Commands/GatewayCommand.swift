@@ -1,3 +1,4 @@
+import ShoalRIE
 import ArgumentParser
 import Foundation
 import Logging

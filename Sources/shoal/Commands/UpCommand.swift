@@ -1,3 +1,4 @@
+import ShoalRIE
 import ArgumentParser
 import Foundation
 import Logging
@@ -27,6 +28,10 @@ struct UpCommand: AsyncParsableCommand {
     @Option(help: "With --backend docker: pull images the engine does not have (missing), or fail at once (never).") var pull = "missing"
     @Option(name: .customLong("docker-emulator"), help: "With --backend docker: auto, shoal (shoal rie) or image (the image's aws-lambda-rie).")
     var dockerEmulator = "auto"
+    @Option(
+        name: .customLong("python-fork-server"),
+        help: "on: Python runtimes are forked from a warm interpreter (docs/fork-server.md); off: each starts a fresh interpreter.")
+    var pythonForkServer = "on"
 
     func validate() throws {
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
@@ -35,6 +40,7 @@ struct UpCommand: AsyncParsableCommand {
         guard maxQueueWait > 0 else { throw ValidationError("--max-queue-wait must be positive") }
         guard ["missing", "never"].contains(pull) else { throw ValidationError("--pull must be missing or never") }
         guard ["auto", "shoal", "image"].contains(dockerEmulator) else { throw ValidationError("--docker-emulator must be auto, shoal or image") }
+        guard ["on", "off"].contains(pythonForkServer) else { throw ValidationError("--python-fork-server must be on or off") }
     }
 
     func run() async throws {
@@ -46,7 +52,7 @@ struct UpCommand: AsyncParsableCommand {
                 "--backend", backend, "--max-concurrency", String(maxConcurrency), "--idle-ttl", String(idleTTL),
                 "--max-queue-wait", String(maxQueueWait),
             ] + (dockerHost.map { ["--docker-host", $0] } ?? []) + runtimeImages.flatMap { ["--runtime-image", $0] } + [
-                "--pull", pull, "--docker-emulator", dockerEmulator,
+                "--pull", pull, "--docker-emulator", dockerEmulator, "--python-fork-server", pythonForkServer,
             ]
         // The workers' port is for this gateway alone: a token the workers get through their
         // environment (a command line is visible to every local user in `ps`).

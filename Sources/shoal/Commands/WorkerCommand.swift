@@ -1,3 +1,4 @@
+import ShoalRIE
 import ArgumentParser
 import Foundation
 import Logging
@@ -18,6 +19,10 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Python interpreter for python3.x functions (default: python3.X, else python3, on PATH).") var python: String?
     @Option(name: .customLong("python-client"), help: "Python runtime client: auto (awslambdaric when importable), awslambdaric, bundled.")
     var pythonClient = "auto"
+    @Option(
+        name: .customLong("python-fork-server"),
+        help: "on: Python runtimes are forked from a warm interpreter (docs/fork-server.md); off: each starts a fresh interpreter.")
+    var pythonForkServer = "on"
     @Option(help: "Node interpreter for nodejs functions (default: node on PATH).") var node: String?
     @Option(name: .customLong("max-concurrency"), help: "Per-function instance cap (default: SHOAL_MAX_CONCURRENCY or 10).")
     var maxConcurrency: Int?
@@ -72,6 +77,7 @@ struct WorkerCommand: AsyncParsableCommand {
         guard ["auto", "awslambdaric", "bundled"].contains(pythonClient) else {
             throw ValidationError("--python-client must be auto, awslambdaric or bundled")
         }
+        guard ["on", "off"].contains(pythonForkServer) else { throw ValidationError("--python-fork-server must be on or off") }
         guard ["missing", "never"].contains(pull) else { throw ValidationError("--pull must be missing or never") }
         guard ["auto", "shoal", "image"].contains(dockerEmulator) else { throw ValidationError("--docker-emulator must be auto, shoal or image") }
         for option in runtimeImages where RuntimeImages.parse(option) == nil {
@@ -118,6 +124,7 @@ struct WorkerCommand: AsyncParsableCommand {
             )
             configuration.pythonExecutable = python
             configuration.pythonClient = pythonClient
+            configuration.pythonForkServer = pythonForkServer == "on"
             configuration.nodeExecutable = node
             instanceBackend = try ProcessBackend(configuration: configuration, artifacts: artifacts)
         case "docker":

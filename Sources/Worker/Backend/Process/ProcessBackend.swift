@@ -25,11 +25,21 @@ package final class ProcessBackend: InstanceBackend {
         package var pythonClient = "auto"
         /// Limit instances to their MemorySize (cgroup v1 memory controller, else RLIMIT_DATA).
         package var limitMemory = true
+        /// Python runtimes forked from a warm interpreter (`PythonForkServers`) instead of
+        /// started fresh; `--python-fork-server off` turns it off.
+        package var pythonForkServer = true
         package var startTimeout: Duration = .seconds(10)
 
         package init(dataDirectory: URL, shoalExecutable: String) {
             self.dataDirectory = dataDirectory
             self.shoalExecutable = shoalExecutable
+        }
+
+        /// What runs an instance's emulator: the lean `shoal-rie` beside `shoal` when it is
+        /// there (a third of the start-up CPU, less memory per instance), else `shoal rie`.
+        package var emulatorCommand: [String] {
+            let lean = URL(fileURLWithPath: shoalExecutable).deletingLastPathComponent().appendingPathComponent("shoal-rie").path
+            return FileManager.default.isExecutableFile(atPath: lean) ? [lean] : [shoalExecutable, "rie"]
         }
     }
 
@@ -45,6 +55,7 @@ package final class ProcessBackend: InstanceBackend {
     let artifacts: ArtifactStore
     let catalog: RuntimeCatalog
     private let cgroups: MemoryCgroups?
+    private let forkServers: PythonForkServers?
     private let running = NIOLockedValueBox<[String: Running]>([:])
     /// Instances whose RIE is started but not ready yet, and whether `terminateAll` ran: a
     /// launch that completes during shutdown must not leave its RIE behind.
@@ -61,6 +72,7 @@ package final class ProcessBackend: InstanceBackend {
         )
         try catalog.installBundledRuntimes()
         cgroups = configuration.limitMemory ? MemoryCgroups() : nil
+        forkServers = configuration.pythonForkServer ? try PythonForkServers(runtimeDirectory: catalog.runtimeDirectory) : nil
     }
 
     // MARK: InstanceBackend
@@ -79,11 +91,13 @@ package final class ProcessBackend: InstanceBackend {
         let (code, opt) = try await prepareDeploy(function)
         let runtimeCommand = try await catalog.command(for: function, codeDirectory: code)
         let cgroup = cgroups?.make(request.instanceID, megabytes: function.memoryMB)
-        var arguments = [
-            "rie", "--port", "0", "--timeout", "\(function.timeoutSeconds)", "--memory", "\(function.memoryMB)",
+        let emulator = configuration.emulatorCommand
+        var arguments = Array(emulator.dropFirst()) + [
+            "--port", "0", "--timeout", "\(function.timeoutSeconds)", "--memory", "\(function.memoryMB)",
             "--function-name", function.name, "--working-directory", code.path,
         ]
         if let cgroup { arguments += ["--memory-cgroup", cgroup] } else if configuration.limitMemory { arguments += ["--limit-memory", "true"] }
+        if let socket = await forkServers?.socket(for: runtimeCommand) { arguments += ["--fork-server", socket] }
         arguments += ["--"] + runtimeCommand
         let environment = LambdaEnvironment.variables(
             for: function, instanceID: request.instanceID, region: configuration.region,
@@ -91,7 +105,7 @@ package final class ProcessBackend: InstanceBackend {
         )
         let logs = LogBuffer(capacity: 256 * 1024)
         let process = RuntimeProcess(
-            .init(executable: configuration.shoalExecutable, arguments: arguments, environment: environment, workingDirectory: code.path),
+            .init(executable: emulator[0], arguments: arguments, environment: environment, workingDirectory: code.path),
             logs: logs, echo: false, isolation: .newSession
         )
         let admitted = launching.withLockedValue { state -> Bool in
@@ -167,6 +181,7 @@ package final class ProcessBackend: InstanceBackend {
             if let pid = process.pid, pid > 1 { await SessionSweep.kill(session: pid) }
             await process.stop()
         }
+        await forkServers?.stopAll()
         // Removing a cgroup may wait for the kernel to let go of it: off the task's thread.
         if let cgroups { try? await NIOThreadPool.singleton.runIfActive { cgroups.removeAll() } }
     }

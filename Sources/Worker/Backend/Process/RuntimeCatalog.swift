@@ -85,6 +85,7 @@ struct RuntimeCatalog: Sendable {
         try FileManager.default.createDirectory(at: runtimeDirectory, withIntermediateDirectories: true)
         try PythonRuntimeLoop.source.write(to: runtimeDirectory.appendingPathComponent(PythonRuntimeLoop.fileName), atomically: true, encoding: .utf8)
         try NodeRuntimeLoop.source.write(to: runtimeDirectory.appendingPathComponent(NodeRuntimeLoop.fileName), atomically: true, encoding: .utf8)
+        try PythonForkServer.source.write(to: runtimeDirectory.appendingPathComponent(PythonForkServer.fileName), atomically: true, encoding: .utf8)
     }
 
     /// Every executable with one of these names on PATH, in PATH order, names first.

@@ -6,28 +6,28 @@ import Logging
 /// a request id on each request's logger, so every REST call paid for rendering metadata that
 /// no message at the configured level ever printed (about 3% of the gateway's CPU under load,
 /// by `perf`; docs/performance-log.md).
-struct LazyMetadataLogHandler: LogHandler {
+package struct LazyMetadataLogHandler: LogHandler {
     private var inner: StreamLogHandler
-    var metadata: Logger.Metadata = [:]
+    package var metadata: Logger.Metadata = [:]
 
-    init(_ inner: StreamLogHandler) { self.inner = inner }
+    package init(_ inner: StreamLogHandler) { self.inner = inner }
 
-    var logLevel: Logger.Level {
+    package var logLevel: Logger.Level {
         get { inner.logLevel }
         set { inner.logLevel = newValue }
     }
 
-    var metadataProvider: Logger.MetadataProvider? {
+    package var metadataProvider: Logger.MetadataProvider? {
         get { inner.metadataProvider }
         set { inner.metadataProvider = newValue }
     }
 
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
-    func log(event: LogEvent) {
+    package func log(event: LogEvent) {
         var handler = inner
         handler.metadata = metadata
         handler.log(event: event)

@@ -5,8 +5,8 @@ import ShoalRuntimeInterface
 
 /// `shoal rie`: the runtime interface emulator for one function instance. The process
 /// backend starts one per instance; a container image can use it as its entrypoint.
-struct RIECommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+package struct RIECommand: AsyncParsableCommand {
+    package static let configuration = CommandConfiguration(
         commandName: "rie",
         abstract: "Front one function instance: the invoke endpoint, and the Lambda Runtime API for the runtime it starts."
     )
@@ -24,12 +24,18 @@ struct RIECommand: AsyncParsableCommand {
         help: "A cgroup directory the runtime joins (its memory.limit_in_bytes set by the caller); without one, RLIMIT_DATA is set to --memory.")
     var memoryCgroup: String?
     @Option(name: .customLong("limit-memory"), help: "Apply the memory size as a limit (true/false).") var limitMemory = false
+    @Option(
+        name: .customLong("fork-server"),
+        help: "A worker's Python fork server (unix socket) to ask for the runtime; the command is spawned if it does not start it.")
+    var forkServer: String?
     @Argument(
         parsing: .captureForPassthrough,
         help: "The runtime command; default: the first bootstrap found in LAMBDA_TASK_ROOT, /var/task, /opt, /var/runtime.")
     var command: [String] = []
 
-    func run() async throws {
+    package init() {}
+
+    package func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         var configuration = InvocationBroker.Configuration()
         configuration.functionName = functionName ?? environment["AWS_LAMBDA_FUNCTION_NAME"] ?? "function"
@@ -60,7 +66,8 @@ struct RIECommand: AsyncParsableCommand {
         )
         let emulator = try await RuntimeInterfaceEmulator(
             host: host, invokePort: port, runtimeAPIPort: runtimeAPIPort, configuration: configuration, runtime: runtime,
-            memoryLimit: limitMemory || memoryCgroup != nil ? MemoryLimit(megabytes: configuration.memoryMB, cgroup: memoryCgroup) : nil
+            memoryLimit: limitMemory || memoryCgroup != nil ? MemoryLimit(megabytes: configuration.memoryMB, cgroup: memoryCgroup) : nil,
+            forkServer: forkServer
         )
         let serving = Task { try await emulator.run() }
         try await CommandLifecycle.serve(

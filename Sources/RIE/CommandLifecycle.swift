@@ -6,10 +6,10 @@ import ShoalRuntimeInterface
 /// The serving phase of `shoal up`, `gateway`, `worker` and `rie` on swift-service-lifecycle:
 /// SIGTERM, SIGINT or the death of the parent process starts a graceful shutdown, and the
 /// group stops the command's parts one at a time, in the reverse of the order they started.
-enum CommandLifecycle {
+package enum CommandLifecycle {
     /// Prints `readyLine` once the signals are trapped (a parent may send SIGTERM as soon as it
     /// reads the line), then serves until shutdown and stops `parts` last-first.
-    static func serve(readyLine: String, parts: [StoppedPart], logger: Logger) async throws {
+    package static func serve(readyLine: String, parts: [StoppedPart], logger: Logger) async throws {
         var services = parts.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
         services.append(.init(service: ReadyLine(line: readyLine)))
         // The parent's death ends this process as a signal would: its return shuts the group down.
@@ -23,16 +23,16 @@ enum CommandLifecycle {
 
 /// Something a command started and must stop in order: `stop` runs when the group reaches it
 /// during shutdown (or when the group is cancelled).
-struct StoppedPart: Service {
-    var name: String
-    var stop: @Sendable () async -> Void
+package struct StoppedPart: Service {
+    package var name: String
+    package var stop: @Sendable () async -> Void
 
-    init(_ name: String, stop: @escaping @Sendable () async -> Void) {
+    package init(_ name: String, stop: @escaping @Sendable () async -> Void) {
         self.name = name
         self.stop = stop
     }
 
-    func run() async {
+    package func run() async {
         try? await gracefulShutdown()
         await stop()
     }

@@ -1,0 +1,110 @@
+import CShoalSystem
+import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+/// A runtime started by a fork server (the worker's Python fork server, docs/fork-server.md)
+/// instead of a spawn: one request on a unix socket with the output pipe's descriptors, the
+/// child's pid back, and later how it ended, on the same connection.
+extension RuntimeProcess {
+    /// Where to ask for the runtime, and the memory limit the child applies to itself before
+    /// any function code runs.
+    package struct ForkServer: Sendable, Hashable {
+        package var socketPath: String
+        package var memoryLimit: MemoryLimit?
+
+        package init(socketPath: String, memoryLimit: MemoryLimit? = nil) {
+            self.socketPath = socketPath
+            self.memoryLimit = memoryLimit
+        }
+    }
+
+    /// The request line.
+    struct ForkRequest: Encodable {
+        var argv: [String]
+        var env: [String: String]
+        var cwd: String
+        var cgroup: String?
+        var dataLimit: Int?
+    }
+
+    /// One reply line: the pid, a refusal, or how the runtime ended.
+    struct ForkReply: Decodable, Equatable {
+        var pid: Int32?
+        var error: String?
+        var exit: Int32?
+        var signal: Int32?
+    }
+
+    /// Runs `command` through the fork server; nil when it did not start it (no server, a
+    /// refusal, or the server gone before it answered): the caller spawns it instead, on the
+    /// same descriptors, which are closed here only once a child has them.
+    static func runForked(
+        _ command: Command, server: ForkServer, outputFD: Int32, errorFD: Int32,
+        started: NIOLockedValueBox<pid_t?>, onStart: @Sendable (pid_t) -> Void
+    ) async -> Exit? {
+        let request = ForkRequest(
+            argv: [command.executable] + command.arguments, env: command.environment, cwd: command.workingDirectory,
+            cgroup: server.memoryLimit?.cgroup, dataLimit: server.memoryLimit.map { $0.cgroup == nil ? $0.megabytes * 1024 * 1024 : nil } ?? nil)
+        guard var line = try? JSONEncoder().encode(request) else { return nil }
+        line.append(UInt8(ascii: "\n"))
+        let fds = [outputFD, errorFD]
+        let socket = line.withUnsafeBytes { bytes in
+            shoal_unix_send_with_fds(server.socketPath, bytes.baseAddress, bytes.count, fds, Int32(fds.count))
+        }
+        guard socket >= 0 else { return nil }
+        let channel: NIOAsyncChannel<ByteBuffer, Never>
+        do {
+            channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).withConnectedSocket(socket) { channel in
+                channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel(wrappingChannelSynchronously: channel) }
+            }
+        } catch {
+            close(socket)
+            return nil
+        }
+        return try? await channel.executeThenClose { inbound, _ -> Exit? in
+            var replies = ReplyLines(inbound.makeAsyncIterator())
+            guard let first = try? await replies.next(), let pid = first.pid, pid > 1 else { return nil }
+            close(outputFD)
+            close(errorFD)
+            started.withLockedValue { $0 = pid }
+            onStart(pid)
+            // Cancellation (stop) kills the runtime's group; the server reaps it and kills what
+            // is left of its session.
+            let last = await withTaskCancellationHandler {
+                try? await replies.next()
+            } onCancel: {
+                kill(-pid, SIGKILL)
+            }
+            if let code = last?.exit { return .status(code) }
+            if let number = last?.signal { return .signal(number) }
+            // Stopped, or the server went away: the runtime must not outlive what it answered to.
+            kill(-pid, SIGKILL)
+            let deadline = ContinuousClock.now + .seconds(1)
+            while kill(pid, 0) == 0, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(2)) }
+            return .signal(SIGKILL)
+        }
+    }
+
+    /// The server's reply lines, decoded.
+    struct ReplyLines {
+        var inbound: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
+        var buffer = ByteBuffer()
+
+        init(_ inbound: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator) {
+            self.inbound = inbound
+        }
+
+        mutating func next() async throws -> ForkReply? {
+            while true {
+                if let end = buffer.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) {
+                    let line = buffer.readSlice(length: end - buffer.readerIndex + 1)!
+                    return try JSONDecoder().decode(ForkReply.self, from: Data(line.readableBytesView.dropLast()))
+                }
+                guard var more = try await inbound.next() else { return nil }
+                buffer.writeBuffer(&more)
+            }
+        }
+    }
+}

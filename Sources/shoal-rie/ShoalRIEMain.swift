@@ -1,0 +1,14 @@
+import ShoalRIE
+
+/// `shoal-rie`: `shoal rie` as an executable of its own, for the process backend's instances.
+///
+/// It links only what the emulator needs (no libcurl and the 36 libraries it pulls in, no
+/// gateway or worker), so it starts in a fraction of `shoal`'s time and keeps less memory per
+/// warm instance (docs/performance-log.md, twenty-first round). Same options as `shoal rie`.
+@main
+struct ShoalRIEMain {
+    static func main() async {
+        ProcessStart.prepare(eventLoops: 1)
+        await RIECommand.main()
+    }
+}

@@ -79,12 +79,27 @@ extension RuntimeProcess {
             }
             if let code = last?.exit { return .status(code) }
             if let number = last?.signal { return .signal(number) }
-            // Stopped, or the server went away: the runtime must not outlive what it answered to.
+            if !Task.isCancelled {
+                // The server went away (it is restarted; the runtime, now an orphan, lives on):
+                // watch the process itself until it ends or the instance stops.
+                while Self.isAlive(pid), (try? await Task.sleep(for: .milliseconds(250))) != nil {}
+                if !Task.isCancelled { return .unknown("the fork server that started it is gone") }
+            }
+            // Stopped: the whole group goes, and is waited for.
             kill(-pid, SIGKILL)
             let deadline = ContinuousClock.now + .seconds(1)
-            while kill(pid, 0) == 0, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(2)) }
+            while Self.isAlive(pid), ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(2)) }
             return .signal(SIGKILL)
         }
+    }
+
+    /// Whether `pid` runs (a zombie, which only its reaper can clear, does not).
+    static func isAlive(_ pid: pid_t) -> Bool {
+        guard kill(pid, 0) == 0 else { return false }
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let state = stat.split(separator: ")").last?.split(separator: " ").first
+        else { return false }
+        return state != "Z" && state != "X"
     }
 
     /// The server's reply lines, decoded.

@@ -36,12 +36,15 @@ package final class RuntimeProcess: Sendable {
         case status(Int32)
         case signal(Int32)
         case failedToStart(String)
+        /// It ended, but what it exited with is lost (its fork server went away first).
+        case unknown(String)
 
         package var description: String {
             switch self {
             case .status(let code): "exit status \(code)"
             case .signal(let number): number == SIGKILL ? "signal: killed" : "signal: \(number)"
             case .failedToStart(let reason): "failed to start: \(reason)"
+            case .unknown(let reason): "exit status unknown: \(reason)"
             }
         }
     }

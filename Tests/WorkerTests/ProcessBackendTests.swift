@@ -52,12 +52,13 @@ import Testing
         }
     }
 
-    static func start(python: String? = nil, pythonClient: String = "bundled", maxInstances: Int = 10) throws -> Harness {
+    static func start(python: String? = nil, pythonClient: String = "bundled", maxInstances: Int = 10, forkServer: Bool = true) throws -> Harness {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("shoal-process-\(UUID().uuidString)")
         let artifacts = try ArtifactStore(directory: directory.appendingPathComponent("artifacts"))
         var configuration = ProcessBackend.Configuration(dataDirectory: directory, shoalExecutable: ChildProcess.shoalExecutable.path)
         configuration.pythonExecutable = python
         configuration.pythonClient = pythonClient
+        configuration.pythonForkServer = forkServer
         let backend = try ProcessBackend(configuration: configuration, artifacts: artifacts)
         let invoker = InstanceClient()
         var poolConfiguration = WarmPoolManager.Configuration()
@@ -69,10 +70,10 @@ import Testing
     /// Runs `body` with a fresh harness and stops every process it started, even when `body`
     /// throws: a leaked instance would outlive the test and hold its pipes.
     static func withHarness(
-        python: String? = nil, pythonClient: String = "bundled", maxInstances: Int = 10,
+        python: String? = nil, pythonClient: String = "bundled", maxInstances: Int = 10, forkServer: Bool = true,
         _ body: (Harness) async throws -> Void
     ) async throws {
-        let harness = try start(python: python, pythonClient: pythonClient, maxInstances: maxInstances)
+        let harness = try start(python: python, pythonClient: pythonClient, maxInstances: maxInstances, forkServer: forkServer)
         do {
             try await body(harness)
         } catch {
@@ -101,6 +102,7 @@ import Testing
                         "installation": cc.client.installation_id, "identity": context.identity.cognito_identity_id}
             return {
                 "event": event,
+                "pid": os.getpid(),
                 "requestId": context.aws_request_id,
                 "remaining": context.get_remaining_time_in_millis(),
                 "env": {name: os.environ.get(name) for name in [
@@ -342,17 +344,20 @@ import Testing
     @Test func terminatingAPoolOfTenLeavesNoProcessBehind() async throws {
         try await Self.withHarness(maxInstances: 10) { harness in
             try await harness.define("py", runtime: "python3.12", handler: "app.handler", code: [.file("app.py", Self.pythonHandler)])
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for _ in 0..<10 { group.addTask { _ = try await harness.invoke("py", #"{"action":"sleep","seconds":0.5}"#) } }
-                try await group.waitForAll()
+            let runtimes = try await withThrowingTaskGroup(of: Int32.self) { group in
+                for _ in 0..<10 {
+                    group.addTask { Int32(try await harness.invoke("py", #"{"action":"sleep","seconds":0.5}"#).body["pid"] as? Int ?? 0) }
+                }
+                return try await group.reduce(into: [Int32]()) { $0.append($1) }
             }
             let instances = await harness.pools.list()
             #expect(instances.count == 10)
-            let sessions = harness.backend.sessions
-            #expect(sessions.count == 10)
-            let processes = sessions.flatMap { SessionSweep.members(of: $0) }
-            // An RIE per instance, plus a runtime for each that served a call (runtimes start lazily).
-            #expect(processes.count >= 11, "\(processes.count)")
+            // An RIE per instance in a session of its own, and a runtime for each (runtimes start
+            // lazily; forked ones lead a session of their own, spawned ones are in the RIE's).
+            let sessions = harness.backend.sessions + runtimes
+            #expect(Set(harness.backend.sessions).count == 10 && Set(runtimes).count == 10)
+            let processes = Array(Set(sessions.flatMap { SessionSweep.members(of: $0) }))
+            #expect(processes.count >= 20, "\(processes.count)")
             await harness.pools.shutdown()
             #expect(await eventually { sessions.allSatisfy { SessionSweep.members(of: $0).isEmpty } })
             // Gone entirely: not even a zombie waiting to be reaped.

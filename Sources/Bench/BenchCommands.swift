@@ -15,7 +15,7 @@ struct ShoalBench: AsyncParsableCommand {
         abstract: "Run a benchmark and print its figures.",
         subcommands: [
             RPCBenchCommand.self, WorkerBenchCommand.self, GatewayBenchCommand.self, RuntimeBenchCommand.self, UnpackBenchCommand.self,
-            SoakBenchCommand.self, RESTBenchCommand.self, DockerBenchCommand.self, EchoServerCommand.self,
+            SoakBenchCommand.self, RESTBenchCommand.self, DockerBenchCommand.self, ColdBenchCommand.self, EchoServerCommand.self,
         ]
     )
 
@@ -220,4 +220,26 @@ private func callerLevels(_ text: String) -> [Int]? {
     let levels = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
     guard !levels.isEmpty, levels.allSatisfy({ $0 != nil }) else { return nil }
     return levels.compactMap { $0 }
+}
+
+struct ColdBenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cold",
+        abstract: "A burst of Python cold starts through `shoal up`, fork server on and off: starts per second, CPU, latency, memory."
+    )
+
+    @Option(help: "Python functions, each invoked once.") var functions = 200
+    @Option(help: "Concurrent callers: a comma-separated list, one burst each.") var callers = "1,8,32"
+    @Option(help: "Python interpreter for the functions (default: the workers' choice on PATH).") var python: String?
+    @Option(name: .customLong("python-client"), help: "auto, awslambdaric or bundled.") var pythonClient = "auto"
+
+    func run() async throws {
+        let counts = callers.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard functions > 0, !counts.isEmpty, counts.allSatisfy({ $0 > 0 }) else {
+            throw ValidationError("--functions must be positive and --callers a list of positive counts")
+        }
+        print(IdleSetting.describe())
+        let report = try await ColdBenchmark(functions: functions, callers: counts, python: python, pythonClient: pythonClient).run()
+        print(report)
+    }
 }

@@ -29,7 +29,7 @@ struct SoakBenchmark {
     }
 
     /// `shoal up` prints its workers' ready lines too: its own says "shoal up rpc HOST:PORT".
-    private static func upPort(_ up: BenchChild) async throws -> Int {
+    static func upPort(_ up: BenchChild) async throws -> Int {
         let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {
             let output = String(decoding: up.logs.contents, as: UTF8.self)

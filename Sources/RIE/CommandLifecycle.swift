@@ -1,5 +1,7 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
+import NIOPosix
 import ServiceLifecycle
 import ShoalRuntimeInterface
 
@@ -64,9 +66,37 @@ private struct ParentWatch: Service {
             return
         }
         await cancelWhenGracefulShutdown {
-            while getppid() == parent {
-                guard (try? await Task.sleep(for: .milliseconds(500))) != nil else { return }
+            await Self.parentGone(parent)
+        }
+    }
+
+    /// Returns once `getppid()` is no longer `parent`, or the task is cancelled. The look is a
+    /// repeated task on an event loop, not `Task.sleep`: Swift's timers run on libdispatch
+    /// threads, so each look would wake two threads, and a worker's hundreds of idle `shoal-rie`
+    /// processes then cost a measurable share of the machine (docs/performance-log.md).
+    private static func parentGone(_ parent: pid_t) async {
+        let state = NIOLockedValueBox<(continuation: CheckedContinuation<Void, Never>?, done: Bool)>((nil, false))
+        let finish: @Sendable () -> Void = {
+            state.withLockedValue { state in
+                state.done = true
+                state.continuation?.resume()
+                state.continuation = nil
             }
         }
+        let look = MultiThreadedEventLoopGroup.singleton.next().scheduleRepeatedTask(
+            initialDelay: .milliseconds(500), delay: .milliseconds(500)
+        ) { _ in
+            if getppid() != parent { finish() }
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                state.withLockedValue { state in
+                    if state.done { continuation.resume() } else { state.continuation = continuation }
+                }
+            }
+        } onCancel: {
+            finish()
+        }
+        look.cancel()
     }
 }

@@ -28,6 +28,10 @@ package struct RIECommand: AsyncParsableCommand {
         name: .customLong("fork-server"),
         help: "A worker's Python fork server (unix socket) to ask for the runtime; the command is spawned if it does not start it.")
     var forkServer: String?
+    @Flag(
+        name: .customLong("init-at-start"),
+        help: "Start the runtime (its init) at once instead of at the first invoke: a worker launching an instance for a waiting call.")
+    var initAtStart = false
     @Argument(
         parsing: .captureForPassthrough,
         help: "The runtime command; default: the first bootstrap found in LAMBDA_TASK_ROOT, /var/task, /opt, /var/runtime.")
@@ -70,6 +74,7 @@ package struct RIECommand: AsyncParsableCommand {
             forkServer: forkServer
         )
         let serving = Task { try await emulator.run() }
+        if initAtStart { await emulator.broker.startRuntimeEarly() }
         try await CommandLifecycle.serve(
             readyLine: "shoal rie listening on \(host):\(emulator.invokePort) runtime-api 127.0.0.1:\(emulator.runtimeAPIPort) ready",
             parts: [

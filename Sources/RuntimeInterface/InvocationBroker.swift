@@ -44,6 +44,12 @@ package actor InvocationBroker {
         self.startRuntime = startRuntime
     }
 
+    /// Starts the runtime now, before any invoke: its init overlaps with whatever brings the
+    /// first invoke (a worker's launch handshake). An init that fails is retried at that invoke.
+    package func startRuntimeEarly() {
+        ensureRuntime()
+    }
+
     /// The runtime's process id, if one runs.
     package var runtimePID: pid_t? { runtime?.pid }
 

@@ -28,6 +28,9 @@ struct UpCommand: AsyncParsableCommand {
     @Option(help: "With --backend docker: pull images the engine does not have (missing), or fail at once (never).") var pull = "missing"
     @Option(name: .customLong("docker-emulator"), help: "With --backend docker: auto, shoal (shoal rie) or image (the image's aws-lambda-rie).")
     var dockerEmulator = "auto"
+    @Option(help: "Python interpreter for python3.x functions (default: python3.X, else python3, on PATH).") var python: String?
+    @Option(name: .customLong("python-client"), help: "Python runtime client: auto (awslambdaric when importable), awslambdaric, bundled.")
+    var pythonClient = "auto"
     @Option(
         name: .customLong("python-fork-server"),
         help: "on: Python runtimes are forked from a warm interpreter (docs/fork-server.md); off: each starts a fresh interpreter.")
@@ -47,13 +50,14 @@ struct UpCommand: AsyncParsableCommand {
         try await LoopScheduling.start(.fromEnvironment())
         let logger = Logger(label: "shoal.up")
         let dataDirectory = URL(fileURLWithPath: options.dataDir).standardizedFileURL.path
-        let workerArguments =
-            [
-                "--backend", backend, "--max-concurrency", String(maxConcurrency), "--idle-ttl", String(idleTTL),
-                "--max-queue-wait", String(maxQueueWait),
-            ] + (dockerHost.map { ["--docker-host", $0] } ?? []) + runtimeImages.flatMap { ["--runtime-image", $0] } + [
-                "--pull", pull, "--docker-emulator", dockerEmulator, "--python-fork-server", pythonForkServer,
-            ]
+        var workerArguments: [String] = [
+            "--backend", backend, "--max-concurrency", String(maxConcurrency), "--idle-ttl", String(idleTTL),
+            "--max-queue-wait", String(maxQueueWait), "--pull", pull, "--docker-emulator", dockerEmulator,
+            "--python-fork-server", pythonForkServer, "--python-client", pythonClient,
+        ]
+        if let dockerHost { workerArguments += ["--docker-host", dockerHost] }
+        workerArguments += runtimeImages.flatMap { ["--runtime-image", $0] }
+        if let python { workerArguments += ["--python", python] }
         // The workers' port is for this gateway alone: a token the workers get through their
         // environment (a command line is visible to every local user in `ps`).
         var configuration = options.configuration()

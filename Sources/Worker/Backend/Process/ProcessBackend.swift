@@ -72,7 +72,12 @@ package final class ProcessBackend: InstanceBackend {
         )
         try catalog.installBundledRuntimes()
         cgroups = configuration.limitMemory ? MemoryCgroups() : nil
-        forkServers = configuration.pythonForkServer ? try PythonForkServers(runtimeDirectory: catalog.runtimeDirectory) : nil
+        do {
+            forkServers = configuration.pythonForkServer ? try PythonForkServers(runtimeDirectory: catalog.runtimeDirectory) : nil
+        } catch {
+            forkServers = nil
+            logger.warning("no Python fork server (its socket directory: \(error)); Python runtimes start fresh")
+        }
     }
 
     // MARK: InstanceBackend
@@ -95,6 +100,8 @@ package final class ProcessBackend: InstanceBackend {
         var arguments = Array(emulator.dropFirst()) + [
             "--port", "0", "--timeout", "\(function.timeoutSeconds)", "--memory", "\(function.memoryMB)",
             "--function-name", function.name, "--working-directory", code.path,
+            // A launch is for a call that waits: the runtime's init overlaps the RIE's handshake.
+            "--init-at-start",
         ]
         if let cgroup { arguments += ["--memory-cgroup", cgroup] } else if configuration.limitMemory { arguments += ["--limit-memory", "true"] }
         if let socket = await forkServers?.socket(for: runtimeCommand) { arguments += ["--fork-server", socket] }

@@ -232,14 +232,17 @@ struct ColdBenchCommand: AsyncParsableCommand {
     @Option(help: "Concurrent callers: a comma-separated list, one burst each.") var callers = "1,8,32"
     @Option(help: "Python interpreter for the functions (default: the workers' choice on PATH).") var python: String?
     @Option(name: .customLong("python-client"), help: "auto, awslambdaric or bundled.") var pythonClient = "auto"
+    @Option(name: .customLong("fork-server"), help: "The settings to compare, in order: on,off, or one of them.") var forkServer = "on,off"
 
     func run() async throws {
+        let modes = forkServer.split(separator: ",").map(String.init)
+        guard !modes.isEmpty, modes.allSatisfy({ ["on", "off"].contains($0) }) else { throw ValidationError("--fork-server must list on and/or off") }
         let counts = callers.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         guard functions > 0, !counts.isEmpty, counts.allSatisfy({ $0 > 0 }) else {
             throw ValidationError("--functions must be positive and --callers a list of positive counts")
         }
         print(IdleSetting.describe())
-        let report = try await ColdBenchmark(functions: functions, callers: counts, python: python, pythonClient: pythonClient).run()
+        let report = try await ColdBenchmark(functions: functions, callers: counts, python: python, pythonClient: pythonClient, modes: modes).run()
         print(report)
     }
 }

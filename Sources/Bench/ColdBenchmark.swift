@@ -11,6 +11,7 @@ struct ColdBenchmark {
     var callers: [Int]
     var python: String?
     var pythonClient: String
+    var modes = ["on", "off"]
 
     static let handler = "def handler(event, context):\n    return event\n"
 
@@ -18,7 +19,7 @@ struct ColdBenchmark {
         var lines = [
             "shoal-bench cold: \(functions) python3.12 functions (\(pythonClient) client), each invoked once, through shoal up with 2 workers, \(ProcessInfo.processInfo.activeProcessorCount) cores"
         ]
-        for mode in ["on", "off"] {
+        for mode in modes {
             for count in callers {
                 let result = try await measure(forkServer: mode, callers: count)
                 lines.append(result)
@@ -97,7 +98,8 @@ struct ColdBenchmark {
         let memory = FleetMemory(workers: workers)
         let percentiles = SoakBenchmark.Percentiles(samples).columns
         return String(
-            format: "  fork server %@, %2d callers: %d cold starts in %.2f s = %.1f/s; machine CPU %.1f ms per cold start; p50 %@ ms, p99 %@ ms; PSS per warm instance %.1f MB (emulator %.1f, runtime %.1f, fork servers %.1f)",
+            format:
+                "  fork server %@, %2d callers: %d cold starts in %.2f s = %.1f/s; machine CPU %.1f ms per cold start; p50 %@ ms, p99 %@ ms; PSS per warm instance %.1f MB (emulator %.1f, runtime %.1f, fork servers %.1f)",
             forkServer, callers, samples.count, seconds, Double(samples.count) / seconds,
             cpu * 1000 / Double(max(samples.count, 1)), percentiles[0], percentiles[1],
             memory.total / Double(functions), memory.emulators / Double(functions), memory.runtimes / Double(functions),

@@ -1,4 +1,6 @@
 import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
 
 /// The instance's output (runtime stdout and stderr, plus the START/END/REPORT lines), kept in
 /// a bounded buffer addressed by absolute offsets, so the log of exactly one invocation can be
@@ -12,6 +14,9 @@ package final class LogBuffer: Sendable {
         var bytes: [UInt8] = []
         /// Absolute offset of `bytes[0]`.
         var start = 0
+        /// Callers of `wait(beyond:atMost:)`: the offset each waits to see passed.
+        var waiters: [UInt64: (offset: Int, continuation: CheckedContinuation<Void, Never>)] = [:]
+        var nextWaiter: UInt64 = 0
     }
 
     package let capacity: Int
@@ -26,12 +31,37 @@ package final class LogBuffer: Sendable {
     package var end: Int { state.withLockedValue { $0.start + $0.bytes.count } }
 
     package func append(_ bytes: some Collection<UInt8>) {
-        state.withLockedValue { state in
+        let woken = state.withLockedValue { state -> [CheckedContinuation<Void, Never>] in
             state.bytes.append(contentsOf: bytes)
             if state.bytes.count > 2 * capacity {
                 let excess = state.bytes.count - capacity
                 state.bytes.removeFirst(excess)
                 state.start += excess
+            }
+            guard !state.waiters.isEmpty else { return [] }
+            let end = state.start + state.bytes.count
+            let passed = state.waiters.filter { $0.value.offset < end }
+            for id in passed.keys { state.waiters.removeValue(forKey: id) }
+            return passed.values.map(\.continuation)
+        }
+        for continuation in woken { continuation.resume() }
+    }
+
+    /// Returns once the buffer has grown past absolute offset `offset`, or after `limit`,
+    /// whichever is first. The limit is an event-loop timer: a process waiting for a child's
+    /// ready line wakes when the line arrives, not on a polling `Task.sleep` (whose timers run
+    /// on libdispatch threads, a thread hop per look).
+    package func wait(beyond offset: Int, atMost limit: TimeAmount) async {
+        await withCheckedContinuation { continuation in
+            let id = state.withLockedValue { state -> UInt64? in
+                guard state.start + state.bytes.count <= offset else { return nil }
+                state.nextWaiter += 1
+                state.waiters[state.nextWaiter] = (offset, continuation)
+                return state.nextWaiter
+            }
+            guard let id else { return continuation.resume() }
+            MultiThreadedEventLoopGroup.singleton.next().scheduleTask(in: limit) {
+                self.state.withLockedValue { $0.waiters.removeValue(forKey: id) }?.continuation.resume()
             }
         }
     }

@@ -26,6 +26,7 @@ extension RuntimeProcess {
         let deadline = ContinuousClock.now + timeout
         var why = "not ready within \(timeout)"
         while ContinuousClock.now < deadline {
+            let seen = logs.end
             if let port = Self.readyPort(in: String(decoding: logs.contents, as: UTF8.self)), let pid, pid > 1 {
                 return (port, pid)
             }
@@ -33,7 +34,9 @@ extension RuntimeProcess {
                 why = "exited before it was ready"
                 break
             }
-            try await Task.sleep(for: .milliseconds(2))
+            try Task.checkCancellation()
+            // Woken by its next output; the limit is for a death or a pid not recorded yet.
+            await logs.wait(beyond: seen, atMost: .milliseconds(pid == nil ? 1 : 25))
         }
         throw NotReady(description: "\(why): \(String(decoding: logs.contents.suffix(2048), as: UTF8.self))")
     }

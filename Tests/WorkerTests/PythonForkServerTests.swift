@@ -164,7 +164,9 @@ import Testing
 
     @Test func onlyTheRuntimeClientsOwnCommandsAreForked() {
         let loop = "/data/runtimes/\(PythonRuntimeLoop.fileName)"
-        #expect(PythonForkServers.key(for: ["/usr/bin/python3", "-m", "awslambdaric", "app.handler"]) == .init(python: "/usr/bin/python3", client: "awslambdaric"))
+        #expect(
+            PythonForkServers.key(for: ["/usr/bin/python3", "-m", "awslambdaric", "app.handler"])
+                == .init(python: "/usr/bin/python3", client: "awslambdaric"))
         #expect(PythonForkServers.key(for: ["/usr/bin/python3", "-u", loop]) == .init(python: "/usr/bin/python3", client: loop))
         #expect(PythonForkServers.key(for: ["/usr/bin/python3", "-u", "/elsewhere/script.py"]) == nil)
         #expect(PythonForkServers.key(for: ["/usr/bin/node", "/data/runtimes/loop.js"]) == nil)

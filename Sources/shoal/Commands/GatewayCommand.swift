@@ -1,8 +1,8 @@
-import ShoalRIE
 import ArgumentParser
 import Foundation
 import Logging
 import ShoalGateway
+import ShoalRIE
 
 /// `shoal gateway`: the gateway alone, over workers started elsewhere.
 struct GatewayCommand: AsyncParsableCommand {

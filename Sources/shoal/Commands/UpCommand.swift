@@ -1,8 +1,8 @@
-import ShoalRIE
 import ArgumentParser
 import Foundation
 import Logging
 import ShoalGateway
+import ShoalRIE
 
 /// `shoal up`: the embedded default, a gateway plus N local worker processes.
 struct UpCommand: AsyncParsableCommand {

@@ -1,8 +1,8 @@
-import ShoalRIE
 import ArgumentParser
 import Foundation
 import Logging
 import ShoalProtocol
+import ShoalRIE
 import ShoalWorker
 
 /// `shoal worker`: one worker process, serving the internal JSON-RPC API.

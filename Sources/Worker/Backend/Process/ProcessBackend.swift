@@ -97,12 +97,13 @@ package final class ProcessBackend: InstanceBackend {
         let runtimeCommand = try await catalog.command(for: function, codeDirectory: code)
         let cgroup = cgroups?.make(request.instanceID, megabytes: function.memoryMB)
         let emulator = configuration.emulatorCommand
-        var arguments = Array(emulator.dropFirst()) + [
-            "--port", "0", "--timeout", "\(function.timeoutSeconds)", "--memory", "\(function.memoryMB)",
-            "--function-name", function.name, "--working-directory", code.path,
-            // A launch is for a call that waits: the runtime's init overlaps the RIE's handshake.
-            "--init-at-start",
-        ]
+        var arguments =
+            Array(emulator.dropFirst()) + [
+                "--port", "0", "--timeout", "\(function.timeoutSeconds)", "--memory", "\(function.memoryMB)",
+                "--function-name", function.name, "--working-directory", code.path,
+                // A launch is for a call that waits: the runtime's init overlaps the RIE's handshake.
+                "--init-at-start",
+            ]
         if let cgroup { arguments += ["--memory-cgroup", cgroup] } else if configuration.limitMemory { arguments += ["--limit-memory", "true"] }
         if let socket = await forkServers?.socket(for: runtimeCommand) { arguments += ["--fork-server", socket] }
         arguments += ["--"] + runtimeCommand

@@ -33,7 +33,8 @@ final class PythonForkServers: Sendable {
     /// under the temporary directory (a unix socket's path is limited to 107 bytes).
     init(runtimeDirectory: URL) throws {
         self.runtimeDirectory = runtimeDirectory
-        socketDirectory = FileManager.default.temporaryDirectory
+        socketDirectory =
+            FileManager.default.temporaryDirectory
             .appendingPathComponent("shoal-fork-\(getpid())-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))").path
         try FileManager.default.createDirectory(atPath: socketDirectory, withIntermediateDirectories: true)
     }
@@ -77,7 +78,8 @@ final class PythonForkServers: Sendable {
                 if let process {
                     let exit = await process.exited
                     guard !isStopped else { return }
-                    logger.warning("the Python fork server for \(key.python) (\(key.client)) ended (\(exit)); restarting it, cold starts spawn until it is back")
+                    logger.warning(
+                        "the Python fork server for \(key.python) (\(key.client)) ended (\(exit)); restarting it, cold starts spawn until it is back")
                 }
                 try? await Task.sleep(for: .milliseconds(min(5_000, 50 << min(failures, 7))))
                 guard !isStopped else { return }
@@ -111,9 +113,10 @@ final class PythonForkServers: Sendable {
         }
         let deadline = ContinuousClock.now + .seconds(10)
         while ContinuousClock.now < deadline {
+            let seen = logs.end
             if String(decoding: logs.contents, as: UTF8.self).contains(" ready\n") { return process }
             if let pid = process.pid, kill(pid, 0) != 0 { break }
-            try? await Task.sleep(for: .milliseconds(2))
+            await logs.wait(beyond: seen, atMost: .milliseconds(25))
         }
         logger.warning(
             "the Python fork server for \(key.python) (\(key.client)) did not start; cold starts spawn: \(String(decoding: logs.contents.suffix(1024), as: UTF8.self))"

@@ -96,9 +96,15 @@ import Testing
 
         let loops = Self.loopPolicies(pid)
         #expect(!loops.isEmpty && loops.allSatisfy { $0 == Self.batchPolicy }, "SHOAL_SCHEDULING=batch: \(loops)")
-        let instances = WorkerProcessTests.children(of: pid).flatMap { SessionSweep.members(of: $0) }
+        // Everything the worker started: RIEs, the Python fork server, and the runtimes it forked.
+        var instances: [Int32] = []
+        var pending = WorkerProcessTests.children(of: pid)
+        while let next = pending.popLast() {
+            instances.append(next)
+            pending += WorkerProcessTests.children(of: next)
+        }
         let policies = instances.flatMap { ProcessScan.threads(of: $0).map(\.policy) }
-        #expect(instances.count >= 2 && !policies.isEmpty, "an RIE and its Python runtime")
+        #expect(instances.count >= 3 && !policies.isEmpty, "an RIE, its Python runtime and the fork server: \(instances)")
         #expect(policies.allSatisfy { $0 == Self.otherPolicy }, "instance threads' policies: \(policies)")
         await client.close()
         #expect(await worker.terminate() == .status(0))

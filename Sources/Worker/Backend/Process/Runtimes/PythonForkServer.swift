@@ -41,6 +41,12 @@ enum PythonForkServer {
 
         class Server:
             def __init__(self, path, client):
+                # Runtimes inherit this process's scheduling policy: the default one, whatever
+                # the worker's loop that started this ran under (SCHED_BATCH when busy).
+                try:
+                    os.sched_setscheduler(0, os.SCHED_OTHER, os.sched_param(0))
+                except (AttributeError, OSError):
+                    pass
                 self.path = path
                 self.client = client
                 self.executables = {sys.executable, os.path.realpath(sys.executable)}
@@ -84,7 +90,7 @@ enum PythonForkServer {
                 its native client fixes AWS_LAMBDA_RUNTIME_API when it loads, and bootstrap its
                 log format and level, so those load in each child, from its own environment."""
                 import pkgutil
-                for name in ("concurrent.futures", "http.client", "importlib", "json", "logging", "time", "traceback"):
+                for name in ("concurrent.futures.thread", "http.client", "importlib", "json", "logging", "queue", "time", "traceback"):
                     importlib.import_module(name)
                 package = importlib.import_module("awslambdaric")
                 for module in pkgutil.iter_modules(package.__path__):

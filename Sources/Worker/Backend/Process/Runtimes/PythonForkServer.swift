@@ -89,9 +89,18 @@ enum PythonForkServer {
                 """What awslambdaric imports, except what reads the environment when loaded:
                 its native client fixes AWS_LAMBDA_RUNTIME_API when it loads, and bootstrap its
                 log format and level, so those load in each child, from its own environment."""
-                import pkgutil
+                import importlib.util, pkgutil
                 for name in ("concurrent.futures.thread", "http.client", "importlib", "json", "logging", "queue", "time", "traceback"):
                     importlib.import_module(name)
+                # The shared libraries the native client links (not the client itself): loading
+                # libstdc++ was most of the client's load time in each child.
+                if importlib.util.find_spec("runtime_client") is not None:
+                    import ctypes
+                    for library in ("libstdc++.so.6", "libgcc_s.so.1"):
+                        try:
+                            ctypes.CDLL(library)
+                        except OSError:
+                            pass
                 package = importlib.import_module("awslambdaric")
                 for module in pkgutil.iter_modules(package.__path__):
                     if module.name in ("__main__", "bootstrap", "lambda_runtime_client"):

@@ -237,8 +237,7 @@ struct ColdBenchCommand: AsyncParsableCommand {
     func run() async throws {
         let modes = forkServer.split(separator: ",").map(String.init)
         guard !modes.isEmpty, modes.allSatisfy({ ["on", "off"].contains($0) }) else { throw ValidationError("--fork-server must list on and/or off") }
-        let counts = callers.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard functions > 0, !counts.isEmpty, counts.allSatisfy({ $0 > 0 }) else {
+        guard functions > 0, let counts = callerLevels(callers), counts.allSatisfy({ $0 > 0 }) else {
             throw ValidationError("--functions must be positive and --callers a list of positive counts")
         }
         print(IdleSetting.describe())

@@ -51,22 +51,8 @@ struct ColdBenchmark {
     private func burst(_ up: BenchChild, port: Int, forkServer: String, callers: Int) async throws -> String {
         let client = try await RPCConnection.connect(host: "127.0.0.1", port: port)
         defer { Task { await client.close() } }
-        let zip = try BenchTool.python(
-            """
-            import io, sys, zipfile
-            buffer = io.BytesIO()
-            with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-                archive.writestr("app.py", sys.argv[1])
-            sys.stdout.buffer.write(buffer.getvalue())
-            """, [Self.handler])
         let names = (0..<functions).map { "cold-\($0)" }
-        for name in names {
-            _ = try await client.call(
-                ClientAPI.CreateFunction.self,
-                .init(
-                    functionName: name, runtime: "python3.12", handler: "app.handler", code: .init(zipFile: zip.base64EncodedString()),
-                    timeout: 30))
-        }
+        try await SoakBenchmark.createPythonFunctions(names, handler: Self.handler, timeout: 30, on: client)
         let workers = try await client.call(ClientAPI.WorkersList.self, Empty()).workers.compactMap { $0.pid.map { pid_t($0) } }
         let next = NIOLockedValueBox(0)
         let clock = ContinuousClock()

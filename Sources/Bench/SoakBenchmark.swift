@@ -46,21 +46,8 @@ struct SoakBenchmark {
     private func measure(_ up: BenchChild, port: Int) async throws -> String {
         let client = try await RPCConnection.connect(host: "127.0.0.1", port: port)
         defer { Task { await client.close() } }
-        let zip = try BenchTool.python(
-            """
-            import io, sys, zipfile
-            buffer = io.BytesIO()
-            with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-                archive.writestr("app.py", sys.argv[1])
-            sys.stdout.buffer.write(buffer.getvalue())
-            """, [Self.handler])
         let names = (0..<functions).map { "soak-\($0)" }
-        for name in names {
-            _ = try await client.call(
-                ClientAPI.CreateFunction.self,
-                .init(
-                    functionName: name, runtime: "python3.12", handler: "app.handler", code: .init(zipFile: zip.base64EncodedString())))
-        }
+        try await Self.createPythonFunctions(names, handler: Self.handler, on: client)
         let workers: [(name: String, pid: pid_t)] = try await client.call(ClientAPI.WorkersList.self, Empty()).workers.compactMap { worker in
             worker.pid.map { (worker.id, pid_t($0)) }
         }
@@ -123,6 +110,25 @@ struct SoakBenchmark {
             "whole run: \(all.count) calls, \(errors) errors; p50 \(total.columns[0]) ms, p99 \(total.columns[1]) ms, p99.9 \(total.columns[2]) ms, max \(total.columns[3]) ms"
         )
         return lines.joined(separator: "\n")
+    }
+
+    /// Creates python3.12 functions `names`, each with `handler` as `app.py` (`app.handler`).
+    static func createPythonFunctions(_ names: [String], handler: String, timeout: Int? = nil, on client: RPCConnection) async throws {
+        let zip = try BenchTool.python(
+            """
+            import io, sys, zipfile
+            buffer = io.BytesIO()
+            with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+                archive.writestr("app.py", sys.argv[1])
+            sys.stdout.buffer.write(buffer.getvalue())
+            """, [handler])
+        for name in names {
+            _ = try await client.call(
+                ClientAPI.CreateFunction.self,
+                .init(
+                    functionName: name, runtime: "python3.12", handler: "app.handler", code: .init(zipFile: zip.base64EncodedString()),
+                    timeout: timeout))
+        }
     }
 
     /// VmRSS of a process, in MB with one decimal.

@@ -28,13 +28,7 @@ struct UpCommand: AsyncParsableCommand {
     @Option(help: "With --backend docker: pull images the engine does not have (missing), or fail at once (never).") var pull = "missing"
     @Option(name: .customLong("docker-emulator"), help: "With --backend docker: auto, shoal (shoal rie) or image (the image's aws-lambda-rie).")
     var dockerEmulator = "auto"
-    @Option(help: "Python interpreter for python3.x functions (default: python3.X, else python3, on PATH).") var python: String?
-    @Option(name: .customLong("python-client"), help: "Python runtime client: auto (awslambdaric when importable), awslambdaric, bundled.")
-    var pythonClient = "auto"
-    @Option(
-        name: .customLong("python-fork-server"),
-        help: "on: Python runtimes are forked from a warm interpreter (docs/fork-server.md); off: each starts a fresh interpreter.")
-    var pythonForkServer = "on"
+    @OptionGroup var pythonOptions: PythonOptions
 
     func validate() throws {
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
@@ -43,21 +37,19 @@ struct UpCommand: AsyncParsableCommand {
         guard maxQueueWait > 0 else { throw ValidationError("--max-queue-wait must be positive") }
         guard ["missing", "never"].contains(pull) else { throw ValidationError("--pull must be missing or never") }
         guard ["auto", "shoal", "image"].contains(dockerEmulator) else { throw ValidationError("--docker-emulator must be auto, shoal or image") }
-        guard ["on", "off"].contains(pythonForkServer) else { throw ValidationError("--python-fork-server must be on or off") }
     }
 
     func run() async throws {
         try await LoopScheduling.start(.fromEnvironment())
         let logger = Logger(label: "shoal.up")
         let dataDirectory = URL(fileURLWithPath: options.dataDir).standardizedFileURL.path
-        var workerArguments: [String] = [
-            "--backend", backend, "--max-concurrency", String(maxConcurrency), "--idle-ttl", String(idleTTL),
-            "--max-queue-wait", String(maxQueueWait), "--pull", pull, "--docker-emulator", dockerEmulator,
-            "--python-fork-server", pythonForkServer, "--python-client", pythonClient,
-        ]
+        var workerArguments: [String] =
+            [
+                "--backend", backend, "--max-concurrency", String(maxConcurrency), "--idle-ttl", String(idleTTL),
+                "--max-queue-wait", String(maxQueueWait), "--pull", pull, "--docker-emulator", dockerEmulator,
+            ] + pythonOptions.workerArguments
         if let dockerHost { workerArguments += ["--docker-host", dockerHost] }
         workerArguments += runtimeImages.flatMap { ["--runtime-image", $0] }
-        if let python { workerArguments += ["--python", python] }
         // The workers' port is for this gateway alone: a token the workers get through their
         // environment (a command line is visible to every local user in `ps`).
         var configuration = options.configuration()

@@ -16,13 +16,7 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Instance backend: process, docker, or scripted (loopback HTTP instances with no runtime, for tests and benchmarks).")
     var backend = "process"
-    @Option(help: "Python interpreter for python3.x functions (default: python3.X, else python3, on PATH).") var python: String?
-    @Option(name: .customLong("python-client"), help: "Python runtime client: auto (awslambdaric when importable), awslambdaric, bundled.")
-    var pythonClient = "auto"
-    @Option(
-        name: .customLong("python-fork-server"),
-        help: "on: Python runtimes are forked from a warm interpreter (docs/fork-server.md); off: each starts a fresh interpreter.")
-    var pythonForkServer = "on"
+    @OptionGroup var pythonOptions: PythonOptions
     @Option(help: "Node interpreter for nodejs functions (default: node on PATH).") var node: String?
     @Option(name: .customLong("max-concurrency"), help: "Per-function instance cap (default: SHOAL_MAX_CONCURRENCY or 10).")
     var maxConcurrency: Int?
@@ -74,10 +68,6 @@ struct WorkerCommand: AsyncParsableCommand {
         guard idleTTL > 0, reapInterval > 0 else { throw ValidationError("--idle-ttl and --reap-interval must be positive") }
         guard maxQueueWait > 0 else { throw ValidationError("--max-queue-wait must be positive") }
         guard probeFreshness >= 0 else { throw ValidationError("--probe-freshness must not be negative") }
-        guard ["auto", "awslambdaric", "bundled"].contains(pythonClient) else {
-            throw ValidationError("--python-client must be auto, awslambdaric or bundled")
-        }
-        guard ["on", "off"].contains(pythonForkServer) else { throw ValidationError("--python-fork-server must be on or off") }
         guard ["missing", "never"].contains(pull) else { throw ValidationError("--pull must be missing or never") }
         guard ["auto", "shoal", "image"].contains(dockerEmulator) else { throw ValidationError("--docker-emulator must be auto, shoal or image") }
         for option in runtimeImages where RuntimeImages.parse(option) == nil {
@@ -122,9 +112,7 @@ struct WorkerCommand: AsyncParsableCommand {
             var configuration = ProcessBackend.Configuration(
                 dataDirectory: directory, shoalExecutable: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
             )
-            configuration.pythonExecutable = python
-            configuration.pythonClient = pythonClient
-            configuration.pythonForkServer = pythonForkServer == "on"
+            pythonOptions.apply(to: &configuration)
             configuration.nodeExecutable = node
             instanceBackend = try ProcessBackend(configuration: configuration, artifacts: artifacts)
         case "docker":

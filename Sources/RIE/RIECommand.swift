@@ -71,10 +71,9 @@ package struct RIECommand: AsyncParsableCommand {
         let emulator = try await RuntimeInterfaceEmulator(
             host: host, invokePort: port, runtimeAPIPort: runtimeAPIPort, configuration: configuration, runtime: runtime,
             memoryLimit: limitMemory || memoryCgroup != nil ? MemoryLimit(megabytes: configuration.memoryMB, cgroup: memoryCgroup) : nil,
-            forkServer: forkServer
+            forkServer: forkServer, initAtStart: initAtStart
         )
         let serving = Task { try await emulator.run() }
-        if initAtStart { await emulator.broker.startRuntimeEarly() }
         try await CommandLifecycle.serve(
             readyLine: "shoal rie listening on \(host):\(emulator.invokePort) runtime-api 127.0.0.1:\(emulator.runtimeAPIPort) ready",
             parts: [

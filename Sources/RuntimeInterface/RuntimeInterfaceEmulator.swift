@@ -19,9 +19,10 @@ package final class RuntimeInterfaceEmulator: Sendable {
     private let invokeServer: NIOAsyncChannel<HTTPConnection, Never>
     private let runtimeServer: NIOAsyncChannel<HTTPConnection, Never>
 
-    /// Binds both ports (0 picks free ones). The runtime starts lazily, on the first invoke:
-    /// forked by the fork server at `forkServer` (a unix socket) if one is given and answers,
-    /// else spawned.
+    /// Binds both ports (0 picks free ones). The runtime starts lazily, on the first invoke,
+    /// or at once with `initAtStart` (before the invoke port is bound: its init overlaps the
+    /// rest of the start); forked by the fork server at `forkServer` (a unix socket) if one is
+    /// given and answers, else spawned.
     package init(
         host: String = "127.0.0.1",
         invokePort: Int,
@@ -31,19 +32,14 @@ package final class RuntimeInterfaceEmulator: Sendable {
         logs: LogBuffer = LogBuffer(),
         echoRuntimeOutput: Bool = true,
         memoryLimit: MemoryLimit? = nil,
-        forkServer: String? = nil
+        forkServer: String? = nil,
+        initAtStart: Bool = false
     ) async throws {
         let runtimeServer = try await HTTPExchange.bind(host: "127.0.0.1", port: runtimeAPIPort)
         let apiPort = runtimeServer.channel.localAddress?.port ?? 0
         var command = runtime
         command.environment["AWS_LAMBDA_RUNTIME_API"] = "127.0.0.1:\(apiPort)"
-        let invokeServer = try await HTTPExchange.bind(host: host, port: invokePort)
-        self.runtimeServer = runtimeServer
-        self.invokeServer = invokeServer
-        self.runtimeAPIPort = apiPort
-        self.invokePort = invokeServer.channel.localAddress?.port ?? 0
-        self.logs = logs
-        broker = InvocationBroker(configuration: configuration, logs: logs) { [command] in
+        let broker = InvocationBroker(configuration: configuration, logs: logs) { [command] in
             RuntimeProcess(
                 command, logs: logs, echo: echoRuntimeOutput, isolation: .newProcessGroup,
                 forkServer: forkServer.map { RuntimeProcess.ForkServer(socketPath: $0, memoryLimit: memoryLimit) }
@@ -51,6 +47,21 @@ package final class RuntimeInterfaceEmulator: Sendable {
                 memoryLimit?.apply(to: pid)
             }
         }
+        if initAtStart { await broker.startRuntimeEarly() }
+        let invokeServer: NIOAsyncChannel<HTTPConnection, Never>
+        do {
+            invokeServer = try await HTTPExchange.bind(host: host, port: invokePort)
+        } catch {
+            await broker.stopRuntime()
+            try? await runtimeServer.channel.close()
+            throw error
+        }
+        self.runtimeServer = runtimeServer
+        self.invokeServer = invokeServer
+        self.runtimeAPIPort = apiPort
+        self.invokePort = invokeServer.channel.localAddress?.port ?? 0
+        self.logs = logs
+        self.broker = broker
     }
 
     /// Serves both ports until `stop()`.

@@ -3,6 +3,7 @@ import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import ShoalProtocol
 
 /// A runtime started by a fork server (the worker's Python fork server, docs/fork-server.md)
 /// instead of a spawn: one request on a unix socket with the output pipe's descriptors, the
@@ -20,13 +21,29 @@ extension RuntimeProcess {
         }
     }
 
-    /// The request line.
-    struct ForkRequest: Encodable {
-        var argv: [String]
-        var env: [String: String]
-        var cwd: String
-        var cgroup: String?
-        var dataLimit: Int?
+    /// The request line: `{"argv", "env", "cwd", "cgroup"?, "dataLimit"?}`. Written with the
+    /// hand-made `JSONWriter`: the request is on every cold start's critical path, and a first
+    /// JSONEncoder use in a fresh process costs about a millisecond of type lookups
+    /// (docs/performance-log.md, twenty-first round).
+    static func requestLine(_ command: Command, memoryLimit: MemoryLimit?) -> [UInt8] {
+        var writer = JSONWriter(capacity: 4096)
+        writer.object { json in
+            json.key("argv")
+            json.array { list in
+                for argument in [command.executable] + command.arguments { list.string(argument) }
+            }
+            json.key("env")
+            json.object { variables in
+                for (name, value) in command.environment {
+                    variables.key(name)
+                    variables.string(value)
+                }
+            }
+            json.member("cwd", command.workingDirectory)
+            json.member("cgroup", ifPresent: memoryLimit?.cgroup)
+            json.member("dataLimit", ifPresent: memoryLimit.flatMap { $0.cgroup == nil ? $0.megabytes * 1024 * 1024 : nil })
+        }
+        return Array(writer.bytes) + [UInt8(ascii: "\n")]
     }
 
     /// One reply line: the pid, a refusal, or how the runtime ended.
@@ -37,23 +54,24 @@ extension RuntimeProcess {
         var signal: Int32?
     }
 
-    /// Runs `command` through the fork server; nil when it did not start it (no server, a
-    /// refusal, or the server gone before it answered): the caller spawns it instead, on the
-    /// same descriptors, which are closed here only once a child has them.
-    static func runForked(
-        _ command: Command, server: ForkServer, outputFD: Int32, errorFD: Int32,
-        started: NIOLockedValueBox<pid_t?>, onStart: @Sendable (pid_t) -> Void
-    ) async -> Exit? {
-        let request = ForkRequest(
-            argv: [command.executable] + command.arguments, env: command.environment, cwd: command.workingDirectory,
-            cgroup: server.memoryLimit?.cgroup, dataLimit: server.memoryLimit.map { $0.cgroup == nil ? $0.megabytes * 1024 * 1024 : nil } ?? nil)
-        guard var line = try? JSONEncoder().encode(request) else { return nil }
-        line.append(UInt8(ascii: "\n"))
+    /// Sends the request with the output pipe's descriptors; the connection, or nil when no
+    /// server took it (gone, full, or not there yet). Does not block.
+    static func requestFork(_ command: Command, server: ForkServer, outputFD: Int32, errorFD: Int32) -> Int32? {
+        let line = requestLine(command, memoryLimit: server.memoryLimit)
         let fds = [outputFD, errorFD]
         let socket = line.withUnsafeBytes { bytes in
             shoal_unix_send_with_fds(server.socketPath, bytes.baseAddress, bytes.count, fds, Int32(fds.count))
         }
-        guard socket >= 0 else { return nil }
+        return socket >= 0 ? socket : nil
+    }
+
+    /// Follows a runtime the server was asked for on `socket`: its pid, then how it ended. Nil
+    /// when the server did not start it (a refusal, or the server gone before it answered):
+    /// the caller spawns it instead, on the same descriptors, which are closed here only once
+    /// a child has them.
+    static func awaitForked(
+        _ socket: Int32, outputFD: Int32, errorFD: Int32, started: NIOLockedValueBox<pid_t?>, onStart: @Sendable (pid_t) -> Void
+    ) async -> Exit? {
         let channel: NIOAsyncChannel<ByteBuffer, Never>
         do {
             channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).withConnectedSocket(socket) { channel in

@@ -87,14 +87,15 @@ package final class RuntimeProcess: Sendable {
             var ends: [Int32] = [-1, -1]
             guard shoal_pipe_cloexec(&ends) == 0 else { return .failedToStart("pipe: errno \(errno)") }
             let errorEnd = shoal_dup_cloexec(ends[1])
+            // The fork server's request goes first: the runtime's init runs while the rest is set up.
+            let forkConnection = forkServer.flatMap { Self.requestFork(command, server: $0, outputFD: ends[1], errorFD: errorEnd) }
             outputFD.withLockedValue { $0 = ends[0] }
             let reader = try? await OutputReader.start(fd: ends[0], logs: logs, echo: echo)
             if reader == nil { close(ends[0]) }
             readerChannel.withLockedValue { $0 = reader }
             defer { outputFD.withLockedValue { $0 = nil } }
-            if let forkServer,
-                let exit = await Self.runForked(
-                    command, server: forkServer, outputFD: ends[1], errorFD: errorEnd, started: started, onStart: onStart)
+            if let forkConnection,
+                let exit = await Self.awaitForked(forkConnection, outputFD: ends[1], errorFD: errorEnd, started: started, onStart: onStart)
             {
                 try? await reader?.closeFuture.get()
                 return exit

@@ -84,4 +84,30 @@ import Testing
         #expect(frame.readInteger(as: UInt32.self) == UInt32(json.utf8.count))
         #expect(frame.readString(length: frame.readableBytes) == json)
     }
+
+    @Test func arraysAndRunTimeKeysNestAndEscape() throws {
+        var writer = JSONWriter()
+        writer.object { json in
+            json.key("list")
+            json.array { list in
+                for text in Self.awkward { list.string(text) }
+                list.array { _ in }
+                list.integer(7)
+            }
+            json.key("map")
+            json.object { map in
+                for text in Self.awkward {
+                    map.key(text)
+                    map.string(text)
+                }
+            }
+            json.member("after", 1)
+        }
+        let decoded = try #require(try JSONSerialization.jsonObject(with: Data(writer.bytes)) as? [String: Any])
+        let list = try #require(decoded["list"] as? [Any])
+        #expect(list.prefix(Self.awkward.count).compactMap { $0 as? String } == Self.awkward)
+        #expect((list[Self.awkward.count] as? [Any])?.isEmpty == true && list.last as? Int == 7)
+        #expect(decoded["map"] as? [String: String] == Dictionary(uniqueKeysWithValues: Self.awkward.map { ($0, $0) }))
+        #expect(decoded["after"] as? Int == 1)
+    }
 }

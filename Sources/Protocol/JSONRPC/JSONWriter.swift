@@ -48,6 +48,27 @@ public struct JSONWriter {
         markWritten()
     }
 
+    /// An array whose elements `body` writes.
+    package mutating func array(_ body: (inout JSONWriter) -> Void) {
+        separate()
+        buffer.writeInteger(UInt8(ascii: "["))
+        precondition(depth < UInt64.bitWidth, "JSON nested deeper than the writer tracks")
+        depth += 1
+        commas &= ~(1 << (depth - 1))
+        body(&self)
+        depth -= 1
+        buffer.writeInteger(UInt8(ascii: "]"))
+        markWritten()
+    }
+
+    /// Starts a member whose name is known only at run time (escaped as any string); the value
+    /// written next belongs to it.
+    package mutating func key(_ name: String) {
+        string(name)
+        buffer.writeInteger(UInt8(ascii: ":"))
+        commas &= ~(1 << (depth - 1))
+    }
+
     /// Starts a member; the value written next belongs to it.
     public mutating func key(_ name: StaticString) {
         let comma = takeComma()

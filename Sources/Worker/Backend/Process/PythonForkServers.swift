@@ -4,7 +4,8 @@ import NIOConcurrencyHelpers
 import ShoalRuntimeInterface
 
 /// The worker's Python fork servers (`PythonForkServer`), one per interpreter and runtime
-/// client, each started on the first cold start that needs it and restarted whenever it dies.
+/// client, each started when a function that needs it is deployed (or by the first cold start
+/// that does) and restarted whenever it dies.
 ///
 /// An instance's `shoal rie` gets the server's socket and asks it for its runtime; when the
 /// server is down (dead, restarting, or never came up), the RIE spawns the runtime as before,
@@ -49,8 +50,8 @@ final class PythonForkServers: Sendable {
         return nil
     }
 
-    /// The socket of the server for `command`, starting it on first use (that first cold start
-    /// waits for it); nil when no server runs such a command or it could not be started.
+    /// The socket of the server for `command`, starting it on first use (callers wait for that
+    /// first start); nil when no server runs such a command or it could not be started.
     func socket(for command: [String]) async -> String? {
         guard let key = Self.key(for: command) else { return nil }
         let (path, first) = state.withLockedValue { state -> (String?, Task<Bool, Never>?) in

@@ -100,6 +100,13 @@ package final class RuntimeProcess: Sendable {
                 try? await reader?.closeFuture.get()
                 return exit
             }
+            // Stopped while the server had the request: no spawn in its place.
+            if forkConnection != nil, Task.isCancelled {
+                close(ends[1])
+                close(errorEnd)
+                try? await reader?.close()
+                return .failedToStart("stopped before the fork server answered")
+            }
             do {
                 let result = try await run(
                     .path(FilePath(command.executable)),

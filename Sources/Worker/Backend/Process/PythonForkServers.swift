@@ -22,6 +22,9 @@ final class PythonForkServers: Sendable {
         var sockets: [Key: String] = [:]
         var firstStarts: [Key: Task<Bool, Never>] = [:]
         var running: [Key: RuntimeProcess] = [:]
+        /// Servers that were up at least once: their socket is handed out even while they are
+        /// restarting (an emulator that finds none spawns).
+        var everUp: Set<Key> = []
         var stopped = false
     }
 
@@ -63,12 +66,14 @@ final class PythonForkServers: Sendable {
             state.firstStarts[key] = first
             return (path, first)
         }
-        guard let path, await first?.value == true else { return nil }
-        return path
+        guard let path else { return nil }
+        _ = await first?.value
+        return state.withLockedValue { $0.everUp.contains(key) } ? path : nil
     }
 
     /// Starts the server, then keeps it running: a server that exits is started again (after
-    /// a pause that grows while it keeps failing). Returns once the first start is ready or
+    /// a pause that grows while it keeps failing, until `startAttempts` starts in a row never
+    /// got it ready). Returns once the first start is ready or
     /// has failed; the supervision goes on in the background.
     private func supervise(_ key: Key, path: String) async -> Bool {
         let first = await start(key, path: path)
@@ -82,6 +87,11 @@ final class PythonForkServers: Sendable {
                     logger.warning(
                         "the Python fork server for \(key.python) (\(key.client)) ended (\(exit)); restarting it, cold starts spawn until it is back")
                 }
+                guard failures < Self.startAttempts else {
+                    logger.error(
+                        "the Python fork server for \(key.python) (\(key.client)) failed to start \(failures) times in a row; cold starts spawn")
+                    return
+                }
                 try? await Task.sleep(for: .milliseconds(min(5_000, 50 << min(failures, 7))))
                 guard !isStopped else { return }
                 process = await start(key, path: path)
@@ -90,6 +100,9 @@ final class PythonForkServers: Sendable {
         }
         return first != nil
     }
+
+    /// Starts in a row that may fail (never getting ready) before the server is given up.
+    static let startAttempts = 5
 
     private var isStopped: Bool { state.withLockedValue { $0.stopped } }
 
@@ -115,7 +128,10 @@ final class PythonForkServers: Sendable {
         let deadline = ContinuousClock.now + .seconds(10)
         while ContinuousClock.now < deadline {
             let seen = logs.end
-            if String(decoding: logs.contents, as: UTF8.self).contains(" ready\n") { return process }
+            if String(decoding: logs.contents, as: UTF8.self).contains(" ready\n") {
+                state.withLockedValue { _ = $0.everUp.insert(key) }
+                return process
+            }
             if let pid = process.pid, kill(pid, 0) != 0 { break }
             await logs.wait(beyond: seen, atMost: .milliseconds(25))
         }

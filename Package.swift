@@ -230,6 +230,7 @@ let package = Package(
         .testTarget(
             name: "RuntimeInterfaceTests",
             dependencies: [
+                "ShoalRIE",
                 "ShoalTestSupport",
                 "ShoalRuntimeInterface", "ShoalWorker",
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -40,57 +40,14 @@ package struct RIECommand: AsyncParsableCommand {
     package init() {}
 
     package func run() async throws {
-        let environment = ProcessInfo.processInfo.environment
-        var configuration = InvocationBroker.Configuration()
-        configuration.functionName = functionName ?? environment["AWS_LAMBDA_FUNCTION_NAME"] ?? "function"
-        configuration.memoryMB = memory ?? environment["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"].flatMap(Int.init) ?? 128
-        let seconds = timeout ?? environment["AWS_LAMBDA_FUNCTION_TIMEOUT"].flatMap(Double.init) ?? 3
-        guard seconds > 0 else { throw ValidationError("--timeout must be positive") }
-        configuration.timeout = .milliseconds(Int(seconds * 1000))
-        let region = environment["AWS_REGION"] ?? "us-east-1"
-        configuration.functionARN = "arn:aws:lambda:\(region):000000000000:function:\(configuration.functionName)"
-
-        let taskRoot = workingDirectory ?? environment["LAMBDA_TASK_ROOT"] ?? FileManager.default.currentDirectoryPath
-        let arguments = command.first == "--" ? Array(command.dropFirst()) : command
-        let executable: String
-        if let first = arguments.first {
-            executable = first
-        } else {
-            let candidates = ["\(taskRoot)/bootstrap", "/var/task/bootstrap", "/opt/bootstrap", "/var/runtime/bootstrap"]
-            guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-                throw ValidationError("no runtime command given and no executable bootstrap in \(candidates.joined(separator: ", "))")
-            }
-            executable = found
-        }
-        let runtime = RuntimeProcess.Command(
-            executable: Self.resolve(executable, path: environment["PATH"] ?? "/usr/bin:/bin"),
-            arguments: Array(arguments.dropFirst()),
-            environment: environment,
-            workingDirectory: taskRoot
-        )
-        let emulator = try await RuntimeInterfaceEmulator(
-            host: host, invokePort: port, runtimeAPIPort: runtimeAPIPort, configuration: configuration, runtime: runtime,
-            memoryLimit: limitMemory || memoryCgroup != nil ? MemoryLimit(megabytes: configuration.memoryMB, cgroup: memoryCgroup) : nil,
-            forkServer: forkServer, initAtStart: initAtStart
-        )
-        let serving = Task { try await emulator.run() }
-        try await CommandLifecycle.serve(
-            readyLine: "shoal rie listening on \(host):\(emulator.invokePort) runtime-api 127.0.0.1:\(emulator.runtimeAPIPort) ready",
-            parts: [
-                StoppedPart("runtime interface") {
-                    await emulator.stop()
-                    serving.cancel()
-                }
-            ], logger: Logger(label: "shoal.rie"))
+        try await settings.run()
     }
 
-    /// A bare command name is looked up on PATH, as a shell would.
-    static func resolve(_ executable: String, path: String) -> String {
-        guard !executable.contains("/") else { return executable }
-        for directory in path.split(separator: ":") {
-            let candidate = "\(directory)/\(executable)"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return executable
+    /// The options as read.
+    package var settings: RIESettings {
+        RIESettings(
+            port: port, host: host, runtimeAPIPort: runtimeAPIPort, timeout: timeout, memory: memory, functionName: functionName,
+            workingDirectory: workingDirectory, memoryCgroup: memoryCgroup, limitMemory: limitMemory, forkServer: forkServer,
+            initAtStart: initAtStart, command: command.first == "--" ? Array(command.dropFirst()) : command)
     }
 }

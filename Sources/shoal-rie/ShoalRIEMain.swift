@@ -9,6 +9,16 @@ import ShoalRIE
 struct ShoalRIEMain {
     static func main() async {
         ProcessStart.prepare(eventLoops: 1)
-        await RIECommand.main()
+        // The worker's own command line is read by hand (`RIESettings(workerArguments:)`);
+        // anything else, help included, by ArgumentParser.
+        guard let settings = RIESettings(workerArguments: Array(CommandLine.arguments.dropFirst())) else {
+            await RIECommand.main()
+            return
+        }
+        do {
+            try await settings.run()
+        } catch {
+            RIECommand.exit(withError: error)
+        }
     }
 }

@@ -105,7 +105,8 @@ package final class ProcessBackend: InstanceBackend {
         var arguments =
             Array(emulator.dropFirst()) + [
                 "--port", "0", "--timeout", "\(function.timeoutSeconds)", "--memory", "\(function.memoryMB)",
-                "--function-name", function.name, "--working-directory", code.path,
+                // `=`: a function's name may start with "-".
+                "--function-name=\(function.name)", "--working-directory", code.path,
                 // A launch is for a call that waits: the runtime's init overlaps the RIE's handshake.
                 "--init-at-start",
             ]

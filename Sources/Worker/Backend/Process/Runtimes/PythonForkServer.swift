@@ -103,11 +103,16 @@ enum PythonForkServer {
                             pass
                 package = importlib.import_module("awslambdaric")
                 for module in pkgutil.iter_modules(package.__path__):
-                    if module.name in ("__main__", "bootstrap", "lambda_runtime_client"):
+                    if module.ispkg or module.name in ("__main__", "bootstrap", "lambda_runtime_client"):
                         continue
-                    with open(os.path.join(package.__path__[0], module.name + ".py")) as source:
-                        if "runtime_client" in source.read() or module.ispkg:
-                            continue
+                    # Only plain modules that do not load the native client (another version
+                    # may add others, or ship compiled ones: those load in the child).
+                    try:
+                        with open(os.path.join(package.__path__[0], module.name + ".py")) as source:
+                            if "runtime_client" in source.read():
+                                continue
+                    except OSError:
+                        continue
                     importlib.import_module("awslambdaric." + module.name)
                 if "runtime_client" in sys.modules or "awslambdaric.bootstrap" in sys.modules:
                     raise SystemExit("awslambdaric's native client or bootstrap loaded in the fork server: not forking it")

@@ -37,27 +37,25 @@ public struct JSONWriter {
 
     /// An object whose members `body` writes.
     public mutating func object(_ body: (inout JSONWriter) -> Void) {
-        separate()
-        buffer.writeInteger(UInt8(ascii: "{"))
-        precondition(depth < UInt64.bitWidth, "JSON nested deeper than the writer tracks")
-        depth += 1
-        commas &= ~(1 << (depth - 1))
-        body(&self)
-        depth -= 1
-        buffer.writeInteger(UInt8(ascii: "}"))
-        markWritten()
+        container(opening: UInt8(ascii: "{"), closing: UInt8(ascii: "}"), body)
     }
 
     /// An array whose elements `body` writes.
     package mutating func array(_ body: (inout JSONWriter) -> Void) {
+        container(opening: UInt8(ascii: "["), closing: UInt8(ascii: "]"), body)
+    }
+
+    /// An object or array: its values are separated by commas at a depth of their own.
+    @inline(__always)
+    private mutating func container(opening: UInt8, closing: UInt8, _ body: (inout JSONWriter) -> Void) {
         separate()
-        buffer.writeInteger(UInt8(ascii: "["))
+        buffer.writeInteger(opening)
         precondition(depth < UInt64.bitWidth, "JSON nested deeper than the writer tracks")
         depth += 1
         commas &= ~(1 << (depth - 1))
         body(&self)
         depth -= 1
-        buffer.writeInteger(UInt8(ascii: "]"))
+        buffer.writeInteger(closing)
         markWritten()
     }
 

@@ -176,10 +176,13 @@ package struct ImageInspect: Decodable, Sendable {
 package struct ContainerSummary: Decodable, Sendable {
     package var id: String
     package var labels: [String: String]?
+    /// The entrypoint and command, joined by spaces (as `docker ps` shows them).
+    package var command: String?
 
     enum CodingKeys: String, CodingKey {
         case id = "Id"
         case labels = "Labels"
+        case command = "Command"
     }
 }
 

@@ -39,8 +39,12 @@ import Testing
         let workers = try await client.call(ClientAPI.WorkersList.self, Empty()).workers
         let victim = try #require(workers.first { $0.id == "worker-1" })
         let victimPID = try #require(victim.pid)
-        let before = Set(try await engine.containers(labelled: ["shoal.worker=worker-1"]).map(\.id))
+        let containers = try await engine.containers(labelled: ["shoal.worker=worker-1"])
+        let before = Set(containers.map(\.id))
         #expect(!before.isEmpty, "worker-1 had containers")
+        for container in containers {
+            #expect(container.command?.contains("/var/shoal/shoal-rie --host") == true, "the lean emulator fronts: \(container.command ?? "")")
+        }
         kill(pid_t(victimPID), SIGKILL)
         var restartedAt: ContinuousClock.Instant?
         let killed = ContinuousClock.now

@@ -1,7 +1,7 @@
 import ShoalDocker
 import ShoalProtocol
 
-/// The volume that carries this worker's `shoal` and its libraries into every container,
+/// The volume that carries this worker's emulator and its libraries into every container,
 /// filled once through the engine: an empty helper image's container mounts it, and the
 /// bundle is uploaded into it, so nothing of the worker's own filesystem is bind-mounted.
 enum BundleVolume {
@@ -14,7 +14,7 @@ enum BundleVolume {
                 try await engine.importImage(helperImage, TarArchive([.directory(path: "bundle", mode: 0o755)]))
             }
             var spec = ContainerCreate(image: helperImage)
-            spec.entrypoint = ["/bundle/shoal"]
+            spec.entrypoint = ["/bundle/\(bundle.fileName)"]  // never started: the container only mounts the volume
             spec.labels = ["shoal.worker": workerID, "shoal.helper": "bundle"]
             spec.hostConfig.mounts = [.init(volume: volume, at: "/bundle", readOnly: false)]
             let archive: TarArchive

@@ -4,20 +4,21 @@ import ShoalProtocol
 
 /// What one instance's container is, as a pure value: the image's own entrypoint and command
 /// (the handler as the command for a zip function, as AWS's base images take it) run under
-/// `shoal rie` from the worker's bundle volume, with Lambda's environment, the function's
+/// the emulator from the worker's bundle volume, with Lambda's environment, the function's
 /// memory as a hard limit (swap equal, so an overrun is killed) and CPU in proportion to it.
 struct ContainerPlan: Sendable {
-    /// The port `shoal rie` listens on inside the container.
+    /// The port the emulator listens on inside the container.
     static let invokePort = 8080
-    /// Where the worker's `shoal` and its libraries are mounted.
+    /// Where the worker's emulator and its libraries are mounted.
     static let bundlePath = "/var/shoal"
     /// Lambda's ratio: 1,769 MB is one vCPU.
     static let megabytesPerCPU = 1769
 
     /// What fronts the runtime in the container.
     enum Emulator: Sendable, Hashable {
-        /// `shoal rie` from the worker's bundle volume (its name, and its loader's file name).
-        case shoal(volume: String, loader: String)
+        /// `shoal-rie` (or `shoal rie`) from the worker's bundle volume: the volume's name, its
+        /// loader's file name, and the command in the container (`RIEBundle.command`).
+        case shoal(volume: String, loader: String, command: [String])
         /// The image's own `/usr/local/bin/aws-lambda-rie` (AWS's base images carry it).
         case image
     }
@@ -76,11 +77,12 @@ struct ContainerPlan: Sendable {
         if command.isEmpty, !isImage { command = ["/var/task/bootstrap"] }
         var spec = ContainerCreate(image: image)
         switch emulator {
-        case .shoal(let volume, let loader):
+        case .shoal(let volume, let loader, let emulator):
+            // `--function-name=NAME`: a name may start with "-" (the worker's own form).
             spec.entrypoint =
-                ["\(bundlePath)/lib/\(loader)", "--library-path", "\(bundlePath)/lib", "\(bundlePath)/shoal", "rie"]
+                ["\(bundlePath)/lib/\(loader)", "--library-path", "\(bundlePath)/lib"] + emulator
                 + ["--host", "0.0.0.0", "--port", "\(invokePort)", "--timeout", "\(function.timeoutSeconds)", "--memory", "\(function.memoryMB)"]
-                + ["--function-name", function.name, "--working-directory", workingDirectory, "--"] + command
+                + ["--function-name=\(function.name)", "--working-directory", workingDirectory, "--"] + command
             spec.hostConfig.mounts = [.init(volume: volume, at: bundlePath)]
         case .image:
             // AWS's emulator listens on 8080 and reads the timeout and the rest from the environment.

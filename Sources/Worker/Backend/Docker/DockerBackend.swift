@@ -6,7 +6,7 @@ import ShoalDocker
 import ShoalProtocol
 
 /// Runs each instance as a container through the Docker Engine API (libcurl on its unix
-/// socket, no docker CLI): `shoal rie` from this worker's bundle volume fronts the image's
+/// socket, no docker CLI): `shoal-rie` from this worker's bundle volume fronts the image's
 /// runtime, so streaming, the overlap refusal and the log tail hold as in the process backend.
 ///
 /// Code goes to `/var/task` and layers to `/opt` by archive upload before the container
@@ -16,7 +16,8 @@ package final class DockerBackend: InstanceBackend {
         package var workerID: String
         /// Where deploys are unpacked before they are archived for upload.
         package var dataDirectory: URL
-        /// The `shoal` executable whose copy runs `shoal rie` in the containers.
+        /// The `shoal` executable; the `shoal-rie` beside it (else `shoal rie`) is copied into
+        /// the containers (`EmulatorCommand`).
         package var shoalExecutable: String
         package var dockerHost = DockerEngine.defaultHost
         /// `--runtime-image RUNTIME=IMAGE`.
@@ -26,7 +27,7 @@ package final class DockerBackend: InstanceBackend {
         /// Pull an image the engine does not have (`--pull missing`); off, a missing image
         /// fails at once (`--pull never`, for machines that reach no registry).
         package var pullsMissingImages = true
-        /// `--docker-emulator auto|shoal|image`: `shoal rie` where it can run, or the image's
+        /// `--docker-emulator auto|shoal|image`: Shoal's emulator where it can run, or the image's
         /// own `aws-lambda-rie`.
         package var emulator = "auto"
         package var region = "us-east-1"
@@ -44,7 +45,7 @@ package final class DockerBackend: InstanceBackend {
     let engine: DockerEngine
     let artifacts: ArtifactStore
     private let settings: ContainerPlan.Settings
-    /// `shoal rie` from the bundle volume; nil when every instance uses the image's emulator.
+    /// `shoal-rie` from the bundle volume; nil when every instance uses the image's emulator.
     private let bundle: ContainerPlan.Emulator?
     private let emulatorSetting: ContainerPlan.EmulatorSetting
     private let images: RuntimeImages
@@ -87,13 +88,15 @@ package final class DockerBackend: InstanceBackend {
             var emulator: ContainerPlan.Emulator?
             var bundle: RIEBundle?
             if configuration.emulator != "image" {
-                let found = try await RIEBundle.of(configuration.shoalExecutable)
-                emulator = .shoal(volume: found.volumeName(workerID: configuration.workerID), loader: found.loader)
+                let found = try await RIEBundle.of(EmulatorCommand.beside(configuration.shoalExecutable))
+                emulator = .shoal(
+                    volume: found.volumeName(workerID: configuration.workerID), loader: found.loader,
+                    command: found.command(mountedAt: ContainerPlan.bundlePath))
                 bundle = found
             }
             let backend = DockerBackend(configuration: configuration, engine: engine, artifacts: artifacts, settings: settings, bundle: emulator)
             try await backend.removeLeftovers()
-            if let bundle, case .shoal(let volume, _) = emulator {
+            if let bundle, case .shoal(let volume, _, _) = emulator {
                 try await BundleVolume.fill(volume, with: bundle, workerID: configuration.workerID, engine: engine)
             }
             return backend
@@ -157,7 +160,7 @@ package final class DockerBackend: InstanceBackend {
             for id in ids { group.addTask { [engine] in try? await engine.removeContainer(id) } }
         }
         try? await removeLeftovers()
-        if case .shoal(let volume, _) = bundle { try? await engine.removeVolume(volume) }
+        if case .shoal(let volume, _, _) = bundle { try? await engine.removeVolume(volume) }
         await engine.shutdown()
     }
 
@@ -254,7 +257,7 @@ package final class DockerBackend: InstanceBackend {
         }
     }
 
-    /// Polls until the emulator listens (`shoal rie`'s ready line in the log; an HTTP answer
+    /// Polls until the emulator listens (Shoal's emulator's ready line in the log; an HTTP answer
     /// from AWS's, which prints none); a container that stopped first is a launch failure
     /// with its output.
     private func waitUntilReady(_ id: String, emulator: ContainerPlan.Emulator) async throws -> Endpoint {

@@ -4,20 +4,23 @@ import ShoalProtocol
 import Subprocess
 import SystemPackage
 
-/// This worker's own `shoal` and the shared libraries it loads (the loader and glibc among
-/// them), so that `shoal rie` runs in any image of the same architecture, glibc or not, with
-/// no file of the worker's own machine mounted: the worker copies it into a volume through
-/// the engine.
+/// This worker's emulator (`shoal-rie`, or `shoal` for `shoal rie`) and the shared libraries it
+/// loads (the loader and glibc among them), so that it runs in any image of the same
+/// architecture, glibc or not, with no file of the worker's own machine mounted: the worker
+/// copies it into a volume through the engine.
 struct RIEBundle: Sendable {
     /// The executable's path.
     var executable: String
+    /// What follows the executable (`rie` for `shoal`).
+    var arguments: [String]
     /// Each library by the name it is loaded as (its soname) and the file it is.
     var libraries: [(name: String, path: String)]
     /// The dynamic loader's file name (run with `--library-path`).
     var loader: String
 
-    /// The bundle of `executable`, from what `ldd` says it loads.
-    static func of(_ executable: String) async throws(WorkerError) -> RIEBundle {
+    /// The bundle of `command` (`EmulatorCommand.beside`), from what `ldd` says it loads.
+    static func of(_ command: [String]) async throws(WorkerError) -> RIEBundle {
+        guard let executable = command.first else { throw WorkerError(.internalFailure, "no emulator executable to bundle") }
         let output: String
         do {
             let result = try await run(.name("ldd"), arguments: [executable], output: .string(limit: 1 << 20), error: .discarded)
@@ -28,7 +31,8 @@ struct RIEBundle: Sendable {
         let (libraries, loader) = parse(ldd: output)
         guard let loader else { throw WorkerError(.internalFailure, "ldd named no dynamic loader for \(executable)") }
         return RIEBundle(
-            executable: executable, libraries: libraries + [(URL(fileURLWithPath: loader).lastPathComponent, loader)],
+            executable: executable, arguments: Array(command.dropFirst()),
+            libraries: libraries + [(URL(fileURLWithPath: loader).lastPathComponent, loader)],
             loader: URL(fileURLWithPath: loader).lastPathComponent)
     }
 
@@ -57,10 +61,16 @@ struct RIEBundle: Sendable {
         return "shoal-rie-\(workerID)-\(digest)"
     }
 
-    /// The tar the volume is filled from: `shoal` and `lib/<soname>` for each library.
+    /// The executable's file name in the volume.
+    var fileName: String { URL(fileURLWithPath: executable).lastPathComponent }
+
+    /// How a container that mounts the volume at `path` runs it.
+    func command(mountedAt path: String) -> [String] { ["\(path)/\(fileName)"] + arguments }
+
+    /// The tar the volume is filled from: the executable and `lib/<soname>` for each library.
     func archive() throws -> TarArchive {
         var entries: [TarArchive.Entry] = [
-            .file(path: "shoal", bytes: Array(try Data(contentsOf: URL(fileURLWithPath: executable))), mode: 0o755),
+            .file(path: fileName, bytes: Array(try Data(contentsOf: URL(fileURLWithPath: executable))), mode: 0o755),
             .directory(path: "lib", mode: 0o755),
         ]
         for (name, path) in libraries {

@@ -35,12 +35,8 @@ package final class ProcessBackend: InstanceBackend {
             self.shoalExecutable = shoalExecutable
         }
 
-        /// What runs an instance's emulator: the lean `shoal-rie` beside `shoal` when it is
-        /// there (a third of the start-up CPU, less memory per instance), else `shoal rie`.
-        package var emulatorCommand: [String] {
-            let lean = URL(fileURLWithPath: shoalExecutable).deletingLastPathComponent().appendingPathComponent("shoal-rie").path
-            return FileManager.default.isExecutableFile(atPath: lean) ? [lean] : [shoalExecutable, "rie"]
-        }
+        /// What runs an instance's emulator (`shoal-rie` beside `shoal`, else `shoal rie`).
+        package var emulatorCommand: [String] { EmulatorCommand.beside(shoalExecutable) }
     }
 
     private struct Running {

@@ -76,7 +76,7 @@ let package = Package(
         .target(
             name: "ShoalWorker",
             dependencies: [
-                "CShoalSystem", "ShoalProtocol", "ShoalLambda", "ShoalRuntimeInterface", "ShoalZip", "ShoalDocker",
+                "CShoalSystem", "ShoalProtocol", "ShoalLambda", "ShoalRuntimeInterface", "ShoalRIE", "ShoalZip", "ShoalDocker",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -100,6 +100,27 @@ package struct RIESettings: Sendable, Equatable {
         return nil
     }
 
+    /// The command line a worker gives the emulator for these settings: the one form
+    /// `init?(workerArguments:)` reads (`--name=value`, as a function name may start with "-";
+    /// defaults left out), so both backends keep to the fast reader.
+    package var workerArguments: [String] {
+        let defaults = RIESettings()
+        var arguments: [String] = []
+        func option(_ name: String, _ value: String?) { if let value { arguments.append("--\(name)=\(value)") } }
+        option("port", port == defaults.port ? nil : String(port))
+        option("host", host == defaults.host ? nil : host)
+        option("runtime-api-port", runtimeAPIPort == defaults.runtimeAPIPort ? nil : String(runtimeAPIPort))
+        option("timeout", timeout.map { $0 == $0.rounded() && abs($0) < 1e15 ? String(Int($0)) : String($0) })
+        option("memory", memory.map(String.init))
+        option("function-name", functionName)
+        option("working-directory", workingDirectory)
+        option("memory-cgroup", memoryCgroup)
+        option("limit-memory", limitMemory ? "true" : nil)
+        option("fork-server", forkServer)
+        if initAtStart { arguments.append("--init-at-start") }
+        return arguments + ["--"] + command
+    }
+
     package func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         var configuration = InvocationBroker.Configuration()

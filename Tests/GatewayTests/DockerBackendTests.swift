@@ -43,7 +43,9 @@ import Testing
         let before = Set(containers.map(\.id))
         #expect(!before.isEmpty, "worker-1 had containers")
         for container in containers {
-            #expect(container.command?.contains("/var/shoal/shoal-rie --host") == true, "the lean emulator fronts: \(container.command ?? "")")
+            #expect(
+                container.command?.contains("/var/shoal/shoal-rie --host=0.0.0.0") == true,
+                "the lean emulator fronts: \(container.command ?? "")")
         }
         kill(pid_t(victimPID), SIGKILL)
         var restartedAt: ContinuousClock.Instant?

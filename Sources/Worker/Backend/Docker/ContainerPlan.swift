@@ -1,6 +1,7 @@
 import Foundation
 import ShoalDocker
 import ShoalProtocol
+import ShoalRIE
 
 /// What one instance's container is, as a pure value: the image's own entrypoint and command
 /// (the handler as the command for a zip function, as AWS's base images take it) run under
@@ -77,12 +78,11 @@ struct ContainerPlan: Sendable {
         if command.isEmpty, !isImage { command = ["/var/task/bootstrap"] }
         var spec = ContainerCreate(image: image)
         switch emulator {
-        case .shoal(let volume, let loader, let emulator):
-            // `--function-name=NAME`: a name may start with "-" (the worker's own form).
-            spec.entrypoint =
-                ["\(bundlePath)/lib/\(loader)", "--library-path", "\(bundlePath)/lib"] + emulator
-                + ["--host", "0.0.0.0", "--port", "\(invokePort)", "--timeout", "\(function.timeoutSeconds)", "--memory", "\(function.memoryMB)"]
-                + ["--function-name=\(function.name)", "--working-directory", workingDirectory, "--"] + command
+        case .shoal(let volume, let loader, let emulatorCommand):
+            let settings = RIESettings(
+                port: invokePort, host: "0.0.0.0", timeout: Double(function.timeoutSeconds), memory: function.memoryMB,
+                functionName: function.name, workingDirectory: workingDirectory, command: command)
+            spec.entrypoint = ["\(bundlePath)/lib/\(loader)", "--library-path", "\(bundlePath)/lib"] + emulatorCommand + settings.workerArguments
             spec.hostConfig.mounts = [.init(volume: volume, at: bundlePath)]
         case .image:
             // AWS's emulator listens on 8080 and reads the timeout and the rest from the environment.

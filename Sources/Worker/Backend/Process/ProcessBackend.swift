@@ -3,6 +3,7 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOPosix
 import ShoalProtocol
+import ShoalRIE
 import ShoalRuntimeInterface
 
 /// Runs each instance as a local `shoal rie` process fronting the function's runtime:
@@ -98,17 +99,13 @@ package final class ProcessBackend: InstanceBackend {
         let runtimeCommand = try await catalog.command(for: function, codeDirectory: code)
         let cgroup = cgroups?.make(request.instanceID, megabytes: function.memoryMB)
         let emulator = configuration.emulatorCommand
-        var arguments =
-            Array(emulator.dropFirst()) + [
-                "--port", "0", "--timeout", "\(function.timeoutSeconds)", "--memory", "\(function.memoryMB)",
-                // `=`: a function's name may start with "-".
-                "--function-name=\(function.name)", "--working-directory", code.path,
-                // A launch is for a call that waits: the runtime's init overlaps the RIE's handshake.
-                "--init-at-start",
-            ]
-        if let cgroup { arguments += ["--memory-cgroup", cgroup] } else if configuration.limitMemory { arguments += ["--limit-memory", "true"] }
-        if let socket = await forkServers?.socket(for: runtimeCommand) { arguments += ["--fork-server", socket] }
-        arguments += ["--"] + runtimeCommand
+        let settings = RIESettings(
+            port: 0, timeout: Double(function.timeoutSeconds), memory: function.memoryMB, functionName: function.name,
+            workingDirectory: code.path, memoryCgroup: cgroup, limitMemory: cgroup == nil && configuration.limitMemory,
+            forkServer: await forkServers?.socket(for: runtimeCommand),
+            // A launch is for a call that waits: the runtime's init overlaps the RIE's handshake.
+            initAtStart: true, command: runtimeCommand)
+        let arguments = Array(emulator.dropFirst()) + settings.workerArguments
         let environment = LambdaEnvironment.variables(
             for: function, instanceID: request.instanceID, region: configuration.region,
             codeDirectory: code, optDirectory: opt, runtimeDirectory: catalog.runtimeDirectory

@@ -45,13 +45,16 @@ extension RuntimeProcess {
     /// `grace` the whole group is killed.
     @discardableResult
     package func terminate(grace: Duration = .seconds(10)) async -> Exit {
-        if let pid, pid > 1 { kill(pid, SIGTERM) }
+        // Not started yet: nothing to signal, and waiting for an exit nobody asked for could
+        // wait forever. Stopping cancels the spawn, or kills the group if it just happened.
+        guard let pid, pid > 1 else { return await stop() }
+        kill(pid, SIGTERM)
         let waited = Task { await exited }
         let deadline = ContinuousClock.now + grace
-        while let pid, pid > 1, kill(pid, 0) == 0, ContinuousClock.now < deadline {
+        while kill(pid, 0) == 0, ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(5))
         }
-        if let pid, pid > 1, kill(pid, 0) == 0 { return await stop() }
+        if kill(pid, 0) == 0 { return await stop() }
         return await waited.value
     }
 }

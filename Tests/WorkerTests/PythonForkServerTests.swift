@@ -150,6 +150,38 @@ import Testing
         }
     }
 
+    /// Many instances stopped at once: runtime exits and their emulators' hang-ups reach the
+    /// server together (one select round may hold both for one connection); it keeps serving.
+    @Test func theServerOutlivesManyInstancesStoppingAtOnce() async throws {
+        let marks = FileManager.default.temporaryDirectory.appendingPathComponent("shoal-marks-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: marks) }
+        try await ProcessBackendTests.withHarness { harness in
+            try await Self.define(harness, "many", marks: marks)
+            for _ in 0..<5 {
+                // Each call's (pid, parent).
+                let started = try await withThrowingTaskGroup(of: [Int].self) { group in
+                    for _ in 0..<8 {
+                        group.addTask {
+                            let body = try await Self.call(harness, "many", #"{"action":"sleep","seconds":0.3}"#)
+                            return [body["pid"] as? Int ?? 0, body["ppid"] as? Int ?? 0]
+                        }
+                    }
+                    return try await group.reduce(into: [[Int]]()) { $0.append($1) }
+                }
+                let servers = Set(started.map { $0[1] })
+                #expect(servers.count == 1, "one fork server started them all: \(servers)")
+                let pids = started.map { $0[0] }
+                #expect(await harness.pools.evict("many"))
+                #expect(await eventually { pids.allSatisfy { kill(pid_t($0), 0) != 0 } })
+                let server = try #require(servers.first)
+                #expect(kill(pid_t(server), 0) == 0, "the fork server survived its runtimes' stop")
+                let next = try await Self.call(harness, "many")
+                #expect(next["ppid"] as? Int == server, "the next cold start is forked by the same server")
+                #expect(await harness.pools.evict("many"))
+            }
+        }
+    }
+
     @Test func offStartsEachRuntimeFromItsEmulator() async throws {
         let marks = FileManager.default.temporaryDirectory.appendingPathComponent("shoal-marks-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: marks) }

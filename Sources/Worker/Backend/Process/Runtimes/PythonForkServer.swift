@@ -145,7 +145,9 @@ enum PythonForkServer {
                     self.selector.register(connection, selectors.EVENT_READ, self.receive)
 
             def receive(self, connection):
-                state = self.connections[connection]
+                state = self.connections.get(connection)
+                if state is None:  # closed earlier in this select round (its runtime was reaped)
+                    return
                 try:
                     data, ancillary, _, _ = connection.recvmsg(65536, socket.CMSG_SPACE(8 * array.array("i").itemsize))
                 except BlockingIOError:

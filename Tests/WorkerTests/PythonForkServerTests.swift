@@ -1,4 +1,6 @@
 import Foundation
+import ShoalProtocol
+import ShoalRuntimeInterface
 import ShoalTestSupport
 import Testing
 
@@ -179,6 +181,45 @@ import Testing
                 #expect(next["ppid"] as? Int == server, "the next cold start is forked by the same server")
                 #expect(await harness.pools.evict("many"))
             }
+        }
+    }
+
+    /// Bad input: a request the server does not run, or a line that is not one, is refused
+    /// with a reason; the runtime is spawned by the one that asked, and the server serves on.
+    @Test func aRequestTheServerDoesNotRunIsRefusedAndSpawnedInstead() async throws {
+        try await ProcessBackendTests.withHarness { harness in
+            let function = FunctionDefinition(name: "probe", runtime: "python3.12", handler: "app.handler", codeSHA256: "c")
+            let code = harness.directory.appendingPathComponent("refusal-code")
+            let runtime = try await harness.backend.catalog.command(for: function, codeDirectory: code)
+            let servers = try PythonForkServers(runtimeDirectory: harness.backend.catalog.runtimeDirectory)
+            let socket = try #require(await servers.socket(for: runtime))
+            let server = ProcessScan.commandLines(containing: socket)
+            #expect(server.count == 1, "\(server)")
+            // A command of the same interpreter that is not the runtime client: refused, spawned.
+            let logs = LogBuffer(capacity: 4096)
+            let other = RuntimeProcess(
+                .init(
+                    executable: runtime[0], arguments: ["-c", "import os; print('parent', os.getppid())"], environment: [:], workingDirectory: "/"),
+                logs: logs, forkServer: .init(socketPath: socket))
+            #expect(await other.exited == .status(0))
+            #expect(String(decoding: logs.contents, as: UTF8.self).contains("parent \(getpid())"), "spawned by the asker")
+            // A line that is not a request, with no descriptors: an error reply.
+            let replies = LogBuffer(capacity: 4096)
+            let client = RuntimeProcess(
+                .init(
+                    executable: runtime[0],
+                    arguments: [
+                        "-c",
+                        "import socket, sys; s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b'not json\\n'); print(s.makefile().readline())",
+                        socket,
+                    ], environment: [:], workingDirectory: "/"),
+                logs: replies)
+            #expect(await client.exited == .status(0))
+            #expect(
+                String(decoding: replies.contents, as: UTF8.self).contains(#"{"error": "#), "\(String(decoding: replies.contents, as: UTF8.self))")
+            // The same server serves on.
+            #expect(ProcessScan.commandLines(containing: socket) == server)
+            await servers.stopAll()
         }
     }
 

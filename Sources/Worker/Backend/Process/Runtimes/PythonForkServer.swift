@@ -179,14 +179,13 @@ enum PythonForkServer {
                     if argv[0] not in self.executables or self.mode(argv) is None or len(fds) != 2:
                         raise ValueError("this fork server runs %s with %s, not %r" % (sys.executable, self.client, argv))
                 except (ValueError, KeyError, TypeError, IndexError) as error:
-                    for fd in fds:
-                        os.close(fd)
-                    self.send(connection, {"error": str(error)})
-                    self.close(connection)
-                    return
+                    return self.refuse(connection, fds, str(error))
                 sys.stdout.flush()
                 sys.stderr.flush()
-                pid = os.fork()
+                try:
+                    pid = os.fork()
+                except OSError as error:  # out of processes or memory
+                    return self.refuse(connection, fds, str(error))
                 if pid == 0:
                     self.child(request, fds)
                 for fd in fds:
@@ -194,6 +193,13 @@ enum PythonForkServer {
                 state["pid"] = pid
                 self.runtimes[pid] = connection
                 self.send(connection, {"pid": pid})
+
+            def refuse(self, connection, fds, reason):
+                """No runtime from this server: the emulator spawns it instead."""
+                for fd in fds:
+                    os.close(fd)
+                self.send(connection, {"error": reason})
+                self.close(connection)
 
             def mode(self, argv):
                 if self.client == "awslambdaric" and argv[1:3] == ["-m", "awslambdaric"] and len(argv) == 4:
